@@ -1,0 +1,231 @@
+import type { AttachmentRef, ConversationEvent, MessageEvent } from "../../../protocol/index.ts";
+import type { OutboxItem } from "./outbox.ts";
+
+/**
+ * One conversation's visible window: a contiguous run of the log [oldestSeq..lastSeq] plus the
+ * person's own sends that have no seq yet. Three sources feed it and must never double up:
+ *  - history pages (older events, messages in their *current* state),
+ *  - live and replayed events (in seq order; edits/deletes/reactions patch their target),
+ *  - optimistic sends from the outbox (keyed by clientId until the real event arrives).
+ * `lastSeq` is the resume cursor: everything up to it has been applied, nothing after it has.
+ */
+export interface MessageRow {
+  kind: "message";
+  key: string;
+  seq: number;
+  ts: number;
+  author: string;
+  clientId: string;
+  text: string;
+  replyTo?: number;
+  attachments?: AttachmentRef[];
+  editedTs?: number;
+  deleted?: boolean;
+  reactions: Record<string, string[]>;
+}
+
+export interface PendingRow {
+  kind: "pending";
+  key: string;
+  clientId: string;
+  ts: number;
+  author: string;
+  text: string;
+  replyTo?: number;
+  attachments?: AttachmentRef[];
+  /** Known once the server acknowledged it, before its event reached this window. */
+  ackedSeq?: number;
+  error?: string;
+}
+
+export interface SystemRow {
+  kind: "system";
+  key: string;
+  seq: number;
+  ts: number;
+  event: Exclude<ConversationEvent, { kind: "message" | "edit" | "delete" | "reaction" }>;
+}
+
+export type Row = MessageRow | PendingRow | SystemRow;
+export type LiveResult = "applied" | "duplicate" | "gap";
+
+const PATCH_KINDS = new Set(["edit", "delete", "reaction"]);
+
+export class Timeline {
+  epoch: string | null = null;
+  /** Highest seq applied; 0 before anything was loaded. */
+  lastSeq = 0;
+  /** Lowest seq in the window (null when empty). */
+  oldestSeq: number | null = null;
+  hasMore = false;
+  /** False until the first welcome or page: the window is unknown. */
+  loaded = false;
+
+  private bySeq = new Map<number, MessageRow | SystemRow>();
+  private pending = new Map<string, PendingRow>();
+  private clientIds = new Map<string, number>();
+
+  constructor(readonly me: string) {}
+
+  /** Replace the window (first load, or the server could not replay: `recovered: false`). */
+  reset(events: ConversationEvent[], hasMore: boolean, epoch?: string): void {
+    this.bySeq.clear();
+    this.clientIds.clear();
+    this.oldestSeq = null;
+    this.lastSeq = 0;
+    if (epoch !== undefined) this.epoch = epoch;
+    for (const e of events) this.insertMaterialized(e);
+    this.lastSeq = events.length ? Math.max(...events.map((e) => e.seq)) : 0;
+    this.hasMore = hasMore;
+    this.loaded = true;
+    this.dropSettledPending();
+  }
+
+  /** Apply a `welcome` frame; returns whether the window was resumed or rebuilt. */
+  applyWelcome(w: { recovered: boolean; events: ConversationEvent[]; hasMore: boolean; conversation: { epoch: string; lastSeq: number } }): "resumed" | "reset" {
+    const sameEpoch = this.epoch === null || this.epoch === w.conversation.epoch;
+    if (w.recovered && this.loaded && sameEpoch) {
+      this.epoch = w.conversation.epoch;
+      for (const e of w.events) this.applyLive(e);
+      return "resumed";
+    }
+    this.reset(w.events, w.hasMore, w.conversation.epoch);
+    if (!w.events.length) this.lastSeq = w.conversation.lastSeq;
+    return "reset";
+  }
+
+  /** A live (or replayed) event. Anything at or below the cursor was already applied. */
+  applyLive(e: ConversationEvent): LiveResult {
+    if (e.seq <= this.lastSeq) return "duplicate";
+    if (this.loaded && this.lastSeq > 0 && e.seq > this.lastSeq + 1) return "gap";
+    this.lastSeq = e.seq;
+    if (this.oldestSeq === null) this.oldestSeq = e.seq;
+    switch (e.kind) {
+      case "edit":
+        this.patch(e.target, (m) => ({ ...m, text: e.text, editedTs: e.ts }));
+        break;
+      case "delete":
+        this.patch(e.target, (m) => ({ ...m, text: "", attachments: undefined, deleted: true }));
+        break;
+      case "reaction":
+        this.patch(e.target, (m) => ({ ...m, reactions: toggle(m.reactions, e.emoji, e.author, e.on) }));
+        break;
+      default:
+        this.insertMaterialized(e);
+    }
+    this.loaded = true;
+    return "applied";
+  }
+
+  /** An older page (ascending seq, messages materialized). Only fills in below the window. */
+  prependHistory(events: ConversationEvent[], hasMore: boolean): number {
+    let added = 0;
+    for (const e of events) {
+      if (this.oldestSeq !== null && e.seq >= this.oldestSeq) continue;
+      if (PATCH_KINDS.has(e.kind)) continue;
+      if (!this.bySeq.has(e.seq)) added++;
+      this.insertMaterialized(e);
+    }
+    for (const e of events) if (this.oldestSeq === null || e.seq < this.oldestSeq) this.oldestSeq = e.seq;
+    this.hasMore = hasMore;
+    if (!this.loaded) {
+      this.lastSeq = events.length ? Math.max(...events.map((e) => e.seq)) : 0;
+      this.loaded = true;
+    }
+    return added;
+  }
+
+  addPending(item: OutboxItem): void {
+    if (this.clientIds.has(item.clientId)) return;
+    const prev = this.pending.get(item.clientId);
+    this.pending.set(item.clientId, {
+      kind: "pending",
+      key: `p:${item.clientId}`,
+      clientId: item.clientId,
+      ts: item.createdAt,
+      author: this.me,
+      text: item.text,
+      replyTo: item.replyTo,
+      attachments: item.attachments,
+      ackedSeq: prev?.ackedSeq,
+      error: item.error,
+    });
+  }
+
+  markAcked(clientId: string, seq: number): void {
+    const p = this.pending.get(clientId);
+    if (!p) return;
+    if (this.clientIds.has(clientId) || seq <= this.lastSeq) this.pending.delete(clientId);
+    else this.pending.set(clientId, { ...p, ackedSeq: seq, error: undefined });
+  }
+
+  removePending(clientId: string): void {
+    this.pending.delete(clientId);
+  }
+
+  has(seq: number): boolean {
+    return this.bySeq.has(seq);
+  }
+
+  message(seq: number): MessageRow | undefined {
+    const r = this.bySeq.get(seq);
+    return r?.kind === "message" ? r : undefined;
+  }
+
+  /** Rows in display order: the log by seq, then sends still on their way. */
+  rows(): Row[] {
+    const logged = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
+    return [...logged, ...this.pending.values()];
+  }
+
+  private insertMaterialized(e: ConversationEvent): void {
+    if (e.kind === "message") {
+      const row = toRow(e);
+      this.bySeq.set(e.seq, row);
+      this.clientIds.set(e.clientId, e.seq);
+      this.pending.delete(e.clientId);
+    } else if (!PATCH_KINDS.has(e.kind)) {
+      this.bySeq.set(e.seq, { kind: "system", key: `s:${e.seq}`, seq: e.seq, ts: e.ts, event: e as SystemRow["event"] });
+    }
+    if (this.oldestSeq === null || e.seq < this.oldestSeq) this.oldestSeq = e.seq;
+  }
+
+  private patch(target: number, f: (m: MessageRow) => MessageRow): void {
+    const m = this.bySeq.get(target);
+    if (m?.kind === "message") this.bySeq.set(target, f(m));
+  }
+
+  /** After a reset, sends the server already acknowledged are in the log (or older than it). */
+  private dropSettledPending(): void {
+    for (const [id, p] of this.pending) {
+      if (this.clientIds.has(id) || (p.ackedSeq !== undefined && p.ackedSeq <= this.lastSeq)) this.pending.delete(id);
+    }
+  }
+}
+
+function toRow(e: MessageEvent): MessageRow {
+  return {
+    kind: "message",
+    key: `m:${e.seq}`,
+    seq: e.seq,
+    ts: e.ts,
+    author: e.author,
+    clientId: e.clientId,
+    text: e.deleted ? "" : e.text,
+    replyTo: e.replyTo,
+    attachments: e.deleted ? undefined : e.attachments,
+    editedTs: e.editedTs,
+    deleted: e.deleted,
+    reactions: e.reactions ?? {},
+  };
+}
+
+function toggle(reactions: Record<string, string[]>, emoji: string, user: string, on: boolean): Record<string, string[]> {
+  const users = new Set(reactions[emoji] ?? []);
+  if (on) users.add(user);
+  else users.delete(user);
+  const next = { ...reactions };
+  if (users.size) next[emoji] = [...users];
+  else delete next[emoji];
+  return next;
+}
