@@ -1,0 +1,86 @@
+/**
+ * 1:1 call signalling in a direct conversation. Signals are relayed, never stored; when a call ends a
+ * `call` event (completed / missed / declined, duration) is logged so both sides see it in history.
+ */
+import { NexusError, type CallSignal } from "../../protocol/index.ts";
+import type { Clock } from "../driver.ts";
+
+const RING_TIMEOUT_MS = 45_000;
+
+export interface CallHooks {
+  /** Send a signal to every socket `toUserId` has on this conversation. */
+  relay(toUserId: string, from: string, signal: CallSignal): void;
+  /** Ring the callee everywhere (inbox), even without this conversation open. */
+  ring(toUserId: string, from: string, signal: CallSignal): void;
+  log(call: { callId: string; caller: string; media: "audio" | "video"; outcome: "completed" | "missed" | "declined"; durationMs: number }): void;
+}
+
+interface ActiveCall {
+  callId: string;
+  caller: string;
+  callee: string;
+  media: "audio" | "video";
+  answeredAt: number | null;
+  cancelTimeout: () => void;
+}
+
+export class CallRelay {
+  private call: ActiveCall | null = null;
+
+  constructor(private readonly clock: Clock, private readonly hooks: CallHooks) {}
+
+  /** `members` are the two members of the direct conversation. */
+  handle(from: string, members: string[], s: CallSignal): void {
+    const other = members.find((m) => m !== from);
+    if (!other) throw new NexusError("bad_request", "calls need two members");
+    if (s.action === "ring") return this.ring(from, other, s);
+    const c = this.call;
+    if (!c || c.callId !== s.callId) throw new NexusError("not_found", "no such call");
+    if (from !== c.caller && from !== c.callee) throw new NexusError("forbidden", "not in this call");
+    const peer = from === c.caller ? c.callee : c.caller;
+    switch (s.action) {
+      case "accept":
+        if (from !== c.callee || c.answeredAt !== null) throw new NexusError("conflict", "cannot accept this call");
+        c.answeredAt = this.clock.now();
+        c.cancelTimeout();
+        break;
+      case "decline":
+        if (from !== c.callee || c.answeredAt !== null) throw new NexusError("conflict", "cannot decline this call");
+        this.end("declined");
+        break;
+      case "hangup":
+        this.end(c.answeredAt === null ? "missed" : "completed");
+        break;
+      default: // offer, answer, ice: relayed as-is between the two
+        break;
+    }
+    this.hooks.relay(peer, from, s);
+  }
+
+  private ring(caller: string, callee: string, s: CallSignal): void {
+    if (this.call) throw new NexusError("conflict", "a call is already in progress");
+    const media = s.media ?? "audio";
+    const cancelTimeout = this.clock.schedule(RING_TIMEOUT_MS, () => {
+      if (this.call?.callId !== s.callId || this.call.answeredAt !== null) return;
+      this.hooks.relay(caller, callee, { t: "call", callId: s.callId, action: "hangup" });
+      this.hooks.relay(callee, caller, { t: "call", callId: s.callId, action: "hangup" });
+      this.end("missed");
+    });
+    this.call = { callId: s.callId, caller, callee, media, answeredAt: null, cancelTimeout };
+    this.hooks.relay(callee, caller, { ...s, media });
+    this.hooks.ring(callee, caller, { ...s, media });
+  }
+
+  private end(outcome: "completed" | "missed" | "declined"): void {
+    const c = this.call!;
+    c.cancelTimeout();
+    this.call = null;
+    const durationMs = c.answeredAt === null ? 0 : this.clock.now() - c.answeredAt;
+    this.hooks.log({ callId: c.callId, caller: c.caller, media: c.media, outcome, durationMs });
+  }
+
+  dispose(): void {
+    this.call?.cancelTimeout();
+    this.call = null;
+  }
+}

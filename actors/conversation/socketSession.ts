@@ -1,0 +1,126 @@
+/**
+ * A client socket's life on a conversation actor: welcome (with gap-free resume), frames in,
+ * errors out. Every frame is validated by the protocol schema before it reaches the actor.
+ */
+import { CloseCodes, ConversationClientFrame, isNexusError, type ConversationEvent } from "../../protocol/index.ts";
+import type { Connection } from "../driver.ts";
+import type { ConversationActor } from "./ConversationActor.ts";
+import type { Sub } from "./fanout.ts";
+
+const MAX_BAD_FRAMES = 20;
+const FIRST_PAGE = 50;
+
+export async function connectSocket(actor: ConversationActor, conn: Connection, resume: { after?: number; epoch?: string }): Promise<void> {
+  await actor.ready();
+  if (!actor.exists()) return conn.close(CloseCodes.notFound, "no such conversation");
+  if (!actor.isMember(conn.userId)) return conn.close(CloseCodes.forbidden, "not a member of this conversation");
+  // Attach first (buffering), then read: events committed during the read are buffered, not lost.
+  const sub = actor.fanout.add(conn, true);
+  const s = actor.state({ userId: conn.userId });
+  const upTo = s.lastSeq;
+  const { after, epoch } = resume;
+  let events: ConversationEvent[];
+  let recovered = false;
+  let hasMore = false;
+  let covered = upTo;
+  try {
+    if (after !== undefined && epoch === s.epoch && after <= upTo && upTo - after <= actor.limits.replayCap) {
+      events = await actor.replay(after, upTo);
+      recovered = true;
+    } else {
+      const page = await actor.history({ userId: conn.userId }, undefined, FIRST_PAGE);
+      events = page.events;
+      hasMore = page.hasMore;
+      for (const e of events) if (e.seq > covered) covered = e.seq;
+    }
+  } catch (e) {
+    actor.fanout.remove(conn);
+    return conn.close(CloseCodes.goingAway, "could not read history; reconnect");
+  }
+  if (actor.fanout.get(conn) !== sub) return; // removed or closed meanwhile
+  const conversation = actor.infoOf(actor.state({ userId: conn.userId }));
+  conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who() }));
+  actor.fanout.release(sub, covered);
+}
+
+/** Re-attach a socket that survived while the actor slept (Durable Object hibernation). */
+export function restoreSocket(actor: ConversationActor, conn: Connection): void {
+  if (actor.isMember(conn.userId)) actor.fanout.add(conn, false);
+  else conn.close(CloseCodes.forbidden, "not a member of this conversation");
+}
+
+export function disconnectSocket(actor: ConversationActor, conn: Connection): void {
+  if (actor.fanout.remove(conn)) actor.typing.set(conn.userId, false);
+}
+
+function sendError(conn: Connection, code: string, message: string, clientId?: unknown): void {
+  conn.send(JSON.stringify({ t: "error", code, message, ...(typeof clientId === "string" ? { clientId } : {}) }));
+}
+
+function badFrame(sub: Sub, code: string, message: string, clientId?: unknown): void {
+  sendError(sub.conn, code, message, clientId);
+  if (++sub.bad > MAX_BAD_FRAMES) sub.conn.close(CloseCodes.policy, "too many invalid frames");
+}
+
+export async function receiveFrame(actor: ConversationActor, conn: Connection, raw: string): Promise<void> {
+  const sub = actor.fanout.get(conn);
+  if (!sub) return;
+  if (raw.length > actor.limits.maxFrameBytes) return badFrame(sub, "payload_too_large", `frame larger than ${actor.limits.maxFrameBytes} bytes`);
+  let data: any;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return badFrame(sub, "bad_request", "frame is not valid JSON");
+  }
+  const parsed = ConversationClientFrame.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return badFrame(sub, "bad_request", `invalid frame: ${issue ? `${issue.path.join(".") || "frame"}: ${issue.message}` : "unknown"}`, data?.clientId);
+  }
+  const f = parsed.data;
+  const caller = { userId: conn.userId };
+  try {
+    switch (f.t) {
+      case "send":
+        await actor.send(caller, f, conn);
+        break;
+      case "edit":
+        await actor.edit(caller, f.clientId, f.target, f.text, conn);
+        break;
+      case "delete":
+        await actor.deleteMessage(caller, f.target, f.clientId, conn);
+        break;
+      case "react":
+        await actor.react(caller, f.clientId, f.target, f.emoji, f.on, conn);
+        break;
+      case "typing":
+        actor.state(caller);
+        actor.typing.set(conn.userId, f.on);
+        break;
+      case "read":
+        actor.state(caller);
+        await actor.markRead(conn.userId, f.seq);
+        break;
+      case "history": {
+        const page = await actor.history(caller, f.before, f.limit);
+        conn.send(JSON.stringify({ t: "history", before: f.before ?? null, events: page.events, hasMore: page.hasMore }));
+        break;
+      }
+      case "ping":
+        conn.send(`{"t":"pong","ts":${Date.now()}}`);
+        break;
+      case "call": {
+        const s = actor.state(caller);
+        if (s.type !== "direct") return sendError(conn, "bad_request", "calls are 1:1, in direct conversations");
+        actor.calls.handle(conn.userId, [...s.members.keys()], f);
+        break;
+      }
+    }
+  } catch (e) {
+    if (isNexusError(e)) sendError(conn, e.code, e.message, (f as any).clientId);
+    else {
+      console.error(`[conversation ${actor.id}] frame failed`, e);
+      sendError(conn, "internal", "internal error", (f as any).clientId);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Storage of one conversation actor over `Sql`. The actor is the only writer, so it may keep state
+ * in memory and only ever append / patch through `commit`, which is one atomic batch.
+ */
+import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
+import type { Sql, Statement } from "./sql.ts";
+import { conversationSchema } from "./conversationSchema.ts";
+
+export interface LoadedConversation {
+  type: "direct" | "group";
+  title: string;
+  epoch: string;
+  members: Array<Member & { readSeq: number }>;
+  lastSeq: number;
+  lastTs: number;
+  lastMessage: MessageEvent | null;
+  /** (author + "\u0000" + clientId) → seq of the most recent events, for fast idempotency hits. */
+  recentClientIds: Array<[string, number, number]>;
+}
+
+export interface MessagePatch {
+  seq: number;
+  text?: string;
+  editedTs?: number;
+  deleted?: boolean;
+  reactions?: Record<string, string[]>;
+}
+
+export interface Commit {
+  create?: { type: "direct" | "group"; title: string; epoch: string; ts: number };
+  events: ConversationEvent[];
+  patches: MessagePatch[];
+  memberUpserts: Member[];
+  memberRemovals: string[];
+  title?: string;
+  reads: Array<[userId: string, seq: number]>;
+  attachments: Attachment[];
+}
+
+export const emptyCommit = (): Commit => ({ events: [], patches: [], memberUpserts: [], memberRemovals: [], reads: [], attachments: [] });
+
+/** Columns that are not part of `body` JSON. */
+const COLUMN_KEYS = new Set(["seq", "kind", "ts", "author", "clientId", "text", "editedTs", "deleted", "reactions"]);
+
+type EventRow = {
+  seq: number; kind: string; ts: number; author: string; client_id: string | null; text: string | null;
+  body: string | null; edited_ts: number | null; deleted: number; reactions: string | null;
+};
+
+export function rowToEvent(r: EventRow): ConversationEvent {
+  const e: Record<string, unknown> = r.body ? JSON.parse(r.body) : {};
+  e.seq = Number(r.seq);
+  e.kind = r.kind;
+  e.ts = Number(r.ts);
+  e.author = r.author;
+  if (r.client_id !== null) e.clientId = r.client_id;
+  if (r.text !== null) e.text = r.text;
+  if (r.edited_ts !== null) e.editedTs = Number(r.edited_ts);
+  if (r.deleted) e.deleted = true;
+  if (r.reactions) e.reactions = JSON.parse(r.reactions);
+  return e as ConversationEvent;
+}
+
+function bodyOf(e: ConversationEvent): string | null {
+  let body: Record<string, unknown> | null = null;
+  for (const k in e) {
+    if (COLUMN_KEYS.has(k)) continue;
+    (body ??= {})[k] = (e as any)[k];
+  }
+  return body ? JSON.stringify(body) : null;
+}
+
+const EVENT_COLS = "seq, kind, ts, author, client_id, text, body, edited_ts, deleted, reactions";
+/** Kinds that history pages show; edit/delete/reaction are folded into their message rows. */
+const PAGE_KINDS = "('message','member','rename','created','call')";
+
+export class SqlConversationStore {
+  constructor(private readonly sql: Sql, readonly conversationId: string) {}
+
+  static async migrate(sql: Sql): Promise<void> {
+    await sql.migrate(conversationSchema);
+  }
+
+  async load(): Promise<LoadedConversation | null> {
+    const id = this.conversationId;
+    const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(
+      "SELECT type, title, epoch FROM conversations WHERE id = ?", [id]);
+    if (!conv) return null;
+    const members = await this.sql.all<{ user_id: string; username: string; role: string; read_seq: number }>(
+      "SELECT user_id, username, role, read_seq FROM members WHERE conv_id = ? ORDER BY rowid", [id]);
+    const last = await this.sql.first<{ seq: number; ts: number }>(
+      "SELECT seq, ts FROM events WHERE conv_id = ? ORDER BY seq DESC LIMIT 1", [id]);
+    const lastMsg = await this.sql.first<EventRow>(
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind = 'message' ORDER BY seq DESC LIMIT 1`, [id]);
+    const recent = await this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
+      "SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IS NOT NULL ORDER BY seq DESC LIMIT 2000", [id]);
+    return {
+      type: conv.type as "direct" | "group",
+      title: conv.title,
+      epoch: conv.epoch,
+      members: members.map((m) => ({ userId: m.user_id, username: m.username, role: m.role as Role, readSeq: Number(m.read_seq) })),
+      lastSeq: last ? Number(last.seq) : 0,
+      lastTs: last ? Number(last.ts) : 0,
+      lastMessage: lastMsg ? (rowToEvent(lastMsg) as MessageEvent) : null,
+      recentClientIds: recent.map((r) => [r.author + "\u0000" + r.client_id, Number(r.seq), Number(r.ts)]),
+    };
+  }
+
+  /** Seq and ts of events already stored under these (author, clientId) keys. */
+  async findClientIds(keys: Array<{ author: string; clientId: string }>): Promise<Map<string, [number, number]>> {
+    const found = new Map<string, [number, number]>();
+    if (keys.length === 0) return found;
+    // Chunked to stay under SQLite's parameter limit.
+    for (let i = 0; i < keys.length; i += 400) {
+      const chunk = keys.slice(i, i + 400);
+      const rows = await this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
+        `SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IN (${chunk.map(() => "?").join(",")})`,
+        [this.conversationId, ...chunk.map((k) => k.clientId)]);
+      for (const r of rows) found.set(r.author + "\u0000" + r.client_id, [Number(r.seq), Number(r.ts)]);
+    }
+    return found;
+  }
+
+  commit(c: Commit): Promise<void> {
+    const id = this.conversationId;
+    const st: Statement[] = [];
+    if (c.create)
+      st.push({ sql: "INSERT INTO conversations (id, type, title, epoch, created_ts) VALUES (?, ?, ?, ?, ?)",
+        args: [id, c.create.type, c.create.title, c.create.epoch, c.create.ts] });
+    if (c.title !== undefined) st.push({ sql: "UPDATE conversations SET title = ? WHERE id = ?", args: [c.title, id] });
+    for (const m of c.memberUpserts)
+      st.push({ sql: `INSERT INTO members (conv_id, user_id, username, role) VALUES (?, ?, ?, ?)
+                      ON CONFLICT (conv_id, user_id) DO UPDATE SET role = excluded.role`, args: [id, m.userId, m.username, m.role] });
+    for (const u of c.memberRemovals) st.push({ sql: "DELETE FROM members WHERE conv_id = ? AND user_id = ?", args: [id, u] });
+    for (const e of c.events) {
+      const text = e.kind === "message" || e.kind === "edit" ? e.text : null;
+      const clientId = "clientId" in e ? e.clientId : null;
+      st.push({ sql: `INSERT INTO events (conv_id, ${EVENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)`,
+        args: [id, e.seq, e.kind, e.ts, e.author, clientId, text, bodyOf(e)] });
+    }
+    for (const p of c.patches) {
+      if (p.deleted)
+        st.push({ sql: "UPDATE events SET deleted = 1, text = '', body = NULL, reactions = NULL WHERE conv_id = ? AND seq = ?", args: [id, p.seq] });
+      if (p.text !== undefined)
+        st.push({ sql: "UPDATE events SET text = ?, edited_ts = ? WHERE conv_id = ? AND seq = ?", args: [p.text, p.editedTs ?? null, id, p.seq] });
+      if (p.reactions !== undefined)
+        st.push({ sql: "UPDATE events SET reactions = ? WHERE conv_id = ? AND seq = ?",
+          args: [Object.keys(p.reactions).length ? JSON.stringify(p.reactions) : null, id, p.seq] });
+    }
+    for (const [userId, seq] of c.reads)
+      st.push({ sql: "UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conv_id = ? AND user_id = ?", args: [seq, id, userId] });
+    for (const a of c.attachments)
+      st.push({ sql: "INSERT INTO attachments (conv_id, id, name, type, size, uploaded_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        args: [id, a.id, a.name, a.type, a.size, a.uploadedBy, a.createdAt] });
+    return this.sql.batch(st);
+  }
+
+  /** The raw log after `after`, up to and including `upTo` (resume replay). */
+  async range(after: number, upTo: number): Promise<ConversationEvent[]> {
+    const rows = await this.sql.all<EventRow>(
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? ORDER BY seq`, [this.conversationId, after, upTo]);
+    return rows.map(rowToEvent);
+  }
+
+  /** A history page (materialized), ascending, strictly before `before`. */
+  async page(before: number | undefined, limit: number): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
+    const rows = await this.sql.all<EventRow>(
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} ORDER BY seq DESC LIMIT ?`,
+      [this.conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1]);
+    const hasMore = rows.length > limit;
+    if (hasMore) rows.pop();
+    return { events: rows.reverse().map(rowToEvent), hasMore };
+  }
+
+  async getMessage(seq: number): Promise<MessageEvent | null> {
+    const r = await this.sql.first<EventRow>(
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq = ? AND kind = 'message'`, [this.conversationId, seq]);
+    return r ? (rowToEvent(r) as MessageEvent) : null;
+  }
+
+  async countUnread(userId: string, afterSeq: number): Promise<number> {
+    const r = await this.sql.first<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND kind = 'message' AND author <> ? AND deleted = 0",
+      [this.conversationId, afterSeq, userId]);
+    return r ? Number(r.n) : 0;
+  }
+
+  /** Full-text search; every word must match (prefix match on each). */
+  async search(q: string, limit: number): Promise<MessageEvent[]> {
+    const words = q.match(/[\p{L}\p{N}_]+/gu)?.slice(0, 16) ?? [];
+    if (words.length === 0) return [];
+    const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
+    const rows = await this.sql.all<EventRow>(
+      `SELECT ${EVENT_COLS.split(", ").map((c) => "e." + c).join(", ")} FROM events_fts f JOIN events e ON e.rowid = f.rowid
+       WHERE events_fts MATCH ? AND e.conv_id = ? AND e.kind = 'message' AND e.deleted = 0 ORDER BY e.seq DESC LIMIT ?`,
+      [match, this.conversationId, limit]);
+    return rows.map((r) => rowToEvent(r) as MessageEvent);
+  }
+
+  async attachments(ids: string[]): Promise<Attachment[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.all<{ id: string; name: string; type: string; size: number; uploaded_by: string; created_ts: number }>(
+      `SELECT id, name, type, size, uploaded_by, created_ts FROM attachments WHERE conv_id = ? AND id IN (${ids.map(() => "?").join(",")})`,
+      [this.conversationId, ...ids]);
+    return rows.map((r) => ({ id: r.id, name: r.name, type: r.type, size: Number(r.size), conversationId: this.conversationId,
+      uploadedBy: r.uploaded_by, createdAt: Number(r.created_ts) }));
+  }
+}

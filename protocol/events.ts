@@ -1,0 +1,123 @@
+import { z } from "zod";
+
+/**
+ * The ordered log of a conversation. Every event has `seq = previous + 1`, assigned only by the
+ * conversation actor, committed before anyone is told about it. Edits, deletes, reactions and
+ * membership changes are events too, so a resuming client replays them like messages.
+ *
+ * In history pages a `message` event carries its *current* state (edited text, tombstone,
+ * reactions); in live/replayed streams the later `edit`/`delete`/`reaction` events say what changed.
+ */
+export const UserId = z.string().min(1).max(64);
+export const ConversationId = z.string().regex(/^[a-z]_[A-Za-z0-9_-]{6,64}$/, "invalid conversation id");
+export const ClientId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, "clientId: 8-64 chars of [A-Za-z0-9_-]");
+export const Seq = z.number().int().min(1);
+export const Emoji = z.string().min(1).max(32);
+export const Role = z.enum(["admin", "member"]);
+export type Role = z.infer<typeof Role>;
+
+export const AttachmentRef = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(255),
+  type: z.string().min(1).max(255),
+  size: z.number().int().min(0),
+});
+export type AttachmentRef = z.infer<typeof AttachmentRef>;
+
+export const Member = z.object({ userId: UserId, username: z.string(), role: Role });
+export type Member = z.infer<typeof Member>;
+
+const base = { seq: Seq, ts: z.number(), author: UserId };
+
+export const MessageEvent = z.object({
+  ...base,
+  kind: z.literal("message"),
+  clientId: z.string(),
+  text: z.string(),
+  replyTo: Seq.optional(),
+  attachments: z.array(AttachmentRef).optional(),
+  /** Materialized state (history pages and after-the-fact views). */
+  editedTs: z.number().optional(),
+  deleted: z.boolean().optional(),
+  reactions: z.record(z.string(), z.array(UserId)).optional(),
+});
+export const EditEvent = z.object({ ...base, kind: z.literal("edit"), clientId: z.string(), target: Seq, text: z.string() });
+export const DeleteEvent = z.object({ ...base, kind: z.literal("delete"), clientId: z.string(), target: Seq });
+export const ReactionEvent = z.object({
+  ...base,
+  kind: z.literal("reaction"),
+  clientId: z.string(),
+  target: Seq,
+  emoji: Emoji,
+  on: z.boolean(),
+});
+export const MemberEvent = z.object({
+  ...base,
+  kind: z.literal("member"),
+  userId: UserId,
+  username: z.string(),
+  action: z.enum(["add", "remove", "leave", "role"]),
+  role: Role.optional(),
+});
+export const RenameEvent = z.object({ ...base, kind: z.literal("rename"), title: z.string() });
+export const CreatedEvent = z.object({
+  ...base,
+  kind: z.literal("created"),
+  type: z.enum(["direct", "group"]),
+  title: z.string(),
+  members: z.array(Member),
+});
+export const CallEvent = z.object({
+  ...base,
+  kind: z.literal("call"),
+  callId: z.string(),
+  media: z.enum(["audio", "video"]),
+  outcome: z.enum(["completed", "missed", "declined"]),
+  durationMs: z.number().int().min(0),
+});
+
+export const ConversationEvent = z.discriminatedUnion("kind", [
+  MessageEvent,
+  EditEvent,
+  DeleteEvent,
+  ReactionEvent,
+  MemberEvent,
+  RenameEvent,
+  CreatedEvent,
+  CallEvent,
+]);
+export type ConversationEvent = z.infer<typeof ConversationEvent>;
+export type MessageEvent = z.infer<typeof MessageEvent>;
+export type EventKind = ConversationEvent["kind"];
+
+/** The conversation as a member sees it on connect. */
+export const ConversationInfo = z.object({
+  id: ConversationId,
+  type: z.enum(["direct", "group"]),
+  title: z.string(),
+  members: z.array(Member),
+  epoch: z.string(),
+  lastSeq: z.number().int().min(0),
+  /** Read cursor per member (userId → seq). */
+  reads: z.record(z.string(), z.number().int().min(0)),
+});
+export type ConversationInfo = z.infer<typeof ConversationInfo>;
+
+/** One row of a user's inbox (conversation list). */
+export const ConversationSummary = z.object({
+  id: ConversationId,
+  type: z.enum(["direct", "group"]),
+  title: z.string(),
+  members: z.array(Member),
+  lastSeq: z.number().int().min(0),
+  lastTs: z.number(),
+  preview: z.object({ author: UserId, text: z.string() }).nullable(),
+  unread: z.number().int().min(0),
+  readSeq: z.number().int().min(0),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const PresenceStatus = z.enum(["online", "away", "offline"]);
+export type PresenceStatus = z.infer<typeof PresenceStatus>;
+export const Presence = z.object({ userId: UserId, status: PresenceStatus, lastSeen: z.number().nullable() });
+export type Presence = z.infer<typeof Presence>;

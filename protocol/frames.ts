@@ -1,0 +1,132 @@
+import { z } from "zod";
+import {
+  ClientId,
+  ConversationEvent,
+  ConversationId,
+  ConversationInfo,
+  ConversationSummary,
+  Emoji,
+  Presence,
+  PresenceStatus,
+  Seq,
+  UserId,
+} from "./events.ts";
+
+/**
+ * WebSocket frames. All frames are JSON objects with a `t` (type) field.
+ *
+ * Two sockets per client:
+ *  - conversation socket: /v1/ws/conversations/:id?ticket=…&after=…&epoch=…
+ *  - inbox socket:        /v1/ws/inbox?ticket=…
+ * The ticket comes from POST /v1/ws-ticket (short-lived, bound to the user), so access tokens never
+ * appear in a URL.
+ */
+
+// ---- Call signalling (relayed, never stored; a summary `call` event is logged when a call ends) ----
+export const CallAction = z.enum(["ring", "accept", "decline", "hangup", "offer", "answer", "ice"]);
+export const CallSignal = z.object({
+  t: z.literal("call"),
+  callId: z.string().min(8).max(64),
+  action: CallAction,
+  media: z.enum(["audio", "video"]).optional(),
+  /** SDP for offer/answer. */
+  sdp: z.string().max(20_000).optional(),
+  /** ICE candidate (RTCIceCandidateInit), relayed as-is. */
+  candidate: z
+    .object({
+      candidate: z.string().max(2000),
+      sdpMid: z.string().max(64).nullable().optional(),
+      sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+    })
+    .optional(),
+});
+export type CallSignal = z.infer<typeof CallSignal>;
+
+// ---- Client → conversation actor ----
+export const SendFrame = z.object({
+  t: z.literal("send"),
+  clientId: ClientId,
+  text: z.string(),
+  replyTo: Seq.optional(),
+  /** Attachment ids from POST /v1/attachments (uploaded to this conversation). */
+  attachments: z.array(z.string().min(1).max(64)).optional(),
+});
+export const EditFrame = z.object({ t: z.literal("edit"), clientId: ClientId, target: Seq, text: z.string() });
+export const DeleteFrame = z.object({ t: z.literal("delete"), clientId: ClientId, target: Seq });
+export const ReactFrame = z.object({ t: z.literal("react"), clientId: ClientId, target: Seq, emoji: Emoji, on: z.boolean() });
+export const TypingFrame = z.object({ t: z.literal("typing"), on: z.boolean().default(true) });
+export const ReadFrame = z.object({ t: z.literal("read"), seq: z.number().int().min(0) });
+export const HistoryFrame = z.object({
+  t: z.literal("history"),
+  /** Page strictly before this seq; omit for the newest page. */
+  before: Seq.optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+export const PingFrame = z.object({ t: z.literal("ping") });
+
+export const ConversationClientFrame = z.discriminatedUnion("t", [
+  SendFrame,
+  EditFrame,
+  DeleteFrame,
+  ReactFrame,
+  TypingFrame,
+  ReadFrame,
+  HistoryFrame,
+  PingFrame,
+  CallSignal,
+]);
+export type ConversationClientFrame = z.infer<typeof ConversationClientFrame>;
+export type SendFrame = z.infer<typeof SendFrame>;
+
+// ---- Client → inbox actor ----
+export const InboxClientFrame = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("presence"), status: PresenceStatus.exclude(["offline"]) }),
+  PingFrame,
+]);
+export type InboxClientFrame = z.infer<typeof InboxClientFrame>;
+
+// ---- Server → client (both sockets) ----
+export const ServerFrame = z.discriminatedUnion("t", [
+  /** First frame on a conversation socket. `recovered: true` ⇒ `events` is exactly everything after
+   *  the client's `after`; `false` ⇒ `events` is the newest page and the client must reset its window. */
+  z.object({
+    t: z.literal("welcome"),
+    conversation: ConversationInfo,
+    recovered: z.boolean(),
+    events: z.array(ConversationEvent),
+    hasMore: z.boolean(),
+    typing: z.array(UserId),
+  }),
+  z.object({ t: z.literal("event"), e: ConversationEvent }),
+  /** Sent to the sender after its event is durable. A resend of a known clientId gets the original seq. */
+  z.object({ t: z.literal("ack"), clientId: z.string(), seq: Seq, ts: z.number(), duplicate: z.boolean().optional() }),
+  z.object({ t: z.literal("typing"), userId: UserId, on: z.boolean() }),
+  z.object({ t: z.literal("read"), userId: UserId, seq: z.number().int().min(0) }),
+  z.object({ t: z.literal("history"), before: Seq.nullable(), events: z.array(ConversationEvent), hasMore: z.boolean() }),
+  z.object({
+    t: z.literal("call"),
+    from: UserId,
+    conversationId: ConversationId,
+    callId: z.string(),
+    action: CallAction,
+    media: z.enum(["audio", "video"]).optional(),
+    sdp: z.string().optional(),
+    candidate: CallSignal.shape.candidate,
+  }),
+  z.object({ t: z.literal("pong"), ts: z.number() }),
+  z.object({ t: z.literal("error"), code: z.string(), message: z.string(), clientId: z.string().optional() }),
+  // inbox socket
+  z.object({ t: z.literal("inbox"), conversations: z.array(ConversationSummary), presence: z.array(Presence) }),
+  z.object({ t: z.literal("conv"), c: ConversationSummary }),
+  z.object({ t: z.literal("removed"), conversationId: ConversationId }),
+  z.object({ t: z.literal("presence"), p: Presence }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+export type ServerFrameOf<T extends ServerFrame["t"]> = Extract<ServerFrame, { t: T }>;
+
+/** Query string of a conversation socket URL. */
+export const ResumeQuery = z.object({
+  ticket: z.string().min(10),
+  after: z.coerce.number().int().min(0).optional(),
+  epoch: z.string().max(64).optional(),
+});

@@ -1,0 +1,6 @@
+/** The one protocol module: imported by edge, actors and web alike. */
+export * from "./errors.ts";
+export * from "./limits.ts";
+export * from "./events.ts";
+export * from "./frames.ts";
+export * from "./rest.ts";

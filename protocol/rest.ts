@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { AttachmentRef, ClientId, ConversationId, Role, Seq } from "./events.ts";
+
+/** REST bodies and query strings under /v1. Responses are documented in docs/api.md. */
+export const Username = z
+  .string()
+  .min(3)
+  .max(32)
+  .regex(/^[a-z0-9_.-]+$/, "username: 3-32 chars of a-z 0-9 _ . -");
+export const Password = z.string().min(8, "password: at least 8 characters").max(256);
+
+export const RegisterBody = z.object({ username: Username, password: Password });
+export const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(512) });
+export const LogoutBody = RefreshBody;
+
+export const PublicUser = z.object({
+  id: z.string(),
+  username: z.string(),
+  role: z.enum(["admin", "user"]),
+  createdAt: z.number(),
+});
+export type PublicUser = z.infer<typeof PublicUser>;
+
+export const AuthResponse = z.object({
+  user: PublicUser,
+  accessToken: z.string(),
+  accessExpiresIn: z.number(),
+  refreshToken: z.string(),
+});
+export type AuthResponse = z.infer<typeof AuthResponse>;
+
+export const CreateDirectBody = z.object({ username: Username });
+export const CreateGroupBody = z.object({
+  title: z.string().trim().min(1).max(100),
+  members: z.array(Username).max(999).default([]),
+});
+export const RenameBody = z.object({ title: z.string().trim().min(1).max(100) });
+export const AddMemberBody = z.object({ username: Username, role: Role.default("member") });
+export const SetRoleBody = z.object({ role: Role });
+export const HistoryQuery = z.object({
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const RestSendBody = z.object({
+  clientId: ClientId,
+  text: z.string(),
+  replyTo: Seq.optional(),
+  attachments: z.array(z.string().min(1).max(64)).optional(),
+});
+export const SearchQuery = z.object({
+  q: z.string().trim().min(1).max(200),
+  conversationId: ConversationId.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const UserSearchQuery = z.object({ q: z.string().trim().min(1).max(32) });
+export const PresenceQuery = z.object({
+  userIds: z
+    .string()
+    .transform((s) => s.split(",").filter(Boolean))
+    .pipe(z.array(z.string().min(1).max(64)).min(1).max(200)),
+});
+export const LockBody = z.object({ minutes: z.number().int().min(1).max(525_600).optional() });
+export const AttachmentUploadQuery = z.object({
+  conversationId: ConversationId,
+  name: z.string().min(1).max(255),
+});
+export const Attachment = AttachmentRef.extend({ conversationId: ConversationId, uploadedBy: z.string(), createdAt: z.number() });
+export type Attachment = z.infer<typeof Attachment>;
+
+export const IceServers = z.object({
+  iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
+  ttlSeconds: z.number(),
+});
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
