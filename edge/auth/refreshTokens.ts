@@ -1,0 +1,102 @@
+/**
+ * Opaque, rotating refresh tokens. Only SHA-256 hashes are stored. Each login starts a family;
+ * every refresh spends one token and issues its successor in the same family. Presenting a spent
+ * token again means it leaked (or a client raced itself): the whole family is revoked.
+ *
+ * The Sql may be a remote proxy shared by many isolates, so each state change is one atomic
+ * statement or one batch — never a read followed by a dependent write.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { NexusError } from "../../protocol/errors.ts";
+import type { Sql } from "../../actors/storage/sql.ts";
+import type { UserRow } from "./accountsSchema.ts";
+
+export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+export const randomId = (prefix: string, bytes = 12) => prefix + randomBytes(bytes).toString("base64url");
+
+export type RotatedUser = Pick<UserRow, "id" | "username" | "role" | "created_at" | "token_version">;
+
+export class RefreshTokens {
+  constructor(
+    private readonly sql: Sql,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Start a new family for a user (login / register). Returns the plaintext token. */
+  async issue(userId: string, tokenVersion: number): Promise<string> {
+    const token = randomBytes(32).toString("base64url");
+    const now = this.now();
+    await this.sql.run(
+      `INSERT INTO refresh_tokens (token_hash, user_id, family_id, token_version, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [hashToken(token), userId, randomId("f_"), tokenVersion, now, now + this.ttlMs],
+    );
+    return token;
+  }
+
+  /**
+   * Spend `token` and return its successor plus the user it belongs to. The claim and the insert of
+   * the successor are one atomic batch; the insert only happens if this batch made the claim and
+   * the user's token_version still matches (an admin lock bumps it).
+   */
+  async rotate(token: string): Promise<{ token: string; user: RotatedUser }> {
+    const oldHash = hashToken(token);
+    const next = randomBytes(32).toString("base64url");
+    const newHash = hashToken(next);
+    const now = this.now();
+    await this.sql.batch([
+      {
+        sql: `UPDATE refresh_tokens SET used_at = ?, rotated_to = ?
+              WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?`,
+        args: [now, newHash, oldHash, now],
+      },
+      {
+        sql: `INSERT INTO refresh_tokens (token_hash, user_id, family_id, token_version, created_at, expires_at)
+              SELECT ?, t.user_id, t.family_id, t.token_version, ?, ?
+              FROM refresh_tokens t JOIN users u ON u.id = t.user_id AND u.token_version = t.token_version
+              WHERE t.token_hash = ? AND t.rotated_to = ?`,
+        args: [newHash, now, now + this.ttlMs, oldHash, newHash],
+      },
+    ]);
+    const user = await this.sql.first<RotatedUser>(
+      `SELECT u.id, u.username, u.role, u.created_at, t.token_version
+       FROM refresh_tokens t JOIN users u ON u.id = t.user_id AND u.token_version = t.token_version
+       WHERE t.token_hash = ? AND t.revoked_at IS NULL`,
+      [newHash],
+    );
+    if (user) return { token: next, user };
+
+    // Not rotated. If the token exists and was already spent (by someone else), revoke its family.
+    const { changes } = await this.sql.run(
+      `UPDATE refresh_tokens SET revoked_at = ?
+       WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ? AND used_at IS NOT NULL)
+         AND revoked_at IS NULL`,
+      [now, oldHash],
+    );
+    throw new NexusError(
+      "unauthorized",
+      changes > 0 ? "refresh token reuse detected; the session was revoked" : "invalid or expired refresh token",
+    );
+  }
+
+  /** Revoke the family `token` belongs to (logout). Unknown tokens are ignored. */
+  async revokeFamily(token: string): Promise<void> {
+    await this.sql.run(
+      `UPDATE refresh_tokens SET revoked_at = ?
+       WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?) AND revoked_at IS NULL`,
+      [this.now(), hashToken(token)],
+    );
+  }
+
+  /** Statement revoking all of a user's tokens (batched with an admin lock). */
+  revokeUserStatement(userId: string) {
+    return { sql: `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, args: [this.now(), userId] };
+  }
+
+  /** Drop rows that can no longer be used (expired for a day, so reuse is still detected shortly after). */
+  async purgeExpired(): Promise<number> {
+    const { changes } = await this.sql.run(`DELETE FROM refresh_tokens WHERE expires_at < ?`, [this.now() - 86_400_000]);
+    return changes;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Request body caps: JSON routes get config.bodyLimitBytes (64 KiB by default), attachment uploads
+ * get limits.maxAttachmentBytes. Over the cap → 413 `payload_too_large` before the handler runs.
+ */
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { NexusError } from "../../protocol/errors.ts";
+import type { EdgeConfig } from "../config.ts";
+
+const tooLarge = (max: number) => () => {
+  throw new NexusError("payload_too_large", `request body over ${max} bytes`, { maxBytes: max });
+};
+
+export function jsonBodyLimit(config: Pick<EdgeConfig, "bodyLimitBytes">): MiddlewareHandler {
+  return bodyLimit({ maxSize: config.bodyLimitBytes, onError: tooLarge(config.bodyLimitBytes) });
+}
+
+/** For POST /v1/attachments (app.ts applies it; exported for the route module too). */
+export function attachmentBodyLimit(config: Pick<EdgeConfig, "limits">): MiddlewareHandler {
+  const max = config.limits.maxAttachmentBytes;
+  return bodyLimit({ maxSize: max, onError: tooLarge(max) });
+}
+
+/** Picks the cap by path: attachment uploads vs everything else. */
+export function bodyLimits(config: Pick<EdgeConfig, "bodyLimitBytes" | "limits">): MiddlewareHandler {
+  const json = jsonBodyLimit(config);
+  const attachments = attachmentBodyLimit(config);
+  return (c, next) => (c.req.path === "/v1/attachments" || c.req.path.startsWith("/v1/attachments/") ? attachments : json)(c, next);
+}

@@ -1,0 +1,34 @@
+/** Account administration (role admin): list users with lock state, lock, unlock. */
+import { Hono } from "hono";
+import { z } from "zod";
+import { NexusError } from "../../protocol/errors.ts";
+import { UserId } from "../../protocol/events.ts";
+import { LockBody } from "../../protocol/rest.ts";
+import type { EdgeDeps } from "../deps.ts";
+import { requireAdmin, requireUser } from "../middleware/auth.ts";
+import type { AppEnv } from "../middleware/env.ts";
+import { validate } from "../middleware/validate.ts";
+
+const UserParam = z.object({ id: UserId });
+
+export function adminRoutes(deps: EdgeDeps): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.use("/v1/admin/*", requireUser(deps), requireAdmin);
+
+  r.get("/v1/admin/users", async (c) => c.json({ users: await deps.accounts.listUsers() }));
+
+  r.post("/v1/admin/users/:id/lock", validate("param", UserParam), validate("json", LockBody), async (c) => {
+    const { id } = c.req.valid("param");
+    // An admin locking themselves out could leave nobody able to unlock.
+    if (id === c.get("user").userId) throw new NexusError("conflict", "you cannot lock your own account");
+    await deps.accounts.lock(id, c.req.valid("json").minutes);
+    return c.body(null, 204);
+  });
+
+  r.post("/v1/admin/users/:id/unlock", validate("param", UserParam), async (c) => {
+    await deps.accounts.unlock(c.req.valid("param").id);
+    return c.body(null, 204);
+  });
+
+  return r;
+}

@@ -1,0 +1,33 @@
+/** POST /v1/auth/{register,login,refresh,logout} (docs/api.md "Accounts"), rate limited per client IP. */
+import { Hono } from "hono";
+import { LoginBody, LogoutBody, RefreshBody, RegisterBody } from "../../protocol/rest.ts";
+import type { EdgeDeps } from "../deps.ts";
+import type { AppEnv } from "../middleware/env.ts";
+import { ipRateLimit } from "../middleware/rateLimit.ts";
+import { validate } from "../middleware/validate.ts";
+
+export function authRoutes(deps: EdgeDeps): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const perIp = ipRateLimit(deps, "auth", deps.config.authPerMinute);
+
+  r.post("/v1/auth/register", perIp, validate("json", RegisterBody), async (c) => {
+    const { username, password } = c.req.valid("json");
+    return c.json(await deps.accounts.register(username, password), 201);
+  });
+
+  r.post("/v1/auth/login", perIp, validate("json", LoginBody), async (c) => {
+    const { username, password } = c.req.valid("json");
+    return c.json(await deps.accounts.login(username, password));
+  });
+
+  r.post("/v1/auth/refresh", perIp, validate("json", RefreshBody), async (c) => {
+    return c.json(await deps.accounts.refresh(c.req.valid("json").refreshToken));
+  });
+
+  r.post("/v1/auth/logout", perIp, validate("json", LogoutBody), async (c) => {
+    await deps.accounts.logout(c.req.valid("json").refreshToken);
+    return c.body(null, 204);
+  });
+
+  return r;
+}
