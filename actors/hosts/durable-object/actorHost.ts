@@ -1,0 +1,136 @@
+/**
+ * What ConversationDO and InboxDO share: one actor per object, loaded before any event is handled
+ * (blockConcurrencyWhile), and its client sockets held with the WebSocket Hibernation API, so an idle
+ * object can be evicted from memory while its sockets stay open. On wake the actor is rebuilt from
+ * storage and each socket re-attached (`restore`) from its serialized attachment, without a welcome.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { NexusError } from "../../../protocol/index.ts";
+import type { Connection } from "../../driver.ts";
+import { closeCode, DoConnection, type SocketAttachment } from "./doConnection.ts";
+import { doIds } from "./doClock.ts";
+import type { DoEnv } from "./env.ts";
+import { ForwardHeaders } from "./rpc.ts";
+
+/** The socket side every hosted actor has. */
+export interface SocketActor {
+  ready(): Promise<void>;
+  restore(conn: Connection): void;
+  receive(conn: Connection, raw: string): Promise<void>;
+  disconnect(conn: Connection): void;
+}
+
+/** Storage key remembering the object's name, for wakes where the runtime does not supply ctx.id.name. */
+const NAME_KEY = "nexus:name";
+const decoder = new TextDecoder();
+
+export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoEnv> {
+  private actorPromise: Promise<A> | null = null;
+  private readonly conns = new Map<WebSocket, DoConnection>();
+
+  constructor(ctx: DurableObjectState, env: DoEnv) {
+    super(ctx, env);
+    // Nothing (RPC, socket event) runs until the actor is loaded and its sockets re-attached.
+    ctx.blockConcurrencyWhile(async () => {
+      const name = ctx.id.name ?? (await ctx.storage.get<string>(NAME_KEY));
+      if (name) await this.start(name);
+    });
+  }
+
+  /** Build the actor for this object's name (its storage and deps); not yet loaded. */
+  protected abstract createActor(name: string): Promise<A> | A;
+  /** Attach a new socket: the actor checks access and sends its first frame or closes it. */
+  protected abstract connectActor(actor: A, conn: Connection, req: Request): Promise<void>;
+
+  /** The loaded actor; RPC methods go through here. */
+  protected actor(): Promise<A> {
+    if (this.actorPromise) return this.actorPromise;
+    const name = this.ctx.id.name;
+    if (!name) return Promise.reject(new NexusError("internal", "durable object has no name (not addressed by idFromName)"));
+    return this.start(name);
+  }
+
+  private start(name: string): Promise<A> {
+    this.actorPromise ??= (async () => {
+      const actor = await this.createActor(name);
+      await actor.ready();
+      for (const ws of this.ctx.getWebSockets()) {
+        const conn = DoConnection.fromSocket(ws);
+        if (!conn) {
+          ws.close(1011, "lost socket state");
+          continue;
+        }
+        this.conns.set(ws, conn);
+        actor.restore(conn);
+      }
+      return actor;
+    })();
+    // A failed load must not poison the object forever: the next call retries.
+    this.actorPromise.catch(() => (this.actorPromise = null));
+    return this.actorPromise;
+  }
+
+  /** A WebSocket upgrade forwarded by the Worker after it verified the socket ticket. */
+  override async fetch(req: Request): Promise<Response> {
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    const userId = req.headers.get(ForwardHeaders.user);
+    const name = this.ctx.id.name ?? req.headers.get(ForwardHeaders.target);
+    if (!userId || !name) return new Response("missing forwarded identity", { status: 400 });
+    if (!this.ctx.id.name && !(await this.ctx.storage.get(NAME_KEY))) await this.ctx.storage.put(NAME_KEY, name);
+    const actor = await this.start(name);
+
+    const { 0: client, 1: server } = new WebSocketPair();
+    const attachment: SocketAttachment = { connId: doIds.random(), userId };
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(attachment);
+    const conn = new DoConnection(server, attachment);
+    this.conns.set(server, conn);
+    try {
+      // Frames sent now are queued and reach the client right after the 101.
+      await this.connectActor(actor, conn, req);
+    } catch (e) {
+      console.error(`[${name}] connect failed`, e);
+      conn.close(1011, "internal error");
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const actor = await this.actor();
+    const conn = this.connOf(actor, ws);
+    if (!conn) return;
+    await actor.receive(conn, typeof message === "string" ? message : decoder.decode(message));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    await this.drop(ws);
+    try {
+      // Complete the closing handshake (newer compatibility dates do it automatically; then this is a no-op).
+      ws.close(closeCode(code), reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.drop(ws);
+  }
+
+  private async drop(ws: WebSocket): Promise<void> {
+    const actor = await this.actor();
+    const conn = this.conns.get(ws);
+    this.conns.delete(ws);
+    if (conn) actor.disconnect(conn);
+  }
+
+  /** The wrapper of a socket; one the map missed (should not happen) is rebuilt and restored. */
+  private connOf(actor: A, ws: WebSocket): DoConnection | null {
+    let conn = this.conns.get(ws);
+    if (conn) return conn;
+    conn = DoConnection.fromSocket(ws) ?? undefined;
+    if (!conn) return null;
+    this.conns.set(ws, conn);
+    actor.restore(conn);
+    return conn;
+  }
+}
