@@ -1,0 +1,45 @@
+/**
+ * The Bun host as a conformance Target: `bun edge/server.bun.ts` on a free port with a fresh
+ * DATA_DIR; stopped by PID; `restart` is a crash (SIGKILL) and a new process on the same DATA_DIR.
+ */
+import { resolve } from "node:path";
+import { freePort } from "../support/ports.ts";
+import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
+import type { Target } from "../conformance/target.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const BUN = resolve(ROOT, "node_modules/.bin/bun");
+
+async function launch(port: number, dataDir: string, env: Record<string, string>): Promise<Spawned> {
+  const proc = spawnLogged(BUN, ["edge/server.bun.ts"], {
+    name: `bun-host-${port}`,
+    cwd: ROOT,
+    env: { NODE_ENV: "test", ...env, PORT: String(port), DATA_DIR: dataDir },
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 30_000 });
+  return proc;
+}
+
+export async function startBunHost(env: Record<string, string> = {}): Promise<Target> {
+  const dataDir = tempDir("nexus-bun-host-");
+  let port = await freePort();
+  let proc = await launch(port, dataDir, env);
+  const target: Target = {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      await proc.stop();
+    },
+    async restart() {
+      await proc.kill();
+      try {
+        proc = await launch(port, dataDir, env);
+      } catch {
+        // The old port can be briefly unavailable; the suite re-reads `url` after a restart.
+        port = await freePort();
+        proc = await launch(port, dataDir, env);
+        target.url = `http://127.0.0.1:${port}`;
+      }
+    },
+  };
+  return target;
+}

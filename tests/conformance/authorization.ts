@@ -1,0 +1,171 @@
+/**
+ * Guarantee 5 — every operation checks the caller. Non-members cannot connect, read or send;
+ * only the author edits; deleting another's message needs group admin or account admin; a removed
+ * member's open socket is closed at once with 4003 and cannot come back.
+ */
+import { describe, expect, test } from "bun:test";
+import { newClientId, type Session, type TestSocket } from "../support/client.ts";
+import { openRawWebSocket } from "../support/rawws.ts";
+import { useTarget } from "./harness.ts";
+import type { TargetFactory } from "./target.ts";
+
+const refusedStatus = (s: number | undefined) => s === 401 || s === 403 || s === 404;
+
+/** The socket never got a welcome and was refused (HTTP 401/403/404 or close 4003/4004). */
+async function expectRefused(sock: TestSocket): Promise<void> {
+  const info = await sock.closed;
+  expect(sock.all("welcome")).toEqual([]);
+  expect(info.opened ? [4003, 4004].includes(info.code) : refusedStatus(info.rejectedStatus) || info.rejectedStatus === undefined).toBe(true);
+}
+
+/** Same, with the exact handshake status checked over a raw socket. */
+async function expectRawRefused(url: string): Promise<void> {
+  const raw = await openRawWebSocket(url);
+  try {
+    if (raw.status === 101) {
+      await raw.ended;
+      expect([4003, 4004]).toContain(raw.closeCode());
+      expect(raw.texts.some((t) => JSON.parse(t).t === "welcome")).toBe(false);
+    } else expect(refusedStatus(raw.status)).toBe(true);
+  } finally {
+    raw.destroy();
+  }
+}
+
+const forbidden = (status: number) => status === 403 || status === 404;
+
+export function authorizationTests(factory: TargetFactory): void {
+  describe("authorization", () => {
+    const ctx = useTarget(factory);
+    let alice: Session, bob: Session, carol: Session, mallory: Session;
+    let conv: any;
+    const lastSeq = async () => (await alice.must("GET", `/v1/conversations/${conv.id}`)).lastSeq as number;
+
+    test("set-up: alice's group with bob and carol; root (account admin) is a plain member", async () => {
+      [alice, bob, carol, mallory] = await ctx.users(4, "auth");
+      conv = await ctx.group(alice, [bob, carol]);
+      expect((await alice.api("POST", `/v1/conversations/${conv.id}/members`, { username: ctx.root.username })).status).toBe(200);
+      expect(ctx.root.user.role).toBe("admin");
+      expect(bob.user.role).toBe("user");
+    });
+
+    test("requests without a valid token are refused with 401", async () => {
+      const none = await ctx.nx.request("GET", "/v1/conversations");
+      expect(none.status).toBe(401);
+      expect(none.body.error.code).toBe("unauthorized");
+      const bad = await ctx.nx.request("GET", `/v1/conversations/${conv.id}/messages`, undefined, "not.a.token");
+      expect(bad.status).toBe(401);
+      const ticketless = ctx.nx.openSocket(`/v1/ws/conversations/${conv.id}?ticket=${"x".repeat(40)}`);
+      await expectRefused(ticketless);
+    });
+
+    test("a non-member cannot connect, read, send or see the conversation", async () => {
+      const before = await lastSeq();
+      await expectRefused(await mallory.openConversation(conv.id));
+      await expectRawRefused(ctx.nx.wsUrl(`/v1/ws/conversations/${conv.id}?ticket=${await mallory.ticket()}`));
+      expect(forbidden((await mallory.api("GET", `/v1/conversations/${conv.id}/messages`)).status)).toBe(true);
+      expect(forbidden((await mallory.api("GET", `/v1/conversations/${conv.id}`)).status)).toBe(true);
+      const send = await mallory.api("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("m"), text: "let me in" });
+      expect(forbidden(send.status)).toBe(true);
+      expect(forbidden((await mallory.api("POST", `/v1/conversations/${conv.id}/members`, { username: mallory.username })).status)).toBe(true);
+      const list = await mallory.must("GET", "/v1/conversations");
+      expect(list.conversations.map((c: any) => c.id)).not.toContain(conv.id);
+      expect(await lastSeq()).toBe(before);
+    });
+
+    test("a third party cannot open someone else's direct conversation", async () => {
+      const dm = await alice.createDirect(bob);
+      expect((await alice.createDirect(bob)).id).toBe(dm.id);
+      await expectRefused(await carol.openConversation(dm.id));
+      expect(forbidden((await carol.api("GET", `/v1/conversations/${dm.id}/messages`)).status)).toBe(true);
+    });
+
+    test("unknown conversation: refused with 404 / 4004, not created", async () => {
+      const ghost = "g_doesnotexist123";
+      await expectRefused(await alice.openConversation(ghost));
+      expect([403, 404]).toContain((await alice.api("GET", `/v1/conversations/${ghost}`)).status);
+    });
+
+    test("only group admins rename and add members", async () => {
+      const before = await lastSeq();
+      expect((await bob.api("PATCH", `/v1/conversations/${conv.id}`, { title: "bob's now" })).status).toBe(403);
+      expect((await bob.api("POST", `/v1/conversations/${conv.id}/members`, { username: mallory.username })).status).toBe(403);
+      expect((await bob.api("PATCH", `/v1/conversations/${conv.id}/members/${carol.id}`, { role: "admin" })).status).toBe(403);
+      expect(await lastSeq()).toBe(before);
+    });
+
+    test("only the author edits; not even a group admin edits another's message", async () => {
+      const { sock: sb } = await bob.join(conv.id);
+      const { sock: sc } = await carol.join(conv.id);
+      const { sock: sa } = await alice.join(conv.id);
+      const msg = await sb.sendMessage("bob's words");
+      for (const sock of [sc, sa]) {
+        const clientId = newClientId("e");
+        sock.send({ t: "edit", clientId, target: msg.seq, text: "not yours" });
+        const reply = await sock.replyTo(clientId);
+        expect(reply.t).toBe("error");
+        expect(reply.code).toBe("forbidden");
+      }
+      const ok = newClientId("e");
+      sb.send({ t: "edit", clientId: ok, target: msg.seq, text: "bob's better words" });
+      expect((await sb.replyTo(ok)).t).toBe("ack");
+      const history = await bob.fullHistory(conv.id);
+      expect(history.find((e) => e.seq === msg.seq)?.text).toBe("bob's better words");
+      expect(history.filter((e) => e.kind === "edit" && e.target === msg.seq).length).toBe(1);
+    });
+
+    test("deleting another's message: refused for members, allowed for group admin and account admin", async () => {
+      const { sock: sb } = await bob.join(conv.id);
+      const { sock: sc } = await carol.join(conv.id);
+      const m1 = await sb.sendMessage("delete me 1");
+      const m2 = await sb.sendMessage("delete me 2");
+      const clientId = newClientId("del");
+      sc.send({ t: "delete", clientId, target: m1.seq });
+      const refused = await sc.replyTo(clientId);
+      expect(refused).toMatchObject({ t: "error", code: "forbidden" });
+      expect((await carol.api("DELETE", `/v1/conversations/${conv.id}/messages/${m1.seq}`)).status).toBe(403);
+      expect((await alice.api("DELETE", `/v1/conversations/${conv.id}/messages/${m1.seq}`)).status).toBe(200);
+      expect((await ctx.root.api("DELETE", `/v1/conversations/${conv.id}/messages/${m2.seq}`)).status).toBe(200);
+      const history = await bob.fullHistory(conv.id);
+      expect(history.find((e) => e.seq === m1.seq)?.deleted).toBe(true);
+      expect(history.find((e) => e.seq === m2.seq)?.deleted).toBe(true);
+    });
+
+    test("a removed member's open socket is closed with 4003 at once and cannot reconnect or read", async () => {
+      const { sock: sc } = await carol.join(conv.id);
+      const inbox = await carol.openInbox();
+      await inbox.next("inbox");
+      const { sock: sb } = await bob.join(conv.id);
+      const removal = await alice.api("DELETE", `/v1/conversations/${conv.id}/members/${carol.id}`);
+      expect(removal.status).toBe(200);
+      const closed = await sc.closed;
+      expect(closed.code).toBe(4003);
+      // Others see the membership event.
+      const ev = await sb.next((f) => f.t === "event" && f.e.kind === "member" && f.e.userId === carol.id);
+      expect(ev.e.action).toBe("remove");
+      expect(ev.e.seq).toBe(removal.body.seq);
+      // Carol's inbox is told.
+      expect((await inbox.next("removed")).conversationId).toBe(conv.id);
+      await expectRefused(await carol.openConversation(conv.id));
+      expect(forbidden((await carol.api("GET", `/v1/conversations/${conv.id}/messages`)).status)).toBe(true);
+      const send = await carol.api("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("x"), text: "still here?" });
+      expect(forbidden(send.status)).toBe(true);
+      // And nothing carol sends after removal reaches bob: the next event bob sees is alice's.
+      const { sock: sa } = await alice.join(conv.id);
+      const after = await sa.sendMessage("after removal");
+      const next = await sb.next((f) => f.t === "event" && f.e.seq > removal.body.seq);
+      expect(next.e.seq).toBe(after.seq);
+    });
+
+    test("leaving: a member may remove themselves, not others", async () => {
+      const dave = (await ctx.users(1, "leave"))[0];
+      expect((await alice.api("POST", `/v1/conversations/${conv.id}/members`, { username: dave.username })).status).toBe(200);
+      expect((await dave.api("DELETE", `/v1/conversations/${conv.id}/members/${bob.id}`)).status).toBe(403);
+      const left = await dave.api("DELETE", `/v1/conversations/${conv.id}/members/${dave.id}`);
+      expect(left.status).toBe(200);
+      const history = await alice.fullHistory(conv.id);
+      expect(history.find((e) => e.seq === left.body.seq)).toMatchObject({ kind: "member", userId: dave.id, action: "leave" });
+      expect(forbidden((await dave.api("GET", `/v1/conversations/${conv.id}/messages`)).status)).toBe(true);
+    });
+  });
+}

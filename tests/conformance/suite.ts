@@ -1,0 +1,35 @@
+/**
+ * The one host-independent conformance suite. A host is done when it passes:
+ *
+ *   import { conformanceSuite } from "../conformance/suite.ts";
+ *   conformanceSuite("bun host", (env) => startBunHost(env));
+ *
+ * Each guarantee lives in its own file and starts its own target (with the limits it needs) via the
+ * factory, so guarantees do not disturb one another and a failure points at one guarantee.
+ */
+import { describe } from "bun:test";
+import { authorizationTests } from "./authorization.ts";
+import { durabilityTests } from "./durability.ts";
+import { eventTests } from "./events.ts";
+import { idempotencyTests } from "./idempotency.ts";
+import { limitsTests } from "./limits.ts";
+import { orderTests } from "./order.ts";
+import { resumeTests } from "./resume.ts";
+import type { SuiteOptions, TargetFactory } from "./target.ts";
+import { typingTests } from "./typing.ts";
+
+export type { Target, TargetFactory, SuiteOptions } from "./target.ts";
+export { LimitEnv } from "./target.ts";
+
+export function conformanceSuite(name: string, target: TargetFactory, opts: SuiteOptions = {}): void {
+  describe(name, () => {
+    orderTests(target);
+    durabilityTests(target, opts);
+    idempotencyTests(target);
+    resumeTests(target);
+    authorizationTests(target);
+    typingTests(target);
+    limitsTests(target);
+    eventTests(target);
+  });
+}

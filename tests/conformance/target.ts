@@ -1,0 +1,32 @@
+/**
+ * What a host must provide to be checked by the conformance suite.
+ *
+ * The suite starts one target per guarantee (each file calls the factory with the limits it
+ * needs) and stops it afterwards. Limits are passed as environment-style overrides, named after
+ * protocol/limits.ts: NEXUS_<LIMIT_IN_SCREAMING_SNAKE_CASE>, e.g. NEXUS_REPLAY_CAP=20.
+ */
+export interface Target {
+  /** Base URL (http://127.0.0.1:PORT). Read it again after `restart`: it may change. */
+  url: string;
+  /** Stop the server and release everything it holds. */
+  stop(): Promise<void>;
+  /** Crash the server (kill -9 or equivalent) and start it again on the same data. */
+  restart?(): Promise<void>;
+}
+
+export type TargetFactory = (env?: Record<string, string>) => Promise<Target>;
+
+export interface SuiteOptions {
+  /** false: the host cannot crash and restart on the same data, so durability tests are skipped. */
+  restartable?: boolean;
+}
+
+/** Environment names of the limits the suite sets (protocol/limits.ts → env). */
+export const LimitEnv = {
+  maxTextLength: "NEXUS_MAX_TEXT_LENGTH",
+  maxFrameBytes: "NEXUS_MAX_FRAME_BYTES",
+  sendsPerSecond: "NEXUS_SENDS_PER_SECOND",
+  maxSocketBufferBytes: "NEXUS_MAX_SOCKET_BUFFER_BYTES",
+  replayCap: "NEXUS_REPLAY_CAP",
+  typingTtlMs: "NEXUS_TYPING_TTL_MS",
+} as const;

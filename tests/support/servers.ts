@@ -1,0 +1,76 @@
+/**
+ * Real infrastructure servers for cluster suites: redis-server and nats-server started from their
+ * binaries on free loopback ports (a fresh machine has none running; scripts/ensure.mjs installs
+ * the Debian packages). Each returns a handle that stops exactly the process it started.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "./ports.ts";
+import { spawnLogged, tempDir, waitForHttp, waitForTcp, type Spawned } from "./processes.ts";
+
+export interface RunningServer {
+  port: number;
+  /** Connection URL (redis://… or nats://…). */
+  url: string;
+  proc: Spawned;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+function binary(name: string): string {
+  const found = Bun.which(name) ?? Bun.which(name, { PATH: "/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/bin" });
+  if (!found) throw new Error(`${name} not found on PATH: run \`node scripts/ensure.mjs\` (installs Debian packages)`);
+  return found;
+}
+
+/** A throwaway redis-server: no persistence, loopback only. */
+export async function startRedis(extraArgs: string[] = []): Promise<RunningServer> {
+  const port = await freePort();
+  const dir = tempDir("nexus-redis-");
+  const proc = spawnLogged(
+    binary("redis-server"),
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs],
+    { name: `redis-${port}` },
+  );
+  await waitForTcp(port, { proc });
+  return { port, url: `redis://127.0.0.1:${port}`, proc, dir, stop: async () => void (await proc.stop()) };
+}
+
+export interface NatsOptions {
+  jetstream?: boolean;
+  /** Full config file text; `{port}`, `{monitor}` (use as `http_port`) and `{dir}` are substituted. Overrides `jetstream`. */
+  config?: string;
+  /** Extra fixed names → free ports to substitute into `config` (e.g. cluster, gateway). */
+  extraPorts?: string[];
+}
+
+export interface RunningNats extends RunningServer {
+  monitorPort: number;
+  /** The free ports allocated for `extraPorts`, by name. */
+  ports: Record<string, number>;
+}
+
+/** A throwaway nats-server (optionally with JetStream, or from a config template). */
+export async function startNats(opts: NatsOptions = {}): Promise<RunningNats> {
+  const port = await freePort();
+  const monitorPort = await freePort();
+  const dir = tempDir("nexus-nats-");
+  const ports: Record<string, number> = {};
+  for (const name of opts.extraPorts ?? []) ports[name] = await freePort();
+  let args: string[];
+  if (opts.config) {
+    let text = opts.config.replaceAll("{port}", String(port)).replaceAll("{monitor}", String(monitorPort)).replaceAll("{dir}", dir);
+    for (const [name, p] of Object.entries(ports)) text = text.replaceAll(`{${name}}`, String(p));
+    const file = join(dir, "nats.conf");
+    writeFileSync(file, text);
+    args = ["-c", file];
+  } else {
+    args = ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort)];
+    if (opts.jetstream) args.push("-js", "-sd", dir);
+  }
+  const proc = spawnLogged(binary("nats-server"), args, { name: `nats-${port}` });
+  // A config without a monitoring port can only be probed over TCP.
+  if (opts.config && !opts.config.includes("{monitor}")) await waitForTcp(port, { proc });
+  else await waitForHttp(`http://127.0.0.1:${monitorPort}/healthz`, { proc });
+  return { port, monitorPort, ports, url: `nats://127.0.0.1:${port}`, proc, dir, stop: async () => void (await proc.stop()) };
+}

@@ -1,0 +1,179 @@
+/**
+ * A test WebSocket client that records every server frame. Tests wait for frames with
+ * `next(predicate)`: each call returns the oldest not-yet-taken frame that matches, so waiting for
+ * acks and waiting for events can interleave freely without losing frames. Every frame is checked
+ * against the protocol's ServerFrame schema; violations are kept in `protocolErrors`.
+ */
+import { ServerFrame } from "../../protocol/index.ts";
+
+export type Frame = { t: string; [k: string]: any };
+export type FramePredicate = string | ((f: Frame) => boolean);
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** Did the socket ever open (false: handshake refused, see `rejectedStatus`). */
+  opened: boolean;
+  /** HTTP status of a refused handshake, when the runtime reports it. */
+  rejectedStatus?: number;
+}
+
+function matcher(p: FramePredicate): (f: Frame) => boolean {
+  return typeof p === "string" ? (f) => f.t === p : p;
+}
+
+export class TestSocket {
+  readonly frames: Frame[] = [];
+  readonly protocolErrors: { raw: string; error: string }[] = [];
+  /** Resolves true when open, false if the handshake failed. */
+  readonly opened: Promise<boolean>;
+  readonly closed: Promise<CloseInfo>;
+  closeInfo: CloseInfo | undefined;
+  private readonly ws: WebSocket;
+  private readonly taken = new Set<Frame>();
+  private waiters: (() => void)[] = [];
+  private isOpen = false;
+  private rejectedStatus: number | undefined;
+
+  constructor(readonly url: string) {
+    this.ws = new WebSocket(url);
+    this.opened = new Promise((resolve) => {
+      this.ws.addEventListener("open", () => {
+        this.isOpen = true;
+        resolve(true);
+      });
+      this.ws.addEventListener("close", () => resolve(false));
+    });
+    this.ws.addEventListener("error", (e) => {
+      const m = /status code: (\d{3})/.exec(String((e as any).message ?? ""));
+      if (m) this.rejectedStatus = Number(m[1]);
+    });
+    this.closed = new Promise((resolve) => {
+      this.ws.addEventListener("close", (e) => {
+        this.closeInfo = { code: e.code, reason: e.reason, opened: this.isOpen, rejectedStatus: this.rejectedStatus };
+        resolve(this.closeInfo);
+        this.wake();
+      });
+    });
+    this.ws.addEventListener("message", (e) => {
+      const raw = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
+      let frame: Frame;
+      try {
+        frame = JSON.parse(raw);
+      } catch {
+        this.protocolErrors.push({ raw: raw.slice(0, 200), error: "not JSON" });
+        return;
+      }
+      const check = ServerFrame.safeParse(frame);
+      if (!check.success) this.protocolErrors.push({ raw: raw.slice(0, 300), error: check.error.message.slice(0, 300) });
+      this.frames.push(frame);
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const fn of w) fn();
+  }
+
+  get isClosed(): boolean {
+    return this.closeInfo !== undefined;
+  }
+
+  /** Frames matching `p`, taken or not (does not take them). */
+  all(p: FramePredicate): Frame[] {
+    const m = matcher(p);
+    return this.frames.filter(m);
+  }
+
+  /** The oldest untaken frame matching `p`, if one has arrived (takes it). */
+  poll(p: FramePredicate): Frame | undefined {
+    const m = matcher(p);
+    const f = this.frames.find((x) => !this.taken.has(x) && m(x));
+    if (f) this.taken.add(f);
+    return f;
+  }
+
+  /** Wait for the oldest untaken frame matching `p`. Fails fast if the socket closes first. */
+  async next(p: FramePredicate, timeoutMs = 10_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const f = this.poll(p);
+      if (f) return f;
+      if (this.isClosed) throw new Error(`socket closed (${JSON.stringify(this.closeInfo)}) while waiting for ${describe(p)}; last frames: ${this.tail()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe(p)}; last frames: ${this.tail()}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Wait for `count` frames matching `p` (taking them), in arrival order. */
+  async take(p: FramePredicate, count: number, timeoutMs = 10_000): Promise<Frame[]> {
+    const deadline = Date.now() + timeoutMs;
+    const out: Frame[] = [];
+    while (out.length < count) out.push(await this.next(p, Math.max(1, deadline - Date.now())));
+    return out;
+  }
+
+  /** The `welcome` frame (first frame of a conversation socket). */
+  welcome(timeoutMs = 10_000): Promise<Frame> {
+    return this.next("welcome", timeoutMs);
+  }
+
+  send(frame: object): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  sendRaw(data: string | ArrayBufferLike | Uint8Array): void {
+    this.ws.send(data as any);
+  }
+
+  /** Send a message and wait for its ack, or the error frame naming its clientId. */
+  async sendMessage(text: string, clientId = newClientId(), extra: object = {}): Promise<Frame> {
+    this.send({ t: "send", clientId, text, ...extra });
+    return this.replyTo(clientId);
+  }
+
+  /** The ack or error frame for `clientId`. */
+  replyTo(clientId: string, timeoutMs = 10_000): Promise<Frame> {
+    return this.next((f) => (f.t === "ack" || f.t === "error") && f.clientId === clientId, timeoutMs);
+  }
+
+  /** Close and wait until closed. */
+  async close(code = 1000, reason = ""): Promise<CloseInfo> {
+    if (!this.isClosed) {
+      try {
+        this.ws.close(code, reason);
+      } catch {
+        this.ws.close();
+      }
+    }
+    return this.closed;
+  }
+
+  /** A compact view of the last frames, for failure messages. */
+  tail(n = 8): string {
+    return this.frames
+      .slice(-n)
+      .map((f) => JSON.stringify(f).slice(0, 200))
+      .join(" | ");
+  }
+}
+
+function describe(p: FramePredicate): string {
+  return typeof p === "string" ? `frame t=${p}` : `frame matching ${p.toString().slice(0, 120)}`;
+}
+
+let counter = 0;
+/** A fresh valid clientId (8-64 chars of [A-Za-z0-9_-]). */
+export function newClientId(prefix = "c"): string {
+  counter++;
+  return `${prefix}_${Date.now().toString(36)}_${counter}_${Math.random().toString(36).slice(2, 8)}`;
+}

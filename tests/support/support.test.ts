@@ -1,0 +1,155 @@
+/**
+ * The test helpers themselves, against real processes: free ports, spawned servers stopped by PID,
+ * real redis-server and nats-server, and the socket clients against a small Bun WebSocket server.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { connect } from "node:net";
+import { freePort, freePorts } from "./ports.ts";
+import { spawnLogged, waitForHttp, killPid } from "./processes.ts";
+import { startNats, startRedis } from "./servers.ts";
+import { TestSocket } from "./socket.ts";
+import { openRawWebSocket } from "./rawws.ts";
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("ports", () => {
+  test("freePorts hands out distinct bindable ports", async () => {
+    const ports = await freePorts(5);
+    expect(new Set(ports).size).toBe(5);
+    const srv = Bun.serve({ port: ports[0], hostname: "127.0.0.1", fetch: () => new Response("ok") });
+    expect(srv.port).toBe(ports[0]);
+    srv.stop(true);
+  });
+});
+
+describe("processes", () => {
+  test("spawnLogged captures output, waitForHttp waits, stop() ends the process by PID", async () => {
+    const port = await freePort();
+    const script = `console.log("booting"); Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: () => new Response("up") });`;
+    const proc = spawnLogged(process.execPath, ["-e", script], { name: "tiny-http" });
+    await waitForHttp(`http://127.0.0.1:${port}/`, { proc });
+    expect(proc.log()).toContain("booting");
+    expect(alive(proc.pid)).toBe(true);
+    await proc.stop();
+    expect(alive(proc.pid)).toBe(false);
+    expect(proc.running()).toBe(false);
+  });
+
+  test("waitForHttp fails fast with the log when the process dies", async () => {
+    const proc = spawnLogged(process.execPath, ["-e", `console.error("cannot start: boom"); process.exit(3)`], { name: "dies" });
+    const port = await freePort();
+    await expect(waitForHttp(`http://127.0.0.1:${port}/`, { proc, timeoutMs: 10_000 })).rejects.toThrow(/boom/);
+  });
+
+  test("a process ignoring SIGTERM is killed after the grace period", async () => {
+    const proc = spawnLogged(process.execPath, ["-e", `process.on("SIGTERM", () => console.log("ignored")); setInterval(() => {}, 1000); console.log("ready")`], { name: "stubborn" });
+    for (let i = 0; i < 100 && !proc.log().includes("ready"); i++) await Bun.sleep(50);
+    const exit = await proc.stop(300);
+    expect(exit.signal).toBe("SIGKILL");
+    const other = spawnLogged("sleep", ["30"], { name: "sleeper" });
+    await killPid(other.pid, 1000);
+    expect((await other.exited).signal).toBe("SIGTERM");
+  });
+});
+
+describe("servers", () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const s of stops) await s();
+  });
+
+  test("redis-server starts on a free port and answers PING", async () => {
+    const redis = await startRedis();
+    stops.push(redis.stop);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = connect(redis.port, "127.0.0.1", () => s.write("PING\r\n"));
+      s.once("data", (d) => {
+        resolve(d.toString());
+        s.destroy();
+      });
+      s.once("error", reject);
+    });
+    expect(reply).toBe("+PONG\r\n");
+    await redis.stop();
+    expect(redis.proc.running()).toBe(false);
+  });
+
+  test("nats-server with JetStream starts and reports itself healthy", async () => {
+    const nats = await startNats({ jetstream: true });
+    stops.push(nats.stop);
+    const varz = await (await fetch(`http://127.0.0.1:${nats.monitorPort}/varz`)).json();
+    expect(varz.port).toBe(nats.port);
+    expect(varz.jetstream?.config).toBeDefined();
+    await nats.stop();
+    expect(nats.proc.running()).toBe(false);
+  });
+});
+
+describe("socket clients", () => {
+  const srv = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req, server) {
+      const path = new URL(req.url).pathname;
+      if (path === "/deny") return new Response("no", { status: 403 });
+      if (path === "/flood") return server.upgrade(req, { data: { flood: true } }) ? undefined : new Response("x");
+      return server.upgrade(req, { data: { flood: false } }) ? undefined : new Response("x");
+    },
+    websocket: {
+      open(ws) {
+        const flood = (ws.data as { flood: boolean }).flood;
+        if (!flood) ws.send(JSON.stringify({ t: "pong", ts: 1 }));
+        else for (let i = 0; i < 2000; i++) ws.send(JSON.stringify({ t: "pong", ts: i, pad: "p".repeat(2000) }));
+      },
+      message(ws, msg) {
+        const f = JSON.parse(String(msg));
+        if (f.t === "close") ws.close(4003, "bye");
+        else ws.send(JSON.stringify({ t: "ack", clientId: f.clientId, seq: f.n, ts: 0 }));
+      },
+    },
+  });
+  afterAll(() => srv.stop(true));
+
+  test("next() takes matching frames in order, interleaving freely; closed reports the code", async () => {
+    const s = new TestSocket(`ws://127.0.0.1:${srv.port}/`);
+    expect(await s.opened).toBe(true);
+    expect((await s.next("pong")).ts).toBe(1);
+    s.send({ clientId: "aaaaaaaa", n: 1 });
+    s.send({ clientId: "bbbbbbbb", n: 2 });
+    expect((await s.replyTo("bbbbbbbb")).seq).toBe(2);
+    expect((await s.next("ack")).seq).toBe(1);
+    expect(s.protocolErrors).toEqual([]);
+    s.send({ t: "close" });
+    expect((await s.closed).code).toBe(4003);
+    await expect(s.next("ack", 1000)).rejects.toThrow(/closed/);
+  });
+
+  test("a refused handshake reports its status", async () => {
+    const s = new TestSocket(`ws://127.0.0.1:${srv.port}/deny`);
+    const info = await s.closed;
+    expect(info.opened).toBe(false);
+    expect(info.rejectedStatus).toBe(403);
+    const raw = await openRawWebSocket(`ws://127.0.0.1:${srv.port}/deny`);
+    expect(raw.status).toBe(403);
+    raw.destroy();
+  });
+
+  test("a raw paused reader stops reading until resumed, then decodes every frame", async () => {
+    const raw = await openRawWebSocket(`ws://127.0.0.1:${srv.port}/flood`, { pauseAfterHandshake: true });
+    expect(raw.status).toBe(101);
+    const early = raw.bytes();
+    expect(early).toBeLessThan(2000 * 2000);
+    raw.resume();
+    for (let i = 0; i < 400 && raw.texts.length < 2000; i++) await Bun.sleep(25);
+    expect(raw.texts.length).toBe(2000);
+    expect(JSON.parse(raw.texts[1999]).ts).toBe(1999);
+    raw.destroy();
+  });
+});
