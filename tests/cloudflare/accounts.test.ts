@@ -1,0 +1,98 @@
+/**
+ * Account routes on the real Worker in workerd: AccountService runs in the Worker over the
+ * DirectoryDO's SQLite (RemoteSql → DO RPC → DoSql). Checks what the remote Sql must preserve:
+ * atomic statements under concurrency, rotation and lockout, and data surviving a workerd crash.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { DEFAULT_PASSWORD, Nexus, uniqueName } from "../support/client.ts";
+import { startNexusWorker, type WorkerTarget } from "./worker.ts";
+
+let t: WorkerTarget;
+let nx: Nexus;
+
+beforeAll(async () => {
+  t = await startNexusWorker();
+  nx = new Nexus(t.url);
+}, 60_000);
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+const post = (path: string, body: unknown, token?: string) => nx.request("POST", path, body, token);
+
+describe("accounts on Cloudflare (DirectoryDO)", () => {
+  test("/health and /ready answer; /ready reaches the DirectoryDO", async () => {
+    expect((await nx.request("GET", "/health")).body).toEqual({ ok: true });
+    const ready = await nx.request("GET", "/ready");
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ ok: true });
+  });
+
+  test("concurrent first registrations: exactly one admin", async () => {
+    const names = Array.from({ length: 6 }, () => uniqueName("first"));
+    const res = await Promise.all(names.map((username) => post("/v1/auth/register", { username, password: DEFAULT_PASSWORD })));
+    expect(res.map((r) => r.status)).toEqual(names.map(() => 201));
+    expect(res.filter((r) => r.body.user.role === "admin").length).toBe(1);
+  });
+
+  test("register → /v1/me with the access token; taken username → 409", async () => {
+    const s = await nx.register("alice");
+    const me = await s.api("GET", "/v1/me");
+    expect(me.status).toBe(200);
+    expect(me.body.username).toBe(s.user.username);
+    const again = await post("/v1/auth/register", { username: s.user.username, password: DEFAULT_PASSWORD });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("conflict");
+  });
+
+  test("invalid body → 400 with a message, nothing stored", async () => {
+    const username = uniqueName("bad");
+    const r = await post("/v1/auth/register", { username, password: "short" });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe("bad_request");
+    expect((await post("/v1/auth/login", { username, password: "short" })).status).toBe(401);
+  });
+
+  test("refresh rotates; reusing the spent token revokes the family", async () => {
+    const s = await nx.register("rot");
+    const first = await post("/v1/auth/refresh", { refreshToken: s.refreshToken });
+    expect(first.status).toBe(200);
+    const reuse = await post("/v1/auth/refresh", { refreshToken: s.refreshToken });
+    expect(reuse.status).toBe(401);
+    const second = await post("/v1/auth/refresh", { refreshToken: first.body.refreshToken });
+    expect(second.status).toBe(401);
+  });
+
+  test("concurrent refreshes with one token: exactly one wins", async () => {
+    const s = await nx.register("race");
+    const res = await Promise.all(Array.from({ length: 5 }, () => post("/v1/auth/refresh", { refreshToken: s.refreshToken })));
+    expect(res.filter((r) => r.status === 200).length).toBe(1);
+  });
+
+  test("3 wrong passwords → 423 account_locked with until; the right password is refused while locked", async () => {
+    const s = await nx.register("lock");
+    const bad = [];
+    for (let i = 0; i < 3; i++) bad.push(await post("/v1/auth/login", { username: s.user.username, password: "wrong-password" }));
+    expect(bad.slice(0, 2).map((r) => r.status)).toEqual([401, 401]);
+    const locked = await post("/v1/auth/login", { username: s.user.username, password: DEFAULT_PASSWORD });
+    expect(locked.status).toBe(423);
+    expect(locked.body.error.code).toBe("account_locked");
+    expect(typeof locked.body.error.details.until).toBe("number");
+  });
+
+  test("/metrics is Prometheus text from the Worker's isolate", async () => {
+    const r = await nx.request("GET", "/metrics");
+    expect(r.status).toBe(200);
+    expect(r.text).toContain("# TYPE http_requests_total counter");
+    expect(r.text).toContain('route="/v1/auth/register"');
+  });
+
+  test("accounts survive a workerd crash (SIGKILL) and restart on the same storage", async () => {
+    const s = await nx.register("durable");
+    await t.restart();
+    nx.baseUrl = t.url;
+    const again = await nx.login(s.user.username);
+    expect(again.user.id).toBe(s.user.id);
+  });
+});

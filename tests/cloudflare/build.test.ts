@@ -1,0 +1,16 @@
+/** `wrangler deploy --dry-run` bundles the real Worker offline with every binding of wrangler.toml. */
+import { afterAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { buildNexus } from "./worker.ts";
+
+afterAll(async () => (await buildNexus()).cleanup());
+
+test("wrangler deploy --dry-run builds edge/worker.ts with DOs, R2 and vars", async () => {
+  const built = await buildNexus();
+  for (const binding of ["env.CONVERSATION (ConversationDO)", "env.INBOX (InboxDO)", "env.DIRECTORY (DirectoryDO)", "env.ATTACHMENTS (nexus-attachments)"])
+    expect(built.log).toContain(binding);
+  // JWT_SECRET is a secret, never a var in the bundle's config.
+  expect(built.log).not.toContain("JWT_SECRET");
+  const js = readFileSync(built.script, "utf8");
+  for (const cls of ["ConversationDO", "InboxDO", "DirectoryDO"]) expect(js).toMatch(new RegExp(`export\\s*\\{[^}]*\\b${cls}\\b`));
+});

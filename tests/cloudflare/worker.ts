@@ -1,0 +1,77 @@
+/**
+ * The real Nexus Worker (wrangler.toml at the top level) in workerd, as a conformance Target:
+ * built once per test process with `wrangler deploy --dry-run`, run by Miniflare on a free loopback
+ * port with the same bindings as wrangler.toml (DOs, R2, vars) plus JWT_SECRET as a plain binding.
+ *
+ * restart(): Miniflare's dispose() SIGKILLs workerd, so dispose + start on the same persisted
+ * storage directory is a real crash and recovery of every Durable Object.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Target } from "../conformance/target.ts";
+import { buildWithConfig, run, ROOT, type Built, type Running } from "./harness.ts";
+
+let building: Promise<Built> | null = null;
+
+/** One build per test process (≈1 s), shared by every target. */
+export function buildNexus(): Promise<Built> {
+  building ??= buildWithConfig(join(ROOT, "wrangler.toml"));
+  return building;
+}
+
+/** [vars] of wrangler.toml, so local runs see what a deployment sees. */
+async function wranglerVars(): Promise<Record<string, string>> {
+  const text = await Bun.file(join(ROOT, "wrangler.toml")).text();
+  const vars = (Bun.TOML.parse(text) as { vars?: Record<string, unknown> }).vars ?? {};
+  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)]));
+}
+
+export const TEST_JWT_SECRET = "test-secret-for-local-workerd-only-0123456789";
+
+export interface WorkerTarget extends Target {
+  running(): Running;
+}
+
+/**
+ * Start Nexus in workerd. `env` overrides vars (e.g. NEXUS_REPLAY_CAP). Auth rate limits are raised
+ * because every test client shares one IP; a test that checks them sets them back.
+ */
+export async function startNexusWorker(env: Record<string, string> = {}): Promise<WorkerTarget> {
+  const built = await buildNexus();
+  const persist = mkdtempSync(join(tmpdir(), "nexus-cf-data-"));
+  const bindings = {
+    ...(await wranglerVars()),
+    AUTH_RATE_LIMIT_PER_MINUTE: "100000",
+    RATE_LIMIT_PER_MINUTE: "100000",
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  };
+  const start = () =>
+    run(built, {
+      durableObjects: {
+        CONVERSATION: { className: "ConversationDO", useSQLite: true },
+        INBOX: { className: "InboxDO", useSQLite: true },
+        DIRECTORY: { className: "DirectoryDO", useSQLite: true },
+      },
+      r2Buckets: { ATTACHMENTS: "nexus-attachments" },
+      bindings,
+      durableObjectsPersist: join(persist, "do"),
+      r2Persist: join(persist, "r2"),
+    });
+  let current = await start();
+  const target: WorkerTarget = {
+    url: current.url.origin,
+    running: () => current,
+    async stop() {
+      await current.stop();
+      rmSync(persist, { recursive: true, force: true });
+    },
+    async restart() {
+      await current.stop(); // SIGKILL of workerd
+      current = await start();
+      target.url = current.url.origin;
+    },
+  };
+  return target;
+}
