@@ -53,7 +53,7 @@ export class AccountService {
     this.config = opts.config;
     this.hasher = opts.hasher ?? new ScryptHasher();
     this.now = opts.now ?? Date.now;
-    this.signer = new TokenSigner(opts.config.jwtSecret);
+    this.signer = new TokenSigner(opts.config.jwtSecret, this.now);
     this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now);
     this.versions = new TokenVersionCache(opts.config.authCacheMs, this.now);
   }

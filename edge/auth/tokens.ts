@@ -26,7 +26,11 @@ export const TICKET_TTL_SECONDS = 30;
 export class TokenSigner {
   private readonly key: Uint8Array;
 
-  constructor(secret: string) {
+  /** `now` (ms) is injectable so expiry can be tested without waiting. */
+  constructor(
+    secret: string,
+    private readonly now: () => number = Date.now,
+  ) {
     if (secret.length < 32) throw new Error("JWT secret must be at least 32 characters (set JWT_SECRET)");
     this.key = new TextEncoder().encode(secret);
   }
@@ -37,15 +41,20 @@ export class TokenSigner {
       .setSubject(p.userId)
       .setIssuer(ISSUER)
       .setAudience(audience)
-      .setIssuedAt()
-      .setExpirationTime(`${ttlSeconds}s`)
+      .setIssuedAt(Math.floor(this.now() / 1000))
+      .setExpirationTime(Math.floor(this.now() / 1000) + ttlSeconds)
       .sign(this.key);
   }
 
   /** Throws NexusError("unauthorized") on anything but a valid, unexpired token of `audience`. */
   async verify(token: string, audience: "api" | "ws"): Promise<VerifiedToken> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience, algorithms: ["HS256"] });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience,
+        algorithms: ["HS256"],
+        currentDate: new Date(this.now()),
+      });
       const { sub, name, role, tv } = payload as Record<string, unknown>;
       if (typeof sub !== "string" || typeof name !== "string" || (role !== "admin" && role !== "user") || typeof tv !== "number")
         throw new NexusError("unauthorized", "malformed token");

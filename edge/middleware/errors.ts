@@ -29,7 +29,7 @@ export function toNexusError(err: unknown): NexusError | null {
     if (err.status >= 500) return null;
     return new NexusError(statusToCode(err.status), err.message || "bad request");
   }
-  if (err instanceof SyntaxError) return new NexusError("bad_request", "malformed JSON in request body");
+  if (err instanceof SyntaxError) return new NexusError("bad_request", "Malformed JSON in request body");
   return null;
 }
 

@@ -27,7 +27,7 @@ async function readJson(c: Context, alreadyParsed: unknown): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new NexusError("bad_request", "malformed JSON in request body");
+    throw new NexusError("bad_request", "Malformed JSON in request body");
   }
 }
 
