@@ -223,9 +223,8 @@ export class ConversationActor implements ConversationApi {
     this.state(caller);
     this.checkText(input.text, (input.attachments?.length ?? 0) > 0);
     this.checkRate(caller.userId);
-    let attachments: AttachmentRef[] | undefined;
-    if (input.attachments?.length) attachments = await this.resolveAttachments(input.attachments);
-    return this.submit({ kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments }, conn);
+    if ((input.attachments?.length ?? 0) > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
+    return this.submit({ kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments }, conn);
   }
 
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection): Promise<OpResult> {
@@ -321,17 +320,6 @@ export class ConversationActor implements ConversationApi {
     if (!this.rate.take(userId)) throw new NexusError("rate_limited", `more than ${this.deps.limits.sendsPerSecond} sends per second`);
   }
 
-  private async resolveAttachments(ids: string[]): Promise<AttachmentRef[]> {
-    if (ids.length > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
-    const found = await this.deps.store.attachments([...new Set(ids)]);
-    const byId = new Map(found.map((a) => [a.id, a]));
-    return ids.map((id) => {
-      const a = byId.get(id);
-      if (!a) throw new NexusError("bad_request", `unknown attachment ${id} (upload it to this conversation first)`);
-      return { id: a.id, name: a.name, type: a.type, size: a.size };
-    });
-  }
-
   // ---------------------------------------------------------------- the write path
 
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
@@ -362,9 +350,10 @@ export class ConversationActor implements ConversationApi {
     if (!s) return all.forEach((op) => this.fail(op, new NexusError("not_found", "no such conversation")));
     const ops = await this.dropDuplicates(all);
     if (ops.length === 0) return;
-    const w: Working = { type: s.type, title: s.title, members: s.members, messages: new Map(), maxGroupMembers: this.deps.limits.maxGroupMembers };
+    const w: Working = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.deps.limits.maxGroupMembers };
     if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
     await this.loadTargets(ops, w);
+    await this.loadAttachments(ops, w);
 
     const c = emptyCommit();
     const accepted: Array<{ op: Op; event: ConversationEvent }> = [];
@@ -445,6 +434,13 @@ export class ConversationActor implements ConversationApi {
       const m = this.messages.get(d.target) ?? (await this.deps.store.getMessage(d.target));
       if (m) w.messages.set(d.target, structuredClone(m));
     }
+  }
+
+  private async loadAttachments(ops: Op[], w: Working): Promise<void> {
+    const ids = new Set<string>();
+    for (const { draft: d } of ops) if (d.kind === "message" && d.attachments) for (const id of d.attachments) ids.add(id);
+    if (ids.size === 0) return;
+    for (const a of await this.deps.store.attachments([...ids])) w.attachments.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
   }
 
   private applyCommitted(s: State, w: Working, accepted: Array<{ op: Op; event: ConversationEvent }>): void {

@@ -7,7 +7,7 @@ import { NexusError, type AttachmentRef, type ConversationEvent, type Member, ty
 import type { MessagePatch } from "../storage/sqlConversationStore.ts";
 
 export type Draft =
-  | { kind: "message"; author: string; clientId: string; text: string; replyTo?: number; attachments?: AttachmentRef[] }
+  | { kind: "message"; author: string; clientId: string; text: string; replyTo?: number; attachments?: string[] }
   | { kind: "edit"; author: string; clientId: string; target: number; text: string }
   | { kind: "delete"; author: string; clientId: string; target: number; accountAdmin: boolean }
   | { kind: "reaction"; author: string; clientId: string; target: number; emoji: string; on: boolean }
@@ -26,6 +26,8 @@ export interface Working {
   members: Map<string, MemberState>;
   /** Target messages loaded for this batch, mutated copies. */
   messages: Map<number, MessageEvent>;
+  /** Attachments referenced by messages of this batch (uploaded to this conversation). */
+  attachments: Map<string, AttachmentRef>;
   maxGroupMembers: number;
 }
 
@@ -46,10 +48,16 @@ function target(w: Working, seq: number): MessageEvent {
 export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Applied {
   const base = { seq, ts, author: d.author };
   switch (d.kind) {
-    case "message":
+    case "message": {
+      const attachments = d.attachments?.map((id) => {
+        const a = w.attachments.get(id);
+        if (!a) throw new NexusError("bad_request", `unknown attachment ${id} (upload it to this conversation first)`);
+        return a;
+      });
       if (d.replyTo !== undefined && (d.replyTo >= seq || d.replyTo < 1)) throw new NexusError("bad_request", "replyTo must be an earlier seq");
       return { event: { ...base, kind: "message", clientId: d.clientId, text: d.text,
-        ...(d.replyTo !== undefined ? { replyTo: d.replyTo } : {}), ...(d.attachments?.length ? { attachments: d.attachments } : {}) } };
+        ...(d.replyTo !== undefined ? { replyTo: d.replyTo } : {}), ...(attachments?.length ? { attachments } : {}) } };
+    }
     case "edit": {
       const m = target(w, d.target);
       if (m.author !== d.author) throw new NexusError("forbidden", "only the author may edit a message");

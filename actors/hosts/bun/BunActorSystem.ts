@@ -1,0 +1,95 @@
+/**
+ * The Bun host: every actor lives in this process, created on first use and evicted when idle.
+ * It is both the edge's ActorsClient (method calls, no RPC) and the actors' ActorMesh.
+ * One libSQL file holds all conversations and inboxes; its Sql group-commits across actors.
+ */
+import { defaultLimits, type Limits, type Presence } from "../../../protocol/index.ts";
+import type { ActorsClient } from "../../api.ts";
+import type { ActorMesh, InboxUpdate, RingNotice } from "../../driver.ts";
+import { ConversationActor } from "../../conversation/ConversationActor.ts";
+import { InboxActor } from "../../inbox/InboxActor.ts";
+import type { Sql } from "../../storage/sql.ts";
+import { SqlConversationStore } from "../../storage/sqlConversationStore.ts";
+import { SqlInboxStore } from "../../storage/sqlInboxStore.ts";
+import { bunClock, bunIds } from "./bunRuntime.ts";
+
+const EVICT_AFTER_MS = 5 * 60_000;
+
+interface Slot<A> {
+  actor: A;
+  used: number;
+}
+
+export class BunActorSystem implements ActorsClient, ActorMesh {
+  private conversations = new Map<string, Slot<ConversationActor>>();
+  private inboxes = new Map<string, Slot<InboxActor>>();
+  private sweeper: ReturnType<typeof setInterval>;
+
+  constructor(private readonly sql: Sql, private readonly limits: Limits = defaultLimits) {
+    this.sweeper = setInterval(() => this.evictIdle(), 60_000);
+    this.sweeper.unref?.();
+  }
+
+  static async migrate(sql: Sql): Promise<void> {
+    await SqlConversationStore.migrate(sql);
+    await SqlInboxStore.migrate(sql);
+  }
+
+  conversation(id: string): ConversationActor {
+    let slot = this.conversations.get(id);
+    if (!slot) {
+      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: bunClock, ids: bunIds, mesh: this, limits: this.limits });
+      this.conversations.set(id, (slot = { actor, used: 0 }));
+    }
+    slot.used = Date.now();
+    return slot.actor;
+  }
+
+  inbox(userId: string): InboxActor {
+    let slot = this.inboxes.get(userId);
+    if (!slot) {
+      const actor = new InboxActor(userId, { store: new SqlInboxStore(this.sql, userId), clock: bunClock, mesh: this });
+      this.inboxes.set(userId, (slot = { actor, used: 0 }));
+    }
+    slot.used = Date.now();
+    return slot.actor;
+  }
+
+  // ---- ActorMesh: in-process, so delivery is a method call.
+  notifyInbox(userId: string, update: InboxUpdate): void {
+    this.inbox(userId).apply(update).catch((e) => console.error(`[mesh] inbox ${userId} update failed`, e));
+  }
+
+  ring(userId: string, notice: RingNotice): void {
+    const inbox = this.inbox(userId);
+    inbox.ready().then(() => inbox.ring(notice), () => {});
+  }
+
+  presenceChanged(toUserId: string, presence: Presence): void {
+    // An inbox that is not loaded has no sockets to tell.
+    this.inboxes.get(toUserId)?.actor.presenceChanged(presence);
+  }
+
+  presenceOf(userIds: string[]): Promise<Presence[]> {
+    return Promise.all(userIds.map((u) => this.inbox(u).presence()));
+  }
+
+  private evictIdle(): void {
+    const cutoff = Date.now() - EVICT_AFTER_MS;
+    for (const [id, slot] of this.conversations)
+      if (slot.used < cutoff && slot.actor.idle()) {
+        slot.actor.dispose();
+        this.conversations.delete(id);
+      }
+    for (const [id, slot] of this.inboxes) if (slot.used < cutoff && slot.actor.idle()) this.inboxes.delete(id);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.inboxes.values()].map((s) => s.actor.close()));
+  }
+
+  get stats() {
+    return { conversations: this.conversations.size, inboxes: this.inboxes.size };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * WebSockets on Bun: the edge verifies the ticket, then `server.upgrade` attaches the socket to the
+ * in-process actor. Frames that arrive before the actor finished its welcome wait for it, in order.
+ */
+import type { Context } from "hono";
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { NexusError, type Limits } from "../../../protocol/index.ts";
+import type { Connection } from "../../driver.ts";
+import type { SocketRouter } from "../../../edge/deps.ts";
+import type { BunActorSystem } from "./BunActorSystem.ts";
+
+export interface SocketData {
+  kind: "conversation" | "inbox";
+  id: string;
+  userId: string;
+  resume: { after?: number; epoch?: string };
+  conn?: BunConnection;
+}
+
+let nextConnId = 0;
+
+class BunConnection implements Connection {
+  readonly id = String(++nextConnId);
+  opened: Promise<void> = Promise.resolve();
+  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly userId: string) {}
+  send(frame: string): void {
+    this.ws.send(frame);
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+  buffered(): number {
+    return this.ws.getBufferedAmount();
+  }
+}
+
+export function bunSocketRouter(): SocketRouter {
+  const upgrade = (c: Context, data: SocketData): Response => {
+    const server = (c.env as { server?: Server<SocketData> })?.server;
+    if (!server) throw new Error("Bun server missing from env");
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new NexusError("bad_request", "expected a WebSocket upgrade");
+    if (!server.upgrade(c.req.raw, { data })) throw new NexusError("bad_request", "WebSocket upgrade failed");
+    return new Response(null);
+  };
+  return {
+    conversation: async (c, id, userId, resume) => upgrade(c, { kind: "conversation", id, userId, resume }),
+    inbox: async (c, userId) => upgrade(c, { kind: "inbox", id: userId, userId, resume: {} }),
+  };
+}
+
+export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): WebSocketHandler<SocketData> {
+  const actorOf = (d: SocketData) => (d.kind === "conversation" ? system.conversation(d.id) : system.inbox(d.id));
+  return {
+    // Frames over 4x the limit are cut by Bun (close 1009); smaller oversize frames get an error frame.
+    maxPayloadLength: limits.maxFrameBytes * 4,
+    backpressureLimit: limits.maxSocketBufferBytes * 2,
+    closeOnBackpressureLimit: true,
+    idleTimeout: 120,
+    perMessageDeflate: false,
+    open(ws) {
+      const conn = new BunConnection(ws, ws.data.userId);
+      ws.data.conn = conn;
+      const d = ws.data;
+      conn.opened = (d.kind === "conversation" ? system.conversation(d.id).connect(conn, d.resume) : system.inbox(d.id).connect(conn)).catch((e) => {
+        console.error(`[ws] ${d.kind} ${d.id} connect failed`, e);
+        ws.close(1011, "internal error");
+      });
+    },
+    message(ws, message) {
+      const conn = ws.data.conn!;
+      const raw = typeof message === "string" ? message : new TextDecoder().decode(message);
+      // Wait for the welcome only, not for earlier frames: sends from one socket pipeline into one group commit.
+      void conn.opened.then(() => actorOf(ws.data).receive(conn, raw)).catch((e) => console.error("[ws] frame failed", e));
+    },
+    close(ws) {
+      const conn = ws.data.conn;
+      if (conn) void conn.opened.then(() => actorOf(ws.data).disconnect(conn));
+    },
+  };
+}

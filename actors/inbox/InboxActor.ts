@@ -1,0 +1,172 @@
+/**
+ * A user's inbox actor: their conversation list (ordered by activity, with unread counts), their
+ * presence and last seen, their contacts' presence, and incoming call rings. Conversations push
+ * summaries here after each commit; the inbox pushes them on to the user's inbox sockets.
+ */
+import { CloseCodes, InboxClientFrame, NexusError, type ConversationSummary, type Presence, type PresenceStatus } from "../../protocol/index.ts";
+import type { InboxApi } from "../api.ts";
+import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice } from "../driver.ts";
+import type { SqlInboxStore } from "../storage/sqlInboxStore.ts";
+
+export interface InboxDeps {
+  store: SqlInboxStore;
+  clock: Clock;
+  mesh: ActorMesh;
+}
+
+const WRITE_BEHIND_MS = 100;
+const MAX_CONTACTS = 500;
+
+export class InboxActor implements InboxApi {
+  private rows = new Map<string, ConversationSummary>();
+  private conns = new Set<Connection>();
+  private status: PresenceStatus = "offline";
+  private lastSeen: number | null = null;
+  private loaded: Promise<void> | null = null;
+  private dirty = new Set<string>();
+  private removed = new Set<string>();
+  private seenDirty = false;
+  private cancelSave: (() => void) | null = null;
+
+  constructor(readonly userId: string, private readonly deps: InboxDeps) {}
+
+  ready(): Promise<void> {
+    return (this.loaded ??= this.deps.store.load().then(({ rows, lastSeen }) => {
+      for (const r of rows) this.rows.set(r.id, r);
+      this.lastSeen = lastSeen;
+    }));
+  }
+
+  async list(caller: Caller): Promise<ConversationSummary[]> {
+    if (caller.userId !== this.userId) throw new NexusError("forbidden", "not your inbox");
+    await this.ready();
+    return this.sorted();
+  }
+
+  async presence(): Promise<Presence> {
+    await this.ready();
+    return { userId: this.userId, status: this.status, lastSeen: this.lastSeen };
+  }
+
+  private sorted(): ConversationSummary[] {
+    return [...this.rows.values()].sort((a, b) => b.lastTs - a.lastTs);
+  }
+
+  private contacts(): string[] {
+    const set = new Set<string>();
+    for (const r of this.rows.values()) {
+      for (const m of r.members) if (m.userId !== this.userId) set.add(m.userId);
+      if (set.size >= MAX_CONTACTS) break;
+    }
+    return [...set];
+  }
+
+  // ------------------------------------------------------------ from conversations and contacts
+
+  async apply(update: InboxUpdate): Promise<void> {
+    await this.ready();
+    const c = update.summary;
+    if (update.removed) {
+      if (!this.rows.delete(c.id)) return;
+      this.removed.add(c.id);
+      this.dirty.delete(c.id);
+      this.push(JSON.stringify({ t: "removed", conversationId: c.id }));
+    } else {
+      const old = this.rows.get(c.id);
+      if (old && old.lastSeq > c.lastSeq) return; // stale, arrived out of order
+      this.rows.set(c.id, c);
+      this.dirty.add(c.id);
+      this.removed.delete(c.id);
+      this.push(JSON.stringify({ t: "conv", c }));
+    }
+    this.saveSoon();
+  }
+
+  ring(notice: RingNotice): void {
+    this.push(JSON.stringify({ ...notice.signal, from: notice.from, conversationId: notice.conversationId }));
+  }
+
+  presenceChanged(p: Presence): void {
+    this.push(JSON.stringify({ t: "presence", p }));
+  }
+
+  // ------------------------------------------------------------ sockets
+
+  async connect(conn: Connection): Promise<void> {
+    if (conn.userId !== this.userId) return conn.close(CloseCodes.forbidden, "not your inbox");
+    await this.ready();
+    this.conns.add(conn);
+    if (this.status === "offline") this.setStatus("online");
+    const presence = await this.deps.mesh.presenceOf(this.contacts()).catch(() => []);
+    conn.send(JSON.stringify({ t: "inbox", conversations: this.sorted(), presence }));
+  }
+
+  restore(conn: Connection): void {
+    this.conns.add(conn);
+    if (this.status === "offline") this.status = "online";
+  }
+
+  async receive(conn: Connection, raw: string): Promise<void> {
+    let frame: InboxClientFrame;
+    try {
+      frame = InboxClientFrame.parse(JSON.parse(raw));
+    } catch {
+      return conn.send(JSON.stringify({ t: "error", code: "bad_request", message: "invalid inbox frame (presence or ping)" }));
+    }
+    if (frame.t === "ping") conn.send(`{"t":"pong","ts":${this.deps.clock.now()}}`);
+    else if (frame.status !== this.status) this.setStatus(frame.status);
+  }
+
+  disconnect(conn: Connection): void {
+    if (!this.conns.delete(conn) || this.conns.size > 0) return;
+    this.lastSeen = this.deps.clock.now();
+    this.seenDirty = true;
+    this.setStatus("offline");
+    this.saveSoon();
+  }
+
+  private setStatus(status: PresenceStatus): void {
+    this.status = status;
+    const p: Presence = { userId: this.userId, status, lastSeen: this.lastSeen };
+    for (const contact of this.contacts()) this.deps.mesh.presenceChanged(contact, p);
+  }
+
+  private push(frame: string): void {
+    for (const c of this.conns) c.send(frame);
+  }
+
+  // ------------------------------------------------------------ write-behind
+
+  private saveSoon(): void {
+    this.cancelSave ??= this.deps.clock.schedule(WRITE_BEHIND_MS, () => void this.save());
+  }
+
+  private async save(): Promise<void> {
+    this.cancelSave = null;
+    const upserts = [...this.dirty].map((id) => this.rows.get(id)!).filter(Boolean);
+    const removals = [...this.removed];
+    const seen = this.seenDirty && this.lastSeen !== null ? this.lastSeen : undefined;
+    this.dirty.clear();
+    this.removed.clear();
+    this.seenDirty = false;
+    try {
+      await this.deps.store.save(upserts, removals, seen);
+    } catch (e) {
+      console.error(`[inbox ${this.userId}] save failed; retrying`, e);
+      for (const u of upserts) if (this.rows.has(u.id)) this.dirty.add(u.id);
+      for (const r of removals) if (!this.rows.has(r)) this.removed.add(r);
+      if (seen !== undefined) this.seenDirty = true;
+      this.cancelSave ??= this.deps.clock.schedule(1000, () => void this.save());
+    }
+  }
+
+  idle(): boolean {
+    return this.conns.size === 0 && this.cancelSave === null;
+  }
+
+  /** Flush pending writes (host shutdown). */
+  async close(): Promise<void> {
+    this.cancelSave?.();
+    await this.save();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Storage of one user's inbox: the conversation list (summaries as sent by conversations) and
+ * last-seen time. Derived state: conversations are the source of truth and re-send summaries on
+ * every change, so inbox writes are batched behind rather than awaited.
+ */
+import type { ConversationSummary } from "../../protocol/index.ts";
+import type { Sql, Statement } from "./sql.ts";
+
+export const inboxSchema = [
+  `CREATE TABLE IF NOT EXISTS inbox_rows (
+     user_id TEXT NOT NULL, conv_id TEXT NOT NULL, summary TEXT NOT NULL, last_ts INTEGER NOT NULL,
+     PRIMARY KEY (user_id, conv_id))`,
+  `CREATE TABLE IF NOT EXISTS last_seen (user_id TEXT PRIMARY KEY, ts INTEGER NOT NULL)`,
+];
+
+export class SqlInboxStore {
+  constructor(private readonly sql: Sql, readonly userId: string) {}
+
+  static async migrate(sql: Sql): Promise<void> {
+    await sql.migrate(inboxSchema);
+  }
+
+  async load(): Promise<{ rows: ConversationSummary[]; lastSeen: number | null }> {
+    const rows = await this.sql.all<{ summary: string }>("SELECT summary FROM inbox_rows WHERE user_id = ?", [this.userId]);
+    const seen = await this.sql.first<{ ts: number }>("SELECT ts FROM last_seen WHERE user_id = ?", [this.userId]);
+    return { rows: rows.map((r) => JSON.parse(r.summary)), lastSeen: seen ? Number(seen.ts) : null };
+  }
+
+  save(upserts: ConversationSummary[], removals: string[], lastSeen?: number): Promise<void> {
+    const st: Statement[] = [];
+    for (const c of upserts)
+      st.push({ sql: `INSERT INTO inbox_rows (user_id, conv_id, summary, last_ts) VALUES (?, ?, ?, ?)
+                      ON CONFLICT (user_id, conv_id) DO UPDATE SET summary = excluded.summary, last_ts = excluded.last_ts`,
+        args: [this.userId, c.id, JSON.stringify(c), c.lastTs] });
+    for (const id of removals) st.push({ sql: "DELETE FROM inbox_rows WHERE user_id = ? AND conv_id = ?", args: [this.userId, id] });
+    if (lastSeen !== undefined)
+      st.push({ sql: "INSERT INTO last_seen (user_id, ts) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET ts = excluded.ts", args: [this.userId, lastSeen] });
+    return this.sql.batch(st);
+  }
+}

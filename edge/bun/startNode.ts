@@ -1,0 +1,87 @@
+/**
+ * One Nexus node on Bun: libSQL file in DATA_DIR, in-process actors, Hono edge, static web client.
+ * Used by `npm start` (edge/server.bun.ts) and by tests and benchmarks that start a node in-process.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { bunSocketRouter, bunWebSocketHandler, type SocketData } from "../../actors/hosts/bun/bunSockets.ts";
+import { openLibsql } from "../../actors/storage/libsqlSql.ts";
+import { createApp } from "../app.ts";
+import { AccountService } from "../auth/accounts.ts";
+import { DiskBlobStore } from "../blob/diskBlobStore.ts";
+import type { EdgeConfig } from "../config.ts";
+import type { EdgeDeps } from "../deps.ts";
+import { MemoryRateLimiter } from "../limit/memoryRateLimiter.ts";
+import { PromMetrics } from "../metrics/promMetrics.ts";
+import { ensureJwtSecret } from "./jwtSecret.ts";
+import { staticFiles } from "./staticFiles.ts";
+
+const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
+
+export interface NexusNode {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startNode(config: EdgeConfig, opts: { webRoot?: string; synchronous?: "full" | "normal" } = {}): Promise<NexusNode> {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  config = { ...config, dataDir, jwtSecret: ensureJwtSecret(dataDir, config.jwtSecret) };
+
+  const sql = await openLibsql(join(dataDir, "nexus.db"), { synchronous: opts.synchronous });
+  await BunActorSystem.migrate(sql);
+  const accounts = new AccountService({ sql, config });
+  await accounts.init();
+  const actors = new BunActorSystem(sql, config.limits);
+  const metrics = new PromMetrics();
+  metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => actors.stats.conversations);
+  metrics.gauge("nexus_inbox_actors", "Inbox actors in memory", [], () => actors.stats.inboxes);
+  metrics.gauge("nexus_storage_transactions", "libSQL write transactions since start (group commits)", [], () => sql.stats.transactions);
+  metrics.gauge("nexus_storage_statements", "libSQL statements written since start", [], () => sql.stats.batches);
+
+  const deps: EdgeDeps = {
+    config,
+    accounts,
+    actors,
+    sockets: bunSocketRouter(),
+    blobs: new DiskBlobStore(join(dataDir, "attachments")),
+    limiter: new MemoryRateLimiter(),
+    metrics,
+    ready: async () => {
+      try {
+        await sql.first("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+  const app = createApp(deps);
+  const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"));
+
+  const server = Bun.serve<SocketData, never>({
+    port: config.port,
+    hostname: process.env.HOST ?? "0.0.0.0",
+    async fetch(req, server) {
+      const path = new URL(req.url).pathname;
+      if (!API_PREFIXES.some((p) => path.startsWith(p))) {
+        const res = await serveStatic(req);
+        if (res) return res;
+      }
+      return app.fetch(req, { server });
+    },
+    websocket: bunWebSocketHandler(actors, config.limits),
+  });
+
+  return {
+    url: `http://localhost:${server.port}`,
+    port: server.port!,
+    async stop() {
+      server.stop(true);
+      await actors.close();
+      sql.close();
+    },
+  };
+}

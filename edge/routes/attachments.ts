@@ -1,0 +1,60 @@
+/**
+ * Attachments: upload the bytes (raw body, up to limits.maxAttachmentBytes) to a conversation, then
+ * reference the returned id in a send. Downloads are checked against membership by the actor.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { AttachmentUploadQuery, ConversationId, NexusError } from "../../protocol/index.ts";
+import type { EdgeDeps } from "../deps.ts";
+import type { AppEnv } from "../middleware/env.ts";
+import { validate } from "../middleware/validate.ts";
+import { callerOf, randomId } from "./callerOf.ts";
+
+const DownloadParam = z.object({ id: ConversationId, attachmentId: z.string().regex(/^a_[A-Za-z0-9_-]{8,40}$/, "invalid attachment id") });
+const ContentType = z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, "Content-Type must be type/subtype");
+/** Types a browser may render inline; everything else downloads. */
+const INLINE = /^(image\/(png|jpeg|gif|webp|avif)|video\/(mp4|webm)|audio\/(mpeg|ogg|webm|wav)|application\/pdf)$/;
+
+const blobKey = (conversationId: string, id: string) => `${conversationId}/${id}`;
+
+export function attachmentRoutes(deps: EdgeDeps): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+
+  r.post("/v1/attachments", validate("query", AttachmentUploadQuery), async (c) => {
+    const q = c.req.valid("query");
+    const typeHeader = (c.req.header("content-type") ?? "application/octet-stream").split(";")[0]!.trim().toLowerCase();
+    const type = ContentType.safeParse(typeHeader);
+    if (!type.success) throw new NexusError("bad_request", "Content-Type must be type/subtype");
+    const caller = callerOf(c);
+    const conv = deps.actors.conversation(q.conversationId);
+    await conv.info(caller); // members only, before reading the body
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.byteLength === 0) throw new NexusError("bad_request", "empty upload");
+    if (bytes.byteLength > deps.config.limits.maxAttachmentBytes)
+      throw new NexusError("payload_too_large", `attachments are at most ${deps.config.limits.maxAttachmentBytes} bytes`);
+    const id = randomId("a", 15);
+    await deps.blobs.put(blobKey(q.conversationId, id), bytes, type.data);
+    const a = await conv.addAttachment(caller, { id, name: q.name, type: type.data, size: bytes.byteLength });
+    return c.json(a, 201);
+  });
+
+  r.get("/v1/conversations/:id/attachments/:attachmentId", validate("param", DownloadParam), async (c) => {
+    const p = c.req.valid("param");
+    const a = await deps.actors.conversation(p.id).attachment(callerOf(c), p.attachmentId);
+    const blob = await deps.blobs.get(blobKey(p.id, a.id));
+    if (!blob) throw new NexusError("not_found", "attachment bytes are missing");
+    const inline = INLINE.test(a.type);
+    return new Response(blob.body as BodyInit, {
+      headers: {
+        "content-type": inline ? a.type : "application/octet-stream",
+        "content-length": String(blob.size),
+        "content-disposition": `${inline ? "inline" : "attachment"}; filename*=UTF-8''${encodeURIComponent(a.name)}`,
+        "cache-control": "private, max-age=3600",
+        "content-security-policy": "sandbox; default-src 'none'",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  });
+
+  return r;
+}
