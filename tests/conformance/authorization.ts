@@ -24,7 +24,7 @@ async function expectRawRefused(url: string): Promise<void> {
   try {
     if (raw.status === 101) {
       await raw.ended;
-      expect([4003, 4004]).toContain(raw.closeCode());
+      expect([4003, 4004].includes(raw.closeCode() ?? 0)).toBe(true);
       expect(raw.texts.some((t) => JSON.parse(t).t === "welcome")).toBe(false);
     } else expect(refusedStatus(raw.status)).toBe(true);
   } finally {

@@ -19,6 +19,12 @@ export interface Ctx {
   group(owner: Session, members: Session[], title?: string): Promise<any>;
 }
 
+/**
+ * Set for every target: the suite signs up dozens of accounts and makes many REST calls from one
+ * loopback address, which per-IP and per-user request limits (edge/config.ts) would otherwise refuse.
+ */
+export const SUITE_ENV: Record<string, string> = { AUTH_RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_PER_MINUTE: "100000" };
+
 export function useTarget(factory: TargetFactory, env: Record<string, string> = {}): Ctx {
   let target: Target | undefined;
   let nx: Nexus | undefined;
@@ -28,7 +34,7 @@ export function useTarget(factory: TargetFactory, env: Record<string, string> = 
     return v;
   };
   beforeAll(async () => {
-    target = await factory(env);
+    target = await factory({ ...SUITE_ENV, ...env });
     nx = new Nexus(target.url);
     root = await nx.register("root");
   }, 120_000);

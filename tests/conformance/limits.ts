@@ -180,7 +180,7 @@ export function limitsTests(factory: TargetFactory): void {
       raw.destroy();
       // The server is healthy and the dropped client can resume.
       expect((await ctx.nx.request("GET", "/health")).status).toBe(200);
-      const { welcome } = await bob.join(conv.id, { after: lastAck - 3, epoch: (await sc.all("welcome"))[0].conversation.epoch });
+      const { welcome } = await bob.join(conv.id, { after: lastAck - 3, epoch: sc.all("welcome")[0].conversation.epoch });
       expect(welcome.recovered).toBe(true);
       expect(welcome.events.map((e: any) => e.seq)).toEqual([lastAck - 2, lastAck - 1, lastAck]);
     }, 180_000);

@@ -84,7 +84,7 @@ describe("servers", () => {
   test("nats-server with JetStream starts and reports itself healthy", async () => {
     const nats = await startNats({ jetstream: true });
     stops.push(nats.stop);
-    const varz = await (await fetch(`http://127.0.0.1:${nats.monitorPort}/varz`)).json();
+    const varz: any = await (await fetch(`http://127.0.0.1:${nats.monitorPort}/varz`)).json();
     expect(varz.port).toBe(nats.port);
     expect(varz.jetstream?.config).toBeDefined();
     await nats.stop();
@@ -99,12 +99,12 @@ describe("socket clients", () => {
     fetch(req, server) {
       const path = new URL(req.url).pathname;
       if (path === "/deny") return new Response("no", { status: 403 });
-      if (path === "/flood") return server.upgrade(req, { data: { flood: true } }) ? undefined : new Response("x");
-      return server.upgrade(req, { data: { flood: false } }) ? undefined : new Response("x");
+      if (path === "/flood") return server.upgrade(req, { data: { flood: true } } as any) ? undefined : new Response("x");
+      return server.upgrade(req, { data: { flood: false } } as any) ? undefined : new Response("x");
     },
     websocket: {
       open(ws) {
-        const flood = (ws.data as { flood: boolean }).flood;
+        const flood = (ws.data as any).flood as boolean;
         if (!flood) ws.send(JSON.stringify({ t: "pong", ts: 1 }));
         else for (let i = 0; i < 2000; i++) ws.send(JSON.stringify({ t: "pong", ts: i, pad: "p".repeat(2000) }));
       },

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: make sure npm dependencies are installed and the web client is built, then run the
+ * Bun host (edge/server.bun.ts) in the foreground. The environment passes through unchanged
+ * (PORT, DATA_DIR, JWT_SECRET, NEXUS_* …); SIGINT/SIGTERM/SIGHUP are forwarded so the server can
+ * shut down cleanly, and its exit code becomes ours.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { ROOT, ensureNpm, ensureWebBuild } from "./ensure.mjs";
+
+try {
+  ensureNpm();
+} catch (e) {
+  console.error(`[start] ${e.message}`);
+  process.exit(1);
+}
+try {
+  ensureWebBuild();
+} catch (e) {
+  // The API works without the web client; say so and keep going.
+  console.error(`[start] ${e.message}; starting without a fresh web client`);
+}
+
+const bun = join(ROOT, "node_modules", ".bin", "bun");
+const child = spawn(bun, [join("edge", "server.bun.ts"), ...process.argv.slice(2)], { cwd: ROOT, stdio: "inherit", env: process.env });
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
+child.on("error", (e) => {
+  console.error(`[start] could not run ${bun}: ${e.message}`);
+  process.exit(1);
+});
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 128 + (signalNumbers[signal] ?? 1) : 1)));
+
+const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
