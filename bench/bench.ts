@@ -1,0 +1,73 @@
+/**
+ * The benchmark run: every scenario on every system, systems alternating within a scenario (and
+ * their order rotated each round), so all of them meet the same machine state. With several rounds,
+ * each system's reported result is its median round by the scenario's first ratio column.
+ */
+import type { BenchConfig } from "./config.ts";
+import type { Ctx } from "./lib/context.ts";
+import { appendJsonl, buildReport, latestMarkdown, table, writeLatest, type ScenarioReport } from "./lib/report.ts";
+import { connections } from "./scenarios/connections.ts";
+import { fanout } from "./scenarios/fanout.ts";
+import { history } from "./scenarios/history.ts";
+import { saturation } from "./scenarios/saturation.ts";
+import type { Scenario, SystemResult } from "./scenarios/types.ts";
+import { targets } from "./targets/index.ts";
+import type { TargetName } from "./targets/types.ts";
+
+export const SCENARIOS: Scenario[] = [fanout, saturation, connections, history];
+
+export interface BenchOptions {
+  config: BenchConfig;
+  targets: TargetName[];
+  scenarios: Scenario["name"][];
+  rounds: number;
+  /** Append to results.jsonl and rewrite latest.md / README table. */
+  write: boolean;
+  /** Print JSON lines and tables on stdout. */
+  print: boolean;
+  ctx: Ctx;
+}
+
+function median(results: SystemResult[], key: string | undefined): SystemResult {
+  if (results.length === 1 || !key) return results[0]!;
+  const ok = results.filter((r) => !r.error && typeof r.metrics[key] === "number");
+  if (ok.length === 0) return results[0]!;
+  ok.sort((a, b) => (a.metrics[key] as number) - (b.metrics[key] as number));
+  return ok[Math.floor((ok.length - 1) / 2)]!;
+}
+
+export async function runBench(o: BenchOptions): Promise<ScenarioReport[]> {
+  const reports: ScenarioReport[] = [];
+  for (const scenario of SCENARIOS.filter((s) => o.scenarios.includes(s.name))) {
+    const workload = scenario.workload(o.config);
+    o.ctx.log(`== ${scenario.title}: ${workload}`);
+    const perTarget = new Map<TargetName, SystemResult[]>();
+    for (let round = 0; round < o.rounds; round++) {
+      const order = o.targets.map((_, i) => o.targets[(i + round) % o.targets.length]!);
+      for (const name of order) {
+        if (o.rounds > 1) o.ctx.log(`-- round ${round + 1}/${o.rounds}: ${name}`);
+        let result: SystemResult;
+        try {
+          result = await scenario.run(targets[name], o.config, o.ctx);
+        } catch (e) {
+          const msg = String((e as Error)?.message ?? e).split("\n").slice(0, 6).join("\n");
+          o.ctx.log(`${name}: FAILED ${msg}`);
+          result = { target: name, error: msg, metrics: {} };
+        }
+        perTarget.set(name, [...(perTarget.get(name) ?? []), result]);
+      }
+    }
+    const primary = scenario.columns.find((c) => c.ratio)?.key;
+    const chosen = o.targets.map((t) => median(perTarget.get(t)!, primary));
+    const report = buildReport(scenario, o.config.mode, workload, chosen);
+    reports.push(report);
+    if (o.print) {
+      const { columns: _, ...line } = report;
+      console.log(JSON.stringify(line));
+      console.log("\n" + table(report) + "\n");
+    }
+    if (o.write) appendJsonl(report);
+  }
+  if (o.write && reports.length) writeLatest(latestMarkdown(reports, o.config.mode));
+  return reports;
+}

@@ -1,0 +1,89 @@
+/**
+ * Workload profiles. Quick mode keeps one run of every scenario on every system under two minutes
+ * on the 2-core reference box; full mode is what README numbers should come from.
+ */
+export interface FanoutConfig {
+  groups: number;
+  members: number;
+  /** Messages per second per member (every member sends). */
+  ratePerSender: number;
+  durationMs: number;
+  warmupMs: number;
+  drainMs: number;
+  /** Load-generator processes. One leaves the other core to the server. */
+  workers: number;
+}
+
+export interface SaturationConfig {
+  groups: number;
+  members: number;
+  startRatePerSender: number;
+  factor: number;
+  maxSteps: number;
+  stepMs: number;
+  drainMs: number;
+  p99LimitMs: number;
+  workers: number;
+}
+
+export interface ConnectionsConfig {
+  groups: number;
+  members: number;
+  socketsPerMember: number;
+  holdMs: number;
+  /** At most this many sockets per load-generator process (ulimit -n is 20000 here). */
+  perWorker: number;
+}
+
+export interface HistoryConfig {
+  conversations: number;
+  messagesPerConversation: number;
+  /** Sends in flight per sending socket while building the database. */
+  window: number;
+  pageQueries: number;
+  searchQueries: number;
+}
+
+export interface BenchConfig {
+  mode: "quick" | "full" | "tiny";
+  fanout: FanoutConfig;
+  saturation: SaturationConfig;
+  connections: ConnectionsConfig;
+  history: HistoryConfig;
+}
+
+export const quick: BenchConfig = {
+  mode: "quick",
+  fanout: { groups: 20, members: 10, ratePerSender: 5, durationMs: 4000, warmupMs: 1000, drainMs: 5000, workers: 1 },
+  saturation: {
+    groups: 20, members: 10, startRatePerSender: 10, factor: 2, maxSteps: 7, stepMs: 2000, drainMs: 4000,
+    p99LimitMs: 100, workers: 1,
+  },
+  connections: { groups: 20, members: 10, socketsPerMember: 10, holdMs: 2000, perWorker: 15_000 },
+  history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 100 },
+};
+
+export const full: BenchConfig = {
+  mode: "full",
+  fanout: { groups: 100, members: 10, ratePerSender: 5, durationMs: 15_000, warmupMs: 3000, drainMs: 10_000, workers: 1 },
+  saturation: {
+    groups: 100, members: 10, startRatePerSender: 2, factor: 1.4, maxSteps: 14, stepMs: 5000, drainMs: 8000,
+    p99LimitMs: 100, workers: 1,
+  },
+  connections: { groups: 100, members: 10, socketsPerMember: 19, holdMs: 10_000, perWorker: 10_000 },
+  history: { conversations: 10, messagesPerConversation: 100_000, window: 128, pageQueries: 1000, searchQueries: 300 },
+};
+
+/** What `npm test` runs: only proves the harness counts correctly. */
+export const tiny: BenchConfig = {
+  mode: "tiny",
+  fanout: { groups: 3, members: 4, ratePerSender: 20, durationMs: 700, warmupMs: 200, drainMs: 5000, workers: 2 },
+  saturation: {
+    groups: 3, members: 4, startRatePerSender: 20, factor: 2, maxSteps: 2, stepMs: 500, drainMs: 3000,
+    p99LimitMs: 100, workers: 1,
+  },
+  connections: { groups: 3, members: 4, socketsPerMember: 2, holdMs: 200, perWorker: 15_000 },
+  history: { conversations: 2, messagesPerConversation: 120, window: 16, pageQueries: 10, searchQueries: 5 },
+};
+
+export const profiles = { quick, full, tiny };

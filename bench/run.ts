@@ -1,0 +1,37 @@
+/**
+ * CLI: bun bench/run.ts [--quick|--full|--tiny] [--targets=rawBun,socketio,nexus]
+ *      [--scenarios=fanout,saturation,connections,history] [--rounds=N] [--verbose] [--no-write]
+ * `npm run bench` (scripts/bench.mjs) calls this after checking dependencies.
+ */
+import { SCENARIOS, runBench } from "./bench.ts";
+import { profiles } from "./config.ts";
+import { consoleCtx } from "./lib/context.ts";
+import { targetsCheck } from "./lib/report.ts";
+import { TARGET_NAMES, type TargetName } from "./targets/types.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+
+const mode = flag("full") ? "full" : flag("tiny") ? "tiny" : "quick";
+const targetList = (opt("targets")?.split(",") ?? TARGET_NAMES) as TargetName[];
+const scenarioList = (opt("scenarios")?.split(",") ?? SCENARIOS.map((s) => s.name)) as (typeof SCENARIOS)[number]["name"][];
+for (const t of targetList) if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t}; known: ${TARGET_NAMES.join(", ")}`);
+for (const s of scenarioList)
+  if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.map((x) => x.name).join(", ")}`);
+
+const ctx = consoleCtx(flag("verbose"));
+const t0 = performance.now();
+ctx.log(`nexus bench, ${mode} mode: targets ${targetList.join(", ")}; scenarios ${scenarioList.join(", ")}`);
+const reports = await runBench({
+  config: profiles[mode],
+  targets: targetList,
+  scenarios: scenarioList,
+  rounds: Number(opt("rounds") ?? 1),
+  write: !flag("no-write"),
+  print: true,
+  ctx,
+});
+console.log(targetsCheck(reports));
+ctx.log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s` + (flag("no-write") ? "" : "; results in bench/results/"));
+process.exit(0);

@@ -1,0 +1,77 @@
+/**
+ * Builds the history scenario's database through Nexus's public socket path (Nexus has no bulk
+ * import route): one socket per conversation, `window` sends in flight each, the next send going out
+ * as each durable ack comes back. Texts are 10 words from a 1,000-word vocabulary (each word is in
+ * ~1% of messages), and every 10,000th message also carries the rare word "quartzrare".
+ */
+import { nowMs } from "../lib/payload.ts";
+
+const SYL = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "be", "da", "fu", "go", "hi", "ja", "ze", "po", "qu", "wy", "xo", "ce"];
+export const VOCAB: string[] = [];
+for (const a of SYL) for (const b of SYL) for (const c of ["n", "r", "s", "l", "m"]) if (VOCAB.length < 1000) VOCAB.push(a + b + c + "o");
+export const RARE = "quartzrare";
+
+/** Small deterministic PRNG (mulberry32), so every run builds the same texts. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function text(rand: () => number, n: number): string {
+  const words: string[] = [];
+  for (let i = 0; i < 10; i++) words.push(VOCAB[Math.floor(rand() * VOCAB.length)]!);
+  if (n % 10_000 === 0) words.push(RARE);
+  return words.join(" ");
+}
+
+/** Sends `count` messages into conversation `conv` over one socket; resolves when all are acked. */
+export async function fillConversation(
+  base: string,
+  ticket: string,
+  conv: string,
+  count: number,
+  window: number,
+  seed: number,
+  onAck: () => void,
+): Promise<void> {
+  const rand = prng(seed);
+  const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/ws/conversations/${conv}?ticket=${encodeURIComponent(ticket)}`);
+  await new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let acked = 0;
+    const sendOne = () => {
+      const n = sent++;
+      ws.send(JSON.stringify({ t: "send", clientId: `fill_${seed}_${n}`, text: text(rand, n) }));
+    };
+    ws.onmessage = (ev) => {
+      const f = JSON.parse(ev.data as string) as { t: string; code?: string; message?: string };
+      if (f.t === "welcome") for (let i = 0; i < Math.min(window, count); i++) sendOne();
+      else if (f.t === "ack") {
+        acked++;
+        onAck();
+        if (acked === count) resolve();
+        else if (sent < count) sendOne();
+      } else if (f.t === "error") reject(new Error(`fill ${conv}: ${f.code} ${f.message}`));
+    };
+    ws.onclose = (ev) => reject(new Error(`fill ${conv}: socket closed ${ev.code} after ${acked} acks`));
+  });
+  ws.onclose = null;
+  ws.close();
+}
+
+/** Times `fn` `n` times in a row; latencies in ms. */
+export async function timeSequential(n: number, fn: (i: number) => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = nowMs();
+    await fn(i);
+    out.push(nowMs() - t0);
+  }
+  return out;
+}

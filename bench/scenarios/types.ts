@@ -1,0 +1,32 @@
+/** The shape every scenario module exports, so run.ts and the report treat them alike. */
+import type { BenchConfig } from "../config.ts";
+import type { Ctx } from "../lib/context.ts";
+import type { Target, TargetName } from "../targets/types.ts";
+
+export type Metrics = Record<string, number | string | null | Record<string, number>>;
+
+export interface SystemResult {
+  target: TargetName;
+  description?: string;
+  /** Set when the system could not be measured; metrics may then be partial. */
+  error?: string;
+  /** Set when the scenario does not apply to this system (e.g. history without persistence). */
+  skipped?: string;
+  metrics: Metrics;
+}
+
+export interface Column {
+  key: string;
+  label: string;
+  /** Included in the Nexus / other ratios. */
+  ratio?: boolean;
+}
+
+export interface Scenario {
+  name: "fanout" | "saturation" | "connections" | "history";
+  title: string;
+  /** Human summary of the workload for this config. */
+  workload(cfg: BenchConfig): string;
+  columns: Column[];
+  run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult>;
+}

@@ -1,0 +1,68 @@
+/**
+ * Load-generator half of Nexus, speaking the public protocol (docs/api.md, protocol/frames.ts):
+ * POST /v1/ws-ticket with the member's access token, open /v1/ws/conversations/:id?ticket=…, wait
+ * for `welcome`, then `send` frames whose `text` is the bench payload. Deliveries are `event`
+ * frames of kind "message"; the sender also gets an `ack` once the message is durable, whose
+ * latency is reported separately.
+ */
+import { nowMs } from "../lib/payload.ts";
+import type { ClientConn, DeliveryHooks, MemberSpec, TargetClient } from "./types.ts";
+
+async function ticket(base: string, token: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await fetch(`${base}/v1/ws-ticket`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    if (r.ok) return ((await r.json()) as { ticket: string }).ticket;
+    if (r.status !== 429 || attempt > 20) throw new Error(`nexus: ws-ticket ${r.status} ${await r.text()}`);
+    await Bun.sleep(100 * (attempt + 1));
+  }
+}
+
+export const nexusClient: TargetClient = {
+  async connect(spec: MemberSpec, hooks: DeliveryHooks): Promise<ClientConn> {
+    const { base, token, conv } = spec.conn as { base: string; token: string; conv: string };
+    const t = await ticket(base, token);
+    const pending = new Map<string, number>();
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/ws/conversations/${conv}?ticket=${encodeURIComponent(t)}`);
+      let open = false;
+      ws.onmessage = (ev) => {
+        const f = JSON.parse(ev.data as string) as {
+          t: string;
+          e?: { kind: string; text: string };
+          clientId?: string;
+          code?: string;
+          message?: string;
+        };
+        if (f.t === "event") {
+          if (f.e!.kind === "message") hooks.deliver(f.e!.text);
+        } else if (f.t === "ack") {
+          const sentAt = pending.get(f.clientId!);
+          if (sentAt !== undefined) {
+            pending.delete(f.clientId!);
+            hooks.ack?.(nowMs() - sentAt);
+          }
+        } else if (f.t === "welcome") {
+          open = true;
+          resolve({
+            send(payload, counter) {
+              const clientId = `bench_${spec.id}_${counter}`;
+              pending.set(clientId, nowMs());
+              ws.send(`{"t":"send","clientId":"${clientId}","text":${JSON.stringify(payload)}}`);
+            },
+            close: () => ws.close(1000),
+          });
+        } else if (f.t === "error") {
+          if (!open) reject(new Error(`nexus: ${f.code} ${f.message}`));
+          hooks.error(f.code ?? "error");
+        }
+      };
+      ws.onerror = () => {
+        if (!open) reject(new Error("nexus: socket error before welcome"));
+      };
+      ws.onclose = (ev) => {
+        if (!open) reject(new Error(`nexus: closed ${ev.code} ${ev.reason} before welcome`));
+        hooks.closed(ev.code);
+      };
+    });
+  },
+};
