@@ -33,7 +33,7 @@ export function ipRateLimit(deps: Pick<EdgeDeps, "limiter" | "config">, bucket: 
 /**
  * The caller's IP. Headers are only trusted when configured (TRUSTED_IP_HEADER) or on Cloudflare
  * (requests carry `cf`, and Cloudflare sets cf-connecting-ip itself). On Bun the socket address
- * comes from the server passed as Hono's env (`app.fetch(req, server)`).
+ * comes from the Bun server passed in Hono's env.
  */
 export function clientIp(c: Context, config: Pick<EdgeConfig, "trustedIpHeader">): string {
   if (config.trustedIpHeader) {
@@ -46,10 +46,13 @@ export function clientIp(c: Context, config: Pick<EdgeConfig, "trustedIpHeader">
     const ip = c.req.header("cf-connecting-ip");
     if (ip) return ip;
   }
-  const env = c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined;
-  if (env && typeof env.requestIP === "function") {
+  // Bun: the server is Hono's env itself (`app.fetch(req, server)`) or its `server` field
+  // (`app.fetch(req, { server })`, as hono/bun's getConnInfo expects).
+  const env = c.env as { requestIP?: unknown; server?: { requestIP?: unknown } } | undefined;
+  const server = typeof env?.requestIP === "function" ? env : env?.server;
+  if (server && typeof server.requestIP === "function") {
     try {
-      const addr = env.requestIP(c.req.raw)?.address;
+      const addr = (server.requestIP as (r: Request) => { address: string } | null)(c.req.raw)?.address;
       if (addr) return addr;
     } catch {
       // not a Bun server after all
