@@ -1,0 +1,66 @@
+/** In-process harness for actor tests: a real libSQL file, the Bun host, and frame-recording sockets. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LimitsSchema, type Limits } from "../../protocol/index.ts";
+import type { Connection } from "../../actors/driver.ts";
+import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { LibsqlSql, openLibsql } from "../../actors/storage/libsqlSql.ts";
+import type { Sql, Statement } from "../../actors/storage/sql.ts";
+
+/** A Sql whose writes can be made to fail or to wait: fault injection around the real database. */
+export class FaultySql implements Sql {
+  failWrites = false;
+  hold: Promise<void> | null = null;
+  constructor(readonly inner: LibsqlSql) {}
+  all: Sql["all"] = (sql, args) => this.inner.all(sql, args);
+  first: Sql["first"] = (sql, args) => this.inner.first(sql, args);
+  run: Sql["run"] = (sql, args) => this.inner.run(sql, args);
+  migrate: Sql["migrate"] = (s) => this.inner.migrate(s);
+  async batch(statements: Statement[]): Promise<void> {
+    if (this.hold) await this.hold;
+    if (this.failWrites) throw new Error("injected storage failure");
+    return this.inner.batch(statements);
+  }
+}
+
+export class TestConn implements Connection {
+  static n = 0;
+  readonly id = String(++TestConn.n);
+  frames: any[] = [];
+  closed: { code: number; reason: string } | null = null;
+  bufferedBytes = 0;
+  constructor(readonly userId: string) {}
+  send(frame: string): void {
+    if (!this.closed) this.frames.push(JSON.parse(frame));
+  }
+  close(code: number, reason: string): void {
+    this.closed ??= { code, reason };
+  }
+  buffered(): number {
+    return this.bufferedBytes;
+  }
+  of(t: string): any[] {
+    return this.frames.filter((f) => f.t === t);
+  }
+}
+
+export async function makeSystem(limits: Partial<Limits> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "nexus-actor-"));
+  const inner = await openLibsql(join(dir, "t.db"));
+  const sql = new FaultySql(inner);
+  await BunActorSystem.migrate(sql);
+  const system = new BunActorSystem(sql, LimitsSchema.parse(limits));
+  return {
+    sql,
+    system,
+    async close() {
+      await system.close();
+      inner.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const member = (userId: string, role: "admin" | "member" = "member") => ({ userId, username: userId, role });
+export const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
