@@ -1,6 +1,7 @@
 /** Serves the built web client (web/dist); unknown paths get index.html (client-side routes). */
 import { existsSync } from "node:fs";
 import { join, normalize } from "node:path";
+import { CONTENT_SECURITY_POLICY } from "../middleware/securityHeaders.ts";
 
 export function staticFiles(root: string): (req: Request) => Promise<Response | null> {
   const index = join(root, "index.html");
@@ -14,6 +15,10 @@ export function staticFiles(root: string): (req: Request) => Promise<Response | 
     // Hashed assets never change; index.html must always be revalidated.
     res.headers.set("cache-control", hit && path.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
     res.headers.set("x-content-type-options", "nosniff");
+    res.headers.set("x-frame-options", "DENY");
+    res.headers.set("referrer-policy", "no-referrer");
+    res.headers.set("content-security-policy", CONTENT_SECURITY_POLICY);
+    res.headers.set("permissions-policy", "camera=(self), microphone=(self), geolocation=()");
     return res;
   };
 }
