@@ -1,0 +1,127 @@
+import {
+  Attachment,
+  AuthResponse,
+  ConversationEvent,
+  ConversationInfo,
+  ConversationSummary,
+  IceServers,
+  Presence,
+  PublicUser,
+} from "../../../protocol/index.ts";
+import { z } from "zod";
+import { ApiError, Http, NetworkError, toApiError } from "./http.ts";
+
+/** Every REST route of docs/api.md the client uses, with responses checked against the protocol schemas. */
+const HistoryPage = z.object({ events: z.array(ConversationEvent), hasMore: z.boolean() });
+const SendResult = z.object({ seq: z.number(), ts: z.number(), duplicate: z.boolean().optional() });
+const SearchHits = z.object({ hits: z.array(z.object({ conversationId: z.string(), event: ConversationEvent })) });
+const AdminUser = PublicUser.extend({ lockedUntil: z.number().nullable().optional(), failedLogins: z.number().optional() });
+export type AdminUser = z.infer<typeof AdminUser>;
+export type SearchHit = z.infer<typeof SearchHits>["hits"][number];
+export type IceConfig = z.infer<typeof IceServers>;
+
+export class Api {
+  constructor(readonly http: Http) {}
+
+  // ---- accounts
+  async register(username: string, password: string) {
+    return AuthResponse.parse(await this.http.json("POST", "/v1/auth/register", { body: { username, password }, auth: false }));
+  }
+  async login(username: string, password: string) {
+    return AuthResponse.parse(await this.http.json("POST", "/v1/auth/login", { body: { username, password }, auth: false }));
+  }
+  async logout(refreshToken: string) {
+    await this.http.json("POST", "/v1/auth/logout", { body: { refreshToken }, auth: false });
+  }
+  async me() {
+    return PublicUser.parse(await this.http.json("GET", "/v1/me"));
+  }
+  async searchUsers(q: string) {
+    return z.object({ users: z.array(PublicUser) }).parse(await this.http.json("GET", "/v1/users", { query: { q } })).users;
+  }
+  async wsTicket(): Promise<string> {
+    return z.object({ ticket: z.string() }).parse(await this.http.json("POST", "/v1/ws-ticket")).ticket;
+  }
+
+  // ---- conversations
+  async conversations() {
+    return z.object({ conversations: z.array(ConversationSummary) }).parse(await this.http.json("GET", "/v1/conversations")).conversations;
+  }
+  async createDirect(username: string) {
+    return ConversationInfo.parse(await this.http.json("POST", "/v1/conversations/direct", { body: { username } }));
+  }
+  async createGroup(title: string, members: string[]) {
+    return ConversationInfo.parse(await this.http.json("POST", "/v1/conversations", { body: { title, members } }));
+  }
+  async conversation(id: string) {
+    return ConversationInfo.parse(await this.http.json("GET", `/v1/conversations/${id}`));
+  }
+  async rename(id: string, title: string) {
+    await this.http.json("PATCH", `/v1/conversations/${id}`, { body: { title } });
+  }
+  async addMember(id: string, username: string) {
+    await this.http.json("POST", `/v1/conversations/${id}/members`, { body: { username } });
+  }
+  async removeMember(id: string, userId: string) {
+    await this.http.json("DELETE", `/v1/conversations/${id}/members/${encodeURIComponent(userId)}`);
+  }
+  async history(id: string, before?: number, limit = 50) {
+    return HistoryPage.parse(await this.http.json("GET", `/v1/conversations/${id}/messages`, { query: { before, limit } }));
+  }
+  async sendMessage(id: string, body: { clientId: string; text: string; replyTo?: number; attachments?: string[] }) {
+    return SendResult.parse(await this.http.json("POST", `/v1/conversations/${id}/messages`, { body }));
+  }
+  async deleteMessage(id: string, seq: number) {
+    await this.http.json("DELETE", `/v1/conversations/${id}/messages/${seq}`);
+  }
+  async search(q: string, conversationId?: string) {
+    return SearchHits.parse(await this.http.json("GET", "/v1/search", { query: { q, conversationId, limit: 30 } })).hits;
+  }
+
+  // ---- attachments, calls, presence
+  async attachmentBlob(id: string): Promise<Blob> {
+    return (await this.http.send("GET", `/v1/attachments/${encodeURIComponent(id)}`)).blob();
+  }
+  async ice(): Promise<IceConfig> {
+    return IceServers.parse(await this.http.json("GET", "/v1/calls/ice"));
+  }
+  async presence(userIds: string[]) {
+    return z.object({ presence: z.array(Presence) }).parse(await this.http.json("GET", "/v1/presence", { query: { userIds: userIds.join(",") } })).presence;
+  }
+
+  // ---- admin
+  async adminUsers() {
+    return z.object({ users: z.array(AdminUser) }).parse(await this.http.json("GET", "/v1/admin/users")).users;
+  }
+  async lock(userId: string, minutes?: number) {
+    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/lock`, { body: minutes ? { minutes } : {} });
+  }
+  async unlock(userId: string) {
+    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/unlock`, { body: {} });
+  }
+
+  /**
+   * Upload with progress. fetch cannot report upload progress, so this one uses XMLHttpRequest.
+   * One refresh-and-retry on 401, like every other call.
+   */
+  async upload(conversationId: string, file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
+    const attempt = () =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", this.http.url("/v1/attachments", { conversationId, name: file.name || "file" }));
+        for (const [k, v] of Object.entries(this.http.authHeader())) xhr.setRequestHeader(k, v);
+        xhr.setRequestHeader("content-type", file.type || "application/octet-stream");
+        xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+        xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText });
+        xhr.onerror = () => reject(new NetworkError("upload failed"));
+        xhr.send(file);
+      });
+    let r = await attempt();
+    if (r.status === 401 && (await this.http.refresh())) r = await attempt();
+    if (r.status < 200 || r.status >= 300) throw await toApiError(new Response(r.body, { status: r.status }));
+    onProgress(1);
+    return Attachment.parse(JSON.parse(r.body));
+  }
+}
+
+export { ApiError, NetworkError };

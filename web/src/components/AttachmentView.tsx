@@ -1,0 +1,41 @@
+import { createResource, Show } from "solid-js";
+import type { AttachmentRef } from "../../../protocol/index.ts";
+import { useApp } from "../stores/app.tsx";
+import { fileSize } from "./format.ts";
+
+/**
+ * Attachments need the Bearer token, so <img src> cannot fetch them directly: fetch once as a blob,
+ * keep the object URL for the page's lifetime (re-renders do not refetch).
+ */
+const cache = new Map<string, Promise<string>>();
+
+export function AttachmentView(props: { att: AttachmentRef }) {
+  const app = useApp();
+  const isImage = () => props.att.type.startsWith("image/");
+  const load = (id: string) => {
+    let p = cache.get(id);
+    if (!p) {
+      p = app.api.attachmentBlob(id).then((b) => URL.createObjectURL(b));
+      p.catch(() => cache.delete(id));
+      cache.set(id, p);
+    }
+    return p;
+  };
+  const [url] = createResource(() => props.att.id, load);
+
+  return (
+    <div class="attachment" data-testid="attachment" data-name={props.att.name}>
+      <Show when={isImage() && url()}>
+        <a href={url()} target="_blank" rel="noopener">
+          <img src={url()} alt={props.att.name} data-testid="attachment-image" loading="lazy" />
+        </a>
+      </Show>
+      <a class="file" href={url() ?? "#"} download={props.att.name} data-testid="attachment-download" aria-disabled={!url()}>
+        ⬇ {props.att.name} <span class="muted">({fileSize(props.att.size)})</span>
+      </a>
+      <Show when={url.error}>
+        <span class="error small">Could not load</span>
+      </Show>
+    </div>
+  );
+}

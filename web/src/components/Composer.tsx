@@ -1,0 +1,121 @@
+import { createEffect, createSignal, For, Show } from "solid-js";
+import type { MessageRow } from "../state/timeline.ts";
+import { fileSize } from "./format.ts";
+import type { Upload } from "./useUploads.ts";
+
+/**
+ * The message box. Enter sends, Shift+Enter is a newline; Escape cancels a reply or an edit.
+ * Attachments: the 📎 button or a drop anywhere on the conversation; each shows upload progress.
+ */
+export function Composer(props: {
+  conversationId: string;
+  replyTo: MessageRow | null;
+  editing: MessageRow | null;
+  nameOf(userId: string): string;
+  uploads: Upload[];
+  onRemoveUpload(key: number): void;
+  onCancel(): void;
+  onSend(text: string): boolean;
+  onTyping(): void;
+  onFiles(files: File[]): void;
+}) {
+  const [text, setText] = createSignal("");
+  let area!: HTMLTextAreaElement;
+  let picker!: HTMLInputElement;
+
+  createEffect(() => {
+    const e = props.editing;
+    if (e) setText(e.text);
+    if (e || props.replyTo) area?.focus();
+  });
+
+  const submit = () => {
+    if (props.onSend(text())) setText("");
+    area.focus();
+  };
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submit();
+    } else if (e.key === "Escape" && (props.replyTo || props.editing)) {
+      e.preventDefault();
+      if (props.editing) setText("");
+      props.onCancel();
+    }
+  };
+
+  return (
+    <div class="composer" data-testid="composer">
+      <Show when={props.replyTo || props.editing}>
+        <div class="composer-context" data-testid="composer-context">
+          <span>
+            {props.editing ? "Editing message" : `Replying to ${props.nameOf(props.replyTo!.author)}: `}
+            <Show when={props.replyTo}>
+              <em>{props.replyTo!.text.slice(0, 80)}</em>
+            </Show>
+          </span>
+          <button class="ghost small" aria-label="Cancel" data-testid="composer-cancel" onClick={() => (props.editing && setText(""), props.onCancel())}>
+            ×
+          </button>
+        </div>
+      </Show>
+      <Show when={props.uploads.length > 0}>
+        <ul class="uploads" role="list">
+          <For each={props.uploads}>
+            {(u) => (
+              <li class="upload" data-testid="upload" data-done={u.ref ? "true" : "false"}>
+                <span class="upload-name">
+                  {u.name} <span class="muted">({fileSize(u.size)})</span>
+                </span>
+                <Show when={!u.error} fallback={<span class="error">{u.error}</span>}>
+                  <progress max="1" value={u.progress} data-testid="upload-progress" aria-label={`Uploading ${u.name}`} />
+                </Show>
+                <button class="ghost small" aria-label={`Remove ${u.name}`} onClick={() => props.onRemoveUpload(u.key)}>
+                  ×
+                </button>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+      <div class="composer-row">
+        <button class="icon" title="Attach files" aria-label="Attach files" data-testid="attach" onClick={() => picker.click()}>
+          📎
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = "";
+            if (files.length) props.onFiles(files);
+          }}
+        />
+        <textarea
+          ref={area}
+          rows={1}
+          placeholder="Message"
+          aria-label="Message"
+          data-testid="composer-input"
+          value={text()}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            props.onTyping();
+          }}
+          onKeyDown={onKey}
+          onPaste={(e) => {
+            const files = [...(e.clipboardData?.files ?? [])];
+            if (files.length) (e.preventDefault(), props.onFiles(files));
+          }}
+        />
+        <button class="primary" data-testid="send" aria-label={props.editing ? "Save edit" : "Send"} onClick={submit}>
+          {props.editing ? "Save" : "Send"}
+        </button>
+      </div>
+    </div>
+  );
+}

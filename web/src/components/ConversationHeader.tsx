@@ -1,0 +1,60 @@
+import { Show } from "solid-js";
+import type { ConversationConnection } from "../net/conversation.ts";
+import { displayTitle, lastSeenLabel, otherMember } from "../state/inbox.ts";
+import { useApp } from "../stores/app.tsx";
+import type { LiveSession } from "../stores/live.ts";
+import { track } from "../stores/reactive.ts";
+import { Avatar } from "./Avatar.tsx";
+
+/** Back (phone), who this is (presence / member count), calls for 1:1, settings for groups. */
+export function ConversationHeader(props: { live: LiveSession; conn: ConversationConnection; onSettings(): void }) {
+  const app = useApp();
+  const v = track(props.conn);
+  const iv = track(props.live.inbox);
+  const me = props.live.user.id;
+  const info = () => (v(), props.conn.info);
+  const title = () => {
+    const i = info();
+    return i ? displayTitle(i, me) : (iv(), props.live.summary(props.conn.id)?.title ?? "…");
+  };
+  const other = () => {
+    const i = info();
+    return i ? otherMember(i, me) : undefined;
+  };
+  const presence = () => {
+    iv();
+    const o = other();
+    return o ? props.live.inbox.presence[o.userId] : undefined;
+  };
+  const call = (media: "audio" | "video") => void props.live.calls.start(props.conn.id, title(), media);
+
+  return (
+    <header class="conv-header">
+      <button class="icon back" aria-label="Back to conversations" data-testid="back" onClick={() => app.navigate({ name: "home" })}>
+        ←
+      </button>
+      <Avatar name={title()} group={info()?.type === "group"} presence={other() ? (presence()?.status ?? "offline") : undefined} />
+      <div class="conv-header-text">
+        <h2 data-testid="conversation-title">{title()}</h2>
+        <span class="muted small" data-testid="conversation-subtitle">
+          {info()?.type === "group" ? `${info()!.members.length} members` : lastSeenLabel(presence())}
+        </span>
+      </div>
+      <div class="toolbar">
+        <Show when={info()?.type === "direct"}>
+          <button class="icon" title="Audio call" aria-label="Audio call" data-testid="call-audio" onClick={() => call("audio")}>
+            ✆
+          </button>
+          <button class="icon" title="Video call" aria-label="Video call" data-testid="call-video" onClick={() => call("video")}>
+            ▶
+          </button>
+        </Show>
+        <Show when={info()?.type === "group"}>
+          <button class="icon" title="Group settings" aria-label="Group settings" data-testid="group-settings" onClick={props.onSettings}>
+            ⋯
+          </button>
+        </Show>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,40 @@
+import { For, Show } from "solid-js";
+import { useApp } from "../stores/app.tsx";
+import type { LiveSession } from "../stores/live.ts";
+import { track } from "../stores/reactive.ts";
+import { ConversationListItem } from "./ConversationListItem.tsx";
+
+/** The inbox: newest activity first, straight from the inbox socket. */
+export function ConversationList(props: { live: LiveSession }) {
+  const app = useApp();
+  const v = track(props.live.inbox);
+  const list = () => (v(), props.live.inbox.list);
+  const selected = () => {
+    const r = app.route();
+    return r.name === "conversation" ? r.id : null;
+  };
+
+  return (
+    <nav class="conv-list" data-testid="conversation-list">
+      <Show when={props.live.inbox.loaded || (v(), props.live.inbox.loaded)} fallback={<p class="muted pad">Loading conversations…</p>}>
+        <Show when={list().length > 0} fallback={<p class="muted pad">No conversations yet. Start one with ✎.</p>}>
+          <ul role="list">
+            <For each={list()}>
+              {(c) => (
+                <li>
+                  <ConversationListItem
+                    summary={c}
+                    me={props.live.user.id}
+                    presence={(v(), props.live.inbox.presence)}
+                    selected={selected() === c.id}
+                    onOpen={() => app.navigate({ name: "conversation", id: c.id })}
+                  />
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+      </Show>
+    </nav>
+  );
+}

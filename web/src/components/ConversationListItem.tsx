@@ -1,0 +1,62 @@
+import { Show } from "solid-js";
+import type { ConversationSummary, Presence } from "../../../protocol/index.ts";
+import { displayTitle, lastSeenLabel, otherMember } from "../state/inbox.ts";
+import { Avatar } from "./Avatar.tsx";
+import { shortTime } from "./format.ts";
+
+export function ConversationListItem(props: {
+  summary: ConversationSummary;
+  me: string;
+  presence: Record<string, Presence>;
+  selected: boolean;
+  onOpen(): void;
+}) {
+  const c = () => props.summary;
+  const title = () => displayTitle(c(), props.me);
+  const other = () => otherMember(c(), props.me);
+  const presence = () => {
+    const o = other();
+    return o ? props.presence[o.userId] : undefined;
+  };
+  const preview = () => {
+    const p = c().preview;
+    if (!p) return "No messages yet";
+    const who = p.author === props.me ? "You: " : c().type === "group" ? `${c().members.find((m) => m.userId === p.author)?.username ?? "?"}: ` : "";
+    return who + (p.text || "📎 Attachment");
+  };
+
+  return (
+    <button
+      class="conv-item"
+      classList={{ selected: props.selected, unread: c().unread > 0 }}
+      aria-current={props.selected ? "page" : undefined}
+      data-testid="conversation-item"
+      data-conversation-id={c().id}
+      data-title={title()}
+      onClick={props.onOpen}
+    >
+      <Avatar name={title()} group={c().type === "group"} presence={other() ? (presence()?.status ?? "offline") : undefined} />
+      <span class="conv-main">
+        <span class="conv-top">
+          <span class="conv-title">{title()}</span>
+          <span class="conv-time">{c().lastTs ? shortTime(c().lastTs) : ""}</span>
+        </span>
+        <span class="conv-bottom">
+          <span class="conv-preview" data-testid="conversation-preview">
+            {preview()}
+          </span>
+          <Show when={c().unread > 0}>
+            <span class="badge" data-testid="unread-badge" aria-label={`${c().unread} unread`}>
+              {c().unread > 99 ? "99+" : c().unread}
+            </span>
+          </Show>
+        </span>
+        <Show when={other() && presence()?.status !== "online"}>
+          <span class="conv-seen" data-testid="last-seen">
+            {lastSeenLabel(presence())}
+          </span>
+        </Show>
+      </span>
+    </button>
+  );
+}

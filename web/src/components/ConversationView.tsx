@@ -1,0 +1,152 @@
+import { createEffect, createMemo, createSignal, onCleanup, Show } from "solid-js";
+import type { AttachmentRef } from "../../../protocol/index.ts";
+import { errorMessage } from "../api/http.ts";
+import { newClientId } from "../state/ids.ts";
+import { markRead } from "../state/inbox.ts";
+import type { MessageRow } from "../state/timeline.ts";
+import { useApp } from "../stores/app.tsx";
+import type { LiveSession } from "../stores/live.ts";
+import { track } from "../stores/reactive.ts";
+import { Composer } from "./Composer.tsx";
+import { ConversationHeader } from "./ConversationHeader.tsx";
+import { GroupSettings } from "./GroupSettings.tsx";
+import { MessageList } from "./MessageList.tsx";
+import { TypingIndicator } from "./TypingIndicator.tsx";
+import { type Upload, useUploads } from "./useUploads.ts";
+
+/**
+ * One open conversation: holds its connection while on screen, sends read receipts while the
+ * person can see it, and routes message actions (send, edit, delete, react, reply) to the socket
+ * or the outbox.
+ */
+export function ConversationView(props: { live: LiveSession; id: string }) {
+  const app = useApp();
+  const live = props.live;
+  const conn = live.registry.acquire(props.id);
+  onCleanup(() => live.registry.release(props.id));
+  const v = track(conn);
+  const info = () => (v(), conn.info);
+  const [replyTo, setReplyTo] = createSignal<MessageRow | null>(null);
+  const [editing, setEditing] = createSignal<MessageRow | null>(null);
+  const [settings, setSettings] = createSignal(false);
+  const [dragging, setDragging] = createSignal(false);
+  const uploads = useUploads(app.api, props.id, (m) => app.toast(m, "error"));
+
+  // Read receipts: whenever new events land while the tab is visible, move my read cursor.
+  const [visible, setVisible] = createSignal(document.visibilityState === "visible");
+  const onVis = () => setVisible(document.visibilityState === "visible");
+  document.addEventListener("visibilitychange", onVis);
+  onCleanup(() => document.removeEventListener("visibilitychange", onVis));
+  createEffect(() => {
+    v();
+    const seq = conn.timeline.lastSeq;
+    if (!visible() || !conn.open || seq <= (conn.reads[live.user.id] ?? 0)) return;
+    if (conn.frame({ t: "read", seq })) {
+      conn.reads = { ...conn.reads, [live.user.id]: seq };
+      live.inbox.patch((l) => markRead(l, props.id, seq));
+    }
+  });
+
+  // Typing: at most one "on" every 2.5 s while keys are pressed; "off" when the text is sent.
+  let lastTyping = 0;
+  const onTyping = () => {
+    const now = Date.now();
+    if (now - lastTyping < 2500) return;
+    lastTyping = now;
+    conn.frame({ t: "typing", on: true });
+  };
+
+  const send = (text: string) => {
+    const edit = editing();
+    if (edit) {
+      if (text.trim() === edit.text.trim()) return setEditing(null), true;
+      if (!conn.frame({ t: "edit", clientId: newClientId("e"), target: edit.seq, text })) {
+        app.toast("Not connected: edits need a connection.", "error");
+        return false;
+      }
+      setEditing(null);
+      return true;
+    }
+    const ready = uploads.ready();
+    if (uploads.busy()) {
+      app.toast("Wait for the uploads to finish.", "error");
+      return false;
+    }
+    if (!text.trim() && ready.length === 0) return false;
+    const r = live.send(props.id, text, { replyTo: replyTo()?.seq, attachments: ready as AttachmentRef[] });
+    if (!r.ok) {
+      app.toast("Too many messages waiting to be sent. Reconnect first.", "error");
+      return false;
+    }
+    lastTyping = 0;
+    conn.frame({ t: "typing", on: false });
+    setReplyTo(null);
+    uploads.clear();
+    return true;
+  };
+
+  const remove = async (row: MessageRow) => {
+    if (!confirm("Delete this message for everyone?")) return;
+    if (conn.frame({ t: "delete", clientId: newClientId("d"), target: row.seq })) return;
+    try {
+      await app.api.deleteMessage(props.id, row.seq);
+    } catch (e) {
+      app.toast(errorMessage(e), "error");
+    }
+  };
+
+  const react = (row: MessageRow, emoji: string) => {
+    const on = !(row.reactions[emoji] ?? []).includes(live.user.id);
+    if (!conn.frame({ t: "react", clientId: newClientId("r"), target: row.seq, emoji, on })) app.toast("Not connected.", "error");
+  };
+
+  const myRole = createMemo(() => info()?.members.find((m) => m.userId === live.user.id)?.role);
+
+  return (
+    <section
+      class="conversation"
+      classList={{ dragging: dragging() }}
+      data-testid="conversation-view"
+      data-conversation-id={props.id}
+      onDragOver={(e) => (e.preventDefault(), setDragging(true))}
+      onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        if (e.dataTransfer?.files.length) uploads.add([...e.dataTransfer.files]);
+      }}
+    >
+      <ConversationHeader live={live} conn={conn} onSettings={() => setSettings(true)} />
+      <Show when={conn.closedReason || (v(), conn.closedReason)}>
+        <p class="banner error" role="alert">
+          {conn.closedReason}
+        </p>
+      </Show>
+      <MessageList
+        live={live}
+        conn={conn}
+        canModerate={app.user()?.role === "admin" || myRole() === "admin"}
+        onReply={(r) => (setEditing(null), setReplyTo(r))}
+        onEdit={(r) => (setReplyTo(null), setEditing(r))}
+        onDelete={(r) => void remove(r)}
+        onReact={react}
+      />
+      <TypingIndicator live={live} conn={conn} />
+      <Composer
+        conversationId={props.id}
+        replyTo={replyTo()}
+        editing={editing()}
+        nameOf={(u) => live.nameOf(u)}
+        uploads={uploads.list() as Upload[]}
+        onRemoveUpload={uploads.remove}
+        onCancel={() => (setReplyTo(null), setEditing(null))}
+        onSend={send}
+        onTyping={onTyping}
+        onFiles={(files) => uploads.add(files)}
+      />
+      <Show when={settings() && info()}>
+        <GroupSettings live={live} info={info()!} onClose={() => setSettings(false)} />
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,147 @@
+import { createSignal, For, Match, Show, Switch } from "solid-js";
+import type { DisplayRow } from "../state/grouping.ts";
+import type { MessageRow, Row } from "../state/timeline.ts";
+import { AttachmentView } from "./AttachmentView.tsx";
+import { clockTime } from "./format.ts";
+import { ReactionPicker } from "./ReactionPicker.tsx";
+import { SystemLine } from "./SystemLine.tsx";
+
+/** One row of the log: a message bubble (mine or theirs), a queued send, or a system line. */
+export function MessageItem(props: {
+  row: Row;
+  meta?: DisplayRow;
+  me: string;
+  nameOf(u: string): string;
+  replyOf?: MessageRow;
+  seenBy?: string[];
+  canDelete: boolean;
+  onReply(r: MessageRow): void;
+  onEdit(r: MessageRow): void;
+  onDelete(r: MessageRow): void;
+  onReact(r: MessageRow, emoji: string): void;
+  onRetry(clientId: string): void;
+  onDiscard(clientId: string): void;
+}) {
+  const [picking, setPicking] = createSignal(false);
+  const row = () => props.row;
+  const msg = () => (row().kind === "message" ? (row() as MessageRow) : null);
+  const mine = () => row().kind !== "system" && (row() as MessageRow).author === props.me;
+  const pending = () => (row().kind === "pending" ? (row() as Extract<Row, { kind: "pending" }>) : null);
+
+  return (
+    <>
+      <Show when={props.meta?.day}>
+        <div class="day" role="separator" data-testid="day-separator">
+          <span>{props.meta!.day}</span>
+        </div>
+      </Show>
+      <Switch>
+        <Match when={row().kind === "system"}>
+          <SystemLine row={row() as Extract<Row, { kind: "system" }>} nameOf={props.nameOf} />
+        </Match>
+        <Match when={row().kind !== "system"}>
+          <article
+            class="msg"
+            classList={{ mine: mine(), first: props.meta?.groupStart !== false, last: props.meta?.groupEnd !== false, pending: !!pending(), failed: !!pending()?.error, deleted: !!msg()?.deleted }}
+            data-testid="message"
+            data-seq={msg()?.seq}
+            data-client-id={(row() as MessageRow).clientId}
+            data-status={pending() ? (pending()!.error ? "failed" : pending()!.ackedSeq ? "sent" : "queued") : "delivered"}
+            tabindex="-1"
+          >
+            <Show when={props.meta?.groupStart !== false && !mine()}>
+              <div class="msg-author" data-testid="message-author">
+                {props.nameOf((row() as MessageRow).author)}
+              </div>
+            </Show>
+            <div class="bubble">
+              <Show when={props.replyOf || (row() as MessageRow).replyTo}>
+                <div class="reply-quote" data-testid="reply-quote">
+                  <strong>{props.replyOf ? props.nameOf(props.replyOf.author) : "…"}</strong>{" "}
+                  {props.replyOf ? (props.replyOf.deleted ? "deleted message" : props.replyOf.text.slice(0, 100)) : "earlier message"}
+                </div>
+              </Show>
+              <Show when={!msg()?.deleted} fallback={<em class="muted" data-testid="message-text">Message deleted</em>}>
+                <Show when={(row() as MessageRow).text}>
+                  <div class="msg-text" data-testid="message-text">
+                    {(row() as MessageRow).text}
+                  </div>
+                </Show>
+                <For each={(row() as MessageRow).attachments ?? []}>{(a) => <AttachmentView att={a} />}</For>
+              </Show>
+              <div class="msg-meta">
+                <Show when={msg()?.editedTs && !msg()?.deleted}>
+                  <span data-testid="edited">edited · </span>
+                </Show>
+                <span>{clockTime(row().ts)}</span>
+                <Show when={pending()}>
+                  <span class="status" data-testid="pending-status">
+                    {pending()!.error ? " · not sent" : pending()!.ackedSeq ? " · sent" : " · waiting"}
+                  </span>
+                </Show>
+              </div>
+            </div>
+            <Show when={msg() && Object.keys(msg()!.reactions).length > 0}>
+              <div class="reactions" data-testid="reactions">
+                <For each={Object.entries(msg()!.reactions)}>
+                  {([emoji, users]) => (
+                    <button
+                      class="reaction"
+                      classList={{ own: users.includes(props.me) }}
+                      data-testid="reaction"
+                      data-emoji={emoji}
+                      title={users.map(props.nameOf).join(", ")}
+                      aria-label={`${emoji} ${users.length}`}
+                      onClick={() => props.onReact(msg()!, emoji)}
+                    >
+                      {emoji} {users.length}
+                    </button>
+                  )}
+                </For>
+              </div>
+            </Show>
+            <Show when={pending()?.error}>
+              <div class="failed-actions">
+                <span class="error small">{pending()!.error}</span>
+                <button class="ghost small" data-testid="retry" onClick={() => props.onRetry(pending()!.clientId)}>
+                  Retry
+                </button>
+                <button class="ghost small" data-testid="discard" onClick={() => props.onDiscard(pending()!.clientId)}>
+                  Discard
+                </button>
+              </div>
+            </Show>
+            <Show when={msg() && !msg()!.deleted}>
+              <div class="msg-actions" role="toolbar" aria-label="Message actions">
+                <button class="icon small" aria-label="React" data-testid="action-react" onClick={() => setPicking(!picking())}>
+                  ☺
+                </button>
+                <button class="icon small" aria-label="Reply" data-testid="action-reply" onClick={() => props.onReply(msg()!)}>
+                  ↩
+                </button>
+                <Show when={mine()}>
+                  <button class="icon small" aria-label="Edit" data-testid="action-edit" onClick={() => props.onEdit(msg()!)}>
+                    ✎
+                  </button>
+                </Show>
+                <Show when={props.canDelete}>
+                  <button class="icon small" aria-label="Delete" data-testid="action-delete" onClick={() => props.onDelete(msg()!)}>
+                    🗑
+                  </button>
+                </Show>
+                <Show when={picking()}>
+                  <ReactionPicker onPick={(e) => (setPicking(false), props.onReact(msg()!, e))} onClose={() => setPicking(false)} />
+                </Show>
+              </div>
+            </Show>
+            <Show when={props.seenBy}>
+              <div class="seen" data-testid="seen-by">
+                Seen by {props.seenBy!.join(", ")}
+              </div>
+            </Show>
+          </article>
+        </Match>
+      </Switch>
+    </>
+  );
+}

@@ -1,0 +1,119 @@
+import { createEffect, createMemo, For, on, onMount, Show } from "solid-js";
+import type { ConversationConnection } from "../net/conversation.ts";
+import { groupRows, seenBy } from "../state/grouping.ts";
+import type { MessageRow } from "../state/timeline.ts";
+import { useApp } from "../stores/app.tsx";
+import type { LiveSession } from "../stores/live.ts";
+import { track } from "../stores/reactive.ts";
+import { MessageItem } from "./MessageItem.tsx";
+
+/**
+ * The scrolling history. Scrolling near the top loads the previous page and keeps the reading
+ * position; new messages scroll into view only if the person was already at the bottom.
+ */
+export function MessageList(props: {
+  live: LiveSession;
+  conn: ConversationConnection;
+  canModerate: boolean;
+  onReply(r: MessageRow): void;
+  onEdit(r: MessageRow): void;
+  onDelete(r: MessageRow): void;
+  onReact(r: MessageRow, emoji: string): void;
+}) {
+  const app = useApp();
+  const conn = props.conn;
+  const me = props.live.user.id;
+  const v = track(conn);
+  let box!: HTMLDivElement;
+  let atBottom = true;
+
+  const rows = createMemo(() => (v(), conn.timeline.rows()));
+  const meta = createMemo(() => new Map(groupRows(rows()).map((d) => [d.row.key, d])));
+  /** The newest message of mine someone has read: where "Seen by" goes. */
+  const seen = createMemo(() => {
+    v();
+    const names = Object.fromEntries((conn.info?.members ?? []).map((m) => [m.userId, m.username]));
+    const list = rows();
+    for (let i = list.length - 1; i >= 0; i--) {
+      const r = list[i]!;
+      if (r.kind !== "message" || r.author !== me) continue;
+      const who = seenBy(r.seq, me, conn.reads, names);
+      if (who.length) return { seq: r.seq, who };
+    }
+    return null;
+  });
+
+  const loadOlder = async () => {
+    const before = box.scrollHeight;
+    const top = box.scrollTop;
+    const added = await conn.loadOlder();
+    if (added) box.scrollTop = top + (box.scrollHeight - before);
+  };
+
+  const onScroll = () => {
+    atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    if (box.scrollTop < 150) void loadOlder();
+  };
+
+  // After each change: follow the bottom, and fill the screen if the first page is short.
+  createEffect(
+    on(rows, () => {
+      if (atBottom) box.scrollTop = box.scrollHeight;
+      if (conn.timeline.loaded && conn.timeline.hasMore && box.scrollHeight <= box.clientHeight + 10) void loadOlder();
+    }),
+  );
+  onMount(() => (box.scrollTop = box.scrollHeight));
+
+  // Jump to a search hit: load back until it is in the window, then bring it into view.
+  createEffect(() => {
+    const j = app.jump();
+    v();
+    if (!j || j.conversationId !== conn.id || !conn.timeline.loaded) return;
+    app.setJump(null);
+    void conn.loadUntil(j.seq).then((found) => {
+      const el = box.querySelector<HTMLElement>(`[data-seq="${j.seq}"]`);
+      if (!found || !el) return app.toast("That message is no longer available.", "error");
+      atBottom = false;
+      el.scrollIntoView({ block: "center" });
+      el.classList.add("flash");
+      el.focus({ preventScroll: true });
+      setTimeout(() => el.classList.remove("flash"), 2500);
+    });
+  });
+
+  const replyOf = (r: MessageRow | { replyTo?: number }) => (r.replyTo ? (v(), conn.timeline.message(r.replyTo)) : undefined);
+
+  return (
+    <div class="messages" ref={box} onScroll={onScroll} data-testid="message-list" role="log" aria-label="Messages" tabindex="0">
+      <Show when={conn.timeline.loaded || (v(), conn.timeline.loaded)} fallback={<p class="muted center pad">Loading…</p>}>
+        <Show when={(v(), conn.loadingOlder)}>
+          <p class="muted center small">Loading earlier messages…</p>
+        </Show>
+        <Show when={(v(), !conn.timeline.hasMore) && rows().length > 0}>
+          <p class="muted center small" data-testid="history-start">
+            Beginning of the conversation
+          </p>
+        </Show>
+        <For each={rows()}>
+          {(row) => (
+            <MessageItem
+              row={row}
+              meta={meta().get(row.key)}
+              me={me}
+              nameOf={(u) => props.live.nameOf(u)}
+              replyOf={replyOf(row as MessageRow)}
+              seenBy={seen()?.seq === (row as MessageRow).seq && row.kind === "message" ? seen()!.who : undefined}
+              canDelete={row.kind === "message" && (row.author === me || props.canModerate)}
+              onReply={props.onReply}
+              onEdit={props.onEdit}
+              onDelete={props.onDelete}
+              onReact={props.onReact}
+              onRetry={(id) => props.live.retry(id)}
+              onDiscard={(id) => props.live.discard(id)}
+            />
+          )}
+        </For>
+      </Show>
+    </div>
+  );
+}

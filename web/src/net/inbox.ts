@@ -1,0 +1,100 @@
+import type { ConversationSummary, Presence, ServerFrame, ServerFrameOf } from "../../../protocol/index.ts";
+import type { Api } from "../api/client.ts";
+import { presenceMap, removeSummary, sortByActivity, upsertSummary } from "../state/inbox.ts";
+import { ReconnectingSocket, type SocketState, socketUrl } from "./socket.ts";
+
+/**
+ * The always-open inbox socket: the conversation list with unread counts and previews, contacts'
+ * presence, and incoming call rings. Reports presence (online/away) as the tab gains or loses view.
+ */
+export class InboxConnection {
+  list: ConversationSummary[] = [];
+  presence: Record<string, Presence> = {};
+  state: SocketState = "connecting";
+  /** True once the first `inbox` frame arrived (the list is real, not empty-because-loading). */
+  loaded = false;
+  private socket: ReconnectingSocket;
+  private listeners = new Set<() => void>();
+  private readonly onVisibility = () => this.reportPresence();
+
+  constructor(
+    private readonly api: Api,
+    private readonly hooks: {
+      onConv?(c: ConversationSummary, prev: ConversationSummary | undefined): void;
+      onRemoved?(id: string): void;
+      onCall?(f: ServerFrameOf<"call">): void;
+      onConnected?(): void;
+    } = {},
+  ) {
+    this.socket = new ReconnectingSocket({
+      url: async () => socketUrl("/v1/ws/inbox", { ticket: await this.api.wsTicket() }),
+      onFrame: (f) => this.onFrame(f),
+      onState: (s) => {
+        this.state = s;
+        this.emit();
+      },
+    });
+    document.addEventListener("visibilitychange", this.onVisibility);
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Local change (created a chat, read messages) before the server's `conv` frame arrives. */
+  patch(f: (list: ConversationSummary[]) => ConversationSummary[]): void {
+    this.list = f(this.list);
+    this.emit();
+  }
+
+  reconnect(): void {
+    this.socket.reconnectNow();
+  }
+
+  close(): void {
+    document.removeEventListener("visibilitychange", this.onVisibility);
+    this.socket.close();
+    this.listeners.clear();
+  }
+
+  private reportPresence(): void {
+    this.socket.send({ t: "presence", status: document.visibilityState === "visible" ? "online" : "away" });
+  }
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.t) {
+      case "inbox":
+        this.list = sortByActivity(f.conversations);
+        this.presence = presenceMap(f.presence);
+        this.loaded = true;
+        this.socket.healthy();
+        this.reportPresence();
+        this.hooks.onConnected?.();
+        break;
+      case "conv": {
+        const prev = this.list.find((c) => c.id === f.c.id);
+        this.list = upsertSummary(this.list, f.c);
+        this.hooks.onConv?.(f.c, prev);
+        break;
+      }
+      case "removed":
+        this.list = removeSummary(this.list, f.conversationId);
+        this.hooks.onRemoved?.(f.conversationId);
+        break;
+      case "presence":
+        this.presence = { ...this.presence, [f.p.userId]: f.p };
+        break;
+      case "call":
+        this.hooks.onCall?.(f);
+        return;
+      default:
+        return;
+    }
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+}

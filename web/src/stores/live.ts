@@ -1,0 +1,137 @@
+import type { AttachmentRef, ConversationSummary, PublicUser } from "../../../protocol/index.ts";
+import { type Api, ApiError, NetworkError } from "../api/client.ts";
+import { CallController } from "../calls/call.ts";
+import type { ConversationConnection } from "../net/conversation.ts";
+import { InboxConnection } from "../net/inbox.ts";
+import { ConnectionRegistry } from "../net/registry.ts";
+import { OutboxFlusher, type SendOutcome } from "../state/flusher.ts";
+import { newClientId } from "../state/ids.ts";
+import { type EnqueueResult, Outbox, type OutboxItem } from "../state/outbox.ts";
+import type { KeyValueStore } from "../state/storage.ts";
+import { Notifier } from "./notifier.ts";
+
+/**
+ * Everything that lives while a person is logged in: the inbox socket, conversation sockets, the
+ * outbox and its flusher, calls and notifications. Built on login, disposed on logout.
+ */
+export class LiveSession {
+  readonly inbox: InboxConnection;
+  readonly registry: ConnectionRegistry;
+  readonly outbox: Outbox;
+  readonly flusher: OutboxFlusher;
+  readonly calls: CallController;
+  readonly notifier: Notifier;
+  private readonly offs: (() => void)[] = [];
+  private readonly onOnline = () => this.flusher.kick();
+
+  constructor(
+    readonly api: Api,
+    readonly user: PublicUser,
+    store: KeyValueStore,
+    private readonly isViewing: (conversationId: string) => boolean,
+  ) {
+    this.outbox = new Outbox(store, `nexus.outbox.${user.id}`);
+    this.registry = new ConnectionRegistry(api, user.id, (conn) => this.wire(conn));
+    this.flusher = new OutboxFlusher(this.outbox, (item) => this.transport(item), (item, seq) => {
+      const conn = this.registry.peek(item.conversationId);
+      conn?.timeline.markAcked(item.clientId, seq);
+      conn?.emit();
+    });
+    this.notifier = new Notifier(user.id, (id) => this.titleOf(id));
+    this.inbox = new InboxConnection(api, {
+      onConnected: () => this.flusher.kick(),
+      onConv: (c, prev) => this.notifier.maybeNotify(c, prev, this.isViewing(c.id)),
+      onCall: (f) => this.calls.onSignal(f),
+    });
+    this.offs.push(this.inbox.subscribe(() => this.notifier.setUnread(this.inbox.list)));
+    this.calls = new CallController(api, this.registry, user.id, (uid) => this.nameOf(uid));
+    this.offs.push(this.outbox.subscribe(() => this.syncPending()));
+    addEventListener("online", this.onOnline);
+    this.flusher.kick();
+  }
+
+  send(conversationId: string, text: string, opts: { replyTo?: number; attachments?: AttachmentRef[] } = {}): EnqueueResult {
+    const r = this.outbox.enqueue({ clientId: newClientId("m"), conversationId, text, replyTo: opts.replyTo, attachments: opts.attachments });
+    if (r.ok) this.flusher.kick();
+    return r;
+  }
+
+  retry(clientId: string): void {
+    this.outbox.retry(clientId);
+    this.flusher.kick();
+  }
+
+  discard(clientId: string): void {
+    const item = this.outbox.items().find((i) => i.clientId === clientId);
+    this.outbox.discard(clientId);
+    if (item) {
+      const conn = this.registry.peek(item.conversationId);
+      conn?.timeline.removePending(clientId);
+      conn?.emit();
+    }
+  }
+
+  summary(id: string): ConversationSummary | undefined {
+    return this.inbox.list.find((c) => c.id === id);
+  }
+
+  nameOf(userId: string): string {
+    if (userId === this.user.id) return this.user.username;
+    for (const c of this.inbox.list) for (const m of c.members) if (m.userId === userId) return m.username;
+    for (const conn of this.registry.all()) for (const m of conn.info?.members ?? []) if (m.userId === userId) return m.username;
+    return userId;
+  }
+
+  dispose(): void {
+    removeEventListener("online", this.onOnline);
+    for (const off of this.offs) off();
+    this.calls.hangup();
+    this.flusher.stop();
+    this.inbox.close();
+    this.registry.closeAll();
+    this.notifier.dispose();
+  }
+
+  /** Socket when this conversation's socket is open (fast, acked in-band), REST otherwise. */
+  private async transport(item: OutboxItem): Promise<SendOutcome> {
+    const conn = this.registry.peek(item.conversationId);
+    if (conn?.open) return conn.sendQueued(item);
+    try {
+      const r = await this.api.sendMessage(item.conversationId, {
+        clientId: item.clientId,
+        text: item.text,
+        replyTo: item.replyTo,
+        attachments: item.attachments?.map((a) => a.id),
+      });
+      return { kind: "ok", seq: r.seq, ts: r.ts };
+    } catch (e) {
+      if (e instanceof NetworkError) return { kind: "retry", reason: e.message };
+      if (e instanceof ApiError && (e.transient || e.status === 401)) return { kind: "retry", reason: e.code };
+      return { kind: "fatal", message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /** A conversation socket opened: show its queued sends, and flush once it is connected. */
+  private wire(conn: ConversationConnection): void {
+    for (const item of this.outbox.forConversation(conn.id)) conn.timeline.addPending(item);
+    let wasOpen = false;
+    conn.subscribe(() => {
+      if (conn.open && !wasOpen) this.flusher.kick();
+      wasOpen = conn.open;
+    });
+  }
+
+  private syncPending(): void {
+    for (const conn of this.registry.all()) {
+      for (const item of this.outbox.forConversation(conn.id)) conn.timeline.addPending(item);
+      conn.emit();
+    }
+  }
+
+  private titleOf(id: string): string {
+    const c = this.summary(id);
+    if (!c) return "Nexus";
+    if (c.type === "direct") return c.members.find((m) => m.userId !== this.user.id)?.username ?? c.title;
+    return c.title;
+  }
+}
