@@ -38,6 +38,8 @@ export interface InboxUpdate {
   summary: ConversationSummary;
   /** The member was removed or left: drop the row. */
   removed?: boolean;
+  /** Persist before resolving (membership changes), instead of writing behind. */
+  durable?: boolean;
 }
 
 export interface RingNotice {
@@ -49,6 +51,9 @@ export interface RingNotice {
 /** How actors reach other actors (inboxes of members). Delivery is at-least-once, unordered. */
 export interface ActorMesh {
   notifyInbox(userId: string, update: InboxUpdate): void;
+  /** Like notifyInbox, but resolves once the inbox has stored the update (used for membership
+   *  changes, so a created or joined conversation never vanishes from a list after a crash). */
+  syncInbox(userId: string, update: InboxUpdate): Promise<void>;
   ring(userId: string, notice: RingNotice): void;
   /** Presence fan-out to a contact's inbox. */
   presenceChanged(toUserId: string, presence: Presence): void;

@@ -214,8 +214,10 @@ export class ConversationActor implements ConversationApi {
     await this.deps.store.commit({ ...emptyCommit(), create: { type: init.type, title, epoch, ts }, events: [created], memberUpserts: members });
     this.s = { type: init.type, title, epoch, lastSeq: 1, lastTs: ts, lastMessage: null, unread: new Map(members.map((m) => [m.userId, 0])),
       members: new Map(members.map((m) => [m.userId, { ...m, readSeq: 0 }])) };
-    this.notifyInboxes();
-    return this.infoOf(this.s);
+    const s = this.s;
+    const summaryMembers = this.summaryMembers(s);
+    await Promise.all(members.map((m) => this.deps.mesh.syncInbox(m.userId, { summary: this.summary(s, m.userId, summaryMembers) })));
+    return this.infoOf(s);
   }
 
   async send(caller: Caller, input: SendInput, conn?: Connection): Promise<OpResult> {
@@ -258,14 +260,24 @@ export class ConversationActor implements ConversationApi {
   async addMember(caller: Caller, member: Member): Promise<{ seq: number }> {
     await this.ready();
     this.state(caller);
-    return this.submit({ kind: "member", author: caller.userId, userId: member.userId, username: member.username, action: "add", role: member.role });
+    const r = await this.submit({ kind: "member", author: caller.userId, userId: member.userId, username: member.username, action: "add", role: member.role });
+    await this.syncMemberInbox(member.userId, false);
+    return r;
+  }
+
+  /** A joined or left conversation is stored in that user's inbox before the change is confirmed. */
+  private async syncMemberInbox(userId: string, removed: boolean): Promise<void> {
+    const s = this.s!;
+    await this.deps.mesh.syncInbox(userId, { summary: this.summary(s, userId, removed ? [] : this.summaryMembers(s)), removed });
   }
 
   async removeMember(caller: Caller, userId: string): Promise<{ seq: number }> {
     await this.ready();
     this.state(caller);
     const action = userId === caller.userId ? "leave" : "remove";
-    return this.submit({ kind: "member", author: caller.userId, userId, username: "", action });
+    const r = await this.submit({ kind: "member", author: caller.userId, userId, username: "", action });
+    await this.syncMemberInbox(userId, true);
+    return r;
   }
 
   async setRole(caller: Caller, userId: string, role: Role): Promise<{ seq: number }> {

@@ -65,6 +65,13 @@ export class InboxActor implements InboxApi {
 
   async apply(update: InboxUpdate): Promise<void> {
     await this.ready();
+    this.applyInMemory(update);
+    if (!update.durable) return this.saveSoon();
+    this.cancelSave?.();
+    await this.save();
+  }
+
+  private applyInMemory(update: InboxUpdate): void {
     const c = update.summary;
     if (update.removed) {
       if (!this.rows.delete(c.id)) return;
@@ -79,7 +86,6 @@ export class InboxActor implements InboxApi {
       this.removed.delete(c.id);
       this.push(JSON.stringify({ t: "conv", c }));
     }
-    this.saveSoon();
   }
 
   ring(notice: RingNotice): void {
@@ -141,8 +147,15 @@ export class InboxActor implements InboxApi {
     this.cancelSave ??= this.deps.clock.schedule(WRITE_BEHIND_MS, () => void this.save());
   }
 
-  private async save(): Promise<void> {
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Saves run one after another, so awaiting one also awaits any write already in flight. */
+  private save(): Promise<void> {
     this.cancelSave = null;
+    return (this.saving = this.saving.then(() => this.writeDirty()));
+  }
+
+  private async writeDirty(): Promise<void> {
     const upserts = [...this.dirty].map((id) => this.rows.get(id)!).filter(Boolean);
     const removals = [...this.removed];
     const seen = this.seenDirty && this.lastSeen !== null ? this.lastSeen : undefined;

@@ -60,6 +60,10 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     this.inbox(userId).apply(update).catch((e) => console.error(`[mesh] inbox ${userId} update failed`, e));
   }
 
+  syncInbox(userId: string, update: InboxUpdate): Promise<void> {
+    return this.inbox(userId).apply({ ...update, durable: true });
+  }
+
   ring(userId: string, notice: RingNotice): void {
     const inbox = this.inbox(userId);
     inbox.ready().then(() => inbox.ring(notice), () => {});

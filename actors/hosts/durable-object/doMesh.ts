@@ -33,6 +33,10 @@ export class DoMesh implements ActorMesh {
     this.fire("apply", userId, (inbox) => inbox.apply(update));
   }
 
+  syncInbox(userId: string, update: InboxUpdate): Promise<void> {
+    return this.withRetry("apply", userId, (inbox) => inbox.apply({ ...update, durable: true }));
+  }
+
   ring(userId: string, notice: RingNotice): void {
     this.fire("ring", userId, (inbox) => inbox.ring(notice));
   }
