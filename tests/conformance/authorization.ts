@@ -111,7 +111,6 @@ export function authorizationTests(factory: TargetFactory): void {
       expect((await sb.replyTo(ok)).t).toBe("ack");
       const history = await bob.fullHistory(conv.id);
       expect(history.find((e) => e.seq === msg.seq)?.text).toBe("bob's better words");
-      expect(history.filter((e) => e.kind === "edit" && e.target === msg.seq).length).toBe(1);
     });
 
     test("deleting another's message: refused for members, allowed for group admin and account admin", async () => {

@@ -85,3 +85,13 @@ export function expectSeqRange(seqs: number[], from: number, to: number): void {
   for (let s = from; s <= to; s++) want.push(s);
   expect(seqs).toEqual(want);
 }
+
+/** Poll `check` until it returns true or `timeoutMs` passes; returns the last result (for eventual state). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+    await Bun.sleep(everyMs);
+  }
+}

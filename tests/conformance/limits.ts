@@ -136,12 +136,13 @@ export function limitsTests(factory: TargetFactory): void {
       // A refused clientId may be retried once the budget refills (waiting is pacing, not an assertion).
       await Bun.sleep(2500);
       const retry = await sock.sendMessage("retry", limited[0].clientId);
-      expect(retry).toMatchObject({ t: "ack", duplicate: false });
+      expect(retry.t).toBe("ack");
+      expect(retry.duplicate ?? false).toBe(false);
     });
   });
 
   describe("limits: slow consumers", () => {
-    const ctx = useTarget(factory, { [LimitEnv.sendsPerSecond]: "100000", [LimitEnv.maxSocketBufferBytes]: "65536" });
+    const ctx = useTarget(factory, { [LimitEnv.sendsPerSecond]: "10000", [LimitEnv.maxSocketBufferBytes]: "65536" });
 
     test("a client that stops reading is dropped by the server; what it got is gap-free; others are unaffected", async () => {
       const [alice, bob, carol] = await ctx.users(3, "slow");

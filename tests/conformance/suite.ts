@@ -7,7 +7,7 @@
  * Each guarantee lives in its own file and starts its own target (with the limits it needs) via the
  * factory, so guarantees do not disturb one another and a failure points at one guarantee.
  */
-import { describe } from "bun:test";
+import { describe, setDefaultTimeout } from "bun:test";
 import { authorizationTests } from "./authorization.ts";
 import { durabilityTests } from "./durability.ts";
 import { eventTests } from "./events.ts";
@@ -22,6 +22,8 @@ export type { Target, TargetFactory, SuiteOptions } from "./target.ts";
 export { LimitEnv } from "./target.ts";
 
 export function conformanceSuite(name: string, target: TargetFactory, opts: SuiteOptions = {}): void {
+  // Tests start servers and push thousands of messages; bun's 5 s default (bunfig has no say) is too short.
+  setDefaultTimeout(60_000);
   describe(name, () => {
     orderTests(target);
     durabilityTests(target, opts);

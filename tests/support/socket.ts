@@ -31,6 +31,7 @@ export class TestSocket {
   closeInfo: CloseInfo | undefined;
   private readonly ws: WebSocket;
   private readonly taken = new Set<Frame>();
+  private firstUntaken = 0;
   private waiters: (() => void)[] = [];
   private isOpen = false;
   private rejectedStatus: number | undefined;
@@ -89,18 +90,32 @@ export class TestSocket {
 
   /** The oldest untaken frame matching `p`, if one has arrived (takes it). */
   poll(p: FramePredicate): Frame | undefined {
-    const m = matcher(p);
-    const f = this.frames.find((x) => !this.taken.has(x) && m(x));
-    if (f) this.taken.add(f);
-    return f;
+    return this.scan(matcher(p), this.firstUntaken).frame;
+  }
+
+  /** Look for a match from index `from`; take it. Returns where to resume scanning. */
+  private scan(m: (f: Frame) => boolean, from: number): { frame?: Frame; pos: number } {
+    let pos = Math.max(from, this.firstUntaken);
+    for (; pos < this.frames.length; pos++) {
+      const f = this.frames[pos];
+      if (this.taken.has(f) || !m(f)) continue;
+      this.taken.add(f);
+      while (this.firstUntaken < this.frames.length && this.taken.has(this.frames[this.firstUntaken])) this.firstUntaken++;
+      return { frame: f, pos };
+    }
+    return { pos };
   }
 
   /** Wait for the oldest untaken frame matching `p`. Fails fast if the socket closes first. */
   async next(p: FramePredicate, timeoutMs = 10_000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
+    const m = matcher(p);
+    // Frames already checked never match later (predicates are pure), so each wait only looks at new ones.
+    let pos = this.firstUntaken;
     for (;;) {
-      const f = this.poll(p);
-      if (f) return f;
+      const found = this.scan(m, pos);
+      if (found.frame) return found.frame;
+      pos = found.pos;
       if (this.isClosed) throw new Error(`socket closed (${JSON.stringify(this.closeInfo)}) while waiting for ${describe(p)}; last frames: ${this.tail()}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe(p)}; last frames: ${this.tail()}`);
