@@ -3,7 +3,7 @@
  * only the author edits; deleting another's message needs group admin or account admin; a removed
  * member's open socket is closed at once with 4003 and cannot come back.
  */
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { newClientId, type Session, type TestSocket } from "../support/client.ts";
 import { openRawWebSocket } from "../support/rawws.ts";
 import { useTarget } from "./harness.ts";
@@ -41,10 +41,14 @@ export function authorizationTests(factory: TargetFactory): void {
     let conv: any;
     const lastSeq = async () => (await alice.must("GET", `/v1/conversations/${conv.id}`)).lastSeq as number;
 
-    test("set-up: alice's group with bob and carol; root (account admin) is a plain member", async () => {
+    // alice's group with bob and carol; root (account admin) joins as a plain member.
+    beforeAll(async () => {
       [alice, bob, carol, mallory] = await ctx.users(4, "auth");
       conv = await ctx.group(alice, [bob, carol]);
-      expect((await alice.api("POST", `/v1/conversations/${conv.id}/members`, { username: ctx.root.username })).status).toBe(200);
+      await alice.must("POST", `/v1/conversations/${conv.id}/members`, { username: ctx.root.username });
+    });
+
+    test("the first account is account admin, later ones are plain users", async () => {
       expect(ctx.root.user.role).toBe("admin");
       expect(bob.user.role).toBe("user");
     });
@@ -154,6 +158,57 @@ export function authorizationTests(factory: TargetFactory): void {
       const after = await sa.sendMessage("after removal");
       const next = await sb.next((f) => f.t === "event" && f.e.seq > removal.body.seq);
       expect(next.e.seq).toBe(after.seq);
+    });
+
+    test("attachments: members upload and download; others cannot", async () => {
+      const bytes = new TextEncoder().encode("private bytes");
+      const up = await ctx.nx.request("POST", `/v1/attachments?conversationId=${conv.id}&name=note.txt`, bytes, bob.token, { "content-type": "text/plain" });
+      expect(up.status).toBe(201);
+      expect(up.body).toMatchObject({ name: "note.txt", size: bytes.byteLength, conversationId: conv.id });
+      const path = `/v1/conversations/${conv.id}/attachments/${up.body.id}`;
+      const got = await alice.api("GET", path);
+      expect(got.status).toBe(200);
+      expect(got.text).toBe("private bytes");
+      expect(forbidden((await mallory.api("GET", path)).status)).toBe(true);
+      const sneaky = await ctx.nx.request("POST", `/v1/attachments?conversationId=${conv.id}&name=x.txt`, bytes, mallory.token, { "content-type": "text/plain" });
+      expect(forbidden(sneaky.status)).toBe(true);
+      // Referencing it in a message shows it to members.
+      const { sock: sb } = await bob.join(conv.id);
+      const ack = await sb.sendMessage("see attached", newClientId("att"), { attachments: [up.body.id] });
+      expect(ack.t).toBe("ack");
+      const row = (await alice.fullHistory(conv.id)).find((e) => e.seq === ack.seq);
+      expect(row.attachments.map((a: any) => a.id)).toEqual([up.body.id]);
+    });
+
+    test("search only finds messages in the caller's conversations", async () => {
+      const word = `zebra${Date.now().toString(36)}`;
+      const { sock: sb } = await bob.join(conv.id);
+      const ack = await sb.sendMessage(`the ${word} is here`);
+      const hits = await alice.must("GET", `/v1/search?q=${word}`);
+      expect(hits.hits.map((h: any) => h.event.seq)).toContain(ack.seq);
+      const none = await mallory.must("GET", `/v1/search?q=${word}`);
+      expect(none.hits).toEqual([]);
+      const scoped = await mallory.api("GET", `/v1/search?q=${word}&conversationId=${conv.id}`);
+      expect(scoped.status === 200 ? scoped.body.hits : []).toEqual([]);
+    });
+
+    test("locking an account closes its sockets with 4003 and refuses it until unlocked", async () => {
+      const [erin] = await ctx.users(1, "lock");
+      expect((await alice.api("POST", `/v1/conversations/${conv.id}/members`, { username: erin.username })).status).toBe(200);
+      const { sock } = await erin.join(conv.id);
+      expect((await bob.api("POST", `/v1/admin/users/${erin.id}/lock`, {})).status).toBe(403);
+      expect((await ctx.root.api("POST", `/v1/admin/users/${erin.id}/lock`, {})).status).toBe(204);
+      const login = await ctx.nx.request("POST", "/v1/auth/login", { username: erin.username, password: erin.password });
+      expect(login.status).toBe(423);
+      expect(login.body.error.code).toBe("account_locked");
+      expect([401, 403, 423]).toContain((await erin.api("POST", "/v1/ws-ticket")).status);
+      // Sockets opened before the lock must not outlive it (AUTH_CACHE_MS allows a short delay).
+      const closed = await Promise.race([sock.closed, Bun.sleep(20_000).then(() => undefined)]);
+      expect(closed?.code).toBe(4003);
+      expect((await ctx.root.api("POST", `/v1/admin/users/${erin.id}/unlock`)).status).toBe(204);
+      const again = await ctx.nx.login(erin.username, erin.password);
+      const { welcome } = await again.join(conv.id);
+      expect(welcome.conversation.id).toBe(conv.id);
     });
 
     test("leaving: a member may remove themselves, not others", async () => {

@@ -69,6 +69,21 @@ export function idempotencyTests(factory: TargetFactory): void {
       expect(shown.map((e) => e.clientId)).toEqual([clientId, expect.any(String)]);
     });
 
+    test("a clientId belongs to its author: another member using the same one sends a new message", async () => {
+      const [alice, bob] = await ctx.users(2, "idemu");
+      const conv = await ctx.group(alice, [bob]);
+      const { sock: sa } = await alice.join(conv.id);
+      const { sock: sb } = await bob.join(conv.id);
+      const clientId = newClientId("shared");
+      const mine = await sa.sendMessage("alice's", clientId);
+      const theirs = await sb.sendMessage("bob's", clientId);
+      expect(theirs.t).toBe("ack");
+      expect(theirs.duplicate ?? false).toBe(false);
+      expect(theirs.seq).toBe(mine.seq + 1);
+      const history = await alice.fullHistory(conv.id);
+      expect(history.filter((e) => e.clientId === clientId).map((e) => e.text)).toEqual(["alice's", "bob's"]);
+    });
+
     test("concurrent resends of one clientId from two sockets store it once", async () => {
       const [alice, bob] = await ctx.users(2, "idemc");
       const conv = await ctx.group(alice, [bob]);

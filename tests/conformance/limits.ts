@@ -51,6 +51,14 @@ export function limitsTests(factory: TargetFactory): void {
       expect(history.some((e) => e.clientId === clientId)).toBe(false);
     });
 
+    test("an oversize REST body is refused with 413 and stores nothing", async () => {
+      const { alice, conv, sock, last } = await setup();
+      const res = await alice.api("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("body"), text: "z".repeat(2_000_000) });
+      expect([400, 413]).toContain(res.status);
+      expect(["payload_too_large", "bad_request"]).toContain(res.body.error.code);
+      await expectNextSeq(sock, last + 1);
+    });
+
     test("a frame over the byte limit is refused (error frame or close) and nothing is stored", async () => {
       const { alice, sock, conv, last } = await setup();
       sock.send({ t: "send", clientId: newClientId("huge"), text: "h".repeat(MAX_FRAME * 2) });

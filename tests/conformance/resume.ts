@@ -99,6 +99,14 @@ export function resumeTests(factory: TargetFactory): void {
       expectSeqRange(seqs, seqs[0], welcome.conversation.lastSeq);
     });
 
+    test("a cursor beyond the end (the client saw seqs the server does not have): recovered false", async () => {
+      const { reader, conv, lastSeen, epoch } = await readerLeaves(ctx);
+      const { welcome } = await reader.join(conv.id, { after: lastSeen + 50, epoch });
+      expect(welcome.recovered).toBe(false);
+      expect(welcome.conversation.lastSeq).toBe(lastSeen);
+      expect(welcome.events[welcome.events.length - 1].seq).toBe(lastSeen);
+    });
+
     test("history paging over REST and over the socket walks back through every event once", async () => {
       const [alice] = await ctx.users(1, "page");
       const conv = await ctx.group(alice, []);
