@@ -15,7 +15,9 @@ export function ConversationHeader(props: { live: LiveSession; conn: Conversatio
   const info = () => (v(), props.conn.info);
   const title = () => {
     const i = info();
-    return i ? displayTitle(i, me) : (iv(), props.live.summary(props.conn.id)?.title ?? "…");
+    iv();
+    const known = i ?? props.live.summary(props.conn.id);
+    return known ? displayTitle(known, me) : "…";
   };
   const other = () => {
     const i = info();

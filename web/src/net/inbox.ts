@@ -19,6 +19,7 @@ export class InboxConnection {
 
   constructor(
     private readonly api: Api,
+    private readonly me: string,
     private readonly hooks: {
       onConv?(c: ConversationSummary, prev: ConversationSummary | undefined): void;
       onRemoved?(id: string): void;
@@ -62,6 +63,25 @@ export class InboxConnection {
     this.socket.send({ t: "presence", status: document.visibilityState === "visible" ? "online" : "away" });
   }
 
+  /**
+   * Presence is pushed for people who were contacts when the socket opened; a chat started since
+   * then has a peer we know nothing about yet, so ask once. Pushed updates win over this answer.
+   */
+  private async fillPresence(): Promise<void> {
+    const missing = new Set<string>();
+    for (const c of this.list) for (const m of c.members) if (m.userId !== this.me && !this.presence[m.userId]) missing.add(m.userId);
+    if (missing.size === 0) return;
+    try {
+      const got = await this.api.presence([...missing].slice(0, 200));
+      const next = { ...this.presence };
+      for (const p of got) next[p.userId] ??= p;
+      this.presence = next;
+      this.emit();
+    } catch {
+      // Offline: the next inbox frame brings presence anyway.
+    }
+  }
+
   private onFrame(f: ServerFrame): void {
     switch (f.t) {
       case "inbox":
@@ -71,11 +91,13 @@ export class InboxConnection {
         this.socket.healthy();
         this.reportPresence();
         this.hooks.onConnected?.();
+        void this.fillPresence();
         break;
       case "conv": {
         const prev = this.list.find((c) => c.id === f.c.id);
         this.list = upsertSummary(this.list, f.c);
         this.hooks.onConv?.(f.c, prev);
+        void this.fillPresence();
         break;
       }
       case "removed":

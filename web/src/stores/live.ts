@@ -38,7 +38,7 @@ export class LiveSession {
       conn?.emit();
     });
     this.notifier = new Notifier(user.id, (id) => this.titleOf(id));
-    this.inbox = new InboxConnection(api, {
+    this.inbox = new InboxConnection(api, user.id, {
       onConnected: () => this.flusher.kick(),
       onConv: (c, prev) => this.notifier.maybeNotify(c, prev, this.isViewing(c.id)),
       onCall: (f) => this.calls.onSignal(f),

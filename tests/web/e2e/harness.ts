@@ -1,0 +1,141 @@
+/**
+ * Real things for the browser suites: a Nexus server process (`bun edge/server.bun.ts`) on a free
+ * port with a temp DATA_DIR, stopped by PID; headless Debian Chromium driven by playwright-core;
+ * and page helpers that act like a person would (typing, clicking) through data-testid hooks.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { ensureWebBuild } from "../../../scripts/ensure.mjs";
+import { freePort } from "../../support/ports.ts";
+import { spawnLogged, type Spawned, tempDir, waitForHttp } from "../../support/processes.ts";
+
+export const ROOT = resolve(import.meta.dir, "../../..");
+export const SCREENSHOTS = join(ROOT, "docs", "screenshots");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const BASE_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+export const MEDIA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
+
+export class NexusServer {
+  proc: Spawned | null = null;
+  constructor(
+    readonly port: number,
+    readonly dataDir: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<NexusServer> {
+    ensureWebBuild();
+    const s = new NexusServer(await freePort(), tempDir("nexus-web-e2e-"));
+    await s.boot();
+    return s;
+  }
+
+  /** (Re)start on the same port and DATA_DIR: the "server came back" half of an outage. */
+  async boot(): Promise<void> {
+    mkdirSync(this.dataDir, { recursive: true });
+    this.proc = spawnLogged(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "edge", "server.bun.ts")], {
+      name: `nexus-web-${this.port}`,
+      cwd: ROOT,
+      env: { PORT: String(this.port), DATA_DIR: this.dataDir, HOST: "127.0.0.1" },
+    });
+    await waitForHttp(`${this.url}/health`, { proc: this.proc, timeoutMs: 30_000 });
+  }
+
+  /** Crash it (SIGKILL): sockets drop without a goodbye, like a dead host. */
+  async kill(): Promise<void> {
+    await this.proc?.kill();
+    this.proc = null;
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+    this.proc = null;
+  }
+
+  log(): string {
+    return this.proc?.log(6000) ?? "";
+  }
+}
+
+export async function launchChromium(extra: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...BASE_FLAGS, ...extra] });
+}
+
+export interface Person {
+  username: string;
+  context: BrowserContext;
+  page: Page;
+}
+
+let counter = 0;
+export function uniqueUser(prefix: string): string {
+  return `${prefix}${Date.now().toString(36).slice(-5)}${(counter++).toString(36)}`;
+}
+
+/** A new browser context (its own storage) that registers through the UI and lands in the shell. */
+export async function registerPerson(browser: Browser, server: NexusServer, prefix: string, viewport = { width: 1200, height: 800 }): Promise<Person> {
+  const context = await browser.newContext({ viewport, baseURL: server.url });
+  const page = await context.newPage();
+  page.on("dialog", (d) => void d.accept());
+  page.on("pageerror", (e) => console.error(`[${prefix} pageerror]`, e.message));
+  const username = uniqueUser(prefix);
+  await page.goto("/");
+  await page.getByTestId("tab-register").click();
+  await page.getByTestId("auth-username").fill(username);
+  await page.getByTestId("auth-password").fill("password-123");
+  await page.getByTestId("auth-submit").click();
+  await page.getByTestId("shell").waitFor();
+  await page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
+  return { username, context, page };
+}
+
+/** Start (or reopen) the 1:1 chat with `username` from the New chat dialog. */
+export async function startDirect(page: Page, username: string): Promise<string> {
+  await page.getByTestId("new-direct").click();
+  await page.getByTestId("direct-username").fill(username);
+  await page.getByTestId("direct-start").click();
+  const view = page.getByTestId("conversation-view");
+  await view.waitFor();
+  return (await view.getAttribute("data-conversation-id"))!;
+}
+
+export async function openConversation(page: Page, conversationId: string): Promise<void> {
+  await page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).click();
+  await page.locator(`[data-testid="conversation-view"][data-conversation-id="${conversationId}"]`).waitFor();
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.getByTestId("composer-input");
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+/** Texts of the message bubbles in the open conversation, top to bottom. */
+export async function messageTexts(page: Page): Promise<string[]> {
+  return page.locator('[data-testid="message"] [data-testid="message-text"]').allTextContents();
+}
+
+/** Poll until `f` holds (Playwright's own waiting, for conditions on several elements at once). */
+export async function until(page: Page, f: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await f()) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** The message bubble whose text is exactly `text` (a reply quoting it does not match). */
+export function messageByText(page: Page, text: string) {
+  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  return page.locator('[data-testid="message"]').filter({ has: page.locator('[data-testid="message-text"]', { hasText: exact }) });
+}
