@@ -139,8 +139,12 @@ export class SqlConversationStore {
         args: [id, e.seq, e.kind, e.ts, e.author, clientId, text, bodyOf(e)] });
     }
     for (const p of c.patches) {
-      if (p.deleted)
+      if (p.deleted) {
         st.push({ sql: "UPDATE events SET deleted = 1, text = '', body = NULL, reactions = NULL WHERE conv_id = ? AND seq = ?", args: [id, p.seq] });
+        // The message's edit events keep their text in the log; blank it too, or a resume replay would show it.
+        st.push({ sql: "UPDATE events SET text = '' WHERE conv_id = ? AND seq > ? AND kind = 'edit' AND json_extract(body, '$.target') = ?",
+          args: [id, p.seq, p.seq] });
+      }
       if (p.text !== undefined)
         st.push({ sql: "UPDATE events SET text = ?, edited_ts = ? WHERE conv_id = ? AND seq = ?", args: [p.text, p.editedTs ?? null, id, p.seq] });
       if (p.reactions !== undefined)
