@@ -460,6 +460,9 @@ export class ConversationActor implements ConversationApi {
     const added: string[] = [];
     for (const id of s.members.keys()) if (!w.members.has(id)) removed.push(id);
     for (const id of w.members.keys()) if (!s.members.has(id)) added.push(id);
+    // The working copy was taken before the commit; read cursors that moved meanwhile must not go back.
+    if (w.members !== s.members)
+      for (const [id, m] of w.members) m.readSeq = Math.max(m.readSeq, s.members.get(id)?.readSeq ?? 0);
     s.members = w.members;
     s.title = w.title;
     for (const [seq, m] of w.messages) this.messages.set(seq, m);
