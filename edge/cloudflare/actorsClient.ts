@@ -23,7 +23,8 @@ function localErrors<T extends object>(stub: T): T {
     get(target, prop) {
       const v = Reflect.get(target, prop);
       if (typeof v !== "function" || typeof prop !== "string") return v;
-      return (...args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(rethrowRemote);
+      // Reflect.apply, not v.apply: on an RPC stub `.apply` is itself a remote property.
+      return (...args: unknown[]) => (Reflect.apply(v, target, args) as Promise<unknown>).catch(rethrowRemote);
     },
   });
 }

@@ -31,6 +31,7 @@ export const TEST_JWT_SECRET = "test-secret-for-local-workerd-only-0123456789";
 
 export interface WorkerTarget extends Target {
   running(): Running;
+  restart(): Promise<void>;
 }
 
 /**

@@ -5,7 +5,7 @@
  * with their name, code and details (measured in workerd) and are re-thrown as NexusError by the
  * Worker's ActorsClient (edge/cloudflare/actorsClient.ts).
  */
-import type { Attachment, AttachmentRef, ConversationEvent, ConversationInfo, Member, Role } from "../../../protocol/index.ts";
+import { CloseCodes, type Attachment, type AttachmentRef, type ConversationEvent, type ConversationInfo, type Member, type Role } from "../../../protocol/index.ts";
 import type { CreateConversation, HistoryPage, SendInput } from "../../api.ts";
 import type { Caller, Connection } from "../../driver.ts";
 import { ConversationActor } from "../../conversation/ConversationActor.ts";
@@ -34,6 +34,12 @@ export class ConversationDO extends ActorHost<ConversationActor> implements Conv
     const after = req.headers.get(ForwardHeaders.after);
     const epoch = req.headers.get(ForwardHeaders.epoch);
     return actor.connect(conn, { after: after === null ? undefined : Number(after), epoch: epoch ?? undefined });
+  }
+
+  protected override refusal(actor: ConversationActor, userId: string): { code: number; reason: string } | null {
+    if (!actor.exists()) return { code: CloseCodes.notFound, reason: "no such conversation" };
+    if (!actor.isMember(userId)) return { code: CloseCodes.forbidden, reason: "not a member of this conversation" };
+    return null;
   }
 
   // ---- ConversationApi over RPC: each method forwards to the actor, which checks the caller.

@@ -3,7 +3,7 @@
  * Conversations reach it over RPC (apply, ring, presenceChanged) through DoMesh; the Worker asks it
  * for `list` and `presence`; the user's inbox sockets come in through `fetch` (see ActorHost).
  */
-import type { ConversationSummary, Presence } from "../../../protocol/index.ts";
+import { CloseCodes, type ConversationSummary, type Presence } from "../../../protocol/index.ts";
 import type { Caller, Connection, InboxUpdate, RingNotice } from "../../driver.ts";
 import { InboxActor } from "../../inbox/InboxActor.ts";
 import { SqlInboxStore } from "../../storage/sqlInboxStore.ts";
@@ -26,6 +26,10 @@ export class InboxDO extends ActorHost<InboxActor> implements InboxRpc {
 
   protected connectActor(actor: InboxActor, conn: Connection): Promise<void> {
     return actor.connect(conn);
+  }
+
+  protected override refusal(actor: InboxActor, userId: string): { code: number; reason: string } | null {
+    return userId === actor.userId ? null : { code: CloseCodes.forbidden, reason: "not your inbox" };
   }
 
   async list(caller: Caller): Promise<ConversationSummary[]> {

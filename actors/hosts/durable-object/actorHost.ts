@@ -41,6 +41,11 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
   protected abstract createActor(name: string): Promise<A> | A;
   /** Attach a new socket: the actor checks access and sends its first frame or closes it. */
   protected abstract connectActor(actor: A, conn: Connection, req: Request): Promise<void>;
+  /** A refusal known before the socket is accepted (close code and reason), or null. The actor
+   *  checks again in connectActor; this only keeps refused sockets out of the hibernation set. */
+  protected refusal(_actor: A, _userId: string): { code: number; reason: string } | null {
+    return null;
+  }
 
   /** The loaded actor; RPC methods go through here. */
   protected actor(): Promise<A> {
@@ -80,6 +85,15 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
     const actor = await this.start(name);
 
     const { 0: client, 1: server } = new WebSocketPair();
+    const refused = this.refusal(actor, userId);
+    if (refused) {
+      // Upgrade, then close with our code (browsers cannot read an HTTP status, only a close code).
+      // A plain accept(), not the hibernation API: measured in workerd, a hibernatable socket that
+      // the server closes keeps its TCP connection open after the close handshake; a plain one ends it.
+      server.accept();
+      server.close(refused.code, refused.reason);
+      return new Response(null, { status: 101, webSocket: client });
+    }
     const attachment: SocketAttachment = { connId: doIds.random(), userId };
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(attachment);

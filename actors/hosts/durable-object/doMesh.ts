@@ -4,6 +4,8 @@
  * object stays alive until they settle (ctx.waitUntil), and errors Cloudflare marks `retryable`
  * (transient: object restarting, network) are retried a few times with backoff. What still fails is
  * logged; inboxes converge on the next update because they apply summaries monotonically by lastSeq.
+ * syncInbox (membership changes) is the exception: it resolves only once the inbox has stored the
+ * update, and rejects if it could not, so the conversation does not confirm the change.
  */
 import type { Presence } from "../../../protocol/index.ts";
 import type { ActorMesh, InboxUpdate, RingNotice } from "../../driver.ts";
@@ -33,8 +35,9 @@ export class DoMesh implements ActorMesh {
     this.fire("apply", userId, (inbox) => inbox.apply(update));
   }
 
+  /** Resolves once the inbox stored the update; rejects (after retries) if it could not. */
   syncInbox(userId: string, update: InboxUpdate): Promise<void> {
-    return this.withRetry("apply", userId, (inbox) => inbox.apply({ ...update, durable: true }));
+    return this.withRetry(userId, (inbox) => inbox.apply({ ...update, durable: true }));
   }
 
   ring(userId: string, notice: RingNotice): void {
@@ -60,20 +63,19 @@ export class DoMesh implements ActorMesh {
   }
 
   private fire(what: string, userId: string, call: (inbox: InboxRpc) => Promise<unknown>): void {
-    this.ctx.waitUntil(this.withRetry(what, userId, call));
+    this.ctx.waitUntil(
+      this.withRetry(userId, call).catch((e) => console.error(`[mesh ${this.from}] ${what} → inbox ${userId} failed`, e)),
+    );
   }
 
-  private async withRetry(what: string, userId: string, call: (inbox: InboxRpc) => Promise<unknown>): Promise<void> {
+  private async withRetry(userId: string, call: (inbox: InboxRpc) => Promise<unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         // A fresh stub per attempt: a stub that saw an error may stay broken.
         await call(inboxRpc(this.env, userId));
         return;
       } catch (e) {
-        if (attempt >= ATTEMPTS || !isRetryable(e)) {
-          console.error(`[mesh ${this.from}] ${what} → inbox ${userId} failed (attempt ${attempt})`, e);
-          return;
-        }
+        if (attempt >= ATTEMPTS || !isRetryable(e)) throw e;
         await new Promise((r) => setTimeout(r, BACKOFF_MS * 2 ** (attempt - 1)));
       }
     }
