@@ -306,7 +306,13 @@ export class ConversationActor implements ConversationApi {
     // Read cursors are written behind (within ~250 ms), not before an ack: they are not messages.
     this.cancelReadsFlush ??= this.deps.clock.schedule(250, () => void this.flushReads());
     this.fanout.broadcast(`{"t":"read","userId":${JSON.stringify(userId)},"seq":${to}}`, 0);
-    s.unread.set(userId, await this.deps.store.countUnread(userId, to));
+    // Count up to the current seq only; messages committed while the count runs are added to the
+    // in-memory count by applyCommitted, so that change is kept on top of the count.
+    const upTo = s.lastSeq;
+    const before = s.unread.get(userId) ?? 0;
+    const n = await this.deps.store.countUnread(userId, to, upTo);
+    if (s.members.get(userId)?.readSeq !== to) return; // removed, or a newer read / own send moved the cursor
+    s.unread.set(userId, Math.max(0, n + (s.unread.get(userId) ?? 0) - before));
     this.deps.mesh.notifyInbox(userId, { summary: this.summary(s, userId, this.summaryMembers(s)) });
   }
 

@@ -182,10 +182,11 @@ export class SqlConversationStore {
     return r ? (rowToEvent(r) as MessageEvent) : null;
   }
 
-  async countUnread(userId: string, afterSeq: number): Promise<number> {
+  /** Messages by others after `afterSeq` (up to `upTo`), not deleted. */
+  async countUnread(userId: string, afterSeq: number, upTo = Number.MAX_SAFE_INTEGER): Promise<number> {
     const r = await this.sql.first<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND kind = 'message' AND author <> ? AND deleted = 0",
-      [this.conversationId, afterSeq, userId]);
+      "SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND kind = 'message' AND author <> ? AND deleted = 0",
+      [this.conversationId, afterSeq, upTo, userId]);
     return r ? Number(r.n) : 0;
   }
 
