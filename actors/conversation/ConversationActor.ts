@@ -387,6 +387,7 @@ export class ConversationActor implements ConversationApi {
         c.events.push(event);
         if (patch) c.patches.push(patch);
         if (event.kind === "message") c.reads.push([event.author, event.seq]);
+        if (event.kind === "member" && event.action === "add") c.reads.push([event.userId, event.seq]);
         accepted.push({ op, event });
       } catch (e) {
         this.fail(op, e);
@@ -463,16 +464,13 @@ export class ConversationActor implements ConversationApi {
 
   private applyCommitted(s: State, w: Working, accepted: Array<{ op: Op; event: ConversationEvent }>): void {
     const removed: string[] = [];
-    const added: string[] = [];
     for (const id of s.members.keys()) if (!w.members.has(id)) removed.push(id);
-    for (const id of w.members.keys()) if (!s.members.has(id)) added.push(id);
     // The working copy was taken before the commit; read cursors that moved meanwhile must not go back.
     if (w.members !== s.members)
       for (const [id, m] of w.members) m.readSeq = Math.max(m.readSeq, s.members.get(id)?.readSeq ?? 0);
     s.members = w.members;
     s.title = w.title;
     for (const [seq, m] of w.messages) this.messages.set(seq, m);
-    for (const id of added) s.unread.set(id, 0);
     for (const id of removed) s.unread.delete(id);
 
     for (const { op, event } of accepted) {
@@ -485,8 +483,14 @@ export class ConversationActor implements ConversationApi {
         for (const [id, n] of s.unread) s.unread.set(id, id === event.author ? 0 : n + 1);
         const m = s.members.get(event.author);
         if (m) m.readSeq = event.seq;
-      } else if (event.kind === "delete" && s.lastMessage?.seq === event.target) {
-        s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
+      } else if (event.kind === "member" && event.action === "add") {
+        s.unread.set(event.userId, 0); // counted from here on: messages earlier in this batch are before the join
+      } else if (event.kind === "delete") {
+        // A deleted message no longer counts as unread for those who had not read it (as countUnread agrees).
+        const target = w.messages.get(event.target);
+        for (const [id, n] of s.unread)
+          if (n > 0 && id !== target?.author && (s.members.get(id)?.readSeq ?? 0) < event.target) s.unread.set(id, n - 1);
+        if (s.lastMessage?.seq === event.target) s.lastMessage = target ?? s.lastMessage;
       } else if (event.kind === "edit" && s.lastMessage?.seq === event.target) {
         s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
       }

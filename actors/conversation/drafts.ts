@@ -109,7 +109,8 @@ function applyMember(w: Working, d: Extract<Draft, { kind: "member" }>, base: { 
     if (!isGroupAdmin(w, d.author)) throw new NexusError("forbidden", "only group admins may add members");
     if (existing) throw new NexusError("conflict", `${d.username} is already a member`);
     if (w.members.size >= w.maxGroupMembers) throw new NexusError("bad_request", "group is full");
-    w.members.set(d.userId, { userId: d.userId, username: d.username, role: d.role ?? "member", readSeq: 0 });
+    // A new member's cursor starts at their joining: earlier history is not "unread" for them.
+    w.members.set(d.userId, { userId: d.userId, username: d.username, role: d.role ?? "member", readSeq: base.seq });
   } else if (d.action === "remove" || d.action === "leave") {
     if (!existing) throw new NexusError("not_found", "not a member");
     if (!self && !isGroupAdmin(w, d.author)) throw new NexusError("forbidden", "only group admins may remove members");
