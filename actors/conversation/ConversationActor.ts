@@ -356,7 +356,14 @@ export class ConversationActor implements ConversationApi {
       while (this.queue.length > 0) {
         const ops = this.queue;
         this.queue = [];
-        await this.commitBatch(ops);
+        try {
+          await this.commitBatch(ops);
+        } catch (e) {
+          // A read before the commit (clientIds, targets, attachments) failed: settle every op so no
+          // caller waits forever; ops already answered ignore this.
+          console.error(`[conversation ${this.id}] batch failed`, e);
+          for (const op of ops) this.fail(op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
+        }
       }
     } finally {
       this.flushing = false;
