@@ -97,7 +97,11 @@ export class ConversationActor implements ConversationApi {
   }
 
   ready(): Promise<void> {
-    return (this.loaded ??= this.load());
+    // A failed load is forgotten, so the next call retries instead of failing forever.
+    return (this.loaded ??= this.load().catch((e) => {
+      this.loaded = null;
+      throw e;
+    }));
   }
 
   private async load(): Promise<void> {

@@ -31,9 +31,13 @@ export class InboxActor implements InboxApi {
   constructor(readonly userId: string, private readonly deps: InboxDeps) {}
 
   ready(): Promise<void> {
+    // A failed load is forgotten, so the next call retries instead of failing forever.
     return (this.loaded ??= this.deps.store.load().then(({ rows, lastSeen }) => {
       for (const r of rows) this.rows.set(r.id, r);
       this.lastSeen = lastSeen;
+    }, (e) => {
+      this.loaded = null;
+      throw e;
     }));
   }
 
