@@ -38,6 +38,16 @@ function median(results: SystemResult[], key: string | undefined): SystemResult 
 
 export async function runBench(o: BenchOptions): Promise<ScenarioReport[]> {
   const reports: ScenarioReport[] = [];
+  try {
+    await runScenarios(o, reports);
+  } finally {
+    await o.ctx.servers.stopAll();
+  }
+  if (o.write && reports.length) writeLatest(latestMarkdown(reports, o.config.mode));
+  return reports;
+}
+
+async function runScenarios(o: BenchOptions, reports: ScenarioReport[]): Promise<void> {
   for (const scenario of SCENARIOS.filter((s) => o.scenarios.includes(s.name))) {
     const workload = scenario.workload(o.config);
     o.ctx.log(`== ${scenario.title}: ${workload}`);
@@ -68,6 +78,4 @@ export async function runBench(o: BenchOptions): Promise<ScenarioReport[]> {
     }
     if (o.write) appendJsonl(report);
   }
-  if (o.write && reports.length) writeLatest(latestMarkdown(reports, o.config.mode));
-  return reports;
 }

@@ -42,6 +42,8 @@ export interface HistoryConfig {
   window: number;
   pageQueries: number;
   searchQueries: number;
+  /** Stop issuing page / search queries after this long (each), and report how many ran. */
+  queryBudgetMs: number;
 }
 
 export interface BenchConfig {
@@ -56,11 +58,11 @@ export const quick: BenchConfig = {
   mode: "quick",
   fanout: { groups: 20, members: 10, ratePerSender: 5, durationMs: 4000, warmupMs: 1000, drainMs: 5000, workers: 1 },
   saturation: {
-    groups: 20, members: 10, startRatePerSender: 10, factor: 2, maxSteps: 7, stepMs: 2000, drainMs: 4000,
+    groups: 20, members: 10, startRatePerSender: 2, factor: 2, maxSteps: 9, stepMs: 2000, drainMs: 4000,
     p99LimitMs: 100, workers: 1,
   },
   connections: { groups: 20, members: 10, socketsPerMember: 10, holdMs: 2000, perWorker: 15_000 },
-  history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 100 },
+  history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 60, queryBudgetMs: 8000 },
 };
 
 export const full: BenchConfig = {
@@ -71,7 +73,7 @@ export const full: BenchConfig = {
     p99LimitMs: 100, workers: 1,
   },
   connections: { groups: 100, members: 10, socketsPerMember: 19, holdMs: 10_000, perWorker: 10_000 },
-  history: { conversations: 10, messagesPerConversation: 100_000, window: 128, pageQueries: 1000, searchQueries: 300 },
+  history: { conversations: 10, messagesPerConversation: 100_000, window: 128, pageQueries: 1000, searchQueries: 300, queryBudgetMs: 120_000 },
 };
 
 /** What `npm test` runs: only proves the harness counts correctly. */
@@ -83,7 +85,7 @@ export const tiny: BenchConfig = {
     p99LimitMs: 100, workers: 1,
   },
   connections: { groups: 3, members: 4, socketsPerMember: 2, holdMs: 200, perWorker: 15_000 },
-  history: { conversations: 2, messagesPerConversation: 120, window: 16, pageQueries: 10, searchQueries: 5 },
+  history: { conversations: 2, messagesPerConversation: 120, window: 16, pageQueries: 10, searchQueries: 6, queryBudgetMs: 10_000 },
 };
 
 export const profiles = { quick, full, tiny };

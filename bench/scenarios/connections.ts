@@ -4,7 +4,7 @@
  * here); each system's server side is as many processes as it runs (Socket.IO: N instances + Redis).
  */
 import type { BenchConfig } from "../config.ts";
-import { withServer, type Ctx } from "../lib/context.ts";
+import { withSharedServer, type Ctx } from "../lib/context.ts";
 import { LoadgenPool } from "../lib/pool.ts";
 import { rssBytes } from "../lib/procs.ts";
 import type { Target } from "../targets/types.ts";
@@ -28,7 +28,7 @@ export const connections: Scenario = {
   ],
   async run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult> {
     const c = cfg.connections;
-    return withServer(target, ctx, async (server) => {
+    return withSharedServer(target, ctx, async (server) => {
       const specs = await server.prepare({ groups: c.groups, members: c.members, socketsPerMember: c.socketsPerMember });
       const workers = Math.max(1, Math.ceil(specs.length / c.perWorker));
       const pids = server.pids();

@@ -4,7 +4,7 @@
  * (sender's clock to each receiver), loss, duplicates, per-sender order, and who used the CPU.
  */
 import type { BenchConfig } from "../config.ts";
-import { withServer, type Ctx } from "../lib/context.ts";
+import { withSharedServer, type Ctx } from "../lib/context.ts";
 import { measuredRun } from "../lib/measure.ts";
 import { LoadgenPool } from "../lib/pool.ts";
 import type { Target } from "../targets/types.ts";
@@ -35,7 +35,7 @@ export const fanout: Scenario = {
   columns: fanoutColumns,
   async run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult> {
     const f = cfg.fanout;
-    return withServer(target, ctx, async (server) => {
+    return withSharedServer(target, ctx, async (server) => {
       const specs = await server.prepare({ groups: f.groups, members: f.members });
       const opened = await LoadgenPool.open(target.name, specs, f.workers, {
         onProgress: (sent, delivered) => ctx.log(`${target.name}: fan-out sent ${sent}, delivered ${delivered}`),

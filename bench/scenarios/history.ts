@@ -38,6 +38,7 @@ export const history: Scenario = {
     { key: "buildPerSec", label: "build msgs/s (acked)" },
     { key: "pageP50", label: "page p50 ms" },
     { key: "pageP99", label: "page p99 ms" },
+    { key: "searches", label: "searches run" },
     { key: "searchP50", label: "search p50 ms" },
     { key: "searchP99", label: "search p99 ms" },
     { key: "dbMB", label: "data dir MB" },
@@ -45,10 +46,7 @@ export const history: Scenario = {
   async run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult> {
     if (target.name !== "nexus") return { target: target.name, skipped: "no persistence, no history", metrics: {} };
     const h = cfg.history;
-    let dataDir = "";
-    const origStart = target.start.bind(target);
-    const wrapped: Target = { name: target.name, start: (o) => ((dataDir = `${o.tmpDir}/data`), origStart(o)) };
-    return withServer(wrapped, ctx, async (srv) => {
+    return withServer(target, ctx, async (srv) => {
       const server = srv as NexusServer;
       const base = server.base;
       const [owner, other] = await inLanes(["hist_owner", "hist_other"], 2, (n) => register(base, n));
@@ -71,7 +69,7 @@ export const history: Scenario = {
       ctx.log(`nexus: built ${total} messages in ${(buildMs / 1000).toFixed(1)} s`);
       const rand = prng(42);
       const auth = { token: owner!.accessToken };
-      const pages = await timeSequential(h.pageQueries, async () => {
+      const pages = await timeSequential(h.pageQueries, h.queryBudgetMs, async () => {
         const conv = convs[Math.floor(rand() * convs.length)]!;
         const before = 51 + Math.floor(rand() * (h.messagesPerConversation - 50));
         const r = await api<{ events: unknown[] }>(base, `/v1/conversations/${conv}/messages?before=${before}&limit=50`, auth);
@@ -84,7 +82,7 @@ export const history: Scenario = {
       ];
       const byKind: number[][] = [[], [], []];
       let emptyCommon = 0;
-      const searches = await timeSequential(h.searchQueries, async (i) => {
+      const searches = await timeSequential(h.searchQueries, h.queryBudgetMs, async (i) => {
         const q = kinds[i % 3]!();
         const t = performance.now();
         const r = await api<{ hits: unknown[] }>(base, `/v1/search?q=${encodeURIComponent(q)}&limit=20`, auth);
@@ -101,6 +99,8 @@ export const history: Scenario = {
         metrics: {
           messages: total,
           buildPerSec: Math.round((total / buildMs) * 1000),
+          pages: pages.length,
+          searches: searches.length,
           pageP50: p.p50,
           pageP99: p.p99,
           searchP50: s.p50,
@@ -111,7 +111,7 @@ export const history: Scenario = {
           searchTwoWordsP99: k[1]!.p99,
           searchRareP50: k[2]!.p50,
           searchRareP99: k[2]!.p99,
-          dbMB: Math.round(dirBytes(dataDir) / 1048576),
+          dbMB: Math.round(dirBytes(server.dataDir) / 1048576),
         },
       };
     });

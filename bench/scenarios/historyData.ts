@@ -65,10 +65,11 @@ export async function fillConversation(
   ws.close();
 }
 
-/** Times `fn` `n` times in a row; latencies in ms. */
-export async function timeSequential(n: number, fn: (i: number) => Promise<void>): Promise<number[]> {
+/** Times `fn` up to `n` times in a row, stopping once `budgetMs` has passed; latencies in ms. */
+export async function timeSequential(n: number, budgetMs: number, fn: (i: number) => Promise<void>): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) {
+  const deadline = nowMs() + budgetMs;
+  for (let i = 0; i < n && nowMs() < deadline; i++) {
     const t0 = nowMs();
     await fn(i);
     out.push(nowMs() - t0);

@@ -5,7 +5,7 @@
  * lost. Then one more run at half that rate, where the target is p99 < 50 ms.
  */
 import type { BenchConfig } from "../config.ts";
-import { withServer, type Ctx } from "../lib/context.ts";
+import { withSharedServer, type Ctx } from "../lib/context.ts";
 import { measuredRun, waitQuiet, type RunMetrics } from "../lib/measure.ts";
 import { LoadgenPool } from "../lib/pool.ts";
 import type { Target } from "../targets/types.ts";
@@ -35,7 +35,7 @@ export const saturation: Scenario = {
   ],
   async run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult> {
     const s = cfg.saturation;
-    return withServer(target, ctx, async (server) => {
+    return withSharedServer(target, ctx, async (server) => {
       const specs = await server.prepare({ groups: s.groups, members: s.members });
       const opened = await LoadgenPool.open(target.name, specs, s.workers);
       const { pool } = opened;

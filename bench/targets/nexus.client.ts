@@ -17,6 +17,10 @@ async function ticket(base: string, token: string): Promise<string> {
   }
 }
 
+/** Counters restart at 0 in every load-generator process while users and conversations are reused
+ *  across scenarios; without a per-process nonce a resend would be a (correctly) deduplicated clientId. */
+const NONCE = Math.random().toString(36).slice(2, 8);
+
 export const nexusClient: TargetClient = {
   async connect(spec: MemberSpec, hooks: DeliveryHooks): Promise<ClientConn> {
     const { base, token, conv } = spec.conn as { base: string; token: string; conv: string };
@@ -45,7 +49,7 @@ export const nexusClient: TargetClient = {
           open = true;
           resolve({
             send(payload, counter) {
-              const clientId = `bench_${spec.id}_${counter}`;
+              const clientId = `b${NONCE}_${spec.id}_${counter}`;
               pending.set(clientId, nowMs());
               ws.send(`{"t":"send","clientId":"${clientId}","text":${JSON.stringify(payload)}}`);
             },

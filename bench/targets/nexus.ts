@@ -6,6 +6,7 @@
  */
 import { BUN, ROOT, freePort, spawnChild, stopChild, waitHttp } from "../lib/procs.ts";
 import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts";
+import { buildSpecs, perShape } from "./specs.ts";
 import type { MemberSpec, StartOptions, Target, TargetServer, Workload } from "./types.ts";
 
 export const NEXUS_ENTRY = `${ROOT}/edge/server.bun.ts`;
@@ -15,13 +16,14 @@ export const nexusBenchEnv = {
   RATE_LIMIT_PER_MINUTE: "10000000",
   NEXUS_SENDS_PER_SECOND: "10000",
   NEXUS_MAX_GROUP_MEMBERS: "100000",
+  // A full run outlasts the default 15-minute access token.
+  ACCESS_TTL_SECONDS: "86400",
 };
 
 export interface NexusServer extends TargetServer {
   base: string;
-  /** Users created by the last prepare(), by group then member. */
-  users: NexusUser[][];
-  convs: string[];
+  /** The server's data directory (libSQL file and blobs). */
+  dataDir: string;
 }
 
 export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> } = {
@@ -35,35 +37,25 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
     });
     const base = `http://127.0.0.1:${port}`;
     await waitHttp(`${base}/ready`, proc, 30_000, tail);
+    const groupsFor = perShape(async (groups, members) => {
+      const names: string[] = [];
+      for (let g = 0; g < groups; g++) for (let m = 0; m < members; m++) names.push(`s${groups}x${members}_${g}_${m}`);
+      const flat = await inLanes(names, 8, (n) => register(base, n));
+      const users: NexusUser[][] = [];
+      for (let g = 0; g < groups; g++) users.push(flat.slice(g * members, (g + 1) * members));
+      const convs = await inLanes(users, 8, (list, g) => createGroup(base, list[0]!, `bench ${g}`, list.slice(1).map((u) => u.username)));
+      return { users, convs };
+    });
     const server: NexusServer = {
       name: "nexus",
       description: "Nexus Bun host, 1 process, libSQL file, every message durable before its ack",
       base,
-      users: [],
-      convs: [],
+      dataDir: `${opts.tmpDir}/data`,
       pids: () => [proc.pid],
+      alive: () => proc.exitCode === null,
       async prepare(w: Workload): Promise<MemberSpec[]> {
-        const prefix = `b${Date.now().toString(36).slice(-5)}`;
-        const names: string[] = [];
-        for (let g = 0; g < w.groups; g++) for (let m = 0; m < w.members; m++) names.push(`${prefix}_${g}_${m}`);
-        const flat = await inLanes(names, 8, (n) => register(base, n));
-        server.users = [];
-        for (let g = 0; g < w.groups; g++) server.users.push(flat.slice(g * w.members, (g + 1) * w.members));
-        server.convs = await inLanes(server.users, 8, (members, g) =>
-          createGroup(base, members[0]!, `bench ${g}`, members.slice(1).map((u) => u.username)),
-        );
-        const specs: MemberSpec[] = [];
-        const copies = w.socketsPerMember ?? 1;
-        for (let g = 0; g < w.groups; g++)
-          for (let m = 0; m < w.members; m++)
-            for (let k = 0; k < copies; k++)
-              specs.push({
-                g,
-                m,
-                id: specs.length,
-                conn: { base, token: server.users[g]![m]!.accessToken, conv: server.convs[g]! },
-              });
-        return specs;
+        const { users, convs } = await groupsFor(w);
+        return buildSpecs(w, (g, m) => ({ base, token: users[g]![m]!.accessToken, conv: convs[g]! }));
       },
       stop: () => stopChild(proc, 5000),
     };

@@ -4,6 +4,7 @@
  * round-robin over the instances, so most room emits cross Redis.
  */
 import { ROOT, freePort, spawnChild, stopChild, waitHttp } from "../lib/procs.ts";
+import { buildSpecs, perShape } from "./specs.ts";
 import { memberTokens, newSecret } from "./tokens.ts";
 import type { MemberSpec, StartOptions, Target, TargetServer, Workload } from "./types.ts";
 
@@ -52,26 +53,19 @@ export const socketio: Target = {
       nodes.push({ port, proc: child.proc });
       await waitHttp(`http://127.0.0.1:${port}/health`, child.proc, 15_000, child.tail);
     }
+    const tokensFor = perShape((groups, members) => memberTokens(secret, groups, members));
     return {
       name: "socketio",
       description: `${SOCKETIO_INSTANCES} Node processes (Socket.IO 4 + redis-adapter) + 1 redis-server, no persistence`,
       pids: () => [redis.proc.pid, ...nodes.map((n) => n.proc.pid)],
+      alive: () => redis.proc.exitCode === null && nodes.every((n) => n.proc.exitCode === null),
       async prepare(w: Workload): Promise<MemberSpec[]> {
-        const tokens = await memberTokens(secret, w.groups, w.members);
-        const specs: MemberSpec[] = [];
-        const copies = w.socketsPerMember ?? 1;
-        for (let g = 0; g < w.groups; g++)
-          for (let m = 0; m < w.members; m++)
-            for (let k = 0; k < copies; k++) {
-              const node = nodes[specs.length % nodes.length]!;
-              specs.push({
-                g,
-                m,
-                id: specs.length,
-                conn: { url: `http://127.0.0.1:${node.port}`, token: tokens[g]![m]!, group: String(g) },
-              });
-            }
-        return specs;
+        const tokens = await tokensFor(w);
+        return buildSpecs(w, (g, m, i) => ({
+          url: `http://127.0.0.1:${nodes[i % nodes.length]!.port}`,
+          token: tokens[g]![m]!,
+          group: String(g),
+        }));
       },
       async stop() {
         for (const n of nodes) await stopChild(n.proc);

@@ -36,6 +36,9 @@ export interface TargetServer {
   readonly description: string;
   /** PIDs whose CPU and RSS count as "the server". */
   pids(): number[];
+  /** Every process still running (a dead server is restarted before the next scenario). */
+  alive(): boolean;
+  /** Socket specs for a workload; users/groups are created once per server per groups x members. */
   prepare(w: Workload): Promise<MemberSpec[]>;
   stop(): Promise<void>;
 }

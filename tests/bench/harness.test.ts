@@ -6,14 +6,14 @@
 import { describe, expect, test } from "bun:test";
 import { runBench } from "../../bench/bench.ts";
 import { tiny } from "../../bench/config.ts";
+import { consoleCtx } from "../../bench/lib/context.ts";
 import { Histogram } from "../../bench/lib/histogram.ts";
 import { OrderTracker } from "../../bench/lib/order.ts";
 import type { ScenarioReport } from "../../bench/lib/report.ts";
 import type { TargetName } from "../../bench/targets/types.ts";
 
-const quiet = { verbose: false, log: () => {} };
 const run = (targets: TargetName[], scenarios: ScenarioReport["scenario"][]) =>
-  runBench({ config: tiny, targets, scenarios, rounds: 1, write: false, print: false, ctx: quiet });
+  runBench({ config: tiny, targets, scenarios, rounds: 1, write: false, print: false, ctx: consoleCtx(false, () => {}) });
 
 describe("bench building blocks", () => {
   test("OrderTracker tells duplicates, out-of-order and missing counters apart", () => {
