@@ -19,7 +19,7 @@ import {
   type Role,
 } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, SendInput } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, Ids } from "../driver.ts";
+import type { ActorMesh, Caller, Clock, Connection, Ids, InboxUpdate } from "../driver.ts";
 import { LruMap } from "../lruMap.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { applyDraft, type Draft, type MemberState, type Working } from "./drafts.ts";
@@ -220,7 +220,7 @@ export class ConversationActor implements ConversationApi {
       members: new Map(members.map((m) => [m.userId, { ...m, readSeq: 0 }])) };
     const s = this.s;
     const summaryMembers = this.summaryMembers(s);
-    await Promise.all(members.map((m) => this.deps.mesh.syncInbox(m.userId, { summary: this.summary(s, m.userId, summaryMembers) })));
+    await Promise.all(members.map((m) => this.syncInbox(m.userId, { summary: this.summary(s, m.userId, summaryMembers) })));
     return this.infoOf(s);
   }
 
@@ -272,7 +272,17 @@ export class ConversationActor implements ConversationApi {
   /** A joined or left conversation is stored in that user's inbox before the change is confirmed. */
   private async syncMemberInbox(userId: string, removed: boolean): Promise<void> {
     const s = this.s!;
-    await this.deps.mesh.syncInbox(userId, { summary: this.summary(s, userId, removed ? [] : this.summaryMembers(s)), removed });
+    await this.syncInbox(userId, { summary: this.summary(s, userId, removed ? [] : this.summaryMembers(s)), removed });
+  }
+
+  /** Store a membership change in the user's inbox; if that fails the change is not confirmed. */
+  private async syncInbox(userId: string, update: InboxUpdate): Promise<void> {
+    try {
+      await this.deps.mesh.syncInbox(userId, update);
+    } catch (e) {
+      console.error(`[conversation ${this.id}] inbox ${userId} not stored`, e);
+      throw new NexusError("storage_unavailable", "the change is logged but the member's conversation list could not be stored yet");
+    }
   }
 
   async removeMember(caller: Caller, userId: string): Promise<{ seq: number }> {

@@ -147,16 +147,19 @@ export class InboxActor implements InboxApi {
 
   // ------------------------------------------------------------ write-behind
 
-  private saveSoon(): void {
-    this.cancelSave ??= this.deps.clock.schedule(WRITE_BEHIND_MS, () => void this.save());
+  private saveSoon(ms = WRITE_BEHIND_MS): void {
+    this.cancelSave ??= this.deps.clock.schedule(ms, () => void this.save().catch(() => {}));
   }
 
   private saving: Promise<void> = Promise.resolve();
 
-  /** Saves run one after another, so awaiting one also awaits any write already in flight. */
+  /** Saves run one after another, so awaiting one also awaits any write already in flight.
+   *  Rejects if this write failed (a durable update must not be confirmed); it is retried anyway. */
   private save(): Promise<void> {
     this.cancelSave = null;
-    return (this.saving = this.saving.then(() => this.writeDirty()));
+    const p = this.saving.then(() => this.writeDirty());
+    this.saving = p.catch(() => {});
+    return p;
   }
 
   private async writeDirty(): Promise<void> {
@@ -173,7 +176,8 @@ export class InboxActor implements InboxApi {
       for (const u of upserts) if (this.rows.has(u.id)) this.dirty.add(u.id);
       for (const r of removals) if (!this.rows.has(r)) this.removed.add(r);
       if (seen !== undefined) this.seenDirty = true;
-      this.cancelSave ??= this.deps.clock.schedule(1000, () => void this.save());
+      this.saveSoon(1000);
+      throw e;
     }
   }
 
@@ -184,6 +188,6 @@ export class InboxActor implements InboxApi {
   /** Flush pending writes (host shutdown). */
   async close(): Promise<void> {
     this.cancelSave?.();
-    await this.save();
+    await this.save().catch(() => {}); // logged by writeDirty; the inbox is derived state
   }
 }
