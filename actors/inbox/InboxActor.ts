@@ -25,6 +25,8 @@ export class InboxActor implements InboxApi {
   private loaded: Promise<void> | null = null;
   private dirty = new Set<string>();
   private removed = new Set<string>();
+  /** lastSeq at which each conversation was left: older summaries arriving late must not restore it. */
+  private leftAt = new Map<string, number>();
   private seenDirty = false;
   private cancelSave: (() => void) | null = null;
 
@@ -77,14 +79,17 @@ export class InboxActor implements InboxApi {
 
   private applyInMemory(update: InboxUpdate): void {
     const c = update.summary;
+    const old = this.rows.get(c.id);
+    if (old && old.lastSeq > c.lastSeq) return; // stale, arrived out of order (a removal too: re-added since)
     if (update.removed) {
+      this.leftAt.set(c.id, Math.max(this.leftAt.get(c.id) ?? 0, c.lastSeq));
       if (!this.rows.delete(c.id)) return;
       this.removed.add(c.id);
       this.dirty.delete(c.id);
       this.push(JSON.stringify({ t: "removed", conversationId: c.id }));
     } else {
-      const old = this.rows.get(c.id);
-      if (old && old.lastSeq > c.lastSeq) return; // stale, arrived out of order
+      if ((this.leftAt.get(c.id) ?? -1) >= c.lastSeq) return; // from before the removal
+      this.leftAt.delete(c.id);
       this.rows.set(c.id, c);
       this.dirty.add(c.id);
       this.removed.delete(c.id);
