@@ -21,15 +21,16 @@ export class NexusServer {
   constructor(
     readonly port: number,
     readonly dataDir: string,
+    readonly env: Record<string, string> = {},
   ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<NexusServer> {
+  static async start(env: Record<string, string> = {}): Promise<NexusServer> {
     ensureWebBuild();
-    const s = new NexusServer(await freePort(), tempDir("nexus-web-e2e-"));
+    const s = new NexusServer(await freePort(), tempDir("nexus-web-e2e-"), env);
     await s.boot();
     return s;
   }
@@ -40,7 +41,7 @@ export class NexusServer {
     this.proc = spawnLogged(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "edge", "server.bun.ts")], {
       name: `nexus-web-${this.port}`,
       cwd: ROOT,
-      env: { PORT: String(this.port), DATA_DIR: this.dataDir, HOST: "127.0.0.1" },
+      env: { ...this.env, PORT: String(this.port), DATA_DIR: this.dataDir, HOST: "127.0.0.1" },
     });
     await waitForHttp(`${this.url}/health`, { proc: this.proc, timeoutMs: 30_000 });
   }

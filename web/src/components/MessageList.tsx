@@ -85,11 +85,15 @@ export function MessageList(props: {
 
   return (
     <div class="messages" ref={box} onScroll={onScroll} data-testid="message-list" role="log" aria-label="Messages" tabindex="0">
-      <Show when={conn.timeline.loaded || (v(), conn.timeline.loaded)} fallback={<p class="muted center pad">Loading…</p>}>
+      <Show when={(v(), !conn.timeline.loaded)}>
+        <p class="muted center pad" data-testid="history-loading">
+          {conn.state === "open" || conn.state === "connecting" ? "Loading…" : "Waiting for the connection to load the history…"}
+        </p>
+      </Show>
         <Show when={(v(), conn.loadingOlder)}>
           <p class="muted center small">Loading earlier messages…</p>
         </Show>
-        <Show when={(v(), !conn.timeline.hasMore) && rows().length > 0}>
+        <Show when={(v(), conn.timeline.loaded && !conn.timeline.hasMore) && rows().length > 0}>
           <p class="muted center small" data-testid="history-start">
             Beginning of the conversation
           </p>
@@ -113,7 +117,6 @@ export function MessageList(props: {
             />
           )}
         </For>
-      </Show>
     </div>
   );
 }
