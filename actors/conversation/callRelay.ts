@@ -57,6 +57,16 @@ export class CallRelay {
     this.hooks.relay(peer, from, s);
   }
 
+  /** `userId` has no socket left on this conversation: a call they are in cannot go on (an answered
+   *  call would otherwise stay "in progress" forever and block every later ring). A callee who has
+   *  not answered yet may be ringing from their inbox, so only the caller's leaving ends a ring. */
+  left(userId: string): void {
+    const c = this.call;
+    if (!c || (userId !== c.caller && !(userId === c.callee && c.answeredAt !== null))) return;
+    this.hooks.relay(userId === c.caller ? c.callee : c.caller, userId, { t: "call", callId: c.callId, action: "hangup" });
+    this.end(c.answeredAt === null ? "missed" : "completed");
+  }
+
   private ring(caller: string, callee: string, s: CallSignal): void {
     if (this.call) throw new NexusError("conflict", "a call is already in progress");
     const media = s.media ?? "audio";

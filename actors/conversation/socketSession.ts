@@ -50,7 +50,11 @@ export function restoreSocket(actor: ConversationActor, conn: Connection): void 
 }
 
 export function disconnectSocket(actor: ConversationActor, conn: Connection): void {
-  if (actor.fanout.remove(conn)) actor.typing.set(conn.userId, false);
+  actor.fanout.remove(conn);
+  // Checked by user, not by the removal: a socket the fanout already dropped (4008) ends here too.
+  if (actor.fanout.hasUser(conn.userId)) return;
+  actor.typing.set(conn.userId, false);
+  actor.calls.left(conn.userId);
 }
 
 function sendError(conn: Connection, code: string, message: string, clientId?: unknown): void {
