@@ -11,15 +11,27 @@ import type { Sql, Statement } from "../../actors/storage/sql.ts";
 /** A Sql whose writes can be made to fail or to wait: fault injection around the real database. */
 export class FaultySql implements Sql {
   failWrites = false;
+  /** Fail only the write batches this predicate picks (e.g. inbox rows but not conversation events). */
+  failWritesWhen: ((statements: Statement[]) => boolean) | null = null;
+  failReads = false;
   hold: Promise<void> | null = null;
+  /** Reads run at once, but the results of those this returns a promise for are handed back only
+   *  when it resolves: a read that saw the database before a later commit, answered after it. */
+  delayReadResult: ((sql: string) => Promise<void> | null) | null = null;
   constructor(readonly inner: LibsqlSql) {}
-  all: Sql["all"] = (sql, args) => this.inner.all(sql, args);
-  first: Sql["first"] = (sql, args) => this.inner.first(sql, args);
+  all: Sql["all"] = async (sql, args) => {
+    if (this.failReads) throw new Error("injected read failure");
+    const rows = await this.inner.all(sql, args);
+    const wait = this.delayReadResult?.(sql);
+    if (wait) await wait;
+    return rows as any;
+  };
+  first: Sql["first"] = async (sql, args) => (await this.all(sql, args))[0] as any;
   run: Sql["run"] = (sql, args) => this.inner.run(sql, args);
   migrate: Sql["migrate"] = (s) => this.inner.migrate(s);
   async batch(statements: Statement[]): Promise<void> {
     if (this.hold) await this.hold;
-    if (this.failWrites) throw new Error("injected storage failure");
+    if (this.failWrites || this.failWritesWhen?.(statements)) throw new Error("injected storage failure");
     return this.inner.batch(statements);
   }
 }
