@@ -38,6 +38,12 @@ export interface Applied {
 
 const isGroupAdmin = (w: Working, userId: string) => w.type === "group" && w.members.get(userId)?.role === "admin";
 
+const adminCount = (w: Working) => {
+  let n = 0;
+  for (const m of w.members.values()) if (m.role === "admin") n++;
+  return n;
+};
+
 function target(w: Working, seq: number): MessageEvent {
   const m = w.messages.get(seq);
   if (!m) throw new NexusError("not_found", `no message ${seq}`);
@@ -114,12 +120,13 @@ function applyMember(w: Working, d: Extract<Draft, { kind: "member" }>, base: { 
   } else if (d.action === "remove" || d.action === "leave") {
     if (!existing) throw new NexusError("not_found", "not a member");
     if (!self && !isGroupAdmin(w, d.author)) throw new NexusError("forbidden", "only group admins may remove members");
+    if (existing.role === "admin" && w.members.size > 1 && adminCount(w) === 1)
+      throw new NexusError("conflict", "a group keeps at least one admin: make another member admin first");
     w.members.delete(d.userId);
   } else {
     if (!isGroupAdmin(w, d.author)) throw new NexusError("forbidden", "only group admins may change roles");
     if (!existing) throw new NexusError("not_found", "not a member");
-    const admins = [...w.members.values()].filter((m) => m.role === "admin").length;
-    if (existing.role === "admin" && d.role === "member" && admins === 1) throw new NexusError("conflict", "a group keeps at least one admin");
+    if (existing.role === "admin" && d.role === "member" && adminCount(w) === 1) throw new NexusError("conflict", "a group keeps at least one admin");
     w.members.set(d.userId, { ...existing, role: d.role ?? "member" });
   }
   return { ...base, kind: "member", userId: d.userId, username: existing?.username ?? d.username, action: d.action,

@@ -191,3 +191,35 @@ describe("review: ephemeral state of dropped sockets", () => {
     expect(ann.of("typing").at(-1)).toEqual({ t: "typing", userId: "ben", on: false });
   });
 });
+
+describe("review: group admins", () => {
+  test("the only admin cannot leave while others remain (a group keeps at least one admin)", async () => {
+    const conv = await group();
+    await expect(conv.removeMember({ userId: "ann" }, "ann")).rejects.toMatchObject({ code: "conflict" });
+    await conv.setRole({ userId: "ann" }, "ben", "admin");
+    await conv.removeMember({ userId: "ann" }, "ann"); // another admin exists now
+    const info = await conv.info({ userId: "ben" });
+    expect(info.members.filter((m) => m.role === "admin").map((m) => m.userId)).toEqual(["ben"]);
+  });
+});
+
+describe("review: idempotency under faults (checked, holds)", () => {
+  test("a resend queued behind its original's failing commit is stored once, as the retry", async () => {
+    const conv = await group();
+    let release!: () => void;
+    env.sql.hold = new Promise((r) => (release = r));
+    env.sql.failWrites = true;
+    const original = conv.send({ userId: "ann" }, { clientId: "in-flight-1", text: "x" });
+    await tick(30);
+    const resend = conv.send({ userId: "ann" }, { clientId: "in-flight-1", text: "x" });
+    await tick(10);
+    env.sql.hold = null;
+    env.sql.failWrites = false;
+    env.sql.failWritesWhen = (() => { let first = true; return () => { const f = first; first = false; return f; }; })();
+    release();
+    await expect(original).rejects.toMatchObject({ code: "storage_unavailable" });
+    expect(await resend).toMatchObject({ seq: 2, duplicate: false });
+    const page = await conv.history({ userId: "ben" }, undefined, 50);
+    expect(page.events.map((e) => e.seq)).toEqual([1, 2]);
+  });
+});
