@@ -79,8 +79,18 @@ export class Api {
   }
 
   // ---- attachments, calls, presence
-  async attachmentBlob(id: string): Promise<Blob> {
-    return (await this.http.send("GET", `/v1/attachments/${encodeURIComponent(id)}`)).blob();
+  /**
+   * docs/api.md documents GET /v1/attachments/:id; the Bun edge serves
+   * GET /v1/conversations/:cid/attachments/:id. Try the documented route, fall back on 404.
+   */
+  async attachmentBlob(conversationId: string, id: string): Promise<Blob> {
+    const aid = encodeURIComponent(id);
+    try {
+      return await (await this.http.send("GET", `/v1/attachments/${aid}`)).blob();
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) throw e;
+      return (await this.http.send("GET", `/v1/conversations/${encodeURIComponent(conversationId)}/attachments/${aid}`)).blob();
+    }
   }
   async ice(): Promise<IceConfig> {
     return IceServers.parse(await this.http.json("GET", "/v1/calls/ice"));

@@ -9,19 +9,21 @@ import { fileSize } from "./format.ts";
  */
 const cache = new Map<string, Promise<string>>();
 
-export function AttachmentView(props: { att: AttachmentRef }) {
+export function AttachmentView(props: { conversationId: string; att: AttachmentRef }) {
   const app = useApp();
   const isImage = () => props.att.type.startsWith("image/");
   const load = (id: string) => {
     let p = cache.get(id);
     if (!p) {
-      p = app.api.attachmentBlob(id).then((b) => URL.createObjectURL(b));
+      p = app.api.attachmentBlob(props.conversationId, id).then((b) => URL.createObjectURL(b));
       p.catch(() => cache.delete(id));
       cache.set(id, p);
     }
     return p;
   };
-  const [url] = createResource(() => props.att.id, load);
+  const [resource] = createResource(() => props.att.id, load);
+  // Reading a resource in error state throws; expose only a ready URL.
+  const url = () => (resource.state === "ready" ? resource() : undefined);
 
   return (
     <div class="attachment" data-testid="attachment" data-name={props.att.name}>
@@ -33,7 +35,7 @@ export function AttachmentView(props: { att: AttachmentRef }) {
       <a class="file" href={url() ?? "#"} download={props.att.name} data-testid="attachment-download" aria-disabled={!url()}>
         ⬇ {props.att.name} <span class="muted">({fileSize(props.att.size)})</span>
       </a>
-      <Show when={url.error}>
+      <Show when={resource.state === "errored"}>
         <span class="error small">Could not load</span>
       </Show>
     </div>

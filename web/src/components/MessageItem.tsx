@@ -8,6 +8,7 @@ import { SystemLine } from "./SystemLine.tsx";
 
 /** One row of the log: a message bubble (mine or theirs), a queued send, or a system line. */
 export function MessageItem(props: {
+  conversationId: string;
   row: Row;
   meta?: DisplayRow;
   me: string;
@@ -67,7 +68,7 @@ export function MessageItem(props: {
                     {(row() as MessageRow).text}
                   </div>
                 </Show>
-                <For each={(row() as MessageRow).attachments ?? []}>{(a) => <AttachmentView att={a} />}</For>
+                <For each={(row() as MessageRow).attachments ?? []}>{(a) => <AttachmentView conversationId={props.conversationId} att={a} />}</For>
               </Show>
               <div class="msg-meta">
                 <Show when={msg()?.editedTs && !msg()?.deleted}>

@@ -101,6 +101,7 @@ export function MessageList(props: {
         <For each={rows()}>
           {(row) => (
             <MessageItem
+              conversationId={conn.id}
               row={row}
               meta={meta().get(row.key)}
               me={me}

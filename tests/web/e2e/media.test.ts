@@ -1,0 +1,120 @@
+/**
+ * Attachments (pick a file → upload progress → image preview and download on the other side, same
+ * bytes) and a 1:1 video call between two contexts with Chromium's fake camera and microphone,
+ * signalled over call frames, reaching RTCPeerConnection "connected" on both ends.
+ */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import type { Browser } from "playwright-core";
+import { launchChromium, MEDIA_FLAGS, NexusServer, openConversation, type Person, registerPerson, shot, startDirect, until } from "./harness.ts";
+
+setDefaultTimeout(90_000);
+
+let server: NexusServer;
+let browser: Browser;
+let alice: Person;
+let bob: Person;
+let conversationId: string;
+
+// A real 2x2 PNG, so the preview has something to decode.
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+beforeAll(async () => {
+  server = await NexusServer.start();
+  browser = await launchChromium(MEDIA_FLAGS);
+  alice = await registerPerson(browser, server, "alice");
+  bob = await registerPerson(browser, server, "bob");
+  conversationId = await startDirect(alice.page, bob.username);
+  await openConversationWhenListed(bob, conversationId);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+}, 30_000);
+
+async function openConversationWhenListed(p: Person, id: string) {
+  await p.page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`).waitFor();
+  await openConversation(p.page, id);
+}
+
+describe("attachments", () => {
+  test("an image and a text file round-trip: progress, preview, download with the same bytes", async () => {
+    await alice.page.getByTestId("file-input").setInputFiles([
+      { name: "dot.png", mimeType: "image/png", buffer: PNG },
+      { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello attachment\n") },
+    ]);
+    const uploads = alice.page.getByTestId("upload");
+    await until(alice.page, async () => (await uploads.count()) === 2, "two uploads listed");
+    await until(alice.page, async () => (await alice.page.locator('[data-testid="upload"][data-done="true"]').count()) === 2, "uploads done");
+    expect(await alice.page.getByTestId("upload-progress").first().getAttribute("value")).toBe("1");
+    await alice.page.getByTestId("composer-input").fill("two files");
+    await alice.page.getByTestId("composer-input").press("Enter");
+
+    const img = bob.page.getByTestId("attachment-image");
+    await img.waitFor();
+    await until(bob.page, async () => (await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)) === 2, "image decoded");
+    const link = bob.page.locator('[data-testid="attachment"][data-name="notes.txt"] [data-testid="attachment-download"]');
+    await until(bob.page, async () => ((await link.getAttribute("href")) ?? "").startsWith("blob:"), "download link ready");
+    const [download] = await Promise.all([bob.page.waitForEvent("download"), link.click()]);
+    expect(download.suggestedFilename()).toBe("notes.txt");
+    expect(readFileSync((await download.path())!, "utf8")).toBe("hello attachment\n");
+    await shot(bob.page, "attachments");
+  });
+
+  test("dropping a file on the conversation attaches it", async () => {
+    const data = await alice.page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["dropped bytes"], "dropped.txt", { type: "text/plain" }));
+      return dt;
+    });
+    await alice.page.getByTestId("conversation-view").dispatchEvent("drop", { dataTransfer: data });
+    await alice.page.locator('[data-testid="upload"][data-done="true"]').waitFor();
+    await alice.page.getByTestId("send").click();
+    await bob.page.locator('[data-testid="attachment"][data-name="dropped.txt"]').waitFor();
+  });
+});
+
+describe("video call", () => {
+  test("ring, accept, connected on both sides with fake media; mute, camera off, hang up", async () => {
+    await alice.page.getByTestId("call-video").click();
+    const ring = bob.page.locator('[data-testid="call-overlay"][data-phase="incoming"]');
+    await ring.waitFor();
+    expect(await bob.page.getByTestId("call-peer").textContent()).toBe(alice.username);
+    await bob.page.getByTestId("call-accept").click();
+
+    for (const p of [alice, bob]) {
+      await p.page.locator('[data-testid="call-overlay"][data-phase="connected"][data-ice="connected"]').waitFor({ timeout: 30_000 });
+    }
+    // Media flows: the remote <video> has frames from the other side's fake camera.
+    await until(bob.page, async () => (await bob.page.getByTestId("remote-video").evaluate((v: HTMLVideoElement) => v.videoWidth)) > 0, "remote video has frames");
+    await shot(bob.page, "video-call");
+
+    await alice.page.getByTestId("call-mute").click();
+    expect(await alice.page.getByTestId("call-mute").getAttribute("aria-pressed")).toBe("true");
+    await alice.page.getByTestId("call-camera").click();
+    expect(await alice.page.getByTestId("call-camera").getAttribute("aria-pressed")).toBe("true");
+    const tracks = await alice.page.getByTestId("local-video").evaluate((v: HTMLVideoElement) =>
+      (v.srcObject as MediaStream).getTracks().map((t) => `${t.kind}:${t.enabled}`).sort(),
+    );
+    expect(tracks).toEqual(["audio:false", "video:false"]);
+
+    await alice.page.getByTestId("call-hangup").click();
+    await bob.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor();
+    // The call leaves a summary line in the conversation for both.
+    await bob.page.locator('[data-testid="system-line"]', { hasText: "Video call" }).waitFor();
+  });
+
+  test("a declined call ends on the caller's side", async () => {
+    await alice.page.getByTestId("call-dismiss").click();
+    await bob.page.getByTestId("call-dismiss").click();
+    await alice.page.getByTestId("call-audio").click();
+    await bob.page.locator('[data-testid="call-overlay"][data-phase="incoming"]').waitFor();
+    await bob.page.getByTestId("call-decline").click();
+    await alice.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor();
+    expect(await alice.page.getByTestId("call-state").textContent()).toBe("Declined");
+  });
+});
