@@ -51,11 +51,15 @@ export interface ConversationApi {
   addAttachment(caller: Caller, ref: AttachmentRef): Promise<Attachment>;
   /** Metadata of an attachment, for members only. */
   attachment(caller: Caller, id: string): Promise<Attachment>;
+  /** Account admins only: close `userId`'s sockets here at once (account locked). */
+  kick(caller: Caller, userId: string): Promise<void>;
 }
 
 export interface InboxApi {
   list(caller: Caller): Promise<ConversationSummary[]>;
   presence(): Promise<Presence>;
+  /** Account admins only: close this user's inbox sockets at once (account locked). */
+  kick(caller: Caller): Promise<void>;
 }
 
 export interface ActorsClient {

@@ -308,6 +308,11 @@ export class ConversationActor implements ConversationApi {
     return a;
   }
 
+  async kick(caller: Caller, userId: string): Promise<void> {
+    if (!caller.admin) throw new NexusError("forbidden", "admin role required");
+    this.fanout.closeUser(userId, CloseCodes.forbidden, "account locked");
+  }
+
   /** Move a member's read cursor forward (never back); others see a `read` frame. */
   async markRead(userId: string, seq: number): Promise<void> {
     const s = this.s;

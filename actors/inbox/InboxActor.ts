@@ -67,6 +67,11 @@ export class InboxActor implements InboxApi {
     return [...set];
   }
 
+  async kick(caller: Caller): Promise<void> {
+    if (!caller.admin) throw new NexusError("forbidden", "admin role required");
+    for (const c of [...this.conns]) c.close(CloseCodes.forbidden, "account locked");
+  }
+
   // ------------------------------------------------------------ from conversations and contacts
 
   async apply(update: InboxUpdate): Promise<void> {

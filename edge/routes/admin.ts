@@ -8,6 +8,7 @@ import type { EdgeDeps } from "../deps.ts";
 import { requireAdmin, requireUser } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
+import { callerOf } from "./callerOf.ts";
 
 const UserParam = z.object({ id: UserId });
 
@@ -22,6 +23,10 @@ export function adminRoutes(deps: EdgeDeps): Hono<AppEnv> {
     // An admin locking themselves out could leave nobody able to unlock.
     if (id === c.get("user").userId) throw new NexusError("conflict", "you cannot lock your own account");
     await deps.accounts.lock(id, c.req.valid("json").minutes);
+    // Sockets opened before the lock must not outlive it: close them wherever they are.
+    const admin = callerOf(c);
+    const conversations = await deps.actors.inbox(id).list({ userId: id });
+    await Promise.all([...conversations.map((s) => deps.actors.conversation(s.id).kick(admin, id)), deps.actors.inbox(id).kick(admin)]);
     return c.body(null, 204);
   });
 

@@ -79,4 +79,7 @@ export class ConversationDO extends ActorHost<ConversationActor> implements Conv
   async attachment(caller: Caller, id: string): Promise<Attachment> {
     return (await this.actor()).attachment(caller, id);
   }
+  async kick(caller: Caller, userId: string): Promise<void> {
+    return (await this.actor()).kick(caller, userId);
+  }
 }

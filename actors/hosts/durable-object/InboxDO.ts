@@ -38,6 +38,9 @@ export class InboxDO extends ActorHost<InboxActor> implements InboxRpc {
   async presence(): Promise<Presence> {
     return (await this.actor()).presence();
   }
+  async kick(caller: Caller): Promise<void> {
+    return (await this.actor()).kick(caller);
+  }
   async apply(update: InboxUpdate): Promise<void> {
     return (await this.actor()).apply(update);
   }
