@@ -64,6 +64,7 @@ interface State {
 const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;
 const PREVIEW_CHARS = 140;
 const SUMMARY_MEMBERS = 50;
+const INBOX_COALESCE_MS = 50;
 
 export class ConversationActor implements ConversationApi {
   private s: State | null = null;
@@ -75,6 +76,7 @@ export class ConversationActor implements ConversationApi {
   private readonly messages = new LruMap<number, MessageEvent>(500);
   private readonly readsDirty = new Map<string, number>();
   private cancelReadsFlush: (() => void) | null = null;
+  private cancelInboxNotify: (() => void) | null = null;
   readonly fanout: Fanout;
   readonly typing: TypingTracker;
   readonly calls: CallRelay;
@@ -228,7 +230,7 @@ export class ConversationActor implements ConversationApi {
     await this.ready();
     this.state(caller);
     this.checkText(input.text, (input.attachments?.length ?? 0) > 0);
-    this.checkRate(caller.userId);
+    this.checkRate(caller.userId, input.clientId);
     if ((input.attachments?.length ?? 0) > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
     return this.submit({ kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments }, conn);
   }
@@ -237,21 +239,21 @@ export class ConversationActor implements ConversationApi {
     await this.ready();
     this.state(caller);
     this.checkText(text, false);
-    this.checkRate(caller.userId);
+    this.checkRate(caller.userId, clientId);
     return this.submit({ kind: "edit", author: caller.userId, clientId, target, text }, conn);
   }
 
   async deleteMessage(caller: Caller, target: number, clientId: string, conn?: Connection): Promise<{ seq: number }> {
     await this.ready();
     this.state(caller, true);
-    this.checkRate(caller.userId);
+    this.checkRate(caller.userId, clientId);
     return this.submit({ kind: "delete", author: caller.userId, clientId, target, accountAdmin: caller.admin === true }, conn);
   }
 
   async react(caller: Caller, clientId: string, target: number, emoji: string, on: boolean, conn?: Connection): Promise<OpResult> {
     await this.ready();
     this.state(caller);
-    this.checkRate(caller.userId);
+    this.checkRate(caller.userId, clientId);
     return this.submit({ kind: "reaction", author: caller.userId, clientId, target, emoji, on }, conn);
   }
 
@@ -353,7 +355,10 @@ export class ConversationActor implements ConversationApi {
     if (!hasAttachments && text.trim().length === 0) throw new NexusError("bad_request", "text is empty");
   }
 
-  private checkRate(userId: string): void {
+  /** A resend of a stored clientId is answered from the cache and must not count as a new send
+   *  (an outbox flushing after a reconnect would otherwise be rate limited). */
+  private checkRate(userId: string, clientId?: string): void {
+    if (clientId !== undefined && this.clientIds.get(idemKey(userId, clientId))) return;
     if (!this.rate.take(userId)) throw new NexusError("rate_limited", `more than ${this.deps.limits.sendsPerSecond} sends per second`);
   }
 
@@ -529,7 +534,7 @@ export class ConversationActor implements ConversationApi {
       this.typing.set(id, false);
       this.deps.mesh.notifyInbox(id, { summary: this.summary(s, id, []), removed: true });
     }
-    this.notifyInboxes();
+    this.notifyInboxesSoon();
   }
 
   private succeed(op: Op, r: OpResult): void {
@@ -563,20 +568,45 @@ export class ConversationActor implements ConversationApi {
     };
   }
 
+  /** Inbox summaries go out at most every INBOX_COALESCE_MS per conversation: a busy group would
+   *  otherwise send (members x batches) summaries per second. The chat stream itself is not delayed. */
+  private notifyInboxesSoon(): void {
+    this.cancelInboxNotify ??= this.deps.clock.schedule(INBOX_COALESCE_MS, () => {
+      this.cancelInboxNotify = null;
+      this.notifyInboxes();
+    });
+  }
+
   private notifyInboxes(): void {
     const s = this.s!;
     const members = this.summaryMembers(s);
     for (const userId of s.members.keys()) this.deps.mesh.notifyInbox(userId, { summary: this.summary(s, userId, members) });
   }
 
-  /** No sockets, nothing queued: the host may evict this actor. */
+  /** No sockets, nothing queued or pending: the host may evict this actor. */
   idle(): boolean {
-    return this.fanout.size === 0 && !this.flushing && this.queue.length === 0 && this.readsDirty.size === 0;
+    return this.fanout.size === 0 && !this.flushing && this.queue.length === 0 && this.readsDirty.size === 0 &&
+      this.creating === null && this.cancelInboxNotify === null && !this.calls.active;
+  }
+
+  /** Host shutdown: write what is held behind (read cursors, inbox summaries). */
+  async close(): Promise<void> {
+    if (this.cancelInboxNotify) {
+      this.cancelInboxNotify();
+      this.cancelInboxNotify = null;
+      this.notifyInboxes();
+    }
+    if (this.cancelReadsFlush) {
+      this.cancelReadsFlush();
+      await this.flushReads();
+    }
+    this.dispose();
   }
 
   dispose(): void {
     this.typing.dispose();
     this.calls.dispose();
     this.cancelReadsFlush?.();
+    this.cancelInboxNotify?.();
   }
 }

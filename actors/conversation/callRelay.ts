@@ -27,6 +27,10 @@ interface ActiveCall {
 export class CallRelay {
   private call: ActiveCall | null = null;
 
+  get active(): boolean {
+    return this.call !== null;
+  }
+
   constructor(private readonly clock: Clock, private readonly hooks: CallHooks) {}
 
   /** `members` are the two members of the direct conversation. */

@@ -75,11 +75,13 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
       const m = target(w, d.target);
       if (m.author !== d.author && !isGroupAdmin(w, d.author) && !d.accountAdmin)
         throw new NexusError("forbidden", "only the author or an admin may delete a message");
+      const attachmentIds = m.attachments?.map((a) => a.id);
       m.deleted = true;
       m.text = "";
       delete m.attachments;
       delete m.reactions;
-      return { event: { ...base, kind: "delete", clientId: d.clientId, target: d.target }, patch: { seq: d.target, deleted: true } };
+      return { event: { ...base, kind: "delete", clientId: d.clientId, target: d.target },
+        patch: { seq: d.target, deleted: true, ...(attachmentIds?.length ? { attachmentIds } : {}) } };
     }
     case "reaction": {
       const m = target(w, d.target);

@@ -192,7 +192,7 @@ export class InboxActor implements InboxApi {
   }
 
   idle(): boolean {
-    return this.conns.size === 0 && this.cancelSave === null;
+    return this.conns.size === 0 && this.cancelSave === null && this.dirty.size === 0 && this.removed.size === 0 && !this.seenDirty;
   }
 
   /** Flush pending writes (host shutdown). */

@@ -23,6 +23,8 @@ export interface MessagePatch {
   text?: string;
   editedTs?: number;
   deleted?: boolean;
+  /** With `deleted`: the message's attachments, which stop being downloadable. */
+  attachmentIds?: string[];
   reactions?: Record<string, string[]>;
 }
 
@@ -144,6 +146,8 @@ export class SqlConversationStore {
         // The message's edit events keep their text in the log; blank it too, or a resume replay would show it.
         st.push({ sql: "UPDATE events SET text = '' WHERE conv_id = ? AND seq > ? AND kind = 'edit' AND json_extract(body, '$.target') = ?",
           args: [id, p.seq, p.seq] });
+        for (const a of p.attachmentIds ?? [])
+          st.push({ sql: "DELETE FROM attachments WHERE conv_id = ? AND id = ?", args: [id, a] });
       }
       if (p.text !== undefined)
         st.push({ sql: "UPDATE events SET text = ?, edited_ts = ? WHERE conv_id = ? AND seq = ?", args: [p.text, p.editedTs ?? null, id, p.seq] });

@@ -187,4 +187,22 @@ describe("ConversationActor", () => {
     await tick(50);
     expect((await env.system.inbox("cat").list({ userId: "cat" }))[0]).toMatchObject({ unread: 1, readSeq: seq });
   });
+
+  test("deleting a message makes its attachments undownloadable", async () => {
+    const conv = await group();
+    await conv.addAttachment({ userId: "ann" }, { id: "a_attachment01", name: "x.png", type: "image/png", size: 3 });
+    const { seq } = await conv.send({ userId: "ann" }, { clientId: "with-attach-1", text: "", attachments: ["a_attachment01"] });
+    expect((await conv.attachment({ userId: "ben" }, "a_attachment01")).name).toBe("x.png");
+    await conv.deleteMessage({ userId: "ann" }, seq, "del-attach-1");
+    await expect(conv.attachment({ userId: "ben" }, "a_attachment01")).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  test("resends of stored clientIds are not charged against the send rate", async () => {
+    const conv = await group(undefined, { sendsPerSecond: 1 });
+    await conv.send({ userId: "ann" }, { clientId: "rate-resend-1", text: "a" });
+    await conv.send({ userId: "ann" }, { clientId: "rate-resend-2", text: "b" });
+    for (let i = 0; i < 5; i++)
+      expect(await conv.send({ userId: "ann" }, { clientId: "rate-resend-1", text: "a" })).toMatchObject({ duplicate: true });
+    await expect(conv.send({ userId: "ann" }, { clientId: "rate-resend-3", text: "c" })).rejects.toMatchObject({ code: "rate_limited" });
+  });
 });

@@ -90,6 +90,8 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    // Conversations first: closing them may send the last inbox summaries.
+    await Promise.all([...this.conversations.values()].map((s) => s.actor.close()));
     await Promise.all([...this.inboxes.values()].map((s) => s.actor.close()));
   }
 
