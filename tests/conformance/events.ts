@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { newClientId, type TestSocket } from "../support/client.ts";
-import { useTarget } from "./harness.ts";
+import { eventually, useTarget } from "./harness.ts";
 import { LimitEnv, type TargetFactory } from "./target.ts";
 
 async function act(sock: TestSocket, frame: Record<string, unknown>): Promise<any> {
@@ -90,6 +90,8 @@ export function eventTests(factory: TargetFactory): void {
       const seqs: number[] = [];
       for (let i = 0; i < 3; i++) seqs.push((await sa.sendMessage(`unread ${i}`)).seq);
       const rowOf = async (u: typeof bob) => (await u.must("GET", "/v1/conversations")).conversations.find((c: any) => c.id === conv.id);
+      // Inbox summaries trail the stream by up to a few tens of ms (coalesced per conversation).
+      expect(await eventually(async () => (await rowOf(carol)).lastSeq === seqs[2])).toBe(true);
       const carolRow = await rowOf(carol);
       expect(carolRow.unread).toBe(3);
       expect(carolRow.lastSeq).toBe(seqs[2]);
@@ -102,6 +104,7 @@ export function eventTests(factory: TargetFactory): void {
       // Read receipts are not log events.
       const ack = await sa.sendMessage("after read");
       expect(ack.seq).toBe(seqs[2] + 1);
+      expect(await eventually(async () => (await rowOf(bob)).lastSeq === ack.seq)).toBe(true);
       const bobRow = await rowOf(bob);
       expect(bobRow.readSeq).toBe(seqs[1]);
       expect(bobRow.unread).toBe(2);
