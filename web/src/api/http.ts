@@ -78,7 +78,8 @@ export class Http {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ refreshToken: s.refreshToken }),
         });
-        if (res.status === 401 || res.status === 403) {
+        // Revoked, reused, or the account is locked: this session is over.
+        if (res.status === 401 || res.status === 403 || res.status === 423) {
           this.session.clear();
           return false;
         }

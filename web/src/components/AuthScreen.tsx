@@ -42,6 +42,11 @@ export function AuthScreen() {
             Create account
           </button>
         </div>
+        <Show when={app.notice()}>
+          <p class="error locked" role="alert" data-testid="auth-notice">
+            {app.notice()}
+          </p>
+        </Show>
         <form onSubmit={submit} class="stack">
           <label>
             Username

@@ -85,9 +85,11 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
     return true;
   };
 
+  onCleanup(conn.onError((m) => app.toast(m, "error")));
+
+  // Deletes go over REST: it answers yes or no, and carries the account-admin role for moderation.
   const remove = async (row: MessageRow) => {
     if (!confirm("Delete this message for everyone?")) return;
-    if (conn.frame({ t: "delete", clientId: newClientId("d"), target: row.seq })) return;
     try {
       await app.api.deleteMessage(props.id, row.seq);
     } catch (e) {

@@ -26,6 +26,7 @@ export class ConversationConnection {
   private acks = new Map<string, { resolve: (o: SendOutcome) => void; timer: ReturnType<typeof setTimeout> }>();
   private listeners = new Set<() => void>();
   private callListeners = new Set<(f: ServerFrameOf<"call">) => void>();
+  private errorListeners = new Set<(message: string) => void>();
   private typingSweep: ReturnType<typeof setInterval>;
   loadingOlder = false;
 
@@ -68,6 +69,11 @@ export class ConversationConnection {
   onCall(fn: (f: ServerFrameOf<"call">) => void): () => void {
     this.callListeners.add(fn);
     return () => this.callListeners.delete(fn);
+  }
+
+  onError(fn: (message: string) => void): () => void {
+    this.errorListeners.add(fn);
+    return () => this.errorListeners.delete(fn);
   }
 
   /** Send a queued message over this socket and wait for the actor's ack (or refusal). */
@@ -138,6 +144,7 @@ export class ConversationConnection {
     this.socket.close();
     this.listeners.clear();
     this.callListeners.clear();
+    this.errorListeners.clear();
   }
 
   emit(): void {
@@ -178,8 +185,11 @@ export class ConversationConnection {
           clearTimeout(waiter.timer);
           this.acks.delete(f.clientId);
           waiter.resolve(RETRYABLE.has(f.code) ? { kind: "retry", reason: f.code } : { kind: "fatal", message: f.message });
+        } else {
+          // An edit, reaction or other frame the actor refused: tell the person.
+          for (const fn of this.errorListeners) fn(f.message);
         }
-        break;
+        return;
       }
       case "typing":
         if (f.userId === this.me) return;

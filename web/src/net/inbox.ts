@@ -25,14 +25,17 @@ export class InboxConnection {
       onRemoved?(id: string): void;
       onCall?(f: ServerFrameOf<"call">): void;
       onConnected?(): void;
+      /** Closed with 4003: the account was locked or the session revoked. */
+      onForbidden?(): void;
     } = {},
   ) {
     this.socket = new ReconnectingSocket({
       url: async () => socketUrl("/v1/ws/inbox", { ticket: await this.api.wsTicket() }),
       onFrame: (f) => this.onFrame(f),
-      onState: (s) => {
+      onState: (s, detail) => {
         this.state = s;
         this.emit();
+        if (s === "closed" && detail?.code === 4003) this.hooks.onForbidden?.();
       },
     });
     document.addEventListener("visibilitychange", this.onVisibility);

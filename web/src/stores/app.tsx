@@ -26,6 +26,8 @@ export interface AppContext {
   jump: Accessor<{ conversationId: string; seq: number } | null>;
   setJump(j: { conversationId: string; seq: number } | null): void;
   logout(): Promise<void>;
+  /** Why the person is looking at the login screen, when it was not their choice. */
+  notice: Accessor<string | null>;
 }
 
 const Ctx = createContext<AppContext>();
@@ -42,6 +44,21 @@ export function AppProvider(props: ParentProps) {
   const [jump, setJump] = createSignal<{ conversationId: string; seq: number } | null>(null);
   const [live, setLive] = createSignal<LiveSession | null>(null);
 
+  const [notice, setNotice] = createSignal<string | null>(null);
+  const build = (u: PublicUser) =>
+    new LiveSession(api, u, store, (id) => route().name === "conversation" && (route() as any).id === id, () => void sessionRevoked());
+  /** The server shut the inbox with 4003: if the session still refreshes, start over; else sign out. */
+  const sessionRevoked = async () => {
+    if (await api.http.refresh()) {
+      const u = user();
+      live()?.dispose();
+      setLive(u ? build(u) : null);
+      return;
+    }
+    session.clear();
+    setNotice("You were signed out: your account was locked or your session ended.");
+  };
+
   // One live session per logged-in user id; a token refresh (same user) keeps it.
   let liveFor: string | null = null;
   createEffect(() => {
@@ -49,7 +66,8 @@ export function AppProvider(props: ParentProps) {
     if (u?.id === liveFor) return;
     live()?.dispose();
     liveFor = u?.id ?? null;
-    setLive(u ? new LiveSession(api, u, store, (id) => route().name === "conversation" && (route() as any).id === id) : null);
+    if (u) setNotice(null);
+    setLive(u ? build(u) : null);
   });
   onCleanup(() => live()?.dispose());
 
@@ -64,7 +82,7 @@ export function AppProvider(props: ParentProps) {
     if (s) await api.logout(s.refreshToken).catch(() => {});
   };
 
-  const ctx: AppContext = { api, session, user, live, route, navigate, theme, setTheme, toasts, toast, dismissToast, jump, setJump, logout };
+  const ctx: AppContext = { api, session, user, live, route, navigate, theme, setTheme, toasts, toast, dismissToast, jump, setJump, logout, notice };
   return <Ctx.Provider value={ctx}>{props.children}</Ctx.Provider>;
 }
 

@@ -29,6 +29,7 @@ export class LiveSession {
     readonly user: PublicUser,
     store: KeyValueStore,
     private readonly isViewing: (conversationId: string) => boolean,
+    onForbidden: () => void = () => {},
   ) {
     this.outbox = new Outbox(store, `nexus.outbox.${user.id}`);
     this.registry = new ConnectionRegistry(api, user.id, (conn) => this.wire(conn));
@@ -42,6 +43,7 @@ export class LiveSession {
       onConnected: () => this.flusher.kick(),
       onConv: (c, prev) => this.notifier.maybeNotify(c, prev, this.isViewing(c.id)),
       onCall: (f) => this.calls.onSignal(f),
+      onForbidden,
     });
     this.offs.push(this.inbox.subscribe(() => this.notifier.setUnread(this.inbox.list)));
     this.calls = new CallController(api, this.registry, user.id, (uid) => this.nameOf(uid));
