@@ -6,12 +6,12 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { ensureWebBuild } from "../../../scripts/ensure.mjs";
 import { freePort } from "../../support/ports.ts";
 import { spawnLogged, type Spawned, tempDir, waitForHttp } from "../../support/processes.ts";
 
 export const ROOT = resolve(import.meta.dir, "../../..");
 export const SCREENSHOTS = join(ROOT, "docs", "screenshots");
+const ENSURE: string = join(ROOT, "scripts", "ensure.mjs");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const BASE_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 export const MEDIA_FLAGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
@@ -29,7 +29,9 @@ export class NexusServer {
   }
 
   static async start(env: Record<string, string> = {}): Promise<NexusServer> {
-    ensureWebBuild();
+    // Same staleness rule as `npm test` (scripts/ensure.mjs): rebuild web/dist only if sources are newer.
+    const ensure = (await import(ENSURE)) as { ensureWebBuild(): void };
+    ensure.ensureWebBuild();
     const s = new NexusServer(await freePort(), tempDir("nexus-web-e2e-"), env);
     await s.boot();
     return s;

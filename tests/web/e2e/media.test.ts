@@ -16,11 +16,25 @@ let alice: Person;
 let bob: Person;
 let conversationId: string;
 
-// A real 2x2 PNG, so the preview has something to decode.
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
-  "base64",
-);
+/** A real PNG drawn by the browser (so the preview has something to decode and show). */
+async function drawPng(p: Person): Promise<Buffer> {
+  const dataUrl = await p.page.evaluate(() => {
+    const c = document.createElement("canvas");
+    c.width = 320;
+    c.height = 200;
+    const g = c.getContext("2d")!;
+    const grad = g.createLinearGradient(0, 0, 320, 200);
+    grad.addColorStop(0, "#2f6fed");
+    grad.addColorStop(1, "#1f9d55");
+    g.fillStyle = grad;
+    g.fillRect(0, 0, 320, 200);
+    g.fillStyle = "#fff";
+    g.font = "bold 28px sans-serif";
+    g.fillText("Nexus attachment", 40, 110);
+    return c.toDataURL("image/png");
+  });
+  return Buffer.from(dataUrl.split(",")[1]!, "base64");
+}
 
 beforeAll(async () => {
   server = await NexusServer.start();
@@ -44,7 +58,7 @@ async function openConversationWhenListed(p: Person, id: string) {
 describe("attachments", () => {
   test("an image and a text file round-trip: progress, preview, download with the same bytes", async () => {
     await alice.page.getByTestId("file-input").setInputFiles([
-      { name: "dot.png", mimeType: "image/png", buffer: PNG },
+      { name: "picture.png", mimeType: "image/png", buffer: await drawPng(alice) },
       { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello attachment\n") },
     ]);
     const uploads = alice.page.getByTestId("upload");
@@ -56,7 +70,7 @@ describe("attachments", () => {
 
     const img = bob.page.getByTestId("attachment-image");
     await img.waitFor();
-    await until(bob.page, async () => (await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)) === 2, "image decoded");
+    await until(bob.page, async () => (await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)) === 320, "image decoded");
     const link = bob.page.locator('[data-testid="attachment"][data-name="notes.txt"] [data-testid="attachment-download"]');
     await until(bob.page, async () => ((await link.getAttribute("href")) ?? "").startsWith("blob:"), "download link ready");
     const [download] = await Promise.all([bob.page.waitForEvent("download"), link.click()]);

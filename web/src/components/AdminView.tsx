@@ -1,6 +1,7 @@
 import { createResource, For, Show } from "solid-js";
 import { errorMessage } from "../api/http.ts";
 import { useApp } from "../stores/app.tsx";
+import { Icon } from "./Icon.tsx";
 
 /** Accounts at a glance: lock state, failed logins; lock and unlock. */
 export function AdminView() {
@@ -20,7 +21,7 @@ export function AdminView() {
     <section class="admin" data-testid="admin-view">
       <header class="conv-header">
         <button class="icon back" aria-label="Back" onClick={() => app.navigate({ name: "home" })}>
-          ←
+          <Icon name="back" />
         </button>
         <h2>Users</h2>
       </header>

@@ -2,6 +2,7 @@ import { createResource, Show } from "solid-js";
 import type { AttachmentRef } from "../../../protocol/index.ts";
 import { useApp } from "../stores/app.tsx";
 import { fileSize } from "./format.ts";
+import { Icon } from "./Icon.tsx";
 
 /**
  * Attachments need the Bearer token, so <img src> cannot fetch them directly: fetch once as a blob,
@@ -33,7 +34,7 @@ export function AttachmentView(props: { conversationId: string; att: AttachmentR
         </a>
       </Show>
       <a class="file" href={url() ?? "#"} download={props.att.name} data-testid="attachment-download" aria-disabled={!url()}>
-        ⬇ {props.att.name} <span class="muted">({fileSize(props.att.size)})</span>
+        <Icon name="download" size={14} /> {props.att.name} <span class="muted">({fileSize(props.att.size)})</span>
       </a>
       <Show when={resource.state === "errored"}>
         <span class="error small">Could not load</span>

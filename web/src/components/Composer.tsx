@@ -1,6 +1,7 @@
 import { createEffect, createSignal, For, Show } from "solid-js";
 import type { MessageRow } from "../state/timeline.ts";
 import { fileSize } from "./format.ts";
+import { Icon } from "./Icon.tsx";
 import type { Upload } from "./useUploads.ts";
 
 /**
@@ -81,7 +82,7 @@ export function Composer(props: {
       </Show>
       <div class="composer-row">
         <button class="icon" title="Attach files" aria-label="Attach files" data-testid="attach" onClick={() => picker.click()}>
-          📎
+          <Icon name="clip" size={20} />
         </button>
         <input
           ref={picker}

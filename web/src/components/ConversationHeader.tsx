@@ -5,6 +5,7 @@ import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { track } from "../stores/reactive.ts";
 import { Avatar } from "./Avatar.tsx";
+import { Icon } from "./Icon.tsx";
 
 /** Back (phone), who this is (presence / member count), calls for 1:1, settings for groups. */
 export function ConversationHeader(props: { live: LiveSession; conn: ConversationConnection; onSettings(): void }) {
@@ -33,7 +34,7 @@ export function ConversationHeader(props: { live: LiveSession; conn: Conversatio
   return (
     <header class="conv-header">
       <button class="icon back" aria-label="Back to conversations" data-testid="back" onClick={() => app.navigate({ name: "home" })}>
-        ←
+        <Icon name="back" />
       </button>
       <Avatar name={title()} group={info()?.type === "group"} presence={other() ? (presence()?.status ?? "offline") : undefined} />
       <div class="conv-header-text">
@@ -45,15 +46,15 @@ export function ConversationHeader(props: { live: LiveSession; conn: Conversatio
       <div class="toolbar">
         <Show when={info()?.type === "direct"}>
           <button class="icon" title="Audio call" aria-label="Audio call" data-testid="call-audio" onClick={() => call("audio")}>
-            ✆
+            <Icon name="phone" />
           </button>
           <button class="icon" title="Video call" aria-label="Video call" data-testid="call-video" onClick={() => call("video")}>
-            ▶
+            <Icon name="video" />
           </button>
         </Show>
         <Show when={info()?.type === "group"}>
           <button class="icon" title="Group settings" aria-label="Group settings" data-testid="group-settings" onClick={props.onSettings}>
-            ⋯
+            <Icon name="more" />
           </button>
         </Show>
       </div>

@@ -17,7 +17,7 @@ export function ConversationList(props: { live: LiveSession }) {
   return (
     <nav class="conv-list" data-testid="conversation-list">
       <Show when={props.live.inbox.loaded || (v(), props.live.inbox.loaded)} fallback={<p class="muted pad">Loading conversations…</p>}>
-        <Show when={list().length > 0} fallback={<p class="muted pad">No conversations yet. Start one with ✎.</p>}>
+        <Show when={list().length > 0} fallback={<p class="muted pad">No conversations yet. Start a chat or create a group from the buttons above.</p>}>
           <ul role="list">
             <For each={list()}>
               {(c) => (

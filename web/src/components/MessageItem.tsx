@@ -3,6 +3,7 @@ import type { DisplayRow } from "../state/grouping.ts";
 import type { MessageRow, Row } from "../state/timeline.ts";
 import { AttachmentView } from "./AttachmentView.tsx";
 import { clockTime } from "./format.ts";
+import { Icon } from "./Icon.tsx";
 import { ReactionPicker } from "./ReactionPicker.tsx";
 import { SystemLine } from "./SystemLine.tsx";
 
@@ -115,19 +116,19 @@ export function MessageItem(props: {
             <Show when={msg() && !msg()!.deleted}>
               <div class="msg-actions" role="toolbar" aria-label="Message actions">
                 <button class="icon small" aria-label="React" data-testid="action-react" onClick={() => setPicking(!picking())}>
-                  ☺
+                  <Icon name="smile" size={16} />
                 </button>
                 <button class="icon small" aria-label="Reply" data-testid="action-reply" onClick={() => props.onReply(msg()!)}>
-                  ↩
+                  <Icon name="reply" size={16} />
                 </button>
                 <Show when={mine()}>
                   <button class="icon small" aria-label="Edit" data-testid="action-edit" onClick={() => props.onEdit(msg()!)}>
-                    ✎
+                    <Icon name="edit" size={16} />
                   </button>
                 </Show>
                 <Show when={props.canDelete}>
                   <button class="icon small" aria-label="Delete" data-testid="action-delete" onClick={() => props.onDelete(msg()!)}>
-                    🗑
+                    <Icon name="trash" size={16} />
                   </button>
                 </Show>
                 <Show when={picking()}>
