@@ -56,13 +56,13 @@ export interface BenchConfig {
 
 export const quick: BenchConfig = {
   mode: "quick",
-  fanout: { groups: 20, members: 10, ratePerSender: 5, durationMs: 4000, warmupMs: 1000, drainMs: 5000, workers: 1 },
+  fanout: { groups: 20, members: 10, ratePerSender: 5, durationMs: 3000, warmupMs: 1000, drainMs: 5000, workers: 1 },
   saturation: {
-    groups: 20, members: 10, startRatePerSender: 2, factor: 2, maxSteps: 9, stepMs: 2000, drainMs: 4000,
+    groups: 20, members: 10, startRatePerSender: 4, factor: 2, maxSteps: 8, stepMs: 1500, drainMs: 3000,
     p99LimitMs: 100, workers: 1,
   },
-  connections: { groups: 20, members: 10, socketsPerMember: 10, holdMs: 2000, perWorker: 15_000 },
-  history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 60, queryBudgetMs: 8000 },
+  connections: { groups: 10, members: 5, socketsPerMember: 40, holdMs: 1000, perWorker: 15_000 },
+  history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 60, queryBudgetMs: 5000 },
 };
 
 export const full: BenchConfig = {
@@ -72,7 +72,7 @@ export const full: BenchConfig = {
     groups: 100, members: 10, startRatePerSender: 2, factor: 1.4, maxSteps: 14, stepMs: 5000, drainMs: 8000,
     p99LimitMs: 100, workers: 1,
   },
-  connections: { groups: 100, members: 10, socketsPerMember: 19, holdMs: 10_000, perWorker: 10_000 },
+  connections: { groups: 50, members: 10, socketsPerMember: 38, holdMs: 10_000, perWorker: 10_000 },
   history: { conversations: 10, messagesPerConversation: 100_000, window: 128, pageQueries: 1000, searchQueries: 300, queryBudgetMs: 120_000 },
 };
 

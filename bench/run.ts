@@ -1,6 +1,8 @@
 /**
  * CLI: bun bench/run.ts [--quick|--full|--tiny] [--targets=rawBun,socketio,nexus]
  *      [--scenarios=fanout,saturation,connections,history] [--rounds=N] [--verbose] [--no-write]
+ *      [--set=fanout.ratePerSender=12 ...]  (override any profile field for this run)
+ * Env: BENCH_NEXUS_CPU_PROF=<dir> profiles the Nexus server; BENCH_NEXUS_ENV='{"K":"V"}' adds server env.
  * `npm run bench` (scripts/bench.mjs) calls this after checking dependencies.
  */
 import { SCENARIOS, runBench } from "./bench.ts";
@@ -20,11 +22,20 @@ for (const t of targetList) if (!TARGET_NAMES.includes(t)) throw new Error(`unkn
 for (const s of scenarioList)
   if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.map((x) => x.name).join(", ")}`);
 
+const config = structuredClone(profiles[mode]);
+for (const a of args.filter((x) => x.startsWith("--set="))) {
+  const [path, value] = a.slice("--set=".length).split("=") as [string, string];
+  const [section, key] = path.split(".") as [keyof typeof config, string];
+  const obj = config[section] as unknown as Record<string, unknown>;
+  if (typeof obj !== "object" || !(key in obj)) throw new Error(`--set: unknown field ${path}`);
+  obj[key] = Number(value);
+}
+
 const ctx = consoleCtx(flag("verbose"));
 const t0 = performance.now();
 ctx.log(`nexus bench, ${mode} mode: targets ${targetList.join(", ")}; scenarios ${scenarioList.join(", ")}`);
 const reports = await runBench({
-  config: profiles[mode],
+  config,
   targets: targetList,
   scenarios: scenarioList,
   rounds: Number(opt("rounds") ?? 1),

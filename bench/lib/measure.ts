@@ -5,7 +5,7 @@
 import type { TargetServer } from "../targets/types.ts";
 import { latencySummary } from "./histogram.ts";
 import type { LoadgenPool } from "./pool.ts";
-import { rssBytes, totalCpuMs } from "./procs.ts";
+import { machineBusyMs, rssBytes, totalCpuMs } from "./procs.ts";
 
 export interface RunMetrics {
   ratePerSender: number;
@@ -30,6 +30,9 @@ export interface RunMetrics {
   /** % of one core, averaged over the run (drain included). 100 = one core busy. */
   loadgenCpuPct: number;
   serverCpuPct: number;
+  /** CPU used by everything else on the machine (other test suites on a shared box): if this is
+   *  not near 0, the run was disturbed. */
+  otherCpuPct: number;
   serverRssMB: number;
   windowMs: number;
   drainMs: number;
@@ -44,10 +47,12 @@ export async function measuredRun(
 ): Promise<RunMetrics> {
   const pids = server.pids();
   const cpu0 = totalCpuMs(pids);
+  const busy0 = machineBusyMs();
   const t0 = performance.now();
   const s = await pool.run({ runId: ++runCounter, ...p });
   const wall = performance.now() - t0;
   const serverCpu = totalCpuMs(pids) - cpu0;
+  const machineCpu = machineBusyMs() - busy0;
   const lat = latencySummary(s.latency);
   const ack = s.ackLatency.n ? latencySummary(s.ackLatency) : null;
   const perSec = (n: number) => Math.round((n / s.windowMs) * 1000);
@@ -71,6 +76,7 @@ export async function measuredRun(
     unexpectedCloses: s.unexpectedCloses,
     loadgenCpuPct: Math.round((s.loadgenCpuMs / wall) * 100),
     serverCpuPct: Math.round((serverCpu / wall) * 100),
+    otherCpuPct: Math.max(0, Math.round(((machineCpu - serverCpu - s.loadgenCpuMs) / wall) * 100)),
     serverRssMB: Math.round(pids.reduce((a, pid) => a + rssBytes(pid), 0) / 1048576),
     windowMs: Math.round(s.windowMs),
     drainMs: Math.round(s.drainMs),

@@ -127,3 +127,14 @@ export function rssBytes(pid: number): number {
 export function totalCpuMs(pids: number[]): number {
   return pids.reduce((a, p) => a + cpuMs(p), 0);
 }
+
+/** Busy CPU time of the whole machine in ms (all cores), from /proc/stat. */
+export function machineBusyMs(): number {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f as number[];
+    return (user! + nice! + system! + irq! + softirq! + steal!) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}

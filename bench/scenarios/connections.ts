@@ -2,9 +2,10 @@
  * Connections: idle authenticated sockets opened and held, and the server's RSS growth per socket.
  * Sockets are spread over several load-generator processes (one process holds at most ~19,990
  * here); each system's server side is as many processes as it runs (Socket.IO: N instances + Redis).
+ * A fresh server per system, so garbage from earlier scenarios does not blur the RSS difference.
  */
 import type { BenchConfig } from "../config.ts";
-import { withSharedServer, type Ctx } from "../lib/context.ts";
+import { withServer, type Ctx } from "../lib/context.ts";
 import { LoadgenPool } from "../lib/pool.ts";
 import { rssBytes } from "../lib/procs.ts";
 import type { Target } from "../targets/types.ts";
@@ -28,7 +29,7 @@ export const connections: Scenario = {
   ],
   async run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult> {
     const c = cfg.connections;
-    return withSharedServer(target, ctx, async (server) => {
+    return withServer(target, ctx, async (server) => {
       const specs = await server.prepare({ groups: c.groups, members: c.members, socketsPerMember: c.socketsPerMember });
       const workers = Math.max(1, Math.ceil(specs.length / c.perWorker));
       const pids = server.pids();

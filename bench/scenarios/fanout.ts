@@ -23,6 +23,7 @@ export const fanoutColumns = [
   { key: "ackP99", label: "ack p99 ms" },
   { key: "serverCpuPct", label: "server CPU %" },
   { key: "loadgenCpuPct", label: "loadgen CPU %" },
+  { key: "otherCpuPct", label: "other CPU %" },
 ];
 
 export const fanout: Scenario = {

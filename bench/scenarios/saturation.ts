@@ -32,6 +32,7 @@ export const saturation: Scenario = {
     { key: "oooTotal", label: "ooo (all steps)" },
     { key: "serverCpuPctAtSat", label: "server CPU % @sat" },
     { key: "loadgenCpuPctAtSat", label: "loadgen CPU % @sat" },
+    { key: "otherCpuPctAtSat", label: "other CPU % @sat" },
   ],
   async run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult> {
     const s = cfg.saturation;
@@ -48,7 +49,7 @@ export const saturation: Scenario = {
         const show = (m: RunMetrics, tag: string) =>
           ctx.log(
             `${target.name}: ${tag} rate ${m.ratePerSender.toFixed(1)}/member offered ${m.offeredPerSec}/s → delivered ${m.deliveredPerSec}/s ` +
-              `p99 ${m.p99} ms lost ${m.lost} server ${m.serverCpuPct}% loadgen ${m.loadgenCpuPct}%`,
+              `p99 ${m.p99} ms lost ${m.lost} server ${m.serverCpuPct}% loadgen ${m.loadgenCpuPct}% other ${m.otherCpuPct}%`,
           );
         await step(s.startRatePerSender, Math.min(1000, s.stepMs)); // warm-up, discarded
         const steps: RunMetrics[] = [];
@@ -95,6 +96,7 @@ export const saturation: Scenario = {
             dupTotal: steps.reduce((a, m) => a + m.duplicates, 0) + (half?.duplicates ?? 0),
             serverCpuPctAtSat: best?.serverCpuPct ?? null,
             loadgenCpuPctAtSat: best?.loadgenCpuPct ?? null,
+            otherCpuPctAtSat: best?.otherCpuPct ?? null,
             limitedBy: firstBad ? "p99/loss" : "max steps reached",
             steps: JSON.stringify(steps.map((m) => [m.ratePerSender, m.offeredPerSec, m.deliveredPerSec, m.p99, m.lost])),
           },

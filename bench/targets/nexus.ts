@@ -9,7 +9,8 @@ import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts"
 import { buildSpecs, perShape } from "./specs.ts";
 import type { MemberSpec, StartOptions, Target, TargetServer, Workload } from "./types.ts";
 
-export const NEXUS_ENTRY = `${ROOT}/edge/server.bun.ts`;
+/** BENCH_NEXUS_ENTRY points at another checkout's server entry (e.g. to measure a patch side by side). */
+export const NEXUS_ENTRY = process.env.BENCH_NEXUS_ENTRY ?? `${ROOT}/edge/server.bun.ts`;
 
 export const nexusBenchEnv = {
   AUTH_RATE_LIMIT_PER_MINUTE: "10000000",
@@ -30,7 +31,10 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
   name: "nexus",
   async start(opts: StartOptions): Promise<NexusServer> {
     const port = await freePort();
-    const { proc, tail } = spawnChild([BUN, NEXUS_ENTRY], {
+    // BENCH_NEXUS_CPU_PROF=<dir>: write a CPU profile (.cpuprofile + markdown) there when the server stops.
+    const prof = process.env.BENCH_NEXUS_CPU_PROF;
+    const profArgs = prof ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${prof}`] : [];
+    const { proc, tail } = spawnChild([BUN, ...profArgs, NEXUS_ENTRY], {
       label: "nexus",
       env: { PORT: String(port), DATA_DIR: `${opts.tmpDir}/data`, ...nexusBenchEnv, ...extraEnv() },
       verbose: opts.verbose,
