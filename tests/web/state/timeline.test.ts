@@ -81,6 +81,16 @@ describe("Timeline merge", () => {
     expect(t.hasMore).toBe(false);
   });
 
+  test("a full older page is prepended whole, twice in a row (the floor does not move mid-page)", () => {
+    const t = new Timeline(ME);
+    t.applyWelcome(welcome([msg(7, "g"), msg(8, "h")], false, 8, "ep1", true));
+    expect(t.prependHistory([msg(4, "d"), msg(5, "e"), msg(6, "f")], true)).toBe(3);
+    expect(t.prependHistory([msg(1, "a"), msg(2, "b"), msg(3, "c")], false)).toBe(3);
+    expect(texts(t)).toEqual(["a", "b", "c", "d", "e", "f", "g", "h"]);
+    expect(t.oldestSeq).toBe(1);
+    expect(t.lastSeq).toBe(8);
+  });
+
   test("optimistic sends show until their event arrives, then once (dedupe by clientId)", () => {
     const t = new Timeline(ME);
     t.applyWelcome(welcome([msg(1, "a")], false, 1));

@@ -81,10 +81,39 @@ export function MessageList(props: {
     });
   });
 
+  /**
+   * Keyboard: arrow keys walk the messages (one focus stop for the whole log, not hundreds);
+   * a focused message shows its actions, which Tab then reaches. Home/End jump to the ends.
+   */
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (!["ArrowUp", "ArrowDown", "Home", "End"].includes(e.key)) return;
+    const items = [...box.querySelectorAll<HTMLElement>('[data-testid="message"]')];
+    if (!items.length) return;
+    const current = items.findIndex((el) => el === document.activeElement || el.contains(document.activeElement));
+    if (current >= 0 && e.target !== items[current] && (e.key === "Home" || e.key === "End")) return;
+    e.preventDefault();
+    let next: number;
+    if (e.key === "Home") next = 0;
+    else if (e.key === "End") next = items.length - 1;
+    else if (current < 0) next = items.length - 1;
+    else next = Math.max(0, Math.min(items.length - 1, current + (e.key === "ArrowUp" ? -1 : 1)));
+    items[next]!.focus();
+    if (next === 0 && e.key !== "End") void loadOlder();
+  };
+
   const replyOf = (r: MessageRow | { replyTo?: number }) => (r.replyTo ? (v(), conn.timeline.message(r.replyTo)) : undefined);
 
   return (
-    <div class="messages" ref={box} onScroll={onScroll} data-testid="message-list" role="log" aria-label="Messages" tabindex="0">
+    <div
+      class="messages"
+      ref={box}
+      onScroll={onScroll}
+      onKeyDown={onKeyDown}
+      data-testid="message-list"
+      role="log"
+      aria-label="Messages (arrow keys move between messages)"
+      tabindex="0"
+    >
       <Show when={(v(), !conn.timeline.loaded)}>
         <p class="muted center pad" data-testid="history-loading">
           {conn.state === "open" || conn.state === "connecting" ? "Loading…" : "Waiting for the connection to load the history…"}

@@ -120,13 +120,14 @@ export class Timeline {
   /** An older page (ascending seq, messages materialized). Only fills in below the window. */
   prependHistory(events: ConversationEvent[], hasMore: boolean): number {
     let added = 0;
+    // The window's floor before this page: inserting moves oldestSeq, the filter must not move with it.
+    const floor = this.oldestSeq;
     for (const e of events) {
-      if (this.oldestSeq !== null && e.seq >= this.oldestSeq) continue;
+      if (floor !== null && e.seq >= floor) continue;
       if (PATCH_KINDS.has(e.kind)) continue;
       if (!this.bySeq.has(e.seq)) added++;
       this.insertMaterialized(e);
     }
-    for (const e of events) if (this.oldestSeq === null || e.seq < this.oldestSeq) this.oldestSeq = e.seq;
     this.hasMore = hasMore;
     if (!this.loaded) {
       this.lastSeq = events.length ? Math.max(...events.map((e) => e.seq)) : 0;
