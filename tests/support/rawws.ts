@@ -16,6 +16,8 @@ export interface RawWebSocket {
   texts: string[];
   /** Close code of a close frame from the server, if one was read. */
   closeCode(): number | undefined;
+  /** Resolves with the code of the server's close frame (only while reading). */
+  closeFrame: Promise<number>;
   /** Resolves when the server ended or reset the connection. */
   ended: Promise<"end" | "close" | "error">;
   pause(): void;
@@ -24,7 +26,10 @@ export interface RawWebSocket {
 }
 
 /** Perform the handshake for `url` (ws://host:port/path?query) by hand. */
-export async function openRawWebSocket(url: string, opts: { pauseAfterHandshake?: boolean } = {}): Promise<RawWebSocket> {
+export async function openRawWebSocket(
+  url: string,
+  opts: { pauseAfterHandshake?: boolean; /** false: never answer a close frame (a broken client). */ answerClose?: boolean } = {},
+): Promise<RawWebSocket> {
   const u = new URL(url);
   const socket = connect(Number(u.port), u.hostname);
   await new Promise<void>((resolve, reject) => {
@@ -49,6 +54,8 @@ export async function openRawWebSocket(url: string, opts: { pauseAfterHandshake?
     socket.once("error", () => resolve("error"));
   });
   ended.then(() => settleHead(0));
+  let settleCloseFrame: (code: number) => void;
+  const closeFrame = new Promise<number>((resolve) => (settleCloseFrame = resolve));
 
   const parseFrames = () => {
     for (;;) {
@@ -68,7 +75,25 @@ export async function openRawWebSocket(url: string, opts: { pauseAfterHandshake?
       if (buf.length < off + len) return;
       const payload = buf.subarray(off, off + len);
       if (opcode === 1) texts.push(payload.toString("utf8"));
-      if (opcode === 8 && payload.length >= 2) closeCode = payload.readUInt16BE(0);
+      if (opcode === 8) {
+        closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+        // Complete the closing handshake like a real client (masked echo), then end our side.
+        if (opts.answerClose !== false && !socket.destroyed) {
+          const mask = randomBytes(4);
+          const body = Buffer.from(payload.subarray(0, 2));
+          for (let i = 0; i < body.length; i++) body[i] ^= mask[i % 4];
+          socket.write(Buffer.concat([Buffer.from([0x88, 0x80 | body.length]), mask, body]));
+          socket.end();
+        }
+        settleCloseFrame(closeCode);
+      }
+      // Answer a close frame as RFC 6455 §5.5.1 requires (masked, echoing the code): servers such as
+      // workerd wait for this answer before they end the TCP connection.
+      if (opcode === 8 && !socket.destroyed) {
+        const mask = randomBytes(4);
+        const echo = Buffer.from(payload.subarray(0, 2).map((b, i) => b ^ mask[i]!));
+        socket.write(Buffer.concat([Buffer.from([0x88, 0x80 | echo.length]), mask, echo]));
+      }
       buf = buf.subarray(off + len);
     }
   };
@@ -100,6 +125,7 @@ export async function openRawWebSocket(url: string, opts: { pauseAfterHandshake?
     bytes: () => received,
     texts,
     closeCode: () => closeCode,
+    closeFrame,
     ended,
     pause: () => socket.pause(),
     resume: () => socket.resume(),

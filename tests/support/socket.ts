@@ -161,8 +161,8 @@ export class TestSocket {
     return this.next((f) => (f.t === "ack" || f.t === "error") && f.clientId === clientId, timeoutMs);
   }
 
-  /** Close and wait until closed. */
-  async close(code = 1000, reason = ""): Promise<CloseInfo> {
+  /** Close and wait until closed; a server that never completes the close gets the socket torn down. */
+  async close(code = 1000, reason = "", timeoutMs = 3000): Promise<CloseInfo> {
     if (!this.isClosed) {
       try {
         this.ws.close(code, reason);
@@ -170,7 +170,10 @@ export class TestSocket {
         this.ws.close();
       }
     }
-    return this.closed;
+    const done = await Promise.race([this.closed, Bun.sleep(timeoutMs).then(() => undefined)]);
+    if (done) return done;
+    (this.ws as WebSocket & { terminate?: () => void }).terminate?.();
+    return Promise.race([this.closed, Bun.sleep(1000).then(() => ({ code: 1006, reason: "client gave up waiting for close", opened: this.isOpen }))]);
   }
 
   /** A compact view of the last frames, for failure messages. */
