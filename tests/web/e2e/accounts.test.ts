@@ -39,6 +39,7 @@ describe("accounts", () => {
     const page = carol.page;
     await page.getByTestId("logout").click();
     await page.getByTestId("auth-screen").waitFor();
+    await shot(page, "login");
     const attempt = async (password: string) => {
       const answered = page.waitForResponse((r) => r.url().endsWith("/v1/auth/login"));
       await login(page, carol.username, password);

@@ -67,6 +67,9 @@ describe("two people chatting", () => {
     await until(alice.page, async () => ((await seen.textContent()) ?? "").includes(bob.username), "seen by bob");
     expect(await seen.count()).toBe(1);
     await shot(alice.page, "conversation-desktop");
+    await alice.page.emulateMedia({ colorScheme: "dark" });
+    await shot(alice.page, "conversation-desktop-dark");
+    await alice.page.emulateMedia({ colorScheme: "light" });
   });
 
   test("edit, reply, react and delete", async () => {
@@ -126,7 +129,11 @@ describe("two people chatting", () => {
     // Bob is online in carol's list: a green presence dot.
     const dot = carol.page.locator(`[data-testid="conversation-item"][data-conversation-id="${carolChat}"] [data-testid="presence-dot"]`);
     await until(carol.page, async () => (await dot.getAttribute("data-status")) === "online", "bob shows online to carol");
+    // Carol leaves: bob sees her go offline with a "last seen".
     await carol.context.close();
+    const carolItem = bob.page.locator(`[data-testid="conversation-item"][data-conversation-id="${carolChat}"]`);
+    await until(bob.page, async () => (await carolItem.getByTestId("presence-dot").getAttribute("data-status")) === "offline", "carol offline");
+    expect(await carolItem.getByTestId("last-seen").textContent()).toMatch(/^last seen/);
   });
 
   test("phone-sized screen and dark theme", async () => {
