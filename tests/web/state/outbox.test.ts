@@ -65,6 +65,16 @@ describe("Outbox", () => {
     expect(o.items().map((i) => i.text)).toEqual(["m2"]);
   });
 
+  test("reload adopts what another tab stored", () => {
+    const store = new MemoryStore();
+    const tabA = new Outbox(store, "k");
+    const tabB = new Outbox(store, "k");
+    tabA.enqueue(item(1));
+    expect(tabB.size).toBe(0);
+    tabB.reload();
+    expect(tabB.items().map((i) => i.text)).toEqual(["m1"]);
+  });
+
   test("corrupt storage starts empty instead of crashing", () => {
     const store = new MemoryStore();
     store.set("k", "{not json");

@@ -2,6 +2,7 @@ import type { CallSignal, ConversationInfo, ServerFrame, ServerFrameOf } from ".
 import type { Api } from "../api/client.ts";
 import type { SendOutcome } from "../state/flusher.ts";
 import type { OutboxItem } from "../state/outbox.ts";
+import { resumeParams } from "../state/resume.ts";
 import { Timeline } from "../state/timeline.ts";
 import { ReconnectingSocket, type SocketState, socketUrl } from "./socket.ts";
 
@@ -39,12 +40,7 @@ export class ConversationConnection {
     this.socket = new ReconnectingSocket({
       url: async () => {
         const ticket = await this.api.wsTicket();
-        const t = this.timeline;
-        return socketUrl(`/v1/ws/conversations/${id}`, {
-          ticket,
-          after: t.loaded ? t.lastSeq : undefined,
-          epoch: t.loaded && t.epoch ? t.epoch : undefined,
-        });
+        return socketUrl(`/v1/ws/conversations/${id}`, { ticket, ...resumeParams(this.timeline) });
       },
       onFrame: (f) => this.onFrame(f),
       onState: (s, d) => {

@@ -37,6 +37,20 @@ export class Outbox {
     this.list = Array.isArray(saved) ? saved.filter((i) => i && typeof i.clientId === "string") : [];
   }
 
+  /**
+   * Another tab of the same person changed the stored queue (it sent or queued something): adopt
+   * the stored list. Both tabs may try the same item; the shared clientId makes that harmless.
+   */
+  reload(): void {
+    const saved = readJson<OutboxItem[]>(this.store, this.key, []);
+    this.list = Array.isArray(saved) ? saved.filter((i) => i && typeof i.clientId === "string") : [];
+    this.emit();
+  }
+
+  get storageKey(): string {
+    return this.key;
+  }
+
   items(): readonly OutboxItem[] {
     return this.list;
   }

@@ -75,6 +75,8 @@ export function AppProvider(props: ParentProps) {
   if (session.current) void api.me().then((me) => session.setUser(me), () => {});
 
   const logout = async () => {
+    const waiting = live()?.outbox.size ?? 0;
+    if (waiting > 0 && !confirm(`${waiting} message(s) have not been sent yet and will be discarded. Log out anyway?`)) return;
     const s = session.current;
     live()?.outbox.clear();
     session.clear();

@@ -23,6 +23,11 @@ export class LiveSession {
   readonly notifier: Notifier;
   private readonly offs: (() => void)[] = [];
   private readonly onOnline = () => this.flusher.kick();
+  private readonly onStorage = (e: StorageEvent) => {
+    if (e.key !== this.outbox.storageKey) return;
+    this.outbox.reload();
+    this.flusher.kick();
+  };
 
   constructor(
     readonly api: Api,
@@ -49,6 +54,7 @@ export class LiveSession {
     this.calls = new CallController(api, this.registry, user.id, (uid) => this.nameOf(uid));
     this.offs.push(this.outbox.subscribe(() => this.syncPending()));
     addEventListener("online", this.onOnline);
+    addEventListener("storage", this.onStorage);
     this.flusher.kick();
   }
 
@@ -86,6 +92,7 @@ export class LiveSession {
 
   dispose(): void {
     removeEventListener("online", this.onOnline);
+    removeEventListener("storage", this.onStorage);
     for (const off of this.offs) off();
     this.calls.hangup();
     this.flusher.stop();
