@@ -88,6 +88,13 @@ describe("offline queue and resume", () => {
     expect(await messageTexts(alice.page)).toEqual(["before the outage", "queued one", "queued two", "queued three"]);
   });
 
+  test("the browser going offline shows 'offline', and coming back reconnects", async () => {
+    await alice.context.setOffline(true);
+    await until(alice.page, async () => (await connState(alice)) === "offline", "alice sees offline");
+    await alice.context.setOffline(false);
+    await until(alice.page, async () => (await connState(alice)) === "connected", "alice reconnected", 30_000);
+  });
+
   test("socket cut: bob resumes from his last seq with no gap and no duplicate", async () => {
     await until(bob.page, async () => (await connState(bob)) === "connected", "bob connected");
     const before = bobSocketUrls.length;
