@@ -23,10 +23,14 @@ export interface SocketActor {
 /** Storage key remembering the object's name, for wakes where the runtime does not supply ctx.id.name. */
 const NAME_KEY = "nexus:name";
 const decoder = new TextDecoder();
+const logError = (name: string) => (e: unknown) => console.error(`[${name}] socket handler failed`, e);
 
 export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoEnv> {
   private actorPromise: Promise<A> | null = null;
   private readonly conns = new Map<WebSocket, DoConnection>();
+  /** Identifies this in-memory incarnation: it changes when the object wakes from hibernation. */
+  private readonly incarnation = doIds.random();
+  private restored = 0;
 
   constructor(ctx: DurableObjectState, env: DoEnv) {
     super(ctx, env);
@@ -67,12 +71,30 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
         }
         this.conns.set(ws, conn);
         actor.restore(conn);
+        this.restored++;
       }
       return actor;
     })();
     // A failed load must not poison the object forever: the next call retries.
     this.actorPromise.catch(() => (this.actorPromise = null));
     return this.actorPromise;
+  }
+
+  /**
+   * Sockets use the Hibernation API unless NEXUS_DO_HIBERNATION=0. Why a switch: measured in local
+   * workerd (2026-04-26), the TCP connection of a hibernatable socket is not released after a close
+   * handshake (server- or client-initiated) until the object is evicted, so clients that wait for
+   * the TCP close (Bun's WebSocket) see `close` ~10 s late, or never while the object stays busy.
+   * Plain accepted sockets close at once, at the price of keeping the object in memory.
+   */
+  private hibernation(): boolean {
+    return (this.env as Record<string, unknown>).NEXUS_DO_HIBERNATION !== "0";
+  }
+
+  /** Operational facts about this object (RPC; used by tests and available for diagnostics). */
+  async hostInfo(): Promise<{ incarnation: string; sockets: number; restoredSockets: number }> {
+    await this.actor();
+    return { incarnation: this.incarnation, sockets: this.conns.size, restoredSockets: this.restored };
   }
 
   /** A WebSocket upgrade forwarded by the Worker after it verified the socket ticket. */
@@ -95,8 +117,16 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
       return new Response(null, { status: 101, webSocket: client });
     }
     const attachment: SocketAttachment = { connId: doIds.random(), userId };
-    this.ctx.acceptWebSocket(server);
-    server.serializeAttachment(attachment);
+    if (this.hibernation()) {
+      this.ctx.acceptWebSocket(server);
+      server.serializeAttachment(attachment);
+    } else {
+      // The object stays in memory while the socket is open; the same handlers run.
+      server.accept();
+      server.addEventListener("message", (e) => void this.webSocketMessage(server, e.data as string | ArrayBuffer).catch(logError(name)));
+      server.addEventListener("close", (e) => void this.webSocketClose(server, e.code, e.reason).catch(logError(name)));
+      server.addEventListener("error", () => void this.webSocketError(server).catch(logError(name)));
+    }
     const conn = new DoConnection(server, attachment);
     this.conns.set(server, conn);
     try {
