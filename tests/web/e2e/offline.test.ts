@@ -22,6 +22,8 @@ const bobSockets: WebSocketRoute[] = [];
 const bobSocketUrls: string[] = [];
 let bobCut = false;
 const bobWelcomes: boolean[] = [];
+let dropNextAck = false;
+let droppedClientId: string | null = null;
 
 beforeAll(async () => {
   server = await NexusServer.start({ NEXUS_REPLAY_CAP: String(REPLAY_CAP) });
@@ -39,7 +41,27 @@ beforeAll(async () => {
     });
     bobSockets.push(ws);
   });
-  // Reload so the inbox socket opens through the route.
+  // Alice's sockets pass through a route that can swallow the ack of a send (see "lost ack").
+  await alice.page.routeWebSocket(/\/v1\/ws\//, (ws) => {
+    const upstream = ws.connectToServer();
+    let deaf = false;
+    ws.onMessage((m) => {
+      upstream.send(m);
+      if (dropNextAck && typeof m === "string" && m.startsWith('{"t":"send"')) {
+        dropNextAck = false;
+        droppedClientId = JSON.parse(m).clientId;
+        // The frame reached the server; the page never hears back on this socket.
+        deaf = true;
+        void ws.close({ code: 4000, reason: "lost ack" }).catch(() => {});
+      }
+    });
+    upstream.onMessage((m) => {
+      if (!deaf) ws.send(m);
+    });
+  });
+  // Reload so the sockets open through the routes.
+  await alice.page.reload();
+  await alice.page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
   await bob.page.reload();
   await bob.page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
   conversationId = await startDirect(alice.page, bob.username);
@@ -80,6 +102,7 @@ describe("offline queue and resume", () => {
     await until(bob.page, async () => (await messageTexts(bob.page)).length >= 4, "bob receives the queued messages", 40_000);
     await until(alice.page, async () => (await queued.count()) === 0, "alice's queue drains", 40_000);
     expect(await messageTexts(bob.page)).toEqual(["before the outage", "queued one", "queued two", "queued three"]);
+    await until(alice.page, async () => (await messageTexts(alice.page)).length === 4, "alice's window loaded", 20_000);
     expect(await messageTexts(alice.page)).toEqual(["before the outage", "queued one", "queued two", "queued three"]);
     expect(await connState(alice)).toBe("connected");
     // After a reload nothing is resent or shown twice.
@@ -88,11 +111,18 @@ describe("offline queue and resume", () => {
     expect(await messageTexts(alice.page)).toEqual(["before the outage", "queued one", "queued two", "queued three"]);
   });
 
-  test("the browser going offline shows 'offline', and coming back reconnects", async () => {
-    await alice.context.setOffline(true);
-    await until(alice.page, async () => (await connState(alice)) === "offline", "alice sees offline");
-    await alice.context.setOffline(false);
-    await until(alice.page, async () => (await connState(alice)) === "connected", "alice reconnected", 30_000);
+  test("lost ack: the send is retried with the same clientId and shown once on both sides", async () => {
+    // Sends go over the conversation socket when it is open: wait for it, so the ack can be lost there.
+    await alice.page.locator('[data-testid="conversation-view"][data-socket="open"]').waitFor();
+    const before = await messageTexts(bob.page);
+    dropNextAck = true;
+    await send(alice.page, "ack lost on the way");
+    await until(alice.page, async () => droppedClientId !== null, "the ack was dropped");
+    const row = alice.page.locator(`[data-testid="message"][data-client-id="${droppedClientId}"]`);
+    await until(alice.page, async () => (await row.getAttribute("data-status")) === "delivered", "alice's resend acknowledged", 40_000);
+    await until(bob.page, async () => (await messageTexts(bob.page)).includes("ack lost on the way"), "bob got it");
+    expect(await messageTexts(bob.page)).toEqual([...before, "ack lost on the way"]);
+    expect((await messageTexts(alice.page)).filter((t) => t === "ack lost on the way")).toHaveLength(1);
   });
 
   test("socket cut: bob resumes from his last seq with no gap and no duplicate", async () => {
@@ -104,10 +134,10 @@ describe("offline queue and resume", () => {
     await until(bob.page, async () => (await connState(bob)) !== "connected", "bob sees the cut");
     const sent = ["while cut 1", "while cut 2", "while cut 3"];
     for (const t of sent) await send(alice.page, t);
-    await until(alice.page, async () => (await alice.page.locator('[data-testid="message"][data-status="delivered"]').count()) === 7, "alice's sends acked");
+    await until(alice.page, async () => (await alice.page.locator('[data-testid="message"][data-status="delivered"]').count()) === 8, "alice's sends acked");
     bobCut = false;
-    await until(bob.page, async () => (await messageTexts(bob.page)).length === 7, "bob caught up", 40_000);
-    expect(await messageTexts(bob.page)).toEqual(["before the outage", "queued one", "queued two", "queued three", ...sent]);
+    await until(bob.page, async () => (await messageTexts(bob.page)).length === 8, "bob caught up", 40_000);
+    expect(await messageTexts(bob.page)).toEqual(["before the outage", "queued one", "queued two", "queued three", "ack lost on the way", ...sent]);
     const resumed = bobSocketUrls.slice(before).filter((u) => u.includes(`/conversations/${conversationId}`) && /[?&]after=\d+/.test(u) && /[?&]epoch=/.test(u));
     expect(resumed.length).toBeGreaterThan(0);
     expect(bobWelcomes.slice(welcomesBefore)).toContain(true);
@@ -120,7 +150,7 @@ describe("offline queue and resume", () => {
     await until(bob.page, async () => (await connState(bob)) !== "connected", "bob sees the cut");
     const burst = Array.from({ length: REPLAY_CAP + 3 }, (_, i) => `burst ${i + 1}`);
     for (const t of burst) await send(alice.page, t);
-    await until(alice.page, async () => (await alice.page.locator('[data-testid="message"][data-status="delivered"]').count()) === 7 + burst.length, "burst acked");
+    await until(alice.page, async () => (await alice.page.locator('[data-testid="message"][data-status="delivered"]').count()) === 8 + burst.length, "burst acked");
     bobCut = false;
     await until(bob.page, async () => (await messageTexts(bob.page)).includes(burst.at(-1)!), "bob has the newest page", 40_000);
     const texts = await messageTexts(bob.page);
@@ -128,5 +158,12 @@ describe("offline queue and resume", () => {
     expect(new Set(texts).size).toBe(texts.length);
     expect(texts.slice(-burst.length)).toEqual(burst);
     expect(bobWelcomes.slice(welcomesBefore)).toContain(false);
+  });
+
+  test("the browser going offline shows 'offline', and coming back reconnects", async () => {
+    await alice.context.setOffline(true);
+    await until(alice.page, async () => (await connState(alice)) === "offline", "alice sees offline");
+    await alice.context.setOffline(false);
+    await until(alice.page, async () => (await connState(alice)) === "connected", "alice reconnected", 30_000);
   });
 });

@@ -110,6 +110,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
       classList={{ dragging: dragging() }}
       data-testid="conversation-view"
       data-conversation-id={props.id}
+      data-socket={(v(), conn.open ? "open" : conn.state)}
       onDragOver={(e) => (e.preventDefault(), setDragging(true))}
       onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)}
       onDrop={(e) => {

@@ -45,7 +45,11 @@ export class LiveSession {
     });
     this.notifier = new Notifier(user.id, (id) => this.titleOf(id));
     this.inbox = new InboxConnection(api, user.id, {
-      onConnected: () => this.flusher.kick(),
+      onConnected: () => {
+        // The server is reachable again: do not leave conversation sockets sleeping in backoff.
+        for (const conn of this.registry.all()) if (!conn.open && !conn.closedReason) conn.reconnect();
+        this.flusher.kick();
+      },
       onConv: (c, prev) => this.notifier.maybeNotify(c, prev, this.isViewing(c.id)),
       onCall: (f) => this.calls.onSignal(f),
       onForbidden,
