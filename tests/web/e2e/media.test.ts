@@ -94,6 +94,8 @@ describe("attachments", () => {
 
 describe("video call", () => {
   test("ring, accept, connected on both sides with fake media; mute, camera off, hang up", async () => {
+    // Both peers take their ICE servers (TURN credentials) from the server before connecting.
+    const iceAsked = Promise.all([alice, bob].map((p) => p.page.waitForRequest((r) => r.url().endsWith("/v1/calls/ice"))));
     await alice.page.getByTestId("call-video").click();
     const ring = bob.page.locator('[data-testid="call-overlay"][data-phase="incoming"]');
     await ring.waitFor();
@@ -103,6 +105,7 @@ describe("video call", () => {
     for (const p of [alice, bob]) {
       await p.page.locator('[data-testid="call-overlay"][data-phase="connected"][data-ice="connected"]').waitFor({ timeout: 30_000 });
     }
+    expect((await iceAsked).length).toBe(2);
     // Media flows: the remote <video> has frames from the other side's fake camera.
     await until(bob.page, async () => (await bob.page.getByTestId("remote-video").evaluate((v: HTMLVideoElement) => v.videoWidth)) > 0, "remote video has frames");
     await shot(bob.page, "video-call");
@@ -130,5 +133,19 @@ describe("video call", () => {
     await bob.page.getByTestId("call-decline").click();
     await alice.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor();
     expect(await alice.page.getByTestId("call-state").textContent()).toBe("Declined");
+  });
+
+  test("an audio call connects with an audio track only, and either side can hang up", async () => {
+    await alice.page.getByTestId("call-dismiss").click();
+    await bob.page.getByTestId("call-dismiss").click();
+    await bob.page.getByTestId("call-audio").click();
+    await alice.page.locator('[data-testid="call-overlay"][data-phase="incoming"]').waitFor();
+    await alice.page.getByTestId("call-accept").click();
+    for (const p of [alice, bob]) await p.page.locator('[data-testid="call-overlay"][data-phase="connected"][data-ice="connected"]').waitFor({ timeout: 30_000 });
+    const kinds = await alice.page.getByTestId("remote-video").evaluate((v: HTMLVideoElement) => (v.srcObject as MediaStream).getTracks().map((t) => t.kind));
+    expect(kinds).toEqual(["audio"]);
+    expect(await alice.page.getByTestId("call-camera").count()).toBe(0);
+    await alice.page.getByTestId("call-hangup").click();
+    await bob.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor();
   });
 });
