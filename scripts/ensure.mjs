@@ -43,6 +43,11 @@ function lockSatisfied() {
   const lockPath = join(ROOT, "package-lock.json");
   if (!existsSync(lockPath)) return false;
   const lock = JSON.parse(readFileSync(lockPath, "utf8"));
+  // A dependency added to package.json by hand is not in the lockfile yet: that needs an install.
+  const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  for (const name of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
+    if (!lock.packages?.[`node_modules/${name}`]) return false;
+  }
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (!path.startsWith("node_modules/") || entry.optional || entry.link) continue;
     const pj = join(ROOT, path, "package.json");
