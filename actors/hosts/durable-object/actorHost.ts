@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { NexusError } from "../../../protocol/index.ts";
 import type { Connection } from "../../driver.ts";
-import { closeCode, DoConnection, type SocketAttachment } from "./doConnection.ts";
+import { closeCode, closeReason, DoConnection, type SocketAttachment } from "./doConnection.ts";
 import { doIds } from "./doClock.ts";
 import type { DoEnv } from "./env.ts";
 import { ForwardHeaders } from "./rpc.ts";
@@ -150,7 +150,7 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
     await this.drop(ws);
     try {
       // Complete the closing handshake (newer compatibility dates do it automatically; then this is a no-op).
-      ws.close(closeCode(code), reason);
+      ws.close(closeCode(code), closeReason(reason));
     } catch {
       // already closed
     }

@@ -20,6 +20,19 @@ export function closeCode(code: number): number {
   return 1000;
 }
 
+const encoder = new TextEncoder();
+
+/** Close reasons are limited to 123 UTF-8 bytes (workerd throws past that): cut on a character boundary. */
+export function closeReason(reason: string): string {
+  if (encoder.encode(reason).length <= 123) return reason;
+  let out = "";
+  for (const ch of reason) {
+    if (encoder.encode(out + ch).length > 123) break;
+    out += ch;
+  }
+  return out;
+}
+
 export class DoConnection implements Connection {
   readonly id: string;
   readonly userId: string;
@@ -51,8 +64,7 @@ export class DoConnection implements Connection {
     if (this.closed) return;
     this.closed = true;
     try {
-      // Close reasons are limited to 123 bytes by the protocol.
-      this.ws.close(closeCode(code), reason.slice(0, 120));
+      this.ws.close(closeCode(code), closeReason(reason));
     } catch {
       // Already closing.
     }
