@@ -14,10 +14,26 @@ import { buildWithConfig, run, ROOT, type Built, type Running } from "./harness.
 
 let building: Promise<Built> | null = null;
 
-/** One build per test process (≈1 s), shared by every target. */
-export function buildNexus(): Promise<Built> {
+let users = 0;
+
+/** One build (≈1 s) shared by the targets running at once; removed when the last one stops. */
+async function acquireBuild(): Promise<Built> {
+  users++;
   building ??= buildWithConfig(join(ROOT, "wrangler.toml"));
-  return building;
+  try {
+    return await building;
+  } catch (e) {
+    users--;
+    building = null;
+    throw e;
+  }
+}
+
+async function releaseBuild(): Promise<void> {
+  if (--users > 0 || !building) return;
+  const b = building;
+  building = null;
+  (await b).cleanup();
 }
 
 /** [vars] of wrangler.toml, so local runs see what a deployment sees. */
@@ -39,7 +55,7 @@ export interface WorkerTarget extends Target {
  * because every test client shares one IP; a test that checks them sets them back.
  */
 export async function startNexusWorker(env: Record<string, string> = {}): Promise<WorkerTarget> {
-  const built = await buildNexus();
+  const built = await acquireBuild();
   const persist = mkdtempSync(join(tmpdir(), "nexus-cf-data-"));
   const bindings = {
     ...(await wranglerVars()),
@@ -67,6 +83,7 @@ export async function startNexusWorker(env: Record<string, string> = {}): Promis
     async stop() {
       await current.stop();
       rmSync(persist, { recursive: true, force: true });
+      await releaseBuild();
     },
     async restart() {
       await current.stop(); // SIGKILL of workerd
