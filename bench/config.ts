@@ -67,9 +67,9 @@ export const quick: BenchConfig = {
 
 export const full: BenchConfig = {
   mode: "full",
-  fanout: { groups: 100, members: 10, ratePerSender: 5, durationMs: 15_000, warmupMs: 3000, drainMs: 10_000, workers: 1 },
+  fanout: { groups: 100, members: 10, ratePerSender: 2, durationMs: 15_000, warmupMs: 3000, drainMs: 10_000, workers: 1 },
   saturation: {
-    groups: 100, members: 10, startRatePerSender: 2, factor: 1.4, maxSteps: 14, stepMs: 5000, drainMs: 8000,
+    groups: 100, members: 10, startRatePerSender: 0.5, factor: 1.4, maxSteps: 16, stepMs: 5000, drainMs: 8000,
     p99LimitMs: 100, workers: 1,
   },
   connections: { groups: 50, members: 10, socketsPerMember: 38, holdMs: 10_000, perWorker: 10_000 },

@@ -67,6 +67,15 @@ export const saturation: Scenario = {
           }
           if (!best || m.deliveredPerSec > best.deliveredPerSec) best = m;
         }
+        // Already over the limit at the start rate: step down (at most 3 times) to find a passing one.
+        for (let down = 0, r = s.startRatePerSender / s.factor ** 2; !best && down < 3; down++, r /= s.factor ** 2) {
+          const m = await step(r);
+          steps.push(m);
+          const ok = passes(m, s.p99LimitMs);
+          show(m, ok ? "ok↓" : "BAD↓");
+          if (ok) best = m;
+          else firstBad = m;
+        }
         if (best && firstBad) {
           const m = await step(Math.sqrt(best.ratePerSender * firstBad.ratePerSender));
           steps.push(m);
