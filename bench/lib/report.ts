@@ -16,9 +16,25 @@ export interface ScenarioReport {
   title: string;
   workload: string;
   host: { cpus: number; cpuModel: string; bun: string; node: string };
+  /** The Nexus code measured: HEAD and any uncommitted server files (a shared checkout moves). */
+  code: { commit: string; uncommitted: string[] };
   systems: Partial<Record<TargetName, Omit<SystemResult, "target">>>;
   ratios: Record<string, Record<string, number | null>>;
   columns: Column[];
+}
+
+/** Benchmarks run the working tree: say which commit, and which server files differ from it. */
+export function codeState(): { commit: string; uncommitted: string[] } {
+  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: ROOT }).stdout.toString().trimEnd();
+  try {
+    const uncommitted = git("status", "--porcelain", "--", "actors", "edge", "protocol")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+    return { commit: git("rev-parse", "--short", "HEAD"), uncommitted };
+  } catch {
+    return { commit: "?", uncommitted: [] };
+  }
 }
 
 export function host() {
@@ -49,7 +65,7 @@ export function buildReport(s: Scenario, mode: string, workload: string, results
     for (const c of s.columns) if (c.ratio) row[c.key] = ratio(nx[c.key], om[c.key]);
     ratios[`nexus/${other}`] = row;
   }
-  return { ts: new Date().toISOString(), mode, scenario: s.name, title: s.title, workload, host: host(), systems, ratios, columns: s.columns };
+  return { ts: new Date().toISOString(), mode, scenario: s.name, title: s.title, workload, host: host(), code: codeState(), systems, ratios, columns: s.columns };
 }
 
 const fmt = (v: unknown): string =>
@@ -94,10 +110,13 @@ export function targetsCheck(reports: ScenarioReport[]): string {
 
 export function latestMarkdown(reports: ScenarioReport[], mode: string): string {
   const h = host();
+  const code = reports[0]?.code ?? codeState();
+  const dirty = code.uncommitted.length ? ` plus uncommitted changes to ${code.uncommitted.join(", ")}` : "";
   return [
     `## Latest results (${mode} mode, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC)`,
     "",
-    `Host: ${h.cpus} x ${h.cpuModel}; Bun ${h.bun}; Node ${h.node}. Latencies in ms; CPU in % of one core.`,
+    `Host: ${h.cpus} x ${h.cpuModel}; Bun ${h.bun}; Node ${h.node}. Nexus at ${code.commit}${dirty}.`,
+    "Latencies in ms; CPU in % of one core; ratios are Nexus / the other system (for latencies, > 1 means slower).",
     "",
     ...reports.flatMap((r) => [table(r), ""]),
     targetsCheck(reports),
