@@ -1,10 +1,12 @@
 /**
  * `Sql` over @libsql/client for the Bun host: one libSQL file holds every conversation.
  *
- * Group commit: batches submitted in the same tick (from many actors) are written as ONE transaction,
- * so a burst of sends across conversations costs one fsync. Each caller is resolved only after that
- * transaction commits. If the combined transaction fails, each batch is retried alone so one bad
- * batch cannot fail its neighbours.
+ * Writes go to a writer thread (libsqlWriter.worker.ts) as group commits: while one transaction is
+ * being committed (and fsynced), batches from every actor queue up and become the next transaction.
+ * So the event loop never waits on the disk, and a burst of sends across conversations costs one
+ * fsync. Each caller is resolved only after its transaction commits. If a combined transaction fails,
+ * each batch is retried alone so one bad batch cannot fail its neighbours.
+ * Reads use this thread's own connection (WAL: they see committed data only).
  */
 import { createClient, type Client, type InStatement } from "@libsql/client";
 import type { Row, Sql, SqlValue, Statement } from "./sql.ts";
@@ -22,19 +24,35 @@ export interface LibsqlOptions {
 
 export class LibsqlSql implements Sql {
   private queue: Waiting[] = [];
-  private writing = false;
-  /** Number of transactions and batches written, for metrics. */
+  private inFlight = false;
+  private nextId = 1;
+  private replies = new Map<number, (error?: string) => void>();
+  private idle: (() => void) | null = null;
+  /** Write transactions and statements committed, for metrics. */
   stats = { transactions: 0, batches: 0 };
 
-  private constructor(readonly client: Client) {}
+  private constructor(readonly client: Client, private readonly writer: Worker) {
+    writer.onmessage = (e: MessageEvent<{ t: string; id: number; error?: string }>) => {
+      const reply = this.replies.get(e.data.id);
+      this.replies.delete(e.data.id);
+      reply?.(e.data.error);
+    };
+  }
 
   static async open(path: string, opts: LibsqlOptions = {}): Promise<LibsqlSql> {
-    const client = createClient({ url: path.startsWith("file:") || path === ":memory:" ? path : `file:${path}` });
-    const sql = new LibsqlSql(client);
+    const url = path.startsWith("file:") ? path : `file:${path}`;
+    const client = createClient({ url });
     await client.execute("PRAGMA journal_mode=WAL");
-    await client.execute(`PRAGMA synchronous=${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
     await client.execute("PRAGMA busy_timeout=5000");
-    return sql;
+    const writer = new Worker(new URL("./libsqlWriter.worker.ts", import.meta.url).href);
+    await new Promise<void>((resolve, reject) => {
+      writer.onmessage = (e: MessageEvent<{ t: string; error?: string }>) =>
+        e.data.error ? reject(new Error(`libSQL writer failed to open ${url}: ${e.data.error}`)) : resolve();
+      writer.onerror = (e) => reject(new Error(`libSQL writer crashed: ${e.message}`));
+      writer.postMessage({ t: "open", url, synchronous: opts.synchronous === "normal" ? "NORMAL" : "FULL" });
+    });
+    writer.onerror = (e) => console.error("[libsql] writer thread error", e.message);
+    return new LibsqlSql(client, writer);
   }
 
   async all<T = Row>(sql: string, args: SqlValue[] = []): Promise<T[]> {
@@ -56,9 +74,9 @@ export class LibsqlSql implements Sql {
     if (statements.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ statements, resolve, reject });
-      if (!this.writing) {
-        this.writing = true;
-        // Let every actor that runs in this tick add its batch first.
+      if (!this.inFlight) {
+        this.inFlight = true;
+        // Let every actor that runs in this tick add its batch to the same transaction.
         setImmediate(() => void this.drain());
       }
     });
@@ -84,20 +102,28 @@ export class LibsqlSql implements Sql {
           }
       }
     }
-    this.writing = false;
+    this.inFlight = false;
+    this.idle?.();
   }
 
-  private async write(statements: Statement[]): Promise<void> {
+  private write(statements: Statement[]): Promise<void> {
     this.stats.transactions++;
     this.stats.batches += statements.length;
-    await this.client.batch(statements.map((s) => ({ sql: s.sql, args: (s.args ?? []) as any }) as InStatement), "write");
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, (error) => (error === undefined ? resolve() : reject(new Error(error))));
+      this.writer.postMessage({ t: "write", id, statements: statements.map((s) => ({ sql: s.sql, args: s.args ?? [] }) as InStatement) });
+    });
   }
 
   async migrate(statements: string[]): Promise<void> {
     for (const s of statements) await this.client.execute(s);
   }
 
-  close(): void {
+  /** Waits for queued writes, then stops the writer thread. */
+  async close(): Promise<void> {
+    if (this.inFlight) await new Promise<void>((r) => (this.idle = r));
+    this.writer.terminate();
     this.client.close();
   }
 }

@@ -81,7 +81,7 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string; sy
     async stop() {
       server.stop(true);
       await actors.close();
-      sql.close();
+      await sql.close();
     },
   };
 }

@@ -68,7 +68,7 @@ export async function makeSystem(limits: Partial<Limits> = {}) {
     system,
     async close() {
       await system.close();
-      inner.close();
+      await inner.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,11 +1,12 @@
 /**
- * Builds the real edge app over a real libSQL file for this suite. Actors and sockets are not
- * used by account routes; they are objects that throw if anything touches them.
+ * Builds the real edge app over a real libSQL file for this suite, with the real in-process actors
+ * (admin lock closes sockets through them). Sockets are not used here: touching them throws.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLibsql } from "../../actors/storage/libsqlSql.ts";
+import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import { createApp } from "../../edge/app.ts";
 import { AccountService } from "../../edge/auth/accounts.ts";
 import { loadConfig, type EdgeConfig } from "../../edge/config.ts";
@@ -36,10 +37,12 @@ export async function makeHarness(env: Record<string, string> = {}, opts: { read
   const clock = { t: Date.now() };
   const accounts = new AccountService({ sql, config, now: () => clock.t });
   await accounts.init();
+  await BunActorSystem.migrate(sql);
+  const actors = new BunActorSystem(sql, config.limits);
   const deps: EdgeDeps = {
     config,
     accounts,
-    actors: notUsed("actors"),
+    actors,
     sockets: notUsed("sockets"),
     blobs: new DiskBlobStore(join(dir, "attachments")),
     limiter: new MemoryRateLimiter(),
@@ -55,7 +58,8 @@ export async function makeHarness(env: Record<string, string> = {}, opts: { read
     dir,
     userCount: async () => Number((await sql.first<{ n: number }>("SELECT count(*) AS n FROM users"))!.n),
     close: async () => {
-      sql.close();
+      await actors.close();
+      await sql.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
