@@ -1,14 +1,15 @@
 /**
- * `Sql` over @libsql/client for the Bun host: one libSQL file holds every conversation.
+ * `Sql` over a local libSQL file for the Bun host: one file holds every conversation.
  *
  * Writes go to a writer thread (libsqlWriter.worker.ts) as group commits: while one transaction is
  * being committed (and fsynced), batches from every actor queue up and become the next transaction.
  * So the event loop never waits on the disk, and a burst of sends across conversations costs one
  * fsync. Each caller is resolved only after its transaction commits. If a combined transaction fails,
  * each batch is retried alone so one bad batch cannot fail its neighbours.
- * Reads use this thread's own connection (WAL: they see committed data only).
+ * Reads use this thread's own connection (WAL: they see committed data only). Both connections
+ * cache prepared statements (libsqlStatements.ts).
  */
-import { createClient, type Client, type InStatement } from "@libsql/client";
+import { LibsqlConnection } from "./libsqlStatements.ts";
 import type { Row, Sql, SqlValue, Statement } from "./sql.ts";
 
 interface Waiting {
@@ -31,7 +32,7 @@ export class LibsqlSql implements Sql {
   /** Write transactions and statements committed, for metrics. */
   stats = { transactions: 0, batches: 0 };
 
-  private constructor(readonly client: Client, private readonly writer: Worker) {
+  private constructor(private readonly reader: LibsqlConnection, private readonly writer: Worker) {
     writer.onmessage = (e: MessageEvent<{ t: string; id: number; error?: string }>) => {
       const reply = this.replies.get(e.data.id);
       this.replies.delete(e.data.id);
@@ -40,24 +41,21 @@ export class LibsqlSql implements Sql {
   }
 
   static async open(path: string, opts: LibsqlOptions = {}): Promise<LibsqlSql> {
-    const url = path.startsWith("file:") ? path : `file:${path}`;
-    const client = createClient({ url });
-    await client.execute("PRAGMA journal_mode=WAL");
-    await client.execute("PRAGMA busy_timeout=5000");
+    const file = path.replace(/^file:/, "");
+    const reader = new LibsqlConnection(file);
     const writer = new Worker(new URL("./libsqlWriter.worker.ts", import.meta.url).href);
     await new Promise<void>((resolve, reject) => {
       writer.onmessage = (e: MessageEvent<{ t: string; error?: string }>) =>
-        e.data.error ? reject(new Error(`libSQL writer failed to open ${url}: ${e.data.error}`)) : resolve();
+        e.data.error ? reject(new Error(`libSQL writer failed to open ${file}: ${e.data.error}`)) : resolve();
       writer.onerror = (e) => reject(new Error(`libSQL writer crashed: ${e.message}`));
-      writer.postMessage({ t: "open", url, synchronous: opts.synchronous === "normal" ? "NORMAL" : "FULL" });
+      writer.postMessage({ t: "open", path: file, synchronous: opts.synchronous === "normal" ? "NORMAL" : "FULL" });
     });
     writer.onerror = (e) => console.error("[libsql] writer thread error", e.message);
-    return new LibsqlSql(client, writer);
+    return new LibsqlSql(reader, writer);
   }
 
   async all<T = Row>(sql: string, args: SqlValue[] = []): Promise<T[]> {
-    const rs = await this.client.execute({ sql, args: args as any });
-    return rs.rows as unknown as T[];
+    return this.reader.all<T>(sql, args);
   }
 
   async first<T = Row>(sql: string, args: SqlValue[] = []): Promise<T | undefined> {
@@ -65,9 +63,9 @@ export class LibsqlSql implements Sql {
     return rows[0];
   }
 
+  /** Small writes outside the group commit (accounts); they take the write lock briefly. */
   async run(sql: string, args: SqlValue[] = []): Promise<{ changes: number }> {
-    const rs = await this.client.execute({ sql, args: args as any });
-    return { changes: rs.rowsAffected };
+    return this.reader.run(sql, args);
   }
 
   batch(statements: Statement[]): Promise<void> {
@@ -112,19 +110,19 @@ export class LibsqlSql implements Sql {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.replies.set(id, (error) => (error === undefined ? resolve() : reject(new Error(error))));
-      this.writer.postMessage({ t: "write", id, statements: statements.map((s) => ({ sql: s.sql, args: s.args ?? [] }) as InStatement) });
+      this.writer.postMessage({ t: "write", id, statements });
     });
   }
 
   async migrate(statements: string[]): Promise<void> {
-    for (const s of statements) await this.client.execute(s);
+    for (const s of statements) this.reader.exec(s);
   }
 
   /** Waits for queued writes, then stops the writer thread. */
   async close(): Promise<void> {
     if (this.inFlight) await new Promise<void>((r) => (this.idle = r));
     this.writer.terminate();
-    this.client.close();
+    this.reader.close();
   }
 }
 

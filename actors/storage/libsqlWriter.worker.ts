@@ -3,22 +3,20 @@
  * with the main thread accepting the next sends; the main thread keeps its own connection for reads
  * (WAL: readers see every committed transaction, never an uncommitted one).
  */
-import { createClient, type InStatement } from "@libsql/client";
+import { LibsqlConnection } from "./libsqlStatements.ts";
+import type { Statement } from "./sql.ts";
 
-interface Open { t: "open"; url: string; synchronous: "FULL" | "NORMAL" }
-interface Write { t: "write"; id: number; statements: InStatement[] }
+interface Open { t: "open"; path: string; synchronous: "FULL" | "NORMAL" }
+interface Write { t: "write"; id: number; statements: Statement[] }
 
 declare const self: Worker;
-let client: ReturnType<typeof createClient> | null = null;
+let conn: LibsqlConnection | null = null;
 
-self.onmessage = async (e: MessageEvent<Open | Write>) => {
+self.onmessage = (e: MessageEvent<Open | Write>) => {
   const m = e.data;
   if (m.t === "open") {
     try {
-      client = createClient({ url: m.url });
-      await client.execute("PRAGMA journal_mode=WAL");
-      await client.execute(`PRAGMA synchronous=${m.synchronous}`);
-      await client.execute("PRAGMA busy_timeout=5000");
+      conn = new LibsqlConnection(m.path, m.synchronous);
       self.postMessage({ t: "ready" });
     } catch (err) {
       self.postMessage({ t: "ready", error: String(err) });
@@ -26,7 +24,7 @@ self.onmessage = async (e: MessageEvent<Open | Write>) => {
     return;
   }
   try {
-    await client!.batch(m.statements, "write");
+    conn!.transaction(m.statements);
     self.postMessage({ t: "done", id: m.id });
   } catch (err) {
     self.postMessage({ t: "done", id: m.id, error: err instanceof Error ? err.message : String(err) });

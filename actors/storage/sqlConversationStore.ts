@@ -108,18 +108,25 @@ export class SqlConversationStore {
     };
   }
 
-  /** Seq and ts of events already stored under these (author, clientId) keys. */
+  /** Seq and ts of events already stored under these (author, clientId) keys. Queried per author so
+   *  the (conv_id, author, client_id) index answers it: without `author` it scanned the conversation. */
   async findClientIds(keys: Array<{ author: string; clientId: string }>): Promise<Map<string, [number, number]>> {
     const found = new Map<string, [number, number]>();
-    if (keys.length === 0) return found;
-    // Chunked to stay under SQLite's parameter limit.
-    for (let i = 0; i < keys.length; i += 400) {
-      const chunk = keys.slice(i, i + 400);
-      const rows = await this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
-        `SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IN (${chunk.map(() => "?").join(",")})`,
-        [this.conversationId, ...chunk.map((k) => k.clientId)]);
-      for (const r of rows) found.set(r.author + "\u0000" + r.client_id, [Number(r.seq), Number(r.ts)]);
+    const byAuthor = new Map<string, string[]>();
+    for (const k of keys) {
+      const list = byAuthor.get(k.author);
+      if (list) list.push(k.clientId);
+      else byAuthor.set(k.author, [k.clientId]);
     }
+    for (const [author, ids] of byAuthor)
+      // Chunked to stay under SQLite's parameter limit.
+      for (let i = 0; i < ids.length; i += 400) {
+        const chunk = ids.slice(i, i + 400);
+        const rows = await this.sql.all<{ client_id: string; seq: number; ts: number }>(
+          `SELECT client_id, seq, ts FROM events WHERE conv_id = ? AND author = ? AND client_id IN (${chunk.map(() => "?").join(",")})`,
+          [this.conversationId, author, ...chunk]);
+        for (const r of rows) found.set(author + "\u0000" + r.client_id, [Number(r.seq), Number(r.ts)]);
+      }
     return found;
   }
 
@@ -194,13 +201,14 @@ export class SqlConversationStore {
     return r ? Number(r.n) : 0;
   }
 
-  /** Full-text search; every word must match (prefix match on each). */
+  /** Full-text search; every word must match (prefix match on each). CROSS JOIN makes the FTS index
+   *  drive the query; otherwise SQLite walked every event of the conversation and probed per row. */
   async search(q: string, limit: number): Promise<MessageEvent[]> {
     const words = q.match(/[\p{L}\p{N}_]+/gu)?.slice(0, 16) ?? [];
     if (words.length === 0) return [];
     const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
     const rows = await this.sql.all<EventRow>(
-      `SELECT ${EVENT_COLS.split(", ").map((c) => "e." + c).join(", ")} FROM events_fts f JOIN events e ON e.rowid = f.rowid
+      `SELECT ${EVENT_COLS.split(", ").map((c) => "e." + c).join(", ")} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
        WHERE events_fts MATCH ? AND e.conv_id = ? AND e.kind = 'message' AND e.deleted = 0 ORDER BY e.seq DESC LIMIT ?`,
       [match, this.conversationId, limit]);
     return rows.map((r) => rowToEvent(r) as MessageEvent);
