@@ -23,20 +23,22 @@ export interface LibsqlOptions {
   synchronous?: "full" | "normal";
 }
 
+const WRITES = /^\s*(INSERT|UPDATE|DELETE|REPLACE|WITH)\b/i;
+
 export class LibsqlSql implements Sql {
   private queue: Waiting[] = [];
   private inFlight = false;
   private nextId = 1;
-  private replies = new Map<number, (error?: string) => void>();
+  private replies = new Map<number, (error?: string, result?: unknown) => void>();
   private idle: (() => void) | null = null;
   /** Write transactions and statements committed, for metrics. */
   stats = { transactions: 0, batches: 0 };
 
   private constructor(private readonly reader: LibsqlConnection, private readonly writer: Worker) {
-    writer.onmessage = (e: MessageEvent<{ t: string; id: number; error?: string }>) => {
+    writer.onmessage = (e: MessageEvent<{ t: string; id: number; error?: string; result?: unknown }>) => {
       const reply = this.replies.get(e.data.id);
       this.replies.delete(e.data.id);
-      reply?.(e.data.error);
+      reply?.(e.data.error, e.data.result);
     };
   }
 
@@ -54,7 +56,10 @@ export class LibsqlSql implements Sql {
     return new LibsqlSql(reader, writer);
   }
 
+  /** Reads run here; a writing statement (e.g. INSERT … RETURNING) goes to the writer thread, so
+   *  this thread never waits on the write lock. */
   async all<T = Row>(sql: string, args: SqlValue[] = []): Promise<T[]> {
+    if (WRITES.test(sql)) return this.query(sql, args, true) as Promise<T[]>;
     return this.reader.all<T>(sql, args);
   }
 
@@ -63,9 +68,17 @@ export class LibsqlSql implements Sql {
     return rows[0];
   }
 
-  /** Small writes outside the group commit (accounts); they take the write lock briefly. */
+  /** A single write outside the group commit (accounts), on the writer thread. */
   async run(sql: string, args: SqlValue[] = []): Promise<{ changes: number }> {
-    return this.reader.run(sql, args);
+    return this.query(sql, args, false) as Promise<{ changes: number }>;
+  }
+
+  private query(sql: string, args: SqlValue[], rows: boolean): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, (error, result) => (error === undefined ? resolve(result) : reject(new Error(error))));
+      this.writer.postMessage({ t: "query", id, sql, args, rows });
+    });
   }
 
   batch(statements: Statement[]): Promise<void> {
@@ -121,6 +134,7 @@ export class LibsqlSql implements Sql {
   /** Waits for queued writes, then stops the writer thread. */
   async close(): Promise<void> {
     if (this.inFlight) await new Promise<void>((r) => (this.idle = r));
+    while (this.replies.size > 0) await new Promise((r) => setTimeout(r, 5));
     this.writer.terminate();
     this.reader.close();
   }

@@ -4,15 +4,17 @@
  * (WAL: readers see every committed transaction, never an uncommitted one).
  */
 import { LibsqlConnection } from "./libsqlStatements.ts";
-import type { Statement } from "./sql.ts";
+import type { SqlValue, Statement } from "./sql.ts";
 
 interface Open { t: "open"; path: string; synchronous: "FULL" | "NORMAL" }
 interface Write { t: "write"; id: number; statements: Statement[] }
+/** One writing statement whose rows (RETURNING) or change count the caller needs. */
+interface Query { t: "query"; id: number; sql: string; args: SqlValue[]; rows: boolean }
 
 declare const self: Worker;
 let conn: LibsqlConnection | null = null;
 
-self.onmessage = (e: MessageEvent<Open | Write>) => {
+self.onmessage = (e: MessageEvent<Open | Write | Query>) => {
   const m = e.data;
   if (m.t === "open") {
     try {
@@ -24,6 +26,11 @@ self.onmessage = (e: MessageEvent<Open | Write>) => {
     return;
   }
   try {
+    if (m.t === "query") {
+      const result = m.rows ? conn!.all(m.sql, m.args) : conn!.run(m.sql, m.args);
+      self.postMessage({ t: "done", id: m.id, result });
+      return;
+    }
     conn!.transaction(m.statements);
     self.postMessage({ t: "done", id: m.id });
   } catch (err) {
