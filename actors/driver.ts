@@ -24,7 +24,13 @@ export interface Connection {
   close(code: number, reason: string): void;
   /** Bytes queued but not yet written to the network; hosts that cannot tell return 0. */
   buffered(): number;
+  /** Hosts with native pub/sub (Bun) let a socket join a topic that `Publisher` sends to. */
+  subscribe?(topic: string): void;
+  unsubscribe?(topic: string): void;
 }
+
+/** Native one-to-many send (Bun's server.publish): encodes and queues a frame once for a topic. */
+export type Publisher = (topic: string, frame: string) => void;
 
 /** Who is calling an actor operation; every operation checks it. */
 export interface Caller {

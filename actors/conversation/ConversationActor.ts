@@ -19,7 +19,7 @@ import {
   type Role,
 } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, SendInput } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, Ids, InboxUpdate } from "../driver.ts";
+import type { ActorMesh, Caller, Clock, Connection, Ids, InboxUpdate, Publisher } from "../driver.ts";
 import { LruMap } from "../lruMap.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { applyDraft, type Draft, type MemberState, type Working } from "./drafts.ts";
@@ -35,6 +35,8 @@ export interface ConversationDeps {
   ids: Ids;
   mesh: ActorMesh;
   limits: Limits;
+  /** The host's native pub/sub, when it has one. */
+  publish?: Publisher;
 }
 
 export interface OpResult {
@@ -83,7 +85,7 @@ export class ConversationActor implements ConversationApi {
   readonly rate: RateBuckets;
 
   constructor(readonly id: string, private readonly deps: ConversationDeps) {
-    this.fanout = new Fanout(deps.limits.maxSocketBufferBytes);
+    this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
     this.rate = new RateBuckets(deps.limits.sendsPerSecond, () => deps.clock.now());
     this.typing = new TypingTracker(deps.clock, deps.limits.typingTtlMs, (userId, on) =>
       this.fanout.broadcast(JSON.stringify({ t: "typing", userId, on }), 0, userId));

@@ -1,38 +1,62 @@
 /**
  * The sockets attached to one conversation and how frames reach them.
- * - Each frame is encoded once by the caller and the same string goes to every socket.
- * - A socket still receiving its welcome (replay being read) buffers live frames; `release` sends
- *   them after the welcome, skipping events the replay already covered: no gap, no duplicate.
+ * - Each frame is encoded once by the caller and the same string goes to every socket; where the host
+ *   has native pub/sub (Bun), one `publish` to the conversation's topic reaches every joined socket.
+ * - A socket still receiving its welcome (replay being read) buffers live frames and joins the topic
+ *   only after `release` has sent them, skipping events the replay already covered: no gap, no duplicate.
  * - A socket whose outbound buffer passes the limit is closed (4008) instead of growing memory;
  *   the client reconnects and resumes from its last seq.
  */
 import { CloseCodes } from "../../protocol/index.ts";
-import type { Connection } from "../driver.ts";
+import type { Connection, Publisher } from "../driver.ts";
 
 export interface Sub {
   conn: Connection;
   pending: Array<[seq: number, frame: string]> | null;
+  /** Joined the topic: receives `publish`ed frames. */
+  joined: boolean;
   /** Invalid frames received (policy close past a threshold). */
   bad: number;
 }
 
+/** How often sockets on the topic are checked for a full send buffer. */
+const SWEEP_MS = 100;
+
 export class Fanout {
   private subs = new Map<Connection, Sub>();
   private byUser = new Map<string, Set<Sub>>();
+  /** Subs that get frames one by one: buffering a welcome, or the host has no pub/sub. */
+  private direct = new Set<Sub>();
+  private joined = 0;
+  private lastSweep = 0;
 
-  constructor(private readonly maxBuffered: number) {}
+  constructor(
+    private readonly maxBuffered: number,
+    private readonly topic: string,
+    private readonly publish?: Publisher,
+  ) {}
 
   get size(): number {
     return this.subs.size;
   }
 
   add(conn: Connection, buffering: boolean): Sub {
-    const sub: Sub = { conn, pending: buffering ? [] : null, bad: 0 };
+    const sub: Sub = { conn, pending: buffering ? [] : null, joined: false, bad: 0 };
     this.subs.set(conn, sub);
     let set = this.byUser.get(conn.userId);
     if (!set) this.byUser.set(conn.userId, (set = new Set()));
     set.add(sub);
+    this.direct.add(sub);
+    if (!buffering) this.join(sub);
     return sub;
+  }
+
+  private join(sub: Sub): void {
+    if (!this.publish || !sub.conn.subscribe) return;
+    sub.conn.subscribe(this.topic);
+    sub.joined = true;
+    this.joined++;
+    this.direct.delete(sub);
   }
 
   get(conn: Connection): Sub | undefined {
@@ -44,6 +68,12 @@ export class Fanout {
     const sub = this.subs.get(conn);
     if (!sub) return false;
     this.subs.delete(conn);
+    this.direct.delete(sub);
+    if (sub.joined) {
+      sub.joined = false;
+      this.joined--;
+      conn.unsubscribe?.(this.topic);
+    }
     const set = this.byUser.get(conn.userId)!;
     set.delete(sub);
     if (set.size === 0) this.byUser.delete(conn.userId);
@@ -56,16 +86,25 @@ export class Fanout {
 
   /** `seq` > 0 for log events (used to de-duplicate against a replay), 0 for ephemeral frames. */
   broadcast(frame: string, seq: number, exceptUser?: string): void {
-    for (const sub of this.subs.values()) {
-      if (exceptUser !== undefined && sub.conn.userId === exceptUser) continue;
-      if (sub.pending) sub.pending.push([seq, frame]);
-      else this.deliver(sub, frame);
+    if (exceptUser !== undefined) {
+      for (const sub of this.subs.values()) if (sub.conn.userId !== exceptUser) this.enqueue(sub, seq, frame);
+      return;
     }
+    if (this.joined > 0) {
+      this.sweep();
+      this.publish!(this.topic, frame);
+    }
+    for (const sub of this.direct) this.enqueue(sub, seq, frame);
   }
 
   toUser(userId: string, frame: string): void {
     const set = this.byUser.get(userId);
-    if (set) for (const sub of set) sub.pending ? sub.pending.push([0, frame]) : this.deliver(sub, frame);
+    if (set) for (const sub of set) this.enqueue(sub, 0, frame);
+  }
+
+  private enqueue(sub: Sub, seq: number, frame: string): void {
+    if (sub.pending) sub.pending.push([seq, frame]);
+    else this.deliver(sub, frame);
   }
 
   closeUser(userId: string, code: number, reason: string): void {
@@ -82,14 +121,27 @@ export class Fanout {
     const pending = sub.pending ?? [];
     sub.pending = null;
     for (const [seq, frame] of pending) if (seq === 0 || seq > coveredSeq) this.deliver(sub, frame);
+    if (this.subs.get(sub.conn) === sub) this.join(sub);
   }
 
   deliver(sub: Sub, frame: string): void {
-    if (sub.conn.buffered() > this.maxBuffered) {
-      this.remove(sub.conn);
-      sub.conn.close(CloseCodes.slowConsumer, "slow consumer: reconnect and resume");
-      return;
-    }
+    if (this.tooSlow(sub)) return;
     sub.conn.send(frame);
+  }
+
+  private tooSlow(sub: Sub): boolean {
+    if (sub.conn.buffered() <= this.maxBuffered) return false;
+    this.remove(sub.conn);
+    sub.conn.close(CloseCodes.slowConsumer, "slow consumer: reconnect and resume");
+    return true;
+  }
+
+  /** Published frames skip the per-socket check, so joined sockets are checked every SWEEP_MS (the
+   *  host also closes a socket at twice the limit by itself). */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < SWEEP_MS) return;
+    this.lastSweep = now;
+    for (const sub of this.subs.values()) if (sub.joined) this.tooSlow(sub);
   }
 }

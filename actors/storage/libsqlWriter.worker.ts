@@ -31,7 +31,10 @@ self.onmessage = (e: MessageEvent<Open | Write | Query>) => {
       self.postMessage({ t: "done", id: m.id, result });
       return;
     }
+    const t0 = performance.now();
     conn!.transaction(m.statements);
+    const ms = performance.now() - t0;
+    if (ms > 50 && process.env.NEXUS_DEBUG_COMMITS) console.error(`[libsql writer] commit of ${m.statements.length} statements took ${ms.toFixed(1)} ms`);
     self.postMessage({ t: "done", id: m.id });
   } catch (err) {
     self.postMessage({ t: "done", id: m.id, error: err instanceof Error ? err.message : String(err) });

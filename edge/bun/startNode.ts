@@ -74,6 +74,8 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string; sy
     },
     websocket: bunWebSocketHandler(actors, config.limits),
   });
+  // Fan-out publishes once per conversation topic instead of one send per socket.
+  actors.publisher = (topic, frame) => void server.publish(topic, frame);
 
   return {
     url: `http://localhost:${server.port}`,

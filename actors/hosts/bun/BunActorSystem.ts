@@ -5,7 +5,7 @@
  */
 import { defaultLimits, type Limits, type Presence } from "../../../protocol/index.ts";
 import type { ActorsClient } from "../../api.ts";
-import type { ActorMesh, InboxUpdate, RingNotice } from "../../driver.ts";
+import type { ActorMesh, InboxUpdate, Publisher, RingNotice } from "../../driver.ts";
 import { ConversationActor } from "../../conversation/ConversationActor.ts";
 import { InboxActor } from "../../inbox/InboxActor.ts";
 import type { Sql } from "../../storage/sql.ts";
@@ -24,6 +24,8 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   private conversations = new Map<string, Slot<ConversationActor>>();
   private inboxes = new Map<string, Slot<InboxActor>>();
   private sweeper: ReturnType<typeof setInterval>;
+  /** Bun's server.publish, set by the host once the server listens (before any socket arrives). */
+  publisher: Publisher | undefined;
 
   constructor(private readonly sql: Sql, private readonly limits: Limits = defaultLimits) {
     this.sweeper = setInterval(() => this.evictIdle(), 60_000);
@@ -38,7 +40,8 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   conversation(id: string): ConversationActor {
     let slot = this.conversations.get(id);
     if (!slot) {
-      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: bunClock, ids: bunIds, mesh: this, limits: this.limits });
+      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: bunClock, ids: bunIds, mesh: this,
+        limits: this.limits, publish: this.publisher });
       this.conversations.set(id, (slot = { actor, used: 0 }));
     }
     slot.used = Date.now();

@@ -32,6 +32,12 @@ class BunConnection implements Connection {
   buffered(): number {
     return this.ws.getBufferedAmount();
   }
+  subscribe(topic: string): void {
+    this.ws.subscribe(topic);
+  }
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic);
+  }
 }
 
 export function bunSocketRouter(): SocketRouter {
