@@ -8,13 +8,23 @@ import type { SqlValue, Statement } from "./sql.ts";
 
 interface Open { t: "open"; path: string; synchronous: "FULL" | "NORMAL" }
 interface Write { t: "write"; id: number; statements: Statement[] }
+/** A batch packed by packStatements (libsqlSql.ts): [[id, sql] definitions, [id or sql, args] rows]. */
+interface Packed { t: "packed"; id: number; packed: string }
 /** One writing statement whose rows (RETURNING) or change count the caller needs. */
 interface Query { t: "query"; id: number; sql: string; args: SqlValue[]; rows: boolean }
 
 declare const self: Worker;
 let conn: LibsqlConnection | null = null;
 
-self.onmessage = (e: MessageEvent<Open | Write | Query>) => {
+const sqlById: string[] = [];
+
+function unpack(packed: string): Statement[] {
+  const [defs, rows] = JSON.parse(packed) as [Array<[number, string]>, Array<[number | string, SqlValue[]]>];
+  for (const [id, sql] of defs) sqlById[id] = sql;
+  return rows.map(([ref, args]) => ({ sql: typeof ref === "number" ? sqlById[ref]! : ref, args }));
+}
+
+self.onmessage = (e: MessageEvent<Open | Write | Packed | Query>) => {
   const m = e.data;
   if (m.t === "open") {
     try {
@@ -32,9 +42,10 @@ self.onmessage = (e: MessageEvent<Open | Write | Query>) => {
       return;
     }
     const t0 = performance.now();
-    conn!.transaction(m.statements);
+    const statements = m.t === "packed" ? unpack(m.packed) : m.statements;
+    conn!.transaction(statements);
     const ms = performance.now() - t0;
-    if (ms > 50 && process.env.NEXUS_DEBUG_COMMITS) console.error(`[libsql writer] commit of ${m.statements.length} statements took ${ms.toFixed(1)} ms`);
+    if (ms > 50 && process.env.NEXUS_DEBUG_COMMITS) console.error(`[libsql writer] commit of ${statements.length} statements took ${ms.toFixed(1)} ms`);
     self.postMessage({ t: "done", id: m.id });
   } catch (err) {
     self.postMessage({ t: "done", id: m.id, error: err instanceof Error ? err.message : String(err) });
