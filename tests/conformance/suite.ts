@@ -31,7 +31,7 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     resumeTests(target);
     authorizationTests(target);
     typingTests(target);
-    limitsTests(target);
+    limitsTests(target, opts);
     eventTests(target);
   });
 }
