@@ -52,7 +52,8 @@ const EnvSchema = z.object({
 });
 
 /** Limits field → env variable, so a LimitsSchema issue can name the variable. */
-const LIMIT_VARS: Record<keyof Limits, keyof z.infer<typeof EnvSchema>> = {
+/** The environment variable of each limit (protocol/limits.ts). */
+export const LIMIT_VARS: Record<keyof Limits, keyof z.infer<typeof EnvSchema>> = {
   maxTextLength: "NEXUS_MAX_TEXT_LENGTH",
   maxFrameBytes: "NEXUS_MAX_FRAME_BYTES",
   sendsPerSecond: "NEXUS_SENDS_PER_SECOND",

@@ -5,6 +5,7 @@
  * needs) and stops it afterwards. Limits are passed as environment-style overrides, named after
  * protocol/limits.ts: NEXUS_<LIMIT_IN_SCREAMING_SNAKE_CASE>, e.g. NEXUS_REPLAY_CAP=20.
  */
+import { LIMIT_VARS } from "../../edge/config.ts";
 export interface Target {
   /** Base URL (http://127.0.0.1:PORT). Read it again after `restart`: it may change. */
   url: string;
@@ -24,12 +25,5 @@ export interface SuiteOptions {
   observesSendBuffer?: boolean;
 }
 
-/** Environment names of the limits the suite sets (protocol/limits.ts → env). */
-export const LimitEnv = {
-  maxTextLength: "NEXUS_MAX_TEXT_LENGTH",
-  maxFrameBytes: "NEXUS_MAX_FRAME_BYTES",
-  sendsPerSecond: "NEXUS_SENDS_PER_SECOND",
-  maxSocketBufferBytes: "NEXUS_MAX_SOCKET_BUFFER_BYTES",
-  replayCap: "NEXUS_REPLAY_CAP",
-  typingTtlMs: "NEXUS_TYPING_TTL_MS",
-} as const;
+/** Environment names of the limits the suite sets (protocol/limits.ts → env), as the server reads them. */
+export const LimitEnv = LIMIT_VARS;

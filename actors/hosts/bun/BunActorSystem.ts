@@ -11,7 +11,7 @@ import { InboxActor } from "../../inbox/InboxActor.ts";
 import type { Sql } from "../../storage/sql.ts";
 import { SqlConversationStore } from "../../storage/sqlConversationStore.ts";
 import { SqlInboxStore } from "../../storage/sqlInboxStore.ts";
-import { bunClock, bunIds } from "./bunRuntime.ts";
+import { randomIds, timerClock } from "../../timerClock.ts";
 
 const EVICT_AFTER_MS = 5 * 60_000;
 
@@ -40,7 +40,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   conversation(id: string): ConversationActor {
     let slot = this.conversations.get(id);
     if (!slot) {
-      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: bunClock, ids: bunIds, mesh: this,
+      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: timerClock, ids: randomIds, mesh: this,
         limits: this.limits, publish: this.publisher });
       this.conversations.set(id, (slot = { actor, used: 0 }));
     }
@@ -51,7 +51,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   inbox(userId: string): InboxActor {
     let slot = this.inboxes.get(userId);
     if (!slot) {
-      const actor = new InboxActor(userId, { store: new SqlInboxStore(this.sql, userId), clock: bunClock, mesh: this });
+      const actor = new InboxActor(userId, { store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
     }
     slot.used = Date.now();
