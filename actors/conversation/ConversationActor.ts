@@ -64,6 +64,8 @@ interface State {
 }
 
 const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;
+/** The unique (conv_id, author, client_id) index refused an insert: a resend older than the cache. */
+const isClientIdConflict = (e: unknown) => /UNIQUE constraint failed: events\.conv_id, events\.author, events\.client_id/.test(String((e as Error)?.message ?? e));
 const PREVIEW_CHARS = 140;
 const SUMMARY_MEMBERS = 50;
 const INBOX_COALESCE_MS = 50;
@@ -396,10 +398,15 @@ export class ConversationActor implements ConversationApi {
     }
   }
 
-  private async commitBatch(all: Op[]): Promise<void> {
+  /**
+   * `checkStore`: look every clientId up in storage first. The fast path does not: recent clientIds
+   * are cached, and an older resend is caught by the unique (author, clientId) index, which fails the
+   * commit; the batch then runs again with the lookup (nothing was applied in memory yet).
+   */
+  private async commitBatch(all: Op[], checkStore = false): Promise<void> {
     const s = this.s;
     if (!s) return all.forEach((op) => this.fail(op, new NexusError("not_found", "no such conversation")));
-    const ops = await this.dropDuplicates(all);
+    const ops = await this.dropDuplicates(all, checkStore);
     if (ops.length === 0) return;
     const w: Working = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.deps.limits.maxGroupMembers };
     if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
@@ -436,6 +443,7 @@ export class ConversationActor implements ConversationApi {
     try {
       await this.deps.store.commit(c);
     } catch (e) {
+      if (!checkStore && isClientIdConflict(e)) return this.commitBatch(accepted.map((a) => a.op), true);
       console.error(`[conversation ${this.id}] commit failed`, e);
       for (const a of accepted) this.fail(a.op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
       return;
@@ -444,7 +452,7 @@ export class ConversationActor implements ConversationApi {
   }
 
   /** Answer resends of known clientIds with their original seq; they are not stored again. */
-  private async dropDuplicates(ops: Op[]): Promise<Op[]> {
+  private async dropDuplicates(ops: Op[], checkStore: boolean): Promise<Op[]> {
     const fresh: Op[] = [];
     const inBatch = new Map<string, Op[]>();
     const unknown: Array<{ author: string; clientId: string }> = [];
@@ -459,7 +467,7 @@ export class ConversationActor implements ConversationApi {
       inBatch.set(key, [op]);
       unknown.push({ author: op.draft.author, clientId: cid });
     }
-    const stored = unknown.length ? await this.deps.store.findClientIds(unknown) : new Map<string, [number, number]>();
+    const stored = checkStore && unknown.length ? await this.deps.store.findClientIds(unknown) : new Map<string, [number, number]>();
     for (const [key, group] of inBatch) {
       const hit = stored.get(key);
       if (hit) {

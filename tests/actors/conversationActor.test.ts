@@ -205,4 +205,20 @@ describe("ConversationActor", () => {
       expect(await conv.send({ userId: "ann" }, { clientId: "rate-resend-1", text: "a" })).toMatchObject({ duplicate: true });
     await expect(conv.send({ userId: "ann" }, { clientId: "rate-resend-3", text: "c" })).rejects.toMatchObject({ code: "rate_limited" });
   });
+
+  test("a resend older than the clientId cache is caught by the unique index and answered with the original seq", async () => {
+    const conv = await group(undefined, { sendsPerSecond: 10_000 });
+    const original = await conv.send({ userId: "ann" }, { clientId: "old-resend-1", text: "first" });
+    for (let i = 0; i < 5100; i += 50) // push the original out of the 5000-entry cache
+      await Promise.all(Array.from({ length: 50 }, (_, j) => conv.send({ userId: "ben" }, { clientId: `filler-${i + j}`, text: "f" })));
+    const [resend, fresh] = await Promise.all([
+      conv.send({ userId: "ann" }, { clientId: "old-resend-1", text: "first" }),
+      conv.send({ userId: "cat" }, { clientId: "same-batch-1", text: "new" }),
+    ]);
+    expect(resend).toMatchObject({ seq: original.seq, duplicate: true });
+    expect(fresh.duplicate).toBe(false);
+    const page = await conv.history({ userId: "ann" }, undefined, 10);
+    expect(page.events.filter((e: any) => e.clientId === "old-resend-1")).toHaveLength(0); // not re-stored near the end
+    expect(page.events.at(-1)).toMatchObject({ clientId: "same-batch-1", seq: fresh.seq });
+  });
 });

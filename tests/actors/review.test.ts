@@ -102,13 +102,16 @@ describe("review: read cursors and unread counts", () => {
 describe("review: storage faults", () => {
   test("a read failure while preparing a batch fails the send instead of leaving it hanging", async () => {
     const conv = await group();
+    // A plain send reads nothing before its commit; one with an attachment reads the attachment.
+    await conv.addAttachment({ userId: "ann" }, { id: "a_readfails01", name: "f.txt", type: "text/plain", size: 1 });
+    const input = { clientId: "read-fails-1", text: "x", attachments: ["a_readfails01"] };
     env.sql.failReads = true;
-    const first = await settledOrHung(conv.send({ userId: "ann" }, { clientId: "read-fails-1", text: "x" }));
+    const first = await settledOrHung(conv.send({ userId: "ann" }, input));
     env.sql.failReads = false;
     expect(first).not.toBe("hung");
     expect((first as any).err).toMatchObject({ code: "storage_unavailable" });
     // The write path is not wedged: the retry with the same clientId goes through.
-    const retry = await settledOrHung(conv.send({ userId: "ann" }, { clientId: "read-fails-1", text: "x" }));
+    const retry = await settledOrHung(conv.send({ userId: "ann" }, input));
     expect(retry).toMatchObject({ ok: { seq: 2, duplicate: false } });
   });
 
