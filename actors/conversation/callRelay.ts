@@ -10,7 +10,8 @@ const RING_TIMEOUT_MS = 45_000;
 export interface CallHooks {
   /** Send a signal to every socket `toUserId` has on this conversation. */
   relay(toUserId: string, from: string, signal: CallSignal): void;
-  /** Ring the callee everywhere (inbox), even without this conversation open. */
+  /** Ring the callee everywhere (inbox), even without this conversation open; also used to stop
+   *  that ringing (a `hangup` for the same callId) when the call ends unanswered. */
   ring(toUserId: string, from: string, signal: CallSignal): void;
   log(call: { callId: string; caller: string; media: "audio" | "video"; outcome: "completed" | "missed" | "declined"; durationMs: number }): void;
 }
@@ -90,6 +91,8 @@ export class CallRelay {
     c.cancelTimeout();
     this.call = null;
     const durationMs = c.answeredAt === null ? 0 : this.clock.now() - c.answeredAt;
+    // An unanswered call may still be ringing on the callee's other devices (through the inbox).
+    if (c.answeredAt === null) this.hooks.ring(c.callee, c.caller, { t: "call", callId: c.callId, action: "hangup" });
     this.hooks.log({ callId: c.callId, caller: c.caller, media: c.media, outcome, durationMs });
   }
 

@@ -221,4 +221,20 @@ describe("ConversationActor", () => {
     expect(page.events.filter((e: any) => e.clientId === "old-resend-1")).toHaveLength(0); // not re-stored near the end
     expect(page.events.at(-1)).toMatchObject({ clientId: "same-batch-1", seq: fresh.seq });
   });
+
+  test("a ring reaches the callee's inbox, and so does its end when the caller gives up", async () => {
+    env = await makeSystem();
+    const conv = env.system.conversation("d_directpair1");
+    await conv.create({ userId: "ann" }, { type: "direct", title: "", members: [member("ann"), member("ben")] });
+    const ann = new TestConn("ann"), benInbox = new TestConn("ben");
+    await conv.connect(ann, {});
+    await env.system.inbox("ben").connect(benInbox);
+    await conv.receive(ann, JSON.stringify({ t: "call", callId: "call-ring-0001", action: "ring", media: "video" }));
+    await tick();
+    expect(benInbox.of("call")).toEqual([expect.objectContaining({ callId: "call-ring-0001", action: "ring", from: "ann", conversationId: "d_directpair1" })]);
+    await conv.receive(ann, JSON.stringify({ t: "call", callId: "call-ring-0001", action: "hangup" }));
+    await tick();
+    expect(benInbox.of("call").at(-1)).toMatchObject({ callId: "call-ring-0001", action: "hangup" });
+    expect(ann.of("error")).toEqual([]);
+  });
 });
