@@ -34,6 +34,8 @@ export const CreateDirectBody = z.object({ username: Username });
 export const CreateGroupBody = z.object({
   title: z.string().trim().min(1).max(100),
   members: z.array(Username).max(999).default([]),
+  /** Makes creation idempotent: a retry with the same clientId returns the same group. */
+  clientId: ClientId.optional(),
 });
 export const RenameBody = z.object({ title: z.string().trim().min(1).max(100) });
 export const AddMemberBody = z.object({ username: Username, role: Role.default("member") });

@@ -198,7 +198,12 @@ export class ConversationActor implements ConversationApi {
     await this.ready();
     while (this.creating) await this.creating.catch(() => {});
     if (this.s) {
-      if (this.s.type === "direct" && init.type === "direct" && this.s.members.has(caller.userId)) return this.infoOf(this.s);
+      // Creating what exists is a retry (direct ids come from the pair, group ids from a clientId):
+      // answer it, and store the caller's inbox row again in case the first attempt could not.
+      if (this.s.type === init.type && this.s.members.has(caller.userId)) {
+        await this.syncMemberInbox(caller.userId, false);
+        return this.infoOf(this.s);
+      }
       throw new NexusError("conflict", "conversation already exists");
     }
     const p = this.doCreate(caller, init);

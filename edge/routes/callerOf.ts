@@ -15,10 +15,19 @@ export function randomId(prefix: string, bytes = 12): string {
   return `${prefix}_${s}`;
 }
 
-/** One direct conversation per pair: the id is derived from the two user ids. */
-export async function directId(a: string, b: string): Promise<string> {
-  const [x, y] = a < b ? [a, b] : [b, a];
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${x}\u0000${y}`)));
+async function hashedId(prefix: string, text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   const s = btoa(String.fromCharCode(...digest.subarray(0, 16))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return `d_${s}`;
+  return `${prefix}_${s}`;
+}
+
+/** One direct conversation per pair: the id is derived from the two user ids. */
+export function directId(a: string, b: string): Promise<string> {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  return hashedId("d", `${x}\u0000${y}`);
+}
+
+/** A group created with a clientId gets the same id on every retry of that creation. */
+export function groupIdFor(creator: string, clientId: string): Promise<string> {
+  return hashedId("g", `${creator}\u0000${clientId}`);
 }

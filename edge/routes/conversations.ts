@@ -20,7 +20,7 @@ import {
 import type { EdgeDeps } from "../deps.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
-import { callerOf, directId, randomId } from "./callerOf.ts";
+import { callerOf, directId, groupIdFor, randomId } from "./callerOf.ts";
 
 const IdParam = z.object({ id: ConversationId });
 const MemberParam = z.object({ id: ConversationId, userId: UserId });
@@ -56,7 +56,8 @@ export function conversationRoutes(deps: EdgeDeps): Hono<AppEnv> {
     const names = [...new Set(body.members.map((n) => n.toLowerCase()))].filter((n) => n !== me.username);
     const members = await Promise.all(names.map((n) => memberByName(n)));
     members.unshift({ userId: me.userId, username: me.username, role: "admin" });
-    const info = await conv(randomId("g")).create(callerOf(c), { type: "group", title: body.title, members });
+    const id = body.clientId ? await groupIdFor(me.userId, body.clientId) : randomId("g");
+    const info = await conv(id).create(callerOf(c), { type: "group", title: body.title, members });
     return c.json(info, 201);
   });
 

@@ -130,6 +130,19 @@ export function eventTests(factory: TargetFactory): void {
       expect((await inbox.next((f) => f.t === "conv" && f.c.id === dm.id)).c.type).toBe("direct");
     });
 
+    test("creating a group again with the same clientId returns the same group, listed once", async () => {
+      const [alice, bob] = await ctx.users(2, "evg");
+      const body = { title: "retry me", members: [bob.username], clientId: newClientId("grp") };
+      const first = await alice.must("POST", "/v1/conversations", body, 201);
+      const again = await alice.must("POST", "/v1/conversations", body, 201);
+      expect(again.id).toBe(first.id);
+      expect(again.lastSeq).toBe(first.lastSeq);
+      const other = await alice.must("POST", "/v1/conversations", { ...body, clientId: newClientId("grp") }, 201);
+      expect(other.id).not.toBe(first.id);
+      const listed = (await alice.must("GET", "/v1/conversations")).conversations.filter((c: any) => c.title === "retry me");
+      expect(listed).toHaveLength(2);
+    });
+
     test("bad input on conversation routes: 400 bad_request and nothing changes", async () => {
       const [alice, bob] = await ctx.users(2, "evb");
       const conv = await ctx.group(alice, [bob], "stable");
