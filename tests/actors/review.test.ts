@@ -2,6 +2,7 @@
  * Regression tests from an adversarial review of the actor core: each test pins one bug that broke a
  * stated guarantee (docs/protocol.md) under a race or a storage fault, and stays as a guard.
  */
+import { summaryFor } from "../../actors/conversation/summary.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import type { ConversationActor } from "../../actors/conversation/ConversationActor.ts";
@@ -21,11 +22,11 @@ async function group(members = ["ann", "ben", "cat"], limits = {}) {
 
 /** The summary a user's inbox would get now, and the one a freshly loaded actor (after a restart) computes. */
 async function unreadNowAndAfterReload(conv: ConversationActor, userId: string, id = ID) {
-  const now = conv.summary(conv.state({ userId }), userId, []).unread;
+  const now = summaryFor(id, conv.state({ userId }), userId, []).unread;
   await tick(300); // read cursors are written behind (~250 ms)
   const reborn = new BunActorSystem(env.sql).conversation(id);
   await reborn.ready();
-  const reloaded = reborn.summary(reborn.state({ userId }), userId, []).unread;
+  const reloaded = summaryFor(id, reborn.state({ userId }), userId, []).unread;
   return { now, reloaded };
 }
 

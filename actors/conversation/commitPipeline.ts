@@ -1,0 +1,236 @@
+/**
+ * The write path of a conversation actor. Drafts queue up while one batch commits; each batch gets
+ * consecutive seqs, is committed as one storage batch (the host's Sql may group-commit it with other
+ * actors'), and only then are senders acked and events fanned out. Nothing is applied in memory
+ * before the commit succeeds, so a failed commit leaves no trace and no gap.
+ */
+import { CloseCodes, NexusError, type ConversationEvent, type MessageEvent } from "../../protocol/index.ts";
+import type { Connection } from "../driver.ts";
+import { LruMap } from "../lruMap.ts";
+import { emptyCommit } from "../storage/sqlConversationStore.ts";
+import type { ConversationDeps } from "./ConversationActor.ts";
+import { applyDraft, type Draft, type Working } from "./drafts.ts";
+import type { Fanout } from "./fanout.ts";
+import { idemKey, type Op, type OpResult, type State } from "./state.ts";
+import type { TypingTracker } from "./typing.ts";
+
+/** The unique (conv_id, author, client_id) index refused an insert: a resend older than the cache. */
+const isClientIdConflict = (e: unknown) =>
+  /UNIQUE constraint failed: events\.conv_id, events\.author, events\.client_id/.test(String((e as Error)?.message ?? e));
+
+export interface PipelineHost {
+  readonly id: string;
+  readonly deps: ConversationDeps;
+  readonly fanout: Fanout;
+  readonly typing: TypingTracker;
+  current(): State | null;
+  /** A batch is applied; `removed` members' sockets are already closed. */
+  committed(s: State, removed: string[]): void;
+}
+
+export class CommitPipeline {
+  private queue: Op[] = [];
+  private flushing = false;
+  /** Recent (author, clientId) → [seq, ts]: resends are answered without storage. */
+  readonly clientIds = new LruMap<string, [number, number]>(5000);
+  /** Recent messages, targets of edits, deletes and reactions. */
+  readonly messages = new LruMap<number, MessageEvent>(500);
+
+  constructor(private readonly host: PipelineHost) {}
+
+  get busy(): boolean {
+    return this.flushing || this.queue.length > 0;
+  }
+
+  knows(author: string, clientId: string): boolean {
+    return this.clientIds.get(idemKey(author, clientId)) !== undefined;
+  }
+
+  /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
+  submit(draft: Draft, conn?: Connection): Promise<OpResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ draft, conn, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        queueMicrotask(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const ops = this.queue;
+        this.queue = [];
+        try {
+          await this.commitBatch(ops);
+        } catch (e) {
+          // A read before the commit (clientIds, targets, attachments) failed: settle every op so no
+          // caller waits forever; ops already answered ignore this.
+          console.error(`[conversation ${this.host.id}] batch failed`, e);
+          for (const op of ops) this.fail(op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * `checkStore`: look every clientId up in storage first. The fast path does not: recent clientIds
+   * are cached, and an older resend is caught by the unique (author, clientId) index, which fails the
+   * commit; the batch then runs again with the lookup (nothing was applied in memory yet).
+   */
+  private async commitBatch(all: Op[], checkStore = false): Promise<void> {
+    const s = this.host.current();
+    if (!s) return all.forEach((op) => this.fail(op, new NexusError("not_found", "no such conversation")));
+    const ops = await this.dropDuplicates(all, checkStore);
+    if (ops.length === 0) return;
+    const w: Working = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
+    if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
+    await this.loadTargets(ops, w);
+    await this.loadAttachments(ops, w);
+
+    const c = emptyCommit();
+    const accepted: Array<{ op: Op; event: ConversationEvent }> = [];
+    const ts = this.host.deps.clock.now();
+    let seq = s.lastSeq;
+    for (const op of ops) {
+      const d = op.draft;
+      try {
+        const adminDelete = d.kind === "delete" && d.accountAdmin;
+        if (!w.members.has(d.author) && !adminDelete && d.kind !== "call") throw new NexusError("not_member", "not a member of this conversation");
+        const { event, patch } = applyDraft(w, d, seq + 1, ts);
+        seq++;
+        c.events.push(event);
+        if (patch) c.patches.push(patch);
+        if (event.kind === "message") c.reads.push([event.author, event.seq]);
+        if (event.kind === "member" && event.action === "add") c.reads.push([event.userId, event.seq]);
+        accepted.push({ op, event });
+      } catch (e) {
+        this.fail(op, e);
+      }
+    }
+    if (accepted.length === 0) return;
+    if (w.title !== s.title) c.title = w.title;
+    if (w.members !== s.members) {
+      for (const [id, m] of w.members) if (s.members.get(id)?.role !== m.role) c.memberUpserts.push(m);
+      for (const id of s.members.keys()) if (!w.members.has(id)) c.memberRemovals.push(id);
+    }
+
+    try {
+      await this.host.deps.store.commit(c);
+    } catch (e) {
+      if (!checkStore && isClientIdConflict(e)) return this.commitBatch(accepted.map((a) => a.op), true);
+      console.error(`[conversation ${this.host.id}] commit failed`, e);
+      for (const a of accepted) this.fail(a.op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
+      return;
+    }
+    this.applyCommitted(s, w, accepted);
+  }
+
+  /** Answer resends of known clientIds with their original seq; they are not stored again. */
+  private async dropDuplicates(ops: Op[], checkStore: boolean): Promise<Op[]> {
+    const fresh: Op[] = [];
+    const inBatch = new Map<string, Op[]>();
+    const unknown: Array<{ author: string; clientId: string }> = [];
+    for (const op of ops) {
+      const cid = "clientId" in op.draft ? op.draft.clientId : undefined;
+      if (!cid) { fresh.push(op); continue; }
+      const key = idemKey(op.draft.author, cid);
+      const hit = this.clientIds.get(key);
+      if (hit) { this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true }); continue; }
+      const twins = inBatch.get(key);
+      if (twins) { twins.push(op); continue; }
+      inBatch.set(key, [op]);
+      unknown.push({ author: op.draft.author, clientId: cid });
+    }
+    const stored = checkStore && unknown.length ? await this.host.deps.store.findClientIds(unknown) : new Map<string, [number, number]>();
+    for (const [key, group] of inBatch) {
+      const hit = stored.get(key);
+      if (hit) {
+        this.clientIds.set(key, hit);
+        for (const op of group) this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true });
+        continue;
+      }
+      const [first, ...twins] = group;
+      if (twins.length) {
+        // A resend while the original is still in flight: answer it with the original's result.
+        const orig = { resolve: first!.resolve, reject: first!.reject };
+        first!.resolve = (r) => { orig.resolve(r); for (const t of twins) this.succeed(t, { ...r, duplicate: true }); };
+        first!.reject = (e) => { orig.reject(e); for (const t of twins) t.reject(e); };
+      }
+      fresh.push(first!);
+    }
+    return fresh;
+  }
+
+  private async loadTargets(ops: Op[], w: Working): Promise<void> {
+    for (const { draft: d } of ops) {
+      if (d.kind !== "edit" && d.kind !== "delete" && d.kind !== "reaction") continue;
+      if (w.messages.has(d.target)) continue;
+      const m = this.messages.get(d.target) ?? (await this.host.deps.store.getMessage(d.target));
+      if (m) w.messages.set(d.target, structuredClone(m));
+    }
+  }
+
+  private async loadAttachments(ops: Op[], w: Working): Promise<void> {
+    const ids = new Set<string>();
+    for (const { draft: d } of ops) if (d.kind === "message" && d.attachments) for (const id of d.attachments) ids.add(id);
+    if (ids.size === 0) return;
+    for (const a of await this.host.deps.store.attachments([...ids])) w.attachments.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
+  }
+
+  private applyCommitted(s: State, w: Working, accepted: Array<{ op: Op; event: ConversationEvent }>): void {
+    const removed: string[] = [];
+    for (const id of s.members.keys()) if (!w.members.has(id)) removed.push(id);
+    // The working copy was taken before the commit; read cursors that moved meanwhile must not go back.
+    if (w.members !== s.members)
+      for (const [id, m] of w.members) m.readSeq = Math.max(m.readSeq, s.members.get(id)?.readSeq ?? 0);
+    s.members = w.members;
+    s.title = w.title;
+    for (const [seq, m] of w.messages) this.messages.set(seq, m);
+    for (const id of removed) s.unread.delete(id);
+
+    for (const { op, event } of accepted) {
+      s.lastSeq = event.seq;
+      s.lastTs = event.ts;
+      if ("clientId" in event) this.clientIds.set(idemKey(event.author, event.clientId), [event.seq, event.ts]);
+      if (event.kind === "message") {
+        this.messages.set(event.seq, event);
+        s.lastMessage = event;
+        for (const [id, n] of s.unread) s.unread.set(id, id === event.author ? 0 : n + 1);
+        const m = s.members.get(event.author);
+        if (m) m.readSeq = event.seq;
+      } else if (event.kind === "member" && event.action === "add") {
+        s.unread.set(event.userId, 0); // counted from here on: messages earlier in this batch are before the join
+      } else if (event.kind === "delete") {
+        // A deleted message no longer counts as unread for those who had not read it (as countUnread agrees).
+        const target = w.messages.get(event.target);
+        for (const [id, n] of s.unread)
+          if (n > 0 && id !== target?.author && (s.members.get(id)?.readSeq ?? 0) < event.target) s.unread.set(id, n - 1);
+        if (s.lastMessage?.seq === event.target) s.lastMessage = target ?? s.lastMessage;
+      } else if (event.kind === "edit" && s.lastMessage?.seq === event.target) {
+        s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
+      }
+      this.succeed(op, { seq: event.seq, ts: event.ts, duplicate: false });
+      this.host.fanout.broadcast(`{"t":"event","e":${JSON.stringify(event)}}`, event.seq);
+      if (event.kind === "message") this.host.typing.set(event.author, false);
+    }
+    for (const id of removed) {
+      this.host.fanout.closeUser(id, CloseCodes.forbidden, "removed from conversation");
+      this.host.typing.set(id, false);
+    }
+    this.host.committed(s, removed);
+  }
+
+  private succeed(op: Op, r: OpResult): void {
+    if (op.conn && "clientId" in op.draft)
+      op.conn.send(`{"t":"ack","clientId":"${op.draft.clientId}","seq":${r.seq},"ts":${r.ts}${r.duplicate ? ',"duplicate":true' : ""}}`);
+    op.resolve(r);
+  }
+
+  private fail(op: Op, e: unknown): void {
+    op.reject(e);
+  }
+}

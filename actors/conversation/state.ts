@@ -1,0 +1,31 @@
+/** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
+import type { MessageEvent } from "../../protocol/index.ts";
+import type { Connection } from "../driver.ts";
+import type { Draft, MemberState } from "./drafts.ts";
+
+export interface State {
+  type: "direct" | "group";
+  title: string;
+  epoch: string;
+  members: Map<string, MemberState>;
+  lastSeq: number;
+  lastTs: number;
+  lastMessage: MessageEvent | null;
+  unread: Map<string, number>;
+}
+
+export interface OpResult {
+  seq: number;
+  ts: number;
+  duplicate: boolean;
+}
+
+/** A draft waiting for its commit, and who to answer. */
+export interface Op {
+  draft: Draft;
+  conn?: Connection;
+  resolve(r: OpResult): void;
+  reject(e: unknown): void;
+}
+
+export const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;

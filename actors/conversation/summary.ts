@@ -1,0 +1,26 @@
+/** The row a conversation sends to each member's inbox (see InboxActor). */
+import type { ConversationSummary, Member } from "../../protocol/index.ts";
+import type { State } from "./state.ts";
+
+const PREVIEW_CHARS = 140;
+/** Inbox rows carry the first members only: enough for titles, avatars and contacts' presence. */
+const SUMMARY_MEMBERS = 50;
+
+export function summaryMembers(s: State): Member[] {
+  const out: Member[] = [];
+  for (const m of s.members.values()) {
+    if (out.length >= SUMMARY_MEMBERS) break;
+    out.push({ userId: m.userId, username: m.username, role: m.role });
+  }
+  return out;
+}
+
+export function summaryFor(id: string, s: State, userId: string, members: Member[]): ConversationSummary {
+  const last = s.lastMessage;
+  return {
+    id, type: s.type, title: s.title, members, lastSeq: s.lastSeq, lastTs: s.lastTs,
+    preview: last ? { author: last.author, text: last.deleted ? "" : last.text.slice(0, PREVIEW_CHARS) } : null,
+    unread: s.unread.get(userId) ?? 0,
+    readSeq: s.members.get(userId)?.readSeq ?? 0,
+  };
+}
