@@ -104,6 +104,8 @@ describe("offline queue and resume", () => {
     expect(await messageTexts(bob.page)).toEqual(["before the outage", "queued one", "queued two", "queued three"]);
     await until(alice.page, async () => (await messageTexts(alice.page)).length === 4, "alice's window loaded", 20_000);
     expect(await messageTexts(alice.page)).toEqual(["before the outage", "queued one", "queued two", "queued three"]);
+    // Each socket reconnects on its own backoff; the badge turns "connected" once all are back.
+    await until(alice.page, async () => (await connState(alice)) === "connected", "alice shows connected", 20_000);
     expect(await connState(alice)).toBe("connected");
     // After a reload nothing is resent or shown twice.
     await alice.page.reload();
