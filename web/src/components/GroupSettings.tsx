@@ -4,6 +4,7 @@ import { errorMessage } from "../api/http.ts";
 import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { Modal } from "./Modal.tsx";
+import { FormError } from "./FormError.tsx";
 
 /** Rename, add and remove members (group admins), or leave (anyone). */
 export function GroupSettings(props: { live: LiveSession; info: ConversationInfo; onClose(): void }) {
@@ -76,11 +77,7 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
             </button>
           </form>
         </Show>
-        <Show when={error()}>
-          <p class="error" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <FormError message={error()} />
         <button class="danger" data-testid="leave-group" onClick={() => void leave()}>
           Leave group
         </button>

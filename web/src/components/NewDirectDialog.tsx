@@ -3,6 +3,7 @@ import type { PublicUser } from "../../../protocol/index.ts";
 import { errorMessage } from "../api/http.ts";
 import { useApp } from "../stores/app.tsx";
 import { Modal } from "./Modal.tsx";
+import { FormError } from "./FormError.tsx";
 
 /** Start (or reopen) a 1:1 chat by username, with prefix suggestions. */
 export function NewDirectDialog(props: { onClose(): void }) {
@@ -62,11 +63,7 @@ export function NewDirectDialog(props: { onClose(): void }) {
             </For>
           </ul>
         </Show>
-        <Show when={error()}>
-          <p class="error" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <FormError message={error()} />
         <button class="primary" type="submit" data-testid="direct-start" disabled={!name().trim()}>
           Start chat
         </button>

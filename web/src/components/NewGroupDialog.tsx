@@ -1,7 +1,8 @@
-import { createSignal, Show } from "solid-js";
+import { createSignal } from "solid-js";
 import { errorMessage } from "../api/http.ts";
 import { useApp } from "../stores/app.tsx";
 import { Modal } from "./Modal.tsx";
+import { FormError } from "./FormError.tsx";
 
 /** Create a group: a title and a comma-separated list of usernames. I become its admin. */
 export function NewGroupDialog(props: { onClose(): void }) {
@@ -37,11 +38,7 @@ export function NewGroupDialog(props: { onClose(): void }) {
           Members (usernames, comma separated)
           <input data-testid="group-members" value={members()} onInput={(e) => setMembers(e.currentTarget.value)} />
         </label>
-        <Show when={error()}>
-          <p class="error" role="alert">
-            {error()}
-          </p>
-        </Show>
+        <FormError message={error()} />
         <button class="primary" type="submit" data-testid="group-create" disabled={!title().trim()}>
           Create group
         </button>

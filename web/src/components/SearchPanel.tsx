@@ -6,6 +6,7 @@ import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { shortTime } from "./format.ts";
 import { Modal } from "./Modal.tsx";
+import { FormError } from "./FormError.tsx";
 
 /** Full-text search over my conversations; picking a hit opens it and jumps to the message. */
 export function SearchPanel(props: { live: LiveSession; onClose(): void }) {
@@ -43,11 +44,7 @@ export function SearchPanel(props: { live: LiveSession; onClose(): void }) {
           Search
         </button>
       </form>
-      <Show when={error()}>
-        <p class="error" role="alert">
-          {error()}
-        </p>
-      </Show>
+      <FormError message={error()} />
       <Show when={hits()}>
         <Show when={hits()!.length > 0} fallback={<p class="muted">No messages found.</p>}>
           <ul class="hits" role="list">
