@@ -24,6 +24,8 @@ export interface CreateConversation {
 
 export interface SendInput {
   clientId: string;
+  /** The newest seq the client had seen when it first sent this message (see protocol/frames.ts). */
+  base?: number;
   text: string;
   replyTo?: number;
   attachments?: string[];

@@ -12,6 +12,14 @@ export const UserId = z.string().min(1).max(64);
 export const ConversationId = z.string().regex(/^[a-z]_[A-Za-z0-9_-]{6,64}$/, "invalid conversation id");
 export const ClientId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, "clientId: 8-64 chars of [A-Za-z0-9_-]");
 export const Seq = z.number().int().min(1);
+/**
+ * `base` (optional wherever a clientId is): the newest seq the client had seen in the conversation
+ * when it FIRST sent the operation; a resend carries the same value. The server then looks for an
+ * earlier copy only among events after `base`, which it holds in memory. Without it, a resend is
+ * still recognised among the conversation's newest 5,000 clientIds, and beyond that by a walk
+ * through the stored log.
+ */
+export const Base = z.number().int().min(0);
 export const Emoji = z.string().min(1).max(32);
 export const Role = z.enum(["admin", "member"]);
 export type Role = z.infer<typeof Role>;

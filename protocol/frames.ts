@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  Base,
   ClientId,
   ConversationEvent,
   ConversationId,
@@ -46,14 +47,15 @@ export type CallSignal = z.infer<typeof CallSignal>;
 export const SendFrame = z.object({
   t: z.literal("send"),
   clientId: ClientId,
+  base: Base.optional(),
   text: z.string(),
   replyTo: Seq.optional(),
   /** Attachment ids from POST /v1/attachments (uploaded to this conversation). */
   attachments: z.array(z.string().min(1).max(64)).optional(),
 });
-export const EditFrame = z.object({ t: z.literal("edit"), clientId: ClientId, target: Seq, text: z.string() });
-export const DeleteFrame = z.object({ t: z.literal("delete"), clientId: ClientId, target: Seq });
-export const ReactFrame = z.object({ t: z.literal("react"), clientId: ClientId, target: Seq, emoji: Emoji, on: z.boolean() });
+export const EditFrame = z.object({ t: z.literal("edit"), clientId: ClientId, base: Base.optional(), target: Seq, text: z.string() });
+export const DeleteFrame = z.object({ t: z.literal("delete"), clientId: ClientId, base: Base.optional(), target: Seq });
+export const ReactFrame = z.object({ t: z.literal("react"), clientId: ClientId, base: Base.optional(), target: Seq, emoji: Emoji, on: z.boolean() });
 export const TypingFrame = z.object({ t: z.literal("typing"), on: z.boolean().default(true) });
 export const ReadFrame = z.object({ t: z.literal("read"), seq: z.number().int().min(0) });
 export const HistoryFrame = z.object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AttachmentRef, ClientId, ConversationId, Role, Seq } from "./events.ts";
+import { AttachmentRef, Base, ClientId, ConversationId, Role, Seq } from "./events.ts";
 
 /** REST bodies and query strings under /v1. Responses are documented in docs/api.md. */
 export const Username = z
@@ -46,6 +46,7 @@ export const HistoryQuery = z.object({
 });
 export const RestSendBody = z.object({
   clientId: ClientId,
+  base: Base.optional(),
   text: z.string(),
   replyTo: Seq.optional(),
   attachments: z.array(z.string().min(1).max(64)).optional(),

@@ -87,7 +87,8 @@ export class ConversationActor implements ConversationApi {
     const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
     const unread = new Map<string, number>();
     for (const m of l.members) unread.set(m.userId, await this.deps.store.countUnread(m.userId, m.readSeq));
-    for (const [k, seq, ts] of l.recentClientIds.reverse()) this.pipeline.clientIds.set(k, [seq, ts]);
+    for (const [k, seq, ts] of l.recentClientIds.reverse()) this.pipeline.clientIds.add(k, seq, ts);
+    this.pipeline.clientIds.floor = Math.max(this.pipeline.clientIds.floor, l.clientIdFloor);
     this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread };
   }
 
@@ -212,29 +213,29 @@ export class ConversationActor implements ConversationApi {
     this.checkText(input.text, (input.attachments?.length ?? 0) > 0);
     this.checkRate(caller.userId, input.clientId);
     if ((input.attachments?.length ?? 0) > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
-    return this.pipeline.submit({ kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments }, conn);
+    return this.pipeline.submit({ kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments }, conn, input.base);
   }
 
-  async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection): Promise<OpResult> {
+  async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {
     await this.ready();
     this.state(caller);
     this.checkText(text, false);
     this.checkRate(caller.userId, clientId);
-    return this.pipeline.submit({ kind: "edit", author: caller.userId, clientId, target, text }, conn);
+    return this.pipeline.submit({ kind: "edit", author: caller.userId, clientId, target, text }, conn, base);
   }
 
-  async deleteMessage(caller: Caller, target: number, clientId: string, conn?: Connection): Promise<{ seq: number }> {
+  async deleteMessage(caller: Caller, target: number, clientId: string, conn?: Connection, base?: number): Promise<{ seq: number }> {
     await this.ready();
     this.state(caller, true);
     this.checkRate(caller.userId, clientId);
-    return this.pipeline.submit({ kind: "delete", author: caller.userId, clientId, target, accountAdmin: caller.admin === true }, conn);
+    return this.pipeline.submit({ kind: "delete", author: caller.userId, clientId, target, accountAdmin: caller.admin === true }, conn, base);
   }
 
-  async react(caller: Caller, clientId: string, target: number, emoji: string, on: boolean, conn?: Connection): Promise<OpResult> {
+  async react(caller: Caller, clientId: string, target: number, emoji: string, on: boolean, conn?: Connection, base?: number): Promise<OpResult> {
     await this.ready();
     this.state(caller);
     this.checkRate(caller.userId, clientId);
-    return this.pipeline.submit({ kind: "reaction", author: caller.userId, clientId, target, emoji, on }, conn);
+    return this.pipeline.submit({ kind: "reaction", author: caller.userId, clientId, target, emoji, on }, conn, base);
   }
 
   async rename(caller: Caller, title: string): Promise<{ seq: number }> {
@@ -303,9 +304,7 @@ export class ConversationActor implements ConversationApi {
     const to = Math.min(seq, s.lastSeq);
     if (to <= m.readSeq) return;
     m.readSeq = to;
-    this.readsDirty.set(userId, to);
-    // Read cursors are written behind (within ~250 ms), not before an ack: they are not messages.
-    this.cancelReadsFlush ??= this.deps.clock.schedule(250, () => void this.flushReads());
+    this.readMoved(userId, to);
     this.fanout.broadcast(`{"t":"read","userId":${JSON.stringify(userId)},"seq":${to}}`, 0);
     // Count up to the current seq only; messages committed while the count runs are added to the
     // in-memory count by applyCommitted, so that change is kept on top of the count.
@@ -315,6 +314,12 @@ export class ConversationActor implements ConversationApi {
     if (s.members.get(userId)?.readSeq !== to) return; // removed, or a newer read / own send moved the cursor
     s.unread.set(userId, Math.max(0, n + (s.unread.get(userId) ?? 0) - before));
     this.deps.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, summaryMembers(s)) });
+  }
+
+  /** Read cursors are written behind (within ~250 ms), not before an ack: they are not messages. */
+  readMoved(userId: string, seq: number): void {
+    this.readsDirty.set(userId, seq);
+    this.cancelReadsFlush ??= this.deps.clock.schedule(250, () => void this.flushReads());
   }
 
   private async flushReads(): Promise<void> {

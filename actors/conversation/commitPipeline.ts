@@ -7,16 +7,13 @@
 import { CloseCodes, NexusError, type ConversationEvent, type MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
 import { LruMap } from "../lruMap.ts";
-import { emptyCommit } from "../storage/sqlConversationStore.ts";
+import { CLIENT_ID_WINDOW, emptyCommit } from "../storage/sqlConversationStore.ts";
+import { ClientIdWindow } from "./clientIdWindow.ts";
 import type { ConversationDeps } from "./ConversationActor.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
 import type { Fanout } from "./fanout.ts";
 import { idemKey, type Op, type OpResult, type State } from "./state.ts";
 import type { TypingTracker } from "./typing.ts";
-
-/** The unique (conv_id, author, client_id) index refused an insert: a resend older than the cache. */
-const isClientIdConflict = (e: unknown) =>
-  /UNIQUE constraint failed: events\.conv_id, events\.author, events\.client_id/.test(String((e as Error)?.message ?? e));
 
 export interface PipelineHost {
   readonly id: string;
@@ -26,13 +23,15 @@ export interface PipelineHost {
   current(): State | null;
   /** A batch is applied; `removed` members' sockets are already closed. */
   committed(s: State, removed: string[]): void;
+  /** A sender's read cursor moved to its own message: stored behind, with explicit reads. */
+  readMoved(userId: string, seq: number): void;
 }
 
 export class CommitPipeline {
   private queue: Op[] = [];
   private flushing = false;
-  /** Recent (author, clientId) → [seq, ts]: resends are answered without storage. */
-  readonly clientIds = new LruMap<string, [number, number]>(5000);
+  /** The newest (author, clientId) → [seq, ts]: resends are answered without storage. */
+  readonly clientIds = new ClientIdWindow(CLIENT_ID_WINDOW);
   /** Recent messages, targets of edits, deletes and reactions. */
   readonly messages = new LruMap<number, MessageEvent>(500);
 
@@ -47,9 +46,9 @@ export class CommitPipeline {
   }
 
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
-  submit(draft: Draft, conn?: Connection): Promise<OpResult> {
+  submit(draft: Draft, conn?: Connection, base?: number): Promise<OpResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ draft, conn, resolve, reject });
+      this.queue.push({ draft, conn, base, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         queueMicrotask(() => void this.flush());
@@ -76,15 +75,10 @@ export class CommitPipeline {
     }
   }
 
-  /**
-   * `checkStore`: look every clientId up in storage first. The fast path does not: recent clientIds
-   * are cached, and an older resend is caught by the unique (author, clientId) index, which fails the
-   * commit; the batch then runs again with the lookup (nothing was applied in memory yet).
-   */
-  private async commitBatch(all: Op[], checkStore = false): Promise<void> {
+  private async commitBatch(all: Op[]): Promise<void> {
     const s = this.host.current();
     if (!s) return all.forEach((op) => this.fail(op, new NexusError("not_found", "no such conversation")));
-    const ops = await this.dropDuplicates(all, checkStore);
+    const ops = await this.dropDuplicates(all);
     if (ops.length === 0) return;
     const w: Working = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
     if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
@@ -104,7 +98,6 @@ export class CommitPipeline {
         seq++;
         c.events.push(event);
         if (patch) c.patches.push(patch);
-        if (event.kind === "message") c.reads.push([event.author, event.seq]);
         if (event.kind === "member" && event.action === "add") c.reads.push([event.userId, event.seq]);
         accepted.push({ op, event });
       } catch (e) {
@@ -121,7 +114,6 @@ export class CommitPipeline {
     try {
       await this.host.deps.store.commit(c);
     } catch (e) {
-      if (!checkStore && isClientIdConflict(e)) return this.commitBatch(accepted.map((a) => a.op), true);
       console.error(`[conversation ${this.host.id}] commit failed`, e);
       for (const a of accepted) this.fail(a.op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
       return;
@@ -129,11 +121,13 @@ export class CommitPipeline {
     this.applyCommitted(s, w, accepted);
   }
 
-  /** Answer resends of known clientIds with their original seq; they are not stored again. */
-  private async dropDuplicates(ops: Op[], checkStore: boolean): Promise<Op[]> {
+  /** Answer resends of known clientIds with their original seq; they are not stored again. Storage
+   *  is searched only for clientIds the window cannot vouch for (clientIdWindow.ts). */
+  private async dropDuplicates(ops: Op[]): Promise<Op[]> {
     const fresh: Op[] = [];
     const inBatch = new Map<string, Op[]>();
     const unknown: Array<{ author: string; clientId: string }> = [];
+    let from = Infinity;
     for (const op of ops) {
       const cid = "clientId" in op.draft ? op.draft.clientId : undefined;
       if (!cid) { fresh.push(op); continue; }
@@ -143,13 +137,15 @@ export class CommitPipeline {
       const twins = inBatch.get(key);
       if (twins) { twins.push(op); continue; }
       inBatch.set(key, [op]);
-      unknown.push({ author: op.draft.author, clientId: cid });
+      if (!this.clientIds.covers(op.base)) {
+        unknown.push({ author: op.draft.author, clientId: cid });
+        from = Math.min(from, op.base ?? 0);
+      }
     }
-    const stored = checkStore && unknown.length ? await this.host.deps.store.findClientIds(unknown) : new Map<string, [number, number]>();
+    const stored = unknown.length ? await this.host.deps.store.findClientIds(unknown, from, this.clientIds.floor) : null;
     for (const [key, group] of inBatch) {
-      const hit = stored.get(key);
+      const hit = stored?.get(key);
       if (hit) {
-        this.clientIds.set(key, hit);
         for (const op of group) this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true });
         continue;
       }
@@ -195,13 +191,16 @@ export class CommitPipeline {
     for (const { op, event } of accepted) {
       s.lastSeq = event.seq;
       s.lastTs = event.ts;
-      if ("clientId" in event) this.clientIds.set(idemKey(event.author, event.clientId), [event.seq, event.ts]);
+      if ("clientId" in event) this.clientIds.add(idemKey(event.author, event.clientId), event.seq, event.ts);
       if (event.kind === "message") {
         this.messages.set(event.seq, event);
         s.lastMessage = event;
         for (const [id, n] of s.unread) s.unread.set(id, id === event.author ? 0 : n + 1);
         const m = s.members.get(event.author);
-        if (m) m.readSeq = event.seq;
+        if (m) {
+          m.readSeq = event.seq;
+          this.host.readMoved(event.author, event.seq);
+        }
       } else if (event.kind === "member" && event.action === "add") {
         s.unread.set(event.userId, 0); // counted from here on: messages earlier in this batch are before the join
       } else if (event.kind === "delete") {

@@ -89,13 +89,13 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
         await actor.send(caller, f, conn);
         break;
       case "edit":
-        await actor.edit(caller, f.clientId, f.target, f.text, conn);
+        await actor.edit(caller, f.clientId, f.target, f.text, conn, f.base);
         break;
       case "delete":
-        await actor.deleteMessage(caller, f.target, f.clientId, conn);
+        await actor.deleteMessage(caller, f.target, f.clientId, conn, f.base);
         break;
       case "react":
-        await actor.react(caller, f.clientId, f.target, f.emoji, f.on, conn);
+        await actor.react(caller, f.clientId, f.target, f.emoji, f.on, conn, f.base);
         break;
       case "typing":
         actor.state(caller);

@@ -24,6 +24,8 @@ export interface OpResult {
 export interface Op {
   draft: Draft;
   conn?: Connection;
+  /** The newest seq the client had seen when it first sent this op (bounds the duplicate check). */
+  base?: number;
   resolve(r: OpResult): void;
   reject(e: unknown): void;
 }

@@ -5,6 +5,7 @@
 import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
 import type { Sql, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
+import { SearchIndexer } from "./searchIndexer.ts";
 
 export interface LoadedConversation {
   type: "direct" | "group";
@@ -14,8 +15,10 @@ export interface LoadedConversation {
   lastSeq: number;
   lastTs: number;
   lastMessage: MessageEvent | null;
-  /** (author + "\u0000" + clientId) → seq of the most recent events, for fast idempotency hits. */
+  /** (author + "\u0000" + clientId, seq, ts) of the newest events that carry a clientId, newest first. */
   recentClientIds: Array<[string, number, number]>;
+  /** Every event with a clientId and a seq above this is in `recentClientIds`. */
+  clientIdFloor: number;
 }
 
 export interface MessagePatch {
@@ -72,12 +75,19 @@ function bodyOf(e: ConversationEvent): string | null {
   return body ? JSON.stringify(body) : null;
 }
 
+/** How many of the newest clientIds an actor keeps in memory (and loads when it starts). */
+export const CLIENT_ID_WINDOW = 5000;
+
 const EVENT_COLS = "seq, kind, ts, author, client_id, text, body, edited_ts, deleted, reactions";
 /** Kinds that history pages show; edit/delete/reaction are folded into their message rows. */
 const PAGE_KINDS = "('message','member','rename','created','call')";
 
 export class SqlConversationStore {
-  constructor(private readonly sql: Sql, readonly conversationId: string) {}
+  private readonly indexer: SearchIndexer;
+
+  constructor(private readonly sql: Sql, readonly conversationId: string) {
+    this.indexer = SearchIndexer.for(sql);
+  }
 
   static async migrate(sql: Sql): Promise<void> {
     await sql.migrate(conversationSchema);
@@ -95,7 +105,7 @@ export class SqlConversationStore {
     const lastMsg = await this.sql.first<EventRow>(
       `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind = 'message' ORDER BY seq DESC LIMIT 1`, [id]);
     const recent = await this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
-      "SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IS NOT NULL ORDER BY seq DESC LIMIT 2000", [id]);
+      "SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IS NOT NULL ORDER BY seq DESC LIMIT ?", [id, CLIENT_ID_WINDOW]);
     return {
       type: conv.type as "direct" | "group",
       title: conv.title,
@@ -105,28 +115,25 @@ export class SqlConversationStore {
       lastTs: last ? Number(last.ts) : 0,
       lastMessage: lastMsg ? (rowToEvent(lastMsg) as MessageEvent) : null,
       recentClientIds: recent.map((r) => [r.author + "\u0000" + r.client_id, Number(r.seq), Number(r.ts)]),
+      // A full window may have left older ones out: below its oldest seq, look in storage.
+      clientIdFloor: recent.length < CLIENT_ID_WINDOW ? 0 : Number(recent[recent.length - 1]!.seq) - 1,
     };
   }
 
-  /** Seq and ts of events already stored under these (author, clientId) keys. Queried per author so
-   *  the (conv_id, author, client_id) index answers it: without `author` it scanned the conversation. */
-  async findClientIds(keys: Array<{ author: string; clientId: string }>): Promise<Map<string, [number, number]>> {
+  /** Seq and ts of events stored under these (author, clientId) keys with a seq in (after, upTo].
+   *  There is no index on clientIds (see conversationSchema.ts): this walks the log from `after`,
+   *  so callers bound the range (a client's `base`, the actor's in-memory window). */
+  async findClientIds(keys: Array<{ author: string; clientId: string }>, after: number, upTo: number): Promise<Map<string, [number, number]>> {
     const found = new Map<string, [number, number]>();
-    const byAuthor = new Map<string, string[]>();
-    for (const k of keys) {
-      const list = byAuthor.get(k.author);
-      if (list) list.push(k.clientId);
-      else byAuthor.set(k.author, [k.clientId]);
+    if (keys.length === 0 || upTo <= after) return found;
+    // Chunked to stay under SQLite's parameter limit.
+    for (let i = 0; i < keys.length; i += 400) {
+      const chunk = keys.slice(i, i + 400);
+      const rows = await this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
+        `SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND client_id IN (${chunk.map(() => "?").join(",")})`,
+        [this.conversationId, after, upTo, ...chunk.map((k) => k.clientId)]);
+      for (const r of rows) found.set(r.author + "\u0000" + r.client_id, [Number(r.seq), Number(r.ts)]);
     }
-    for (const [author, ids] of byAuthor)
-      // Chunked to stay under SQLite's parameter limit.
-      for (let i = 0; i < ids.length; i += 400) {
-        const chunk = ids.slice(i, i + 400);
-        const rows = await this.sql.all<{ client_id: string; seq: number; ts: number }>(
-          `SELECT client_id, seq, ts FROM events WHERE conv_id = ? AND author = ? AND client_id IN (${chunk.map(() => "?").join(",")})`,
-          [this.conversationId, author, ...chunk]);
-        for (const r of rows) found.set(author + "\u0000" + r.client_id, [Number(r.seq), Number(r.ts)]);
-      }
     return found;
   }
 
@@ -167,7 +174,9 @@ export class SqlConversationStore {
     for (const a of c.attachments)
       st.push({ sql: "INSERT INTO attachments (conv_id, id, name, type, size, uploaded_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
         args: [id, a.id, a.name, a.type, a.size, a.uploadedBy, a.createdAt] });
-    return this.sql.batch(st);
+    const messages = c.events.reduce((n, e) => (e.kind === "message" ? n + 1 : n), 0);
+    const done = this.sql.batch(st);
+    return messages === 0 ? done : done.then(() => this.indexer.noteWrites(messages));
   }
 
   /** The raw log after `after`, up to and including `upTo` (resume replay). */
@@ -207,6 +216,7 @@ export class SqlConversationStore {
     const words = q.match(/[\p{L}\p{N}_]+/gu)?.slice(0, 16) ?? [];
     if (words.length === 0) return [];
     const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
+    await this.indexer.catchUp();
     const rows = await this.sql.all<EventRow>(
       `SELECT ${EVENT_COLS.split(", ").map((c) => "e." + c).join(", ")} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
        WHERE events_fts MATCH ? AND e.conv_id = ? AND e.kind = 'message' AND e.deleted = 0 ORDER BY e.seq DESC LIMIT ?`,

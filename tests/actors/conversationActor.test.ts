@@ -206,20 +206,35 @@ describe("ConversationActor", () => {
     await expect(conv.send({ userId: "ann" }, { clientId: "rate-resend-3", text: "c" })).rejects.toMatchObject({ code: "rate_limited" });
   });
 
-  test("a resend older than the clientId cache is caught by the unique index and answered with the original seq", async () => {
+  test("a resend older than the in-memory clientId window is found in the log; `base` spares new sends that walk", async () => {
     const conv = await group(undefined, { sendsPerSecond: 10_000 });
-    const original = await conv.send({ userId: "ann" }, { clientId: "old-resend-1", text: "first" });
-    for (let i = 0; i < 5100; i += 50) // push the original out of the 5000-entry cache
+    const original = await conv.send({ userId: "ann" }, { clientId: "old-resend-1", text: "first", base: 1 });
+    const withBase = await conv.send({ userId: "ann" }, { clientId: "old-resend-2", text: "second", base: original.seq });
+    for (let i = 0; i < 5100; i += 50) // push both out of the 5000-entry window
       await Promise.all(Array.from({ length: 50 }, (_, j) => conv.send({ userId: "ben" }, { clientId: `filler-${i + j}`, text: "f" })));
+    const walks: string[] = [];
+    env.sql.delayReadResult = (sql) => (sql.includes("client_id IN") && walks.push(sql), null);
     const [resend, fresh] = await Promise.all([
       conv.send({ userId: "ann" }, { clientId: "old-resend-1", text: "first" }),
       conv.send({ userId: "cat" }, { clientId: "same-batch-1", text: "new" }),
     ]);
     expect(resend).toMatchObject({ seq: original.seq, duplicate: true });
     expect(fresh.duplicate).toBe(false);
+    expect(walks.length).toBeGreaterThan(0);
+    // A resend carrying its first attempt's base is found by a walk from that base.
+    expect(await conv.send({ userId: "ann" }, { clientId: "old-resend-2", text: "second", base: original.seq })).toMatchObject({ seq: withBase.seq, duplicate: true });
+    // A new send whose base is inside the window needs no walk at all.
+    walks.length = 0;
+    const head = (await conv.history({ userId: "ann" }, undefined, 1)).events.at(-1)!.seq;
+    expect(await conv.send({ userId: "ann" }, { clientId: "brand-new-1", text: "new", base: head })).toMatchObject({ duplicate: false });
+    expect(walks).toHaveLength(0);
+    env.sql.delayReadResult = null;
     const page = await conv.history({ userId: "ann" }, undefined, 10);
-    expect(page.events.filter((e: any) => e.clientId === "old-resend-1")).toHaveLength(0); // not re-stored near the end
-    expect(page.events.at(-1)).toMatchObject({ clientId: "same-batch-1", seq: fresh.seq });
+    expect(page.events.filter((e: any) => e.clientId === "old-resend-1" || e.clientId === "old-resend-2")).toHaveLength(0); // not re-stored near the end
+    // A restarted actor loads the newest 5000 clientIds and knows its floor: the old one is still found.
+    const reborn = new BunActorSystem(env.sql).conversation("g_testgroup1");
+    expect(await reborn.send({ userId: "ann" }, { clientId: "old-resend-1", text: "first" })).toMatchObject({ seq: original.seq, duplicate: true });
+    expect(await reborn.send({ userId: "ben" }, { clientId: "filler-5099", text: "f" })).toMatchObject({ duplicate: true });
   });
 
   test("a ring reaches the callee's inbox, and so does its end when the caller gives up", async () => {

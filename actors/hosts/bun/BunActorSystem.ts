@@ -9,6 +9,7 @@ import type { ActorMesh, InboxUpdate, Publisher, RingNotice } from "../../driver
 import { ConversationActor } from "../../conversation/ConversationActor.ts";
 import { InboxActor } from "../../inbox/InboxActor.ts";
 import type { Sql } from "../../storage/sql.ts";
+import { SearchIndexer } from "../../storage/searchIndexer.ts";
 import { SqlConversationStore } from "../../storage/sqlConversationStore.ts";
 import { SqlInboxStore } from "../../storage/sqlInboxStore.ts";
 import { randomIds, timerClock } from "../../timerClock.ts";
@@ -96,6 +97,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     // Conversations first: closing them may send the last inbox summaries.
     await Promise.all([...this.conversations.values()].map((s) => s.actor.close()));
     await Promise.all([...this.inboxes.values()].map((s) => s.actor.close()));
+    await SearchIndexer.for(this.sql).stop();
   }
 
   get stats() {

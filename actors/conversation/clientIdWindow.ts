@@ -1,0 +1,47 @@
+/**
+ * The clientIds of a conversation's newest events, in memory: how a resend is recognised without a
+ * storage lookup and without an index on clientIds (whose random keys were the writer's largest cost).
+ *
+ * The window holds every event with a clientId above `floor`, in seq order, up to `capacity`; the
+ * oldest fall out and raise the floor. A clientId missing from the window is new if the client says
+ * it first sent the operation when it had seen seq `base` >= floor: its event, if stored, would have a
+ * seq above base, so it would be in the window. Otherwise the log between base (or 0) and the floor is
+ * searched (commitPipeline.ts). A client that lies about `base` can only duplicate its own message.
+ */
+export class ClientIdWindow {
+  private readonly map = new Map<string, [seq: number, ts: number]>();
+  /** Keys in seq order; `head` is the oldest still present. */
+  private readonly order: string[] = [];
+  private head = 0;
+  floor = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): [number, number] | undefined {
+    return this.map.get(key);
+  }
+
+  /** Add an event's clientId; seqs must increase. */
+  add(key: string, seq: number, ts: number): void {
+    if (this.map.has(key)) return;
+    this.map.set(key, [seq, ts]);
+    this.order.push(key);
+    if (this.map.size > this.capacity) {
+      const old = this.order[this.head]!;
+      this.floor = this.map.get(old)![0];
+      this.map.delete(old);
+      this.head++;
+      // Compact now and then instead of shifting on every eviction.
+      if (this.head > 1024 && this.head * 2 > this.order.length) {
+        this.order.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  /** Whether a clientId first sent after the client had seen `base` can be absent from storage
+   *  without looking there. */
+  covers(base: number | undefined): boolean {
+    return this.floor === 0 || (base !== undefined && base >= this.floor);
+  }
+}
