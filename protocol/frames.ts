@@ -99,8 +99,11 @@ export const ServerFrame = z.discriminatedUnion("t", [
     hasMore: z.boolean(),
     typing: z.array(UserId),
   }),
+  /** A durable event. The sender's sockets get theirs too: an event whose `clientId` and `author`
+   *  are yours is the ack of that operation (seq and ts included). */
   z.object({ t: z.literal("event"), e: ConversationEvent }),
-  /** Sent to the sender after its event is durable. A resend of a known clientId gets the original seq. */
+  /** Only for a resend of a clientId the conversation already stored (no new event is made): the
+   *  original seq and ts, with `duplicate: true`. */
   z.object({ t: z.literal("ack"), clientId: z.string(), seq: Seq, ts: z.number(), duplicate: z.boolean().optional() }),
   z.object({ t: z.literal("typing"), userId: UserId, on: z.boolean() }),
   z.object({ t: z.literal("read"), userId: UserId, seq: z.number().int().min(0) }),

@@ -223,8 +223,11 @@ export class CommitPipeline {
     this.host.committed(s, removed);
   }
 
+  /** The sender's socket gets its own event (with clientId, seq and ts): that is its ack, and a
+   *  separate frame per send cost a socket write each. Only a resend, which makes no new event,
+   *  is answered with an `ack` frame. */
   private succeed(op: Op, r: OpResult): void {
-    if (op.conn && "clientId" in op.draft)
+    if (op.conn && r.duplicate && "clientId" in op.draft)
       op.conn.send(`{"t":"ack","clientId":"${op.draft.clientId}","seq":${r.seq},"ts":${r.ts}${r.duplicate ? ',"duplicate":true' : ""}}`);
     op.resolve(r);
   }

@@ -50,9 +50,10 @@ export async function fillConversation(
       ws.send(JSON.stringify({ t: "send", clientId: `fill_${seed}_${n}`, text: text(rand, n) }));
     };
     ws.onmessage = (ev) => {
-      const f = JSON.parse(ev.data as string) as { t: string; code?: string; message?: string };
+      const f = JSON.parse(ev.data as string) as { t: string; e?: { clientId?: string }; code?: string; message?: string };
       if (f.t === "welcome") for (let i = 0; i < Math.min(window, count); i++) sendOne();
-      else if (f.t === "ack") {
+      // Our own event is the ack (an `ack` frame comes only for a resend, which this never makes).
+      else if ((f.t === "event" && f.e?.clientId?.startsWith(`fill_${seed}_`)) || f.t === "ack") {
         acked++;
         onAck();
         if (acked === count) resolve();

@@ -2,8 +2,8 @@
  * Load-generator half of Nexus, speaking the public protocol (docs/api.md, protocol/frames.ts):
  * POST /v1/ws-ticket with the member's access token, open /v1/ws/conversations/:id?ticket=…, wait
  * for `welcome`, then `send` frames whose `text` is the bench payload. Deliveries are `event`
- * frames of kind "message"; the sender also gets an `ack` once the message is durable, whose
- * latency is reported separately.
+ * frames of kind "message"; the sender's own event is its ack (durable), whose latency is also
+ * reported separately. Each send carries `base`, the newest seq this socket has seen.
  */
 import { nowMs } from "../lib/payload.ts";
 import type { ClientConn, DeliveryHooks, MemberSpec, TargetClient } from "./types.ts";
@@ -26,32 +26,36 @@ export const nexusClient: TargetClient = {
     const { base, token, conv } = spec.conn as { base: string; token: string; conv: string };
     const t = await ticket(base, token);
     const pending = new Map<string, number>();
+    let seen = 0;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/ws/conversations/${conv}?ticket=${encodeURIComponent(t)}`);
       let open = false;
       ws.onmessage = (ev) => {
         const f = JSON.parse(ev.data as string) as {
           t: string;
-          e?: { kind: string; text: string };
+          e?: { kind: string; text: string; seq: number; clientId?: string };
           clientId?: string;
+          conversation?: { lastSeq: number };
           code?: string;
           message?: string;
         };
         if (f.t === "event") {
-          if (f.e!.kind === "message") hooks.deliver(f.e!.text);
-        } else if (f.t === "ack") {
-          const sentAt = pending.get(f.clientId!);
+          const e = f.e!;
+          seen = e.seq;
+          if (e.kind === "message") hooks.deliver(e.text);
+          const sentAt = e.clientId === undefined ? undefined : pending.get(e.clientId);
           if (sentAt !== undefined) {
-            pending.delete(f.clientId!);
+            pending.delete(e.clientId!);
             hooks.ack?.(nowMs() - sentAt);
           }
         } else if (f.t === "welcome") {
           open = true;
+          seen = f.conversation!.lastSeq;
           resolve({
             send(payload, counter) {
               const clientId = `b${NONCE}_${spec.id}_${counter}`;
               pending.set(clientId, nowMs());
-              ws.send(`{"t":"send","clientId":"${clientId}","text":${JSON.stringify(payload)}}`);
+              ws.send(`{"t":"send","clientId":"${clientId}","base":${seen},"text":${JSON.stringify(payload)}}`);
             },
             close: () => ws.close(1000),
           });

@@ -40,12 +40,14 @@ describe("ConversationActor", () => {
     env.sql.hold = new Promise((r) => (release = r));
     const p = conv.send({ userId: "ann" }, { clientId: "held-message-1", text: "wait" }, ann);
     await tick(50);
-    expect(ann.of("ack")).toHaveLength(0);
+    expect(ann.frames.filter((f) => f.t === "ack" || f.t === "event")).toHaveLength(0);
     expect(ben.of("event")).toHaveLength(0);
     env.sql.hold = null;
     release();
     const r = await p;
-    expect(ann.of("ack")[0]).toMatchObject({ clientId: "held-message-1", seq: r.seq });
+    // The sender's own event is its ack.
+    expect(ann.of("event")[0].e).toMatchObject({ clientId: "held-message-1", seq: r.seq, author: "ann" });
+    expect(ann.of("ack")).toHaveLength(0);
     expect(ben.of("event")[0].e.seq).toBe(r.seq);
   });
 

@@ -80,8 +80,8 @@ export class Nexus {
     return u.toString();
   }
 
-  openSocket(path: string): TestSocket {
-    const s = new TestSocket(this.wsUrl(path));
+  openSocket(path: string, userId?: string): TestSocket {
+    const s = new TestSocket(this.wsUrl(path), userId);
     this.sockets.push(s);
     return s;
   }
@@ -144,7 +144,7 @@ export class Session {
     const q = new URLSearchParams({ ticket: await this.ticket() });
     if (resume.after !== undefined) q.set("after", String(resume.after));
     if (resume.epoch !== undefined) q.set("epoch", resume.epoch);
-    return this.nexus.openSocket(`/v1/ws/conversations/${encodeURIComponent(id)}?${q}`);
+    return this.nexus.openSocket(`/v1/ws/conversations/${encodeURIComponent(id)}?${q}`, this.user.id);
   }
 
   /** Open a conversation socket and wait for its welcome frame. */

@@ -36,7 +36,8 @@ export class TestSocket {
   private isOpen = false;
   private rejectedStatus: number | undefined;
 
-  constructor(readonly url: string) {
+  /** `userId`: the socket's user, whose own events count as acks (protocol/frames.ts). */
+  constructor(readonly url: string, readonly userId?: string) {
     this.ws = new WebSocket(url);
     this.opened = new Promise((resolve) => {
       this.ws.addEventListener("open", () => {
@@ -68,6 +69,11 @@ export class TestSocket {
       const check = ServerFrame.safeParse(frame);
       if (!check.success) this.protocolErrors.push({ raw: raw.slice(0, 300), error: check.error.message.slice(0, 300) });
       this.frames.push(frame);
+      // The protocol's ack is the sender's own event; tests wait for acks, so each such event is
+      // followed by an ack view of it (marked `fromEvent`, so a test can tell the two kinds apart).
+      const ev = frame.t === "event" ? frame.e : undefined;
+      if (ev?.clientId && this.userId !== undefined && ev.author === this.userId)
+        this.frames.push({ t: "ack", clientId: ev.clientId, seq: ev.seq, ts: ev.ts, fromEvent: true });
       this.wake();
     });
   }

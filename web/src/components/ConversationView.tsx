@@ -60,7 +60,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
     const edit = editing();
     if (edit) {
       if (text.trim() === edit.text.trim()) return setEditing(null), true;
-      if (!conn.frame({ t: "edit", clientId: newClientId("e"), target: edit.seq, text })) {
+      if (!conn.frame({ t: "edit", clientId: newClientId("e"), base: conn.timeline.lastSeq, target: edit.seq, text })) {
         app.toast("Not connected: edits need a connection.", "error");
         return false;
       }
@@ -99,7 +99,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
 
   const react = (row: MessageRow, emoji: string) => {
     const on = !(row.reactions[emoji] ?? []).includes(live.user.id);
-    if (!conn.frame({ t: "react", clientId: newClientId("r"), target: row.seq, emoji, on })) app.toast("Not connected.", "error");
+    if (!conn.frame({ t: "react", clientId: newClientId("r"), base: conn.timeline.lastSeq, target: row.seq, emoji, on })) app.toast("Not connected.", "error");
   };
 
   const myRole = createMemo(() => info()?.members.find((m) => m.userId === live.user.id)?.role);

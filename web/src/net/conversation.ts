@@ -78,6 +78,7 @@ export class ConversationConnection {
       const ok = this.socket.send({
         t: "send",
         clientId: item.clientId,
+        base: item.base,
         text: item.text,
         replyTo: item.replyTo,
         attachments: item.attachments?.map((a) => a.id),
@@ -147,6 +148,16 @@ export class ConversationConnection {
     for (const fn of this.listeners) fn();
   }
 
+  private acked(clientId: string, seq: number, ts: number): void {
+    const waiter = this.acks.get(clientId);
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      this.acks.delete(clientId);
+      waiter.resolve({ kind: "ok", seq, ts });
+    }
+    this.timeline.markAcked(clientId, seq);
+  }
+
   private onFrame(f: ServerFrame): void {
     switch (f.t) {
       case "welcome":
@@ -164,17 +175,12 @@ export class ConversationConnection {
         }
         this.applyToInfo(f.e);
         if (f.e.kind === "message") this.typing.delete(f.e.author);
+        // Our own event is the ack (the server sends `ack` frames only for resends it already had).
+        if ("clientId" in f.e && f.e.author === this.me) this.acked(f.e.clientId, f.e.seq, f.e.ts);
         break;
-      case "ack": {
-        const waiter = this.acks.get(f.clientId);
-        if (waiter) {
-          clearTimeout(waiter.timer);
-          this.acks.delete(f.clientId);
-          waiter.resolve({ kind: "ok", seq: f.seq, ts: f.ts });
-        }
-        this.timeline.markAcked(f.clientId, f.seq);
+      case "ack":
+        this.acked(f.clientId, f.seq, f.ts);
         break;
-      }
       case "error": {
         const waiter = f.clientId ? this.acks.get(f.clientId) : undefined;
         if (waiter && f.clientId) {

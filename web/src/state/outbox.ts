@@ -17,6 +17,9 @@ export interface OutboxItem {
   replyTo?: number;
   attachments?: AttachmentRef[];
   createdAt: number;
+  /** The newest seq of the conversation this client had seen when the message was written: sent with
+   *  every attempt, it lets the server check for an earlier copy cheaply (protocol/events.ts `Base`). */
+  base?: number;
   attempts: number;
   /** Set when the server refused it for good (e.g. not a member): kept for the person to retry or discard. */
   error?: string;

@@ -63,7 +63,9 @@ export class LiveSession {
   }
 
   send(conversationId: string, text: string, opts: { replyTo?: number; attachments?: AttachmentRef[] } = {}): EnqueueResult {
-    const r = this.outbox.enqueue({ clientId: newClientId("m"), conversationId, text, replyTo: opts.replyTo, attachments: opts.attachments });
+    const timeline = this.registry.peek(conversationId)?.timeline;
+    const base = timeline?.loaded ? timeline.lastSeq : undefined;
+    const r = this.outbox.enqueue({ clientId: newClientId("m"), conversationId, text, replyTo: opts.replyTo, attachments: opts.attachments, base });
     if (r.ok) this.flusher.kick();
     return r;
   }
