@@ -102,6 +102,8 @@ export const ServerFrame = z.discriminatedUnion("t", [
   /** A durable event. The sender's sockets get theirs too: an event whose `clientId` and `author`
    *  are yours is the ack of that operation (seq and ts included). */
   z.object({ t: z.literal("event"), e: ConversationEvent }),
+  /** Several durable events committed together, in seq order: the same as that many `event` frames. */
+  z.object({ t: z.literal("events"), es: z.array(ConversationEvent).min(2) }),
   /** Only for a resend of a clientId the conversation already stored (no new event is made): the
    *  original seq and ts, with `duplicate: true`. */
   z.object({ t: z.literal("ack"), clientId: z.string(), seq: Seq, ts: z.number(), duplicate: z.boolean().optional() }),

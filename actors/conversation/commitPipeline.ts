@@ -188,6 +188,7 @@ export class CommitPipeline {
     for (const [seq, m] of w.messages) this.messages.set(seq, m);
     for (const id of removed) s.unread.delete(id);
 
+    const encoded: string[] = [];
     for (const { op, event } of accepted) {
       s.lastSeq = event.seq;
       s.lastTs = event.ts;
@@ -213,9 +214,12 @@ export class CommitPipeline {
         s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
       }
       this.succeed(op, { seq: event.seq, ts: event.ts, duplicate: false });
-      this.host.fanout.broadcast(`{"t":"event","e":${JSON.stringify(event)}}`, event.seq);
-      if (event.kind === "message") this.host.typing.set(event.author, false);
+      encoded.push(JSON.stringify(event));
     }
+    // The whole batch goes out as one frame: one publish and one WebSocket frame per socket instead
+    // of one per event (a busy conversation commits several events per batch).
+    this.host.fanout.broadcastEvents(accepted.map((a) => a.event.seq), encoded);
+    for (const { event } of accepted) if (event.kind === "message") this.host.typing.set(event.author, false);
     for (const id of removed) {
       this.host.fanout.closeUser(id, CloseCodes.forbidden, "removed from conversation");
       this.host.typing.set(id, false);

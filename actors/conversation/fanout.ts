@@ -97,6 +97,22 @@ export class Fanout {
     for (const sub of this.direct) this.enqueue(sub, seq, frame);
   }
 
+  /** Log events of one commit, in seq order, as one frame: `event` for one, `events` for several.
+   *  A socket still buffering its welcome gets them one by one, so each can be checked against the
+   *  replay it was sent. */
+  broadcastEvents(seqs: number[], encoded: string[]): void {
+    if (encoded.length === 1) return this.broadcast(`{"t":"event","e":${encoded[0]}}`, seqs[0]!);
+    const frame = `{"t":"events","es":[${encoded.join(",")}]}`;
+    if (this.joined > 0) {
+      this.sweep();
+      this.publish!(this.topic, frame);
+    }
+    for (const sub of this.direct) {
+      if (sub.pending) for (let i = 0; i < encoded.length; i++) sub.pending.push([seqs[i]!, `{"t":"event","e":${encoded[i]}}`]);
+      else this.deliver(sub, frame);
+    }
+  }
+
   toUser(userId: string, frame: string): void {
     const set = this.byUser.get(userId);
     if (set) for (const sub of set) this.enqueue(sub, 0, frame);

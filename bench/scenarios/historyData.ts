@@ -50,14 +50,18 @@ export async function fillConversation(
       ws.send(JSON.stringify({ t: "send", clientId: `fill_${seed}_${n}`, text: text(rand, n) }));
     };
     ws.onmessage = (ev) => {
-      const f = JSON.parse(ev.data as string) as { t: string; e?: { clientId?: string }; code?: string; message?: string };
+      const f = JSON.parse(ev.data as string) as { t: string; e?: { clientId?: string }; es?: Array<{ clientId?: string }>; code?: string; message?: string };
+      const mine = (e?: { clientId?: string }) => e?.clientId?.startsWith(`fill_${seed}_`) === true;
       if (f.t === "welcome") for (let i = 0; i < Math.min(window, count); i++) sendOne();
-      // Our own event is the ack (an `ack` frame comes only for a resend, which this never makes).
-      else if ((f.t === "event" && f.e?.clientId?.startsWith(`fill_${seed}_`)) || f.t === "ack") {
-        acked++;
-        onAck();
-        if (acked === count) resolve();
-        else if (sent < count) sendOne();
+      // Our own events are the acks (an `ack` frame comes only for a resend, which this never makes).
+      else if (f.t === "event" || f.t === "events" || f.t === "ack") {
+        const n = f.t === "ack" ? 1 : f.t === "event" ? Number(mine(f.e)) : f.es!.filter(mine).length;
+        for (let i = 0; i < n; i++) {
+          acked++;
+          onAck();
+          if (acked === count) resolve();
+          else if (sent < count) sendOne();
+        }
       } else if (f.t === "error") reject(new Error(`fill ${conv}: ${f.code} ${f.message}`));
     };
     ws.onclose = (ev) => reject(new Error(`fill ${conv}: socket closed ${ev.code} after ${acked} acks`));

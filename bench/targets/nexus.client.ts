@@ -2,11 +2,13 @@
  * Load-generator half of Nexus, speaking the public protocol (docs/api.md, protocol/frames.ts):
  * POST /v1/ws-ticket with the member's access token, open /v1/ws/conversations/:id?ticket=…, wait
  * for `welcome`, then `send` frames whose `text` is the bench payload. Deliveries are `event`
- * frames of kind "message"; the sender's own event is its ack (durable), whose latency is also
+ * frames of kind "message" (or `events` frames holding several); the sender's own event is its ack (durable), whose latency is also
  * reported separately. Each send carries `base`, the newest seq this socket has seen.
  */
 import { nowMs } from "../lib/payload.ts";
 import type { ClientConn, DeliveryHooks, MemberSpec, TargetClient } from "./types.ts";
+
+type Ev = { kind: string; text: string; seq: number; clientId?: string };
 
 async function ticket(base: string, token: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
@@ -27,28 +29,31 @@ export const nexusClient: TargetClient = {
     const t = await ticket(base, token);
     const pending = new Map<string, number>();
     let seen = 0;
+    const onEvent = (e: Ev) => {
+      seen = e.seq;
+      if (e.kind === "message") hooks.deliver(e.text);
+      const sentAt = e.clientId === undefined ? undefined : pending.get(e.clientId);
+      if (sentAt !== undefined) {
+        pending.delete(e.clientId!);
+        hooks.ack?.(nowMs() - sentAt);
+      }
+    };
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/ws/conversations/${conv}?ticket=${encodeURIComponent(t)}`);
       let open = false;
       ws.onmessage = (ev) => {
         const f = JSON.parse(ev.data as string) as {
           t: string;
-          e?: { kind: string; text: string; seq: number; clientId?: string };
+          e?: Ev;
+          es?: Ev[];
           clientId?: string;
           conversation?: { lastSeq: number };
           code?: string;
           message?: string;
         };
-        if (f.t === "event") {
-          const e = f.e!;
-          seen = e.seq;
-          if (e.kind === "message") hooks.deliver(e.text);
-          const sentAt = e.clientId === undefined ? undefined : pending.get(e.clientId);
-          if (sentAt !== undefined) {
-            pending.delete(e.clientId!);
-            hooks.ack?.(nowMs() - sentAt);
-          }
-        } else if (f.t === "welcome") {
+        if (f.t === "event") onEvent(f.e!);
+        else if (f.t === "events") for (const e of f.es!) onEvent(e);
+        else if (f.t === "welcome") {
           open = true;
           seen = f.conversation!.lastSeq;
           resolve({

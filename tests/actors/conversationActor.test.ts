@@ -28,6 +28,8 @@ describe("ConversationActor", () => {
     for (const c of conns) {
       const got = c.of("event").map((f) => f.e.seq);
       expect(got).toEqual(seqs);
+      // Sends queued together commit together and go out as `events` frames, not one frame each.
+      expect(c.of("event").filter((f) => f.batched).length).toBeGreaterThan(0);
     }
   });
 

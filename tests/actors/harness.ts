@@ -44,7 +44,11 @@ export class TestConn implements Connection {
   bufferedBytes = 0;
   constructor(readonly userId: string) {}
   send(frame: string): void {
-    if (!this.closed) this.frames.push(JSON.parse(frame));
+    if (this.closed) return;
+    const f = JSON.parse(frame);
+    // An `events` frame is that many `event` frames: recorded one by one.
+    if (f.t === "events") for (const e of f.es) this.frames.push({ t: "event", e, batched: true });
+    else this.frames.push(f);
   }
   close(code: number, reason: string): void {
     this.closed ??= { code, reason };

@@ -190,8 +190,8 @@ export function limitsTests(factory: TargetFactory, opts: SuiteOptions = {}): vo
       if (code !== undefined) expect(code).toBe(4008);
       const seqs = raw.texts
         .map((t) => JSON.parse(t))
-        .filter((f) => f.t === "event")
-        .map((f) => f.e.seq as number);
+        .flatMap((f) => (f.t === "event" ? [f.e] : f.t === "events" ? f.es : []))
+        .map((e) => e.seq as number);
       for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1] + 1);
       raw.destroy();
       // The server is healthy and the dropped client can resume.

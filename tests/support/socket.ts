@@ -25,6 +25,8 @@ function matcher(p: FramePredicate): (f: Frame) => boolean {
 export class TestSocket {
   readonly frames: Frame[] = [];
   readonly protocolErrors: { raw: string; error: string }[] = [];
+  /** How many `events` frames (several events in one) arrived. */
+  batchedFrames = 0;
   /** Resolves true when open, false if the handshake failed. */
   readonly opened: Promise<boolean>;
   readonly closed: Promise<CloseInfo>;
@@ -68,12 +70,17 @@ export class TestSocket {
       }
       const check = ServerFrame.safeParse(frame);
       if (!check.success) this.protocolErrors.push({ raw: raw.slice(0, 300), error: check.error.message.slice(0, 300) });
-      this.frames.push(frame);
-      // The protocol's ack is the sender's own event; tests wait for acks, so each such event is
-      // followed by an ack view of it (marked `fromEvent`, so a test can tell the two kinds apart).
-      const ev = frame.t === "event" ? frame.e : undefined;
-      if (ev?.clientId && this.userId !== undefined && ev.author === this.userId)
-        this.frames.push({ t: "ack", clientId: ev.clientId, seq: ev.seq, ts: ev.ts, fromEvent: true });
+      // An `events` frame is that many `event` frames; tests see them one by one (marked `batched`).
+      const frames: Frame[] = frame.t === "events" ? frame.es.map((e: Frame) => ({ t: "event", e, batched: true })) : [frame];
+      if (frame.t === "events") this.batchedFrames++;
+      for (const f of frames) {
+        this.frames.push(f);
+        // The protocol's ack is the sender's own event; tests wait for acks, so each such event is
+        // followed by an ack view of it (marked `fromEvent`, so a test can tell the two kinds apart).
+        const ev = f.t === "event" ? f.e : undefined;
+        if (ev?.clientId && this.userId !== undefined && ev.author === this.userId)
+          this.frames.push({ t: "ack", clientId: ev.clientId, seq: ev.seq, ts: ev.ts, fromEvent: true });
+      }
       this.wake();
     });
   }

@@ -148,6 +148,20 @@ export class ConversationConnection {
     for (const fn of this.listeners) fn();
   }
 
+  /** Apply one live event; false if it revealed a gap (the socket is then resuming). */
+  private onEvent(e: import("../../../protocol/index.ts").ConversationEvent): boolean {
+    if (this.timeline.applyLive(e) === "gap") {
+      // Never paper over a hole in the log: resume from the cursor instead.
+      this.socket.reconnectNow();
+      return false;
+    }
+    this.applyToInfo(e);
+    if (e.kind === "message") this.typing.delete(e.author);
+    // Our own event is the ack (the server sends `ack` frames only for resends it already had).
+    if ("clientId" in e && e.author === this.me) this.acked(e.clientId, e.seq, e.ts);
+    return true;
+  }
+
   private acked(clientId: string, seq: number, ts: number): void {
     const waiter = this.acks.get(clientId);
     if (waiter) {
@@ -168,15 +182,10 @@ export class ConversationConnection {
         this.socket.healthy();
         break;
       case "event":
-        if (this.timeline.applyLive(f.e) === "gap") {
-          // Never paper over a hole in the log: resume from the cursor instead.
-          this.socket.reconnectNow();
-          return;
-        }
-        this.applyToInfo(f.e);
-        if (f.e.kind === "message") this.typing.delete(f.e.author);
-        // Our own event is the ack (the server sends `ack` frames only for resends it already had).
-        if ("clientId" in f.e && f.e.author === this.me) this.acked(f.e.clientId, f.e.seq, f.e.ts);
+        if (!this.onEvent(f.e)) return;
+        break;
+      case "events":
+        for (const e of f.es) if (!this.onEvent(e)) return;
         break;
       case "ack":
         this.acked(f.clientId, f.seq, f.ts);
