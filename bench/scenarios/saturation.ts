@@ -1,7 +1,7 @@
 /**
  * Saturation: the fan-out workload with the send rate raised step by step (x factor) until the
- * p99 passes the limit or deliveries fall short, then one step between the last good and the first
- * bad rate. Saturation = the highest delivered msgs/s of a step with p99 under the limit and nothing
+ * p99 passes the limit or deliveries fall short, then `refineSteps` steps halving the gap between
+ * the last good and the first bad rate. Saturation = the highest delivered msgs/s of a step with p99 under the limit and nothing
  * lost. Then one more run at half that rate, where the target is p99 < 50 ms.
  */
 import type { BenchConfig } from "../config.ts";
@@ -76,12 +76,14 @@ export const saturation: Scenario = {
           if (ok) best = m;
           else firstBad = m;
         }
-        if (best && firstBad) {
-          const m = await step(Math.sqrt(best.ratePerSender * firstBad.ratePerSender));
+        for (let i = 0, bad = firstBad; best && bad && i < s.refineSteps; i++) {
+          const m = await step(Math.sqrt(best.ratePerSender * bad.ratePerSender));
           steps.push(m);
           const ok = passes(m, s.p99LimitMs);
           show(m, ok ? "ok " : "BAD");
-          if (ok && m.deliveredPerSec > best.deliveredPerSec) best = m;
+          if (!ok) bad = m;
+          else if (m.deliveredPerSec > best.deliveredPerSec) best = m;
+          else break; // passing but delivering less: the curve is flat here
         }
         const peak = steps.reduce((a, m) => Math.max(a, m.deliveredPerSec), 0);
         let half: RunMetrics | null = null;
