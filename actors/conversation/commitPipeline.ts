@@ -15,6 +15,9 @@ import type { Fanout } from "./fanout.ts";
 import { idemKey, type Op, type OpResult, type State } from "./state.ts";
 import type { TypingTracker } from "./typing.ts";
 
+/** How far below the in-memory window a write without `base` is looked for (events). */
+export const NO_BASE_WALK = 50_000;
+
 export interface PipelineHost {
   readonly id: string;
   readonly deps: ConversationDeps;
@@ -139,7 +142,9 @@ export class CommitPipeline {
       inBatch.set(key, [op]);
       if (!this.clientIds.covers(op.base)) {
         unknown.push({ author: op.draft.author, clientId: cid });
-        from = Math.min(from, op.base ?? 0);
+        // Without a base the walk is bounded: reads run on the event loop, and a full walk of a
+        // million-event log per send would stall every conversation on this node.
+        from = Math.min(from, op.base ?? Math.max(0, this.clientIds.floor - NO_BASE_WALK));
       }
     }
     const stored = unknown.length ? await this.host.deps.store.findClientIds(unknown, from, this.clientIds.floor) : null;
