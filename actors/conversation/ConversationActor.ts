@@ -25,6 +25,7 @@ import type { OpResult, State } from "./state.ts";
 import { summaryFor, summaryMembers } from "./summary.ts";
 import { CallRelay } from "./callRelay.ts";
 import { RateBuckets } from "./rateBuckets.ts";
+import { ReadCursors } from "./readCursors.ts";
 import { TypingTracker } from "./typing.ts";
 import { Fanout } from "./fanout.ts";
 import { connectSocket, disconnectSocket, receiveFrame, restoreSocket } from "./socketSession.ts";
@@ -48,8 +49,7 @@ export class ConversationActor implements ConversationApi {
   private loaded: Promise<void> | null = null;
   private creating: Promise<unknown> | null = null;
   private readonly pipeline: CommitPipeline;
-  private readonly readsDirty = new Map<string, number>();
-  private cancelReadsFlush: (() => void) | null = null;
+  private readonly reads: ReadCursors;
   private cancelInboxNotify: (() => void) | null = null;
   readonly fanout: Fanout;
   readonly typing: TypingTracker;
@@ -58,6 +58,7 @@ export class ConversationActor implements ConversationApi {
 
   constructor(readonly id: string, readonly deps: ConversationDeps) {
     this.pipeline = new CommitPipeline(this);
+    this.reads = new ReadCursors(deps.store, deps.clock);
     this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
     this.rate = new RateBuckets(deps.limits.sendsPerSecond, () => deps.clock.now());
     this.typing = new TypingTracker(deps.clock, deps.limits.typingTtlMs, (userId, on) =>
@@ -316,22 +317,9 @@ export class ConversationActor implements ConversationApi {
     this.deps.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, summaryMembers(s)) });
   }
 
-  /** Read cursors are written behind (within ~250 ms), not before an ack: they are not messages. */
+  /** Read cursors are stored behind (readCursors.ts). */
   readMoved(userId: string, seq: number): void {
-    this.readsDirty.set(userId, seq);
-    this.cancelReadsFlush ??= this.deps.clock.schedule(250, () => void this.flushReads());
-  }
-
-  private async flushReads(): Promise<void> {
-    this.cancelReadsFlush = null;
-    const reads = [...this.readsDirty];
-    this.readsDirty.clear();
-    try {
-      await this.deps.store.commit({ ...emptyCommit(), reads });
-    } catch {
-      for (const [u, seq] of reads) if ((this.readsDirty.get(u) ?? 0) < seq) this.readsDirty.set(u, seq);
-      this.cancelReadsFlush ??= this.deps.clock.schedule(1000, () => void this.flushReads());
-    }
+    this.reads.moved(userId, seq);
   }
 
   private checkText(text: string, hasAttachments: boolean): void {
@@ -377,7 +365,7 @@ export class ConversationActor implements ConversationApi {
 
   /** No sockets, nothing queued or pending: the host may evict this actor. */
   idle(): boolean {
-    return this.fanout.size === 0 && !this.pipeline.busy && this.readsDirty.size === 0 &&
+    return this.fanout.size === 0 && !this.pipeline.busy && !this.reads.pending &&
       this.creating === null && this.cancelInboxNotify === null && !this.calls.active;
   }
 
@@ -388,17 +376,14 @@ export class ConversationActor implements ConversationApi {
       this.cancelInboxNotify = null;
       this.notifyInboxes();
     }
-    if (this.cancelReadsFlush) {
-      this.cancelReadsFlush();
-      await this.flushReads();
-    }
+    await this.reads.flushNow();
     this.dispose();
   }
 
   dispose(): void {
     this.typing.dispose();
     this.calls.dispose();
-    this.cancelReadsFlush?.();
+    this.reads.dispose();
     this.cancelInboxNotify?.();
   }
 }
