@@ -88,8 +88,7 @@ export class ConversationActor implements ConversationApi {
     const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
     const unread = new Map<string, number>();
     for (const m of l.members) unread.set(m.userId, await this.deps.store.countUnread(m.userId, m.readSeq));
-    for (const [k, seq, ts] of l.recentClientIds.reverse()) this.pipeline.clientIds.add(k, seq, ts);
-    this.pipeline.clientIds.floor = Math.max(this.pipeline.clientIds.floor, l.clientIdFloor);
+    this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor);
     this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread };
   }
 

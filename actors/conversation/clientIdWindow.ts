@@ -21,6 +21,12 @@ export class ClientIdWindow {
     return this.map.get(key);
   }
 
+  /** Load what storage holds (newest first) and the floor below which it may hold more. */
+  restore(newestFirst: Array<[key: string, seq: number, ts: number]>, floor: number): void {
+    for (let i = newestFirst.length - 1; i >= 0; i--) this.add(...newestFirst[i]!);
+    this.floor = Math.max(this.floor, floor);
+  }
+
   /** Add an event's clientId; seqs must increase. */
   add(key: string, seq: number, ts: number): void {
     if (this.map.has(key)) return;

@@ -237,7 +237,7 @@ export class CommitPipeline {
    *  is answered with an `ack` frame. */
   private succeed(op: Op, r: OpResult): void {
     if (op.conn && r.duplicate && "clientId" in op.draft)
-      op.conn.send(`{"t":"ack","clientId":"${op.draft.clientId}","seq":${r.seq},"ts":${r.ts}${r.duplicate ? ',"duplicate":true' : ""}}`);
+      op.conn.send(`{"t":"ack","clientId":"${op.draft.clientId}","seq":${r.seq},"ts":${r.ts},"duplicate":true}`);
     op.resolve(r);
   }
 

@@ -90,11 +90,14 @@ export class Fanout {
       for (const sub of this.subs.values()) if (sub.conn.userId !== exceptUser) this.enqueue(sub, seq, frame);
       return;
     }
-    if (this.joined > 0) {
-      this.sweep();
-      this.publish!(this.topic, frame);
-    }
+    this.publishToJoined(frame);
     for (const sub of this.direct) this.enqueue(sub, seq, frame);
+  }
+
+  private publishToJoined(frame: string): void {
+    if (this.joined === 0) return;
+    this.sweep();
+    this.publish!(this.topic, frame);
   }
 
   /** Log events of one commit, in seq order, as one frame: `event` for one, `events` for several.
@@ -103,10 +106,7 @@ export class Fanout {
   broadcastEvents(seqs: number[], encoded: string[]): void {
     if (encoded.length === 1) return this.broadcast(`{"t":"event","e":${encoded[0]}}`, seqs[0]!);
     const frame = `{"t":"events","es":[${encoded.join(",")}]}`;
-    if (this.joined > 0) {
-      this.sweep();
-      this.publish!(this.topic, frame);
-    }
+    this.publishToJoined(frame);
     for (const sub of this.direct) {
       if (sub.pending) for (let i = 0; i < encoded.length; i++) sub.pending.push([seqs[i]!, `{"t":"event","e":${encoded[i]}}`]);
       else this.deliver(sub, frame);
