@@ -1,13 +1,23 @@
 /**
- * The write path of a conversation actor. Drafts queue up while one batch commits; each batch gets
- * consecutive seqs, is committed as one storage batch (the host's Sql may group-commit it with other
- * actors'), and only then are senders acked and events fanned out. Nothing is applied in memory
- * before the commit succeeds, so a failed commit leaves no trace and no gap.
+ * The write path of a conversation actor. Drafts queue up; each batch gets consecutive seqs, is
+ * committed as one storage batch (the host's Sql may group-commit it with other actors'), and only
+ * then are senders acked and events fanned out. Nothing is applied in memory before the commit
+ * succeeds, so a failed commit leaves no trace.
+ *
+ * Batches of plain messages are pipelined: the next one is built and submitted while the previous
+ * one still commits, so a send waits for one group commit, not for its conversation's previous batch
+ * as well (that wait was half the latency under load). It is safe because messages change nothing a
+ * later message is checked against (membership), their seqs continue the batch in flight, the Sql
+ * commits batches in order, and a failed batch fails the rest of its CommitChain unwritten (no gap).
+ * Any other kind of draft (members, edits, reactions…) waits until nothing is in flight, and nothing
+ * is built while it commits.
  */
-import { CloseCodes, NexusError, type ConversationEvent, type MessageEvent } from "../../protocol/index.ts";
+import { CloseCodes, NexusError, type AttachmentRef, type ConversationEvent, type MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
 import { LruMap } from "../lruMap.ts";
-import { CLIENT_ID_WINDOW, emptyCommit } from "../storage/sqlConversationStore.ts";
+import type { CommitChain } from "../storage/sql.ts";
+import { CLIENT_ID_WINDOW, emptyCommit, type Commit } from "../storage/sqlConversationStore.ts";
+import { ClientIdMap } from "./clientIdMap.ts";
 import { ClientIdWindow } from "./clientIdWindow.ts";
 import type { ConversationDeps } from "./ConversationActor.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
@@ -30,42 +40,102 @@ export interface PipelineHost {
   readMoved(userId: string, seq: number): void;
 }
 
+interface Accepted {
+  op: Op;
+  event: ConversationEvent;
+}
+
+/**
+ * A batch submitted to storage and not yet applied. A plain batch stays open (more prepared
+ * messages join it) until the Sql takes it into a transaction; then `take` gives it seqs.
+ */
+interface Batch {
+  ops: Op[];
+  plain: boolean;
+  /** Non-plain: the working copy prepared for it (members, targets). */
+  w: Working | null;
+  attachments: Map<string, AttachmentRef>;
+  accepted: Accepted[];
+  taken: boolean;
+}
+
+/** Drafts that may be pipelined behind a batch in flight (see the header). */
+const plain = (d: Draft) => d.kind === "message" || d.kind === "call";
+
 export class CommitPipeline {
   private queue: Op[] = [];
-  private flushing = false;
-  /** The newest (author, clientId) → [seq, ts]: resends are answered without storage. */
+  private building = false;
+  /** Batches submitted and not yet settled (applied, failed or requeued). */
+  private inFlight = 0;
+  /** Of those, batches the Sql took (they hold seqs above the applied state). */
+  private taken = 0;
+  /** The plain batch still collecting messages, if any. */
+  private open: Batch | null = null;
+  /** A batch with non-plain drafts is in flight: build nothing until it is applied. */
+  private barrier = false;
+  /** Settles once every batch submitted so far is settled. */
+  private tail: Promise<void> = Promise.resolve();
+  /** The newest seq given out by `take`; meaningful while taken > 0. */
+  private builtSeq = 0;
+  private chain: CommitChain = { failed: false };
+  /** The newest (author, clientId) → seq, ts: resends are answered without storage. */
   readonly clientIds = new ClientIdWindow(CLIENT_ID_WINDOW);
+  /** clientIds of ops in batches in flight: a resend meanwhile becomes a twin of the original. */
+  private readonly pendingIds = new ClientIdMap<Op>();
   /** Recent messages, targets of edits, deletes and reactions. */
   readonly messages = new LruMap<number, MessageEvent>(500);
 
   constructor(private readonly host: PipelineHost) {}
 
   get busy(): boolean {
-    return this.flushing || this.queue.length > 0;
+    return this.building || this.queue.length > 0 || this.inFlight > 0;
   }
 
+  /** A stored or committing clientId (its resend is not a new send). */
   knows(author: string, clientId: string): boolean {
-    return this.clientIds.get(idemKey(author, clientId)) !== undefined;
+    return this.clientIds.get(author, clientId) !== undefined || this.pendingIds.get(author, clientId) !== undefined;
   }
 
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
   submit(draft: Draft, conn?: Connection, base?: number): Promise<OpResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ draft, conn, base, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        queueMicrotask(() => void this.flush());
-      }
+      this.kick();
     });
   }
 
-  private async flush(): Promise<void> {
+  private kick(): void {
+    if (this.building) return;
+    this.building = true;
+    queueMicrotask(() => void this.build());
+  }
+
+  /** Ops whose batch was not written through no fault of theirs go back to the front of the queue. */
+  private requeue(ops: Op[]): void {
+    if (ops.length === 0) return;
+    this.queue.unshift(...ops);
+    this.kick();
+  }
+
+  /** Prepares queued ops and hands them to a batch; applying them is `settle`'s. */
+  private async build(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const ops = this.queue;
-        this.queue = [];
+        let ops: Op[];
+        if (this.inFlight === 0) {
+          ops = this.queue;
+          this.queue = [];
+        } else {
+          let n = 0;
+          if (!this.barrier) while (n < this.queue.length && plain(this.queue[n]!.draft)) n++;
+          if (n === 0) {
+            await this.tail;
+            continue;
+          }
+          ops = this.queue.splice(0, n);
+        }
         try {
-          await this.commitBatch(ops);
+          await this.prepare(ops);
         } catch (e) {
           // A read before the commit (clientIds, targets, attachments) failed: settle every op so no
           // caller waits forever; ops already answered ignore this.
@@ -74,25 +144,65 @@ export class CommitPipeline {
         }
       }
     } finally {
-      this.flushing = false;
+      this.building = false;
     }
   }
 
-  private async commitBatch(all: Op[]): Promise<void> {
+  /** Checks what needs storage (duplicates, targets, attachments), then adds the ops to a batch. */
+  private async prepare(all: Op[]): Promise<void> {
     const s = this.host.current();
     if (!s) return all.forEach((op) => this.fail(op, new NexusError("not_found", "no such conversation")));
     const ops = await this.dropDuplicates(all);
     if (ops.length === 0) return;
-    const w: Working = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
-    if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
-    await this.loadTargets(ops, w);
-    await this.loadAttachments(ops, w);
+    const isPlain = ops.every((o) => plain(o.draft));
+    let w: Working | null = null;
+    if (!isPlain) {
+      w = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
+      if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
+      await this.loadTargets(ops, w);
+    }
+    const attachments = await this.loadAttachments(ops);
+    for (const op of ops) if ("clientId" in op.draft) this.pendingIds.set(op.draft.author, op.draft.clientId, op);
+    if (isPlain) {
+      const b = this.open ?? this.openBatch();
+      for (const op of ops) b.ops.push(op);
+      if (attachments) for (const [id, a] of attachments) b.attachments.set(id, a);
+      return;
+    }
+    // Only built with nothing in flight (build), and nothing is built while it is.
+    this.barrier = true;
+    this.submitBatch({ ops, plain: false, w, attachments: attachments ?? new Map(), accepted: [], taken: false });
+  }
 
+  private openBatch(): Batch {
+    const b: Batch = { ops: [], plain: true, w: null, attachments: new Map(), accepted: [], taken: false };
+    this.open = b;
+    this.submitBatch(b);
+    return b;
+  }
+
+  private submitBatch(b: Batch): void {
+    this.inFlight++;
+    const chain = this.chain;
+    // Submitted after this turn's prepared ops joined it (a host whose Sql takes batches at once).
+    const committed = Promise.resolve().then(() => this.host.deps.store.commit(() => this.take(b), chain));
+    this.tail = this.settle(b, chain, committed, this.tail);
+  }
+
+  /** Called by the Sql when it takes the batch into a transaction: seqs continue every batch taken
+   *  before, and nothing awaits between here and the write. */
+  private take(b: Batch): Commit {
+    if (this.open === b) this.open = null;
+    b.taken = true;
+    this.taken++;
+    const s = this.host.current()!;
+    const w: Working = b.w ?? { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: b.attachments,
+      maxGroupMembers: this.host.deps.limits.maxGroupMembers };
+    if (b.w) w.attachments = b.attachments;
     const c = emptyCommit();
-    const accepted: Array<{ op: Op; event: ConversationEvent }> = [];
     const ts = this.host.deps.clock.now();
-    let seq = s.lastSeq;
-    for (const op of ops) {
+    let seq = this.taken > 1 ? this.builtSeq : s.lastSeq;
+    for (const op of b.ops) {
       const d = op.draft;
       try {
         const adminDelete = d.kind === "delete" && d.accountAdmin;
@@ -102,68 +212,98 @@ export class CommitPipeline {
         c.events.push(event);
         if (patch) c.patches.push(patch);
         if (event.kind === "member" && event.action === "add") c.reads.push([event.userId, event.seq]);
-        accepted.push({ op, event });
+        b.accepted.push({ op, event });
       } catch (e) {
+        if ("clientId" in d) this.pendingIds.delete(d.author, d.clientId);
         this.fail(op, e);
       }
     }
-    if (accepted.length === 0) return;
+    this.builtSeq = seq;
     if (w.title !== s.title) c.title = w.title;
     if (w.members !== s.members) {
       for (const [id, m] of w.members) if (s.members.get(id)?.role !== m.role) c.memberUpserts.push(m);
       for (const id of s.members.keys()) if (!w.members.has(id)) c.memberRemovals.push(id);
     }
+    b.w = w;
+    return c;
+  }
 
+  /** Applies a committed batch, in submission order (after the previous batch settled). */
+  private async settle(b: Batch, chain: CommitChain, committed: Promise<void>, previous: Promise<void>): Promise<void> {
+    let error: unknown = null;
     try {
-      await this.host.deps.store.commit(c);
+      await committed;
     } catch (e) {
-      console.error(`[conversation ${this.host.id}] commit failed`, e);
-      for (const a of accepted) this.fail(a.op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
-      return;
+      error = e;
     }
-    this.applyCommitted(s, w, accepted);
+    await previous;
+    this.inFlight--;
+    if (b.taken) this.taken--;
+    if (this.open === b) this.open = null;
+    if (!b.plain) this.barrier = false;
+    const s = this.host.current()!;
+    if (error === null) this.applyCommitted(s, b);
+    for (const { op } of b.accepted) if ("clientId" in op.draft) this.pendingIds.delete(op.draft.author, op.draft.clientId);
+    if (error === null) return;
+    const ops = b.taken ? b.accepted.map((a) => a.op) : b.ops;
+    if (!b.taken) for (const op of ops) if ("clientId" in op.draft) this.pendingIds.delete(op.draft.author, op.draft.clientId);
+    if (!b.taken || chain !== this.chain) {
+      // Never written (its chain had failed, or it was built on a batch that failed): build it again.
+      return this.requeue(ops);
+    }
+    // Later batches of this chain fail unwritten and come back (above); new ones build on what is stored.
+    console.error(`[conversation ${this.host.id}] commit failed`, error);
+    this.chain = { failed: false };
+    this.builtSeq = s.lastSeq;
+    for (const op of ops) this.fail(op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
   }
 
   /** Answer resends of known clientIds with their original seq; they are not stored again. Storage
    *  is searched only for clientIds the window cannot vouch for (clientIdWindow.ts). */
   private async dropDuplicates(ops: Op[]): Promise<Op[]> {
     const fresh: Op[] = [];
-    const inBatch = new Map<string, Op[]>();
-    const unknown: Array<{ author: string; clientId: string }> = [];
+    const inBatch = new ClientIdMap<Op>();
+    const unknown: Op[] = [];
     let from = Infinity;
     for (const op of ops) {
       const cid = "clientId" in op.draft ? op.draft.clientId : undefined;
-      if (!cid) { fresh.push(op); continue; }
-      const key = idemKey(op.draft.author, cid);
-      const hit = this.clientIds.get(key);
-      if (hit) { this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true }); continue; }
-      const twins = inBatch.get(key);
-      if (twins) { twins.push(op); continue; }
-      inBatch.set(key, [op]);
+      if (!cid) {
+        fresh.push(op);
+        continue;
+      }
+      const author = op.draft.author;
+      const hit = this.clientIds.get(author, cid);
+      if (hit) {
+        this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
+        continue;
+      }
+      const original = this.pendingIds.get(author, cid) ?? inBatch.get(author, cid);
+      if (original) {
+        (original.twins ??= []).push(op);
+        continue;
+      }
+      inBatch.set(author, cid, op);
+      fresh.push(op);
       if (!this.clientIds.covers(op.base)) {
-        unknown.push({ author: op.draft.author, clientId: cid });
+        unknown.push(op);
         // Without a base the walk is bounded: reads run on the event loop, and a full walk of a
         // million-event log per send would stall every conversation on this node.
         from = Math.min(from, op.base ?? Math.max(0, this.clientIds.floor - NO_BASE_WALK));
       }
     }
-    const stored = unknown.length ? await this.host.deps.store.findClientIds(unknown, from, this.clientIds.floor) : null;
-    for (const [key, group] of inBatch) {
-      const hit = stored?.get(key);
+    if (unknown.length === 0) return fresh;
+    const keys = unknown.map((op) => ({ author: op.draft.author, clientId: (op.draft as { clientId: string }).clientId }));
+    const stored = await this.host.deps.store.findClientIds(keys, from, this.clientIds.floor);
+    if (stored.size === 0) return fresh;
+    const found = new Set<Op>();
+    for (const op of unknown) {
+      const hit = stored.get(idemKey(op.draft.author, (op.draft as { clientId: string }).clientId));
       if (hit) {
-        for (const op of group) this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true });
-        continue;
+        this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true });
+        found.add(op);
       }
-      const [first, ...twins] = group;
-      if (twins.length) {
-        // A resend while the original is still in flight: answer it with the original's result.
-        const orig = { resolve: first!.resolve, reject: first!.reject };
-        first!.resolve = (r) => { orig.resolve(r); for (const t of twins) this.succeed(t, { ...r, duplicate: true }); };
-        first!.reject = (e) => { orig.reject(e); for (const t of twins) t.reject(e); };
-      }
-      fresh.push(first!);
     }
-    return fresh;
+    return fresh.filter((op) => !found.has(op));
   }
 
   private async loadTargets(ops: Op[], w: Working): Promise<void> {
@@ -175,35 +315,43 @@ export class CommitPipeline {
     }
   }
 
-  private async loadAttachments(ops: Op[], w: Working): Promise<void> {
-    const ids = new Set<string>();
-    for (const { draft: d } of ops) if (d.kind === "message" && d.attachments) for (const id of d.attachments) ids.add(id);
-    if (ids.size === 0) return;
-    for (const a of await this.host.deps.store.attachments([...ids])) w.attachments.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
+  private async loadAttachments(ops: Op[]): Promise<Map<string, AttachmentRef> | null> {
+    let ids: Set<string> | null = null;
+    for (const { draft: d } of ops) if (d.kind === "message" && d.attachments) for (const id of d.attachments) (ids ??= new Set()).add(id);
+    if (!ids) return null;
+    const found = new Map<string, AttachmentRef>();
+    for (const a of await this.host.deps.store.attachments([...ids])) found.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
+    return found;
   }
 
-  private applyCommitted(s: State, w: Working, accepted: Array<{ op: Op; event: ConversationEvent }>): void {
+  private applyCommitted(s: State, b: Batch): void {
+    const { accepted, plain: isPlain } = b;
+    const w = b.w!;
+    if (accepted.length === 0) return;
     const removed: string[] = [];
-    for (const id of s.members.keys()) if (!w.members.has(id)) removed.push(id);
-    // The working copy was taken before the commit; read cursors that moved meanwhile must not go back.
-    if (w.members !== s.members)
-      for (const [id, m] of w.members) m.readSeq = Math.max(m.readSeq, s.members.get(id)?.readSeq ?? 0);
-    s.members = w.members;
-    s.title = w.title;
-    for (const [seq, m] of w.messages) this.messages.set(seq, m);
-    for (const id of removed) s.unread.delete(id);
+    if (!isPlain) {
+      for (const id of s.members.keys()) if (!w.members.has(id)) removed.push(id);
+      // The working copy was taken before the commit; read cursors that moved meanwhile must not go back.
+      if (w.members !== s.members)
+        for (const [id, m] of w.members) m.readSeq = Math.max(m.readSeq, s.members.get(id)?.readSeq ?? 0);
+      s.members = w.members;
+      s.title = w.title;
+      for (const [seq, m] of w.messages) this.messages.set(seq, m);
+      for (const id of removed) s.unread.delete(id);
+    }
 
-    const encoded: string[] = [];
-    for (const { op, event } of accepted) {
+    const encoded: string[] = new Array(accepted.length);
+    const seqs: number[] = new Array(accepted.length);
+    for (let i = 0; i < accepted.length; i++) {
+      const { op, event } = accepted[i]!;
       s.lastSeq = event.seq;
       s.lastTs = event.ts;
-      if ("clientId" in event) this.clientIds.add(idemKey(event.author, event.clientId), event.seq, event.ts);
+      if ("clientId" in event) this.clientIds.add(event.author, event.clientId, event.seq, event.ts);
       if (event.kind === "message") {
         this.messages.set(event.seq, event);
         s.lastMessage = event;
-        for (const [id, n] of s.unread) s.unread.set(id, id === event.author ? 0 : n + 1);
         const m = s.members.get(event.author);
-        if (m) {
+        if (m && m.readSeq < event.seq) {
           m.readSeq = event.seq;
           this.host.readMoved(event.author, event.seq);
         }
@@ -218,12 +366,15 @@ export class CommitPipeline {
       } else if (event.kind === "edit" && s.lastMessage?.seq === event.target) {
         s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
       }
+      if (!isPlain && event.kind === "message") countUnread(s, [event]);
       this.succeed(op, { seq: event.seq, ts: event.ts, duplicate: false });
-      encoded.push(JSON.stringify(event));
+      encoded[i] = JSON.stringify(event);
+      seqs[i] = event.seq;
     }
+    if (isPlain) countUnread(s, accepted.map((a) => a.event));
     // The whole batch goes out as one frame: one publish and one WebSocket frame per socket instead
     // of one per event (a busy conversation commits several events per batch).
-    this.host.fanout.broadcastEvents(accepted.map((a) => a.event.seq), encoded);
+    this.host.fanout.broadcastEvents(seqs, encoded);
     for (const { event } of accepted) if (event.kind === "message") this.host.typing.set(event.author, false);
     for (const id of removed) {
       this.host.fanout.closeUser(id, CloseCodes.forbidden, "removed from conversation");
@@ -239,9 +390,31 @@ export class CommitPipeline {
     if (op.conn && r.duplicate && "clientId" in op.draft)
       op.conn.send(`{"t":"ack","clientId":"${op.draft.clientId}","seq":${r.seq},"ts":${r.ts},"duplicate":true}`);
     op.resolve(r);
+    if (op.twins) for (const t of op.twins) this.succeed(t, { ...r, duplicate: true });
   }
 
+  /** A failed op's resends are not failed with it: they are tried again, as the client would. */
   private fail(op: Op, e: unknown): void {
     op.reject(e);
+    const twins = op.twins;
+    op.twins = undefined;
+    if (twins) this.requeue(twins);
+  }
+}
+
+/** Unread counts after messages (in seq order): each message counts for every member but its
+ *  author, whose count is zero after their own message. One pass over the members per batch. */
+function countUnread(s: State, events: ConversationEvent[]): void {
+  let total = 0;
+  let lastBy: Map<string, number> | null = null;
+  for (const e of events) {
+    if (e.kind !== "message") continue;
+    total++;
+    (lastBy ??= new Map()).set(e.author, total);
+  }
+  if (total === 0) return;
+  for (const [id, n] of s.unread) {
+    const last = lastBy!.get(id);
+    s.unread.set(id, last === undefined ? n + total : total - last);
   }
 }

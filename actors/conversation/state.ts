@@ -28,6 +28,9 @@ export interface Op {
   base?: number;
   resolve(r: OpResult): void;
   reject(e: unknown): void;
+  /** Resends of the same clientId that arrived while this op was queued or committing: answered
+   *  with its result (as duplicates), or tried again if it fails. */
+  twins?: Op[];
 }
 
 export const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;

@@ -4,7 +4,7 @@
  * shape. Writes are durable once the DO's output gate opens (responses and outgoing messages wait
  * for the write to commit), which is what "resolve after the commit is durable" means on this host.
  */
-import type { Row, Sql, SqlValue, Statement } from "./sql.ts";
+import { ChainBrokenError, materialize, type BatchStatements, type CommitChain, type Row, type Sql, type SqlValue, type Statement } from "./sql.ts";
 
 /** The slice of DurableObjectStorage this adapter uses (keeps it testable and runtime-typed). */
 export interface DoStorageLike {
@@ -64,8 +64,15 @@ export class DoSql implements Sql {
     return this.runSync(sql, a);
   }
 
-  async batch(statements: Statement[]): Promise<void> {
-    this.batchSync(statements);
+  /** Synchronous: each batch is committed (in order) before the next is submitted. */
+  async batch(statements: BatchStatements, chain?: CommitChain): Promise<void> {
+    if (chain?.failed) throw new ChainBrokenError();
+    try {
+      this.batchSync(materialize(statements));
+    } catch (e) {
+      if (chain) chain.failed = true;
+      throw e;
+    }
   }
 
   async migrate(statements: string[]): Promise<void> {

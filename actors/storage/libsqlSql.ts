@@ -10,10 +10,13 @@
  * cache prepared statements (libsqlStatements.ts).
  */
 import { LibsqlConnection } from "./libsqlStatements.ts";
-import type { Row, Sql, SqlValue, Statement } from "./sql.ts";
+import { ChainBrokenError, materialize, type BatchStatements, type CommitChain, type Row, type Sql, type SqlValue, type Statement } from "./sql.ts";
 
 interface Waiting {
+  batch: BatchStatements;
+  /** Set when the batch is taken into a transaction. */
   statements: Statement[];
+  chain: CommitChain | undefined;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -106,10 +109,10 @@ export class LibsqlSql implements Sql {
     });
   }
 
-  batch(statements: Statement[]): Promise<void> {
-    if (statements.length === 0) return Promise.resolve();
+  batch(batch: BatchStatements, chain?: CommitChain): Promise<void> {
+    if (Array.isArray(batch) && batch.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.queue.push({ statements, resolve, reject });
+      this.queue.push({ batch, statements: [], chain, resolve, reject });
       if (!this.inFlight) {
         this.inFlight = true;
         // Let every actor that runs in this tick add its batch to the same transaction.
@@ -120,26 +123,60 @@ export class LibsqlSql implements Sql {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const group = this.queue;
+      const group = this.take(this.queue);
       this.queue = [];
+      const statements = group.length === 1 ? group[0]!.statements : group.flatMap((w) => w.statements);
+      if (statements.length === 0) {
+        for (const w of group) w.resolve();
+        continue;
+      }
       try {
-        await this.write(group.flatMap((w) => w.statements));
+        await this.write(statements);
         for (const w of group) w.resolve();
       } catch (e) {
-        if (group.length === 1) group[0]!.reject(e);
+        if (group.length === 1) this.failed(group[0]!, e);
         else
           for (const w of group) {
+            if (w.chain?.failed) {
+              w.reject(new ChainBrokenError());
+              continue;
+            }
             try {
-              await this.write(w.statements);
+              if (w.statements.length > 0) await this.write(w.statements);
               w.resolve();
             } catch (err) {
-              w.reject(err);
+              this.failed(w, err);
             }
           }
       }
     }
     this.inFlight = false;
     this.idle?.();
+  }
+
+  /** Takes the queued batches into the next transaction: batches whose chain already failed are
+   *  rejected unwritten (CommitChain); the others' statements are fixed now (BatchStatements). */
+  private take(queue: Waiting[]): Waiting[] {
+    const group: Waiting[] = [];
+    for (const w of queue) {
+      if (w.chain?.failed) {
+        w.reject(new ChainBrokenError());
+        continue;
+      }
+      try {
+        w.statements = materialize(w.batch);
+      } catch (e) {
+        this.failed(w, e);
+        continue;
+      }
+      group.push(w);
+    }
+    return group;
+  }
+
+  private failed(w: Waiting, e: unknown): void {
+    if (w.chain) w.chain.failed = true;
+    w.reject(e);
   }
 
   private write(statements: Statement[]): Promise<void> {

@@ -10,13 +10,39 @@ export interface Statement {
   args?: SqlValue[];
 }
 
+/**
+ * Batches that build on each other: a conversation actor submits its next batch while the previous
+ * one is still committing (commitPipeline.ts), with seqs that continue it. Once a batch of a chain
+ * fails, the Sql marks the chain failed and rejects every later batch of it unwritten, so the log
+ * never gets a gap. Batches are applied in submission order.
+ */
+export interface CommitChain {
+  failed: boolean;
+}
+
+export class ChainBrokenError extends Error {
+  constructor() {
+    super("an earlier batch of this commit chain failed");
+  }
+}
+
+/**
+ * A batch's statements, or a function that returns them when the Sql takes the batch into a
+ * transaction: until then the caller may keep adding to it (a conversation's open batch collects
+ * every send that arrives while the previous group commit is on disk). It must not throw.
+ */
+export type BatchStatements = Statement[] | (() => Statement[]);
+
+export const materialize = (b: BatchStatements): Statement[] => (typeof b === "function" ? b() : b);
+
 export interface Sql {
   all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]>;
   first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined>;
   run(sql: string, args?: SqlValue[]): Promise<{ changes: number }>;
   /** Atomic: all statements commit or none do. Implementations may group several batches into one
-   *  transaction (group commit) but must resolve each caller only after the commit is durable. */
-  batch(statements: Statement[]): Promise<void>;
+   *  transaction (group commit) but must resolve each caller only after the commit is durable.
+   *  Batches commit in the order they were submitted; see CommitChain for `chain`. */
+  batch(statements: BatchStatements, chain?: CommitChain): Promise<void>;
   /** Idempotent DDL (CREATE … IF NOT EXISTS). */
   migrate(statements: string[]): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * in memory and only ever append / patch through `commit`, which is one atomic batch.
  */
 import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
-import type { Sql, Statement } from "./sql.ts";
+import type { CommitChain, Sql, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
 
@@ -15,8 +15,8 @@ export interface LoadedConversation {
   lastSeq: number;
   lastTs: number;
   lastMessage: MessageEvent | null;
-  /** (author + "\u0000" + clientId, seq, ts) of the newest events that carry a clientId, newest first. */
-  recentClientIds: Array<[string, number, number]>;
+  /** (author, clientId, seq, ts) of the newest events that carry a clientId, newest first. */
+  recentClientIds: Array<[author: string, clientId: string, seq: number, ts: number]>;
   /** Every event with a clientId and a seq above this is in `recentClientIds`. */
   clientIdFloor: number;
 }
@@ -114,7 +114,7 @@ export class SqlConversationStore {
       lastSeq: last ? Number(last.seq) : 0,
       lastTs: last ? Number(last.ts) : 0,
       lastMessage: lastMsg ? (rowToEvent(lastMsg) as MessageEvent) : null,
-      recentClientIds: recent.map((r) => [r.author + "\u0000" + r.client_id, Number(r.seq), Number(r.ts)]),
+      recentClientIds: recent.map((r) => [r.author, r.client_id, Number(r.seq), Number(r.ts)]),
       // A full window may have left older ones out: below its oldest seq, look in storage.
       clientIdFloor: recent.length < CLIENT_ID_WINDOW ? 0 : Number(recent[recent.length - 1]!.seq) - 1,
     };
@@ -137,7 +137,21 @@ export class SqlConversationStore {
     return found;
   }
 
-  commit(c: Commit): Promise<void> {
+  /** One atomic batch. A function is called when the Sql takes the batch into a transaction
+   *  (sql.ts BatchStatements); `chain`: pipelined batches of this conversation (sql.ts CommitChain). */
+  commit(c: Commit | (() => Commit), chain?: CommitChain): Promise<void> {
+    let messages = 0;
+    const statements = (commit: Commit) => {
+      messages = commit.events.reduce((n, e) => (e.kind === "message" ? n + 1 : n), 0);
+      return this.statements(commit);
+    };
+    const done = this.sql.batch(typeof c === "function" ? () => statements(c()) : statements(c), chain);
+    return done.then(() => {
+      if (messages > 0) this.indexer.noteWrites(messages);
+    });
+  }
+
+  private statements(c: Commit): Statement[] {
     const id = this.conversationId;
     const st: Statement[] = [];
     if (c.create)
@@ -174,9 +188,7 @@ export class SqlConversationStore {
     for (const a of c.attachments)
       st.push({ sql: "INSERT INTO attachments (conv_id, id, name, type, size, uploaded_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
         args: [id, a.id, a.name, a.type, a.size, a.uploadedBy, a.createdAt] });
-    const messages = c.events.reduce((n, e) => (e.kind === "message" ? n + 1 : n), 0);
-    const done = this.sql.batch(st);
-    return messages === 0 ? done : done.then(() => this.indexer.noteWrites(messages));
+    return st;
   }
 
   /** The raw log after `after`, up to and including `upTo` (resume replay). */

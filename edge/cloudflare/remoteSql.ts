@@ -2,7 +2,7 @@
  * `Sql` whose statements run in the DirectoryDO (over Durable Object RPC). Lets the Worker use the
  * same AccountService as the Bun host. Each method is one round trip to the directory object.
  */
-import type { Row, Sql, SqlValue, Statement } from "../../actors/storage/sql.ts";
+import { materialize, type BatchStatements, type Row, type Sql, type SqlValue } from "../../actors/storage/sql.ts";
 import type { DirectoryRpc } from "../../actors/hosts/durable-object/rpc.ts";
 
 export class RemoteSql implements Sql {
@@ -23,8 +23,8 @@ export class RemoteSql implements Sql {
     return this.remote().run(sql, args);
   }
 
-  async batch(statements: Statement[]): Promise<void> {
-    await this.remote().batch(statements);
+  async batch(statements: BatchStatements): Promise<void> {
+    await this.remote().batch(materialize(statements));
   }
 
   async migrate(statements: string[]): Promise<void> {

@@ -6,7 +6,7 @@ import { LimitsSchema, type Limits } from "../../protocol/index.ts";
 import type { Connection } from "../../actors/driver.ts";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import { LibsqlSql, openLibsql } from "../../actors/storage/libsqlSql.ts";
-import type { Sql, Statement } from "../../actors/storage/sql.ts";
+import { ChainBrokenError, materialize, type BatchStatements, type CommitChain, type Sql, type Statement } from "../../actors/storage/sql.ts";
 
 /** A Sql whose writes can be made to fail or to wait: fault injection around the real database. */
 export class FaultySql implements Sql {
@@ -29,10 +29,21 @@ export class FaultySql implements Sql {
   first: Sql["first"] = async (sql, args) => (await this.all(sql, args))[0] as any;
   run: Sql["run"] = (sql, args) => this.inner.run(sql, args);
   migrate: Sql["migrate"] = (s) => this.inner.migrate(s);
-  async batch(statements: Statement[]): Promise<void> {
+  /** Write batches submitted so far (pipelining tests count them). */
+  batches = 0;
+  async batch(batch: BatchStatements, chain?: CommitChain): Promise<void> {
+    // Taken at once (a held batch is one being committed); every held batch waits on the same
+    // promise, so they reach the database in submission order.
+    if (chain?.failed) throw new ChainBrokenError();
+    const statements = materialize(batch);
+    this.batches++;
     if (this.hold) await this.hold;
-    if (this.failWrites || this.failWritesWhen?.(statements)) throw new Error("injected storage failure");
-    return this.inner.batch(statements);
+    if (chain?.failed) throw new ChainBrokenError();
+    if (this.failWrites || this.failWritesWhen?.(statements)) {
+      if (chain) chain.failed = true; // as a real Sql does for a batch that failed (sql.ts CommitChain)
+      throw new Error("injected storage failure");
+    }
+    return this.inner.batch(statements, chain);
   }
 }
 
