@@ -42,7 +42,14 @@ export interface ConversationDeps {
   publish?: Publisher;
 }
 
-const INBOX_COALESCE_MS = 50;
+const INBOX_COALESCE_MS = 100;
+
+/** Whether `text` is empty or only whitespace, without trim()'s copy in the common case. */
+function isBlank(text: string): boolean {
+  const c = text.charCodeAt(0);
+  if (c > 0x20 && c < 0x7f) return false; // starts with a visible ASCII character
+  return text.trim().length === 0;
+}
 
 export class ConversationActor implements ConversationApi {
   private s: State | null = null;
@@ -324,7 +331,7 @@ export class ConversationActor implements ConversationApi {
   private checkText(text: string, hasAttachments: boolean): void {
     if (text.length > this.deps.limits.maxTextLength)
       throw new NexusError("payload_too_large", `text is longer than ${this.deps.limits.maxTextLength} characters`);
-    if (!hasAttachments && text.trim().length === 0) throw new NexusError("bad_request", "text is empty");
+    if (!hasAttachments && isBlank(text)) throw new NexusError("bad_request", "text is empty");
   }
 
   /** A resend of a stored clientId is answered from the cache and must not count as a new send

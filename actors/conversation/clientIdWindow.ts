@@ -9,51 +9,77 @@
  * searched (commitPipeline.ts). A client that lies about `base` can only duplicate its own message.
  */
 import { ClientIdMap } from "./clientIdMap.ts";
+import type { Op } from "./state.ts";
 
-interface Stored {
+/** A clientId in the window: stored (seq > 0), or still committing (seq 0, with its op, whose
+ *  resends become its twins). One map holds both, so a send costs few lookups. */
+export interface ClientIdEntry {
   author: string;
   clientId: string;
   seq: number;
   ts: number;
+  op: Op | null;
 }
 
 export class ClientIdWindow {
-  private readonly map = new ClientIdMap<Stored>();
-  /** Entries in seq order; `head` is the oldest still present. */
-  private readonly order: Stored[] = [];
+  private readonly map = new ClientIdMap<ClientIdEntry>();
+  /** Stored entries in seq order; `head` is the oldest still present. */
+  private readonly order: ClientIdEntry[] = [];
   private head = 0;
+  private stored = 0;
   floor = 0;
 
   constructor(private readonly capacity: number) {}
 
-  /** The event stored under this key (its seq and ts), if it is in the window. */
-  get(author: string, clientId: string): Stored | undefined {
+  get(author: string, clientId: string): ClientIdEntry | undefined {
     return this.map.get(author, clientId);
   }
 
   /** Load what storage holds (newest first) and the floor below which it may hold more. */
   restore(newestFirst: Array<[author: string, clientId: string, seq: number, ts: number]>, floor: number): void {
-    for (let i = newestFirst.length - 1; i >= 0; i--) this.add(...newestFirst[i]!);
+    for (let i = newestFirst.length - 1; i >= 0; i--) {
+      const [author, clientId, seq, ts] = newestFirst[i]!;
+      if (this.map.get(author, clientId)) continue;
+      const e: ClientIdEntry = { author, clientId, seq, ts, op: null };
+      this.map.set(author, clientId, e);
+      this.remember(e);
+    }
     this.floor = Math.max(this.floor, floor);
   }
 
-  /** Add an event's clientId; seqs must increase. */
-  add(author: string, clientId: string, seq: number, ts: number): void {
-    if (this.map.get(author, clientId)) return;
-    const e: Stored = { author, clientId, seq, ts };
+  /** An op with this clientId is about to be committed (the caller checked it is not here). */
+  pend(author: string, clientId: string, op: Op): ClientIdEntry {
+    const e: ClientIdEntry = { author, clientId, seq: 0, ts: 0, op };
     this.map.set(author, clientId, e);
+    return e;
+  }
+
+  /** Its event is stored; seqs must increase from call to call. */
+  committed(e: ClientIdEntry, seq: number, ts: number): void {
+    e.seq = seq;
+    e.ts = ts;
+    e.op = null;
+    this.remember(e);
+  }
+
+  /** It was not stored (failed, or to be tried again). */
+  drop(e: ClientIdEntry): void {
+    if (e.seq === 0 && this.map.get(e.author, e.clientId) === e) this.map.delete(e.author, e.clientId);
+  }
+
+  private remember(e: ClientIdEntry): void {
     this.order.push(e);
-    if (this.map.size > this.capacity) {
-      const old = this.order[this.head]!;
-      this.floor = old.seq;
-      this.map.delete(old.author, old.clientId);
-      this.order[this.head] = undefined as unknown as Stored;
-      this.head++;
-      // Compact now and then instead of shifting on every eviction.
-      if (this.head > 1024 && this.head * 2 > this.order.length) {
-        this.order.splice(0, this.head);
-        this.head = 0;
-      }
+    if (++this.stored <= this.capacity) return;
+    const old = this.order[this.head]!;
+    this.floor = old.seq;
+    if (this.map.get(old.author, old.clientId) === old) this.map.delete(old.author, old.clientId);
+    this.order[this.head] = undefined as unknown as ClientIdEntry;
+    this.head++;
+    this.stored--;
+    // Compact now and then instead of shifting on every eviction.
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
+      this.head = 0;
     }
   }
 

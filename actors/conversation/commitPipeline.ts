@@ -12,13 +12,12 @@
  * Any other kind of draft (members, edits, reactions…) waits until nothing is in flight, and nothing
  * is built while it commits.
  */
-import { CloseCodes, NexusError, type AttachmentRef, type ConversationEvent, type MessageEvent } from "../../protocol/index.ts";
+import { CloseCodes, NexusError, type AttachmentRef, type ConversationEvent } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
-import { LruMap } from "../lruMap.ts";
 import type { CommitChain } from "../storage/sql.ts";
 import { CLIENT_ID_WINDOW, emptyCommit, type Commit } from "../storage/sqlConversationStore.ts";
-import { ClientIdMap } from "./clientIdMap.ts";
 import { ClientIdWindow } from "./clientIdWindow.ts";
+import { RecentMessages } from "./recentMessages.ts";
 import type { ConversationDeps } from "./ConversationActor.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
 import type { Fanout } from "./fanout.ts";
@@ -78,12 +77,11 @@ export class CommitPipeline {
   /** The newest seq given out by `take`; meaningful while taken > 0. */
   private builtSeq = 0;
   private chain: CommitChain = { failed: false };
-  /** The newest (author, clientId) → seq, ts: resends are answered without storage. */
+  /** The newest stored clientIds, and those committing: resends are answered without storage, and
+   *  a resend of a committing op becomes its twin. */
   readonly clientIds = new ClientIdWindow(CLIENT_ID_WINDOW);
-  /** clientIds of ops in batches in flight: a resend meanwhile becomes a twin of the original. */
-  private readonly pendingIds = new ClientIdMap<Op>();
   /** Recent messages, targets of edits, deletes and reactions. */
-  readonly messages = new LruMap<number, MessageEvent>(500);
+  readonly messages = new RecentMessages(512);
 
   constructor(private readonly host: PipelineHost) {}
 
@@ -93,7 +91,7 @@ export class CommitPipeline {
 
   /** A stored or committing clientId (its resend is not a new send). */
   knows(author: string, clientId: string): boolean {
-    return this.clientIds.get(author, clientId) !== undefined || this.pendingIds.get(author, clientId) !== undefined;
+    return this.clientIds.get(author, clientId) !== undefined;
   }
 
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
@@ -113,6 +111,7 @@ export class CommitPipeline {
   /** Ops whose batch was not written through no fault of theirs go back to the front of the queue. */
   private requeue(ops: Op[]): void {
     if (ops.length === 0) return;
+    for (const op of ops) this.unpend(op);
     this.queue.unshift(...ops);
     this.kick();
   }
@@ -162,7 +161,6 @@ export class CommitPipeline {
       await this.loadTargets(ops, w);
     }
     const attachments = await this.loadAttachments(ops);
-    for (const op of ops) if ("clientId" in op.draft) this.pendingIds.set(op.draft.author, op.draft.clientId, op);
     if (isPlain) {
       const b = this.open ?? this.openBatch();
       for (const op of ops) b.ops.push(op);
@@ -214,7 +212,6 @@ export class CommitPipeline {
         if (event.kind === "member" && event.action === "add") c.reads.push([event.userId, event.seq]);
         b.accepted.push({ op, event });
       } catch (e) {
-        if ("clientId" in d) this.pendingIds.delete(d.author, d.clientId);
         this.fail(op, e);
       }
     }
@@ -242,11 +239,8 @@ export class CommitPipeline {
     if (this.open === b) this.open = null;
     if (!b.plain) this.barrier = false;
     const s = this.host.current()!;
-    if (error === null) this.applyCommitted(s, b);
-    for (const { op } of b.accepted) if ("clientId" in op.draft) this.pendingIds.delete(op.draft.author, op.draft.clientId);
-    if (error === null) return;
+    if (error === null) return this.applyCommitted(s, b);
     const ops = b.taken ? b.accepted.map((a) => a.op) : b.ops;
-    if (!b.taken) for (const op of ops) if ("clientId" in op.draft) this.pendingIds.delete(op.draft.author, op.draft.clientId);
     if (!b.taken || chain !== this.chain) {
       // Never written (its chain had failed, or it was built on a batch that failed): build it again.
       return this.requeue(ops);
@@ -259,49 +253,44 @@ export class CommitPipeline {
   }
 
   /** Answer resends of known clientIds with their original seq; they are not stored again. Storage
-   *  is searched only for clientIds the window cannot vouch for (clientIdWindow.ts). */
+   *  is searched only for clientIds the window cannot vouch for (clientIdWindow.ts). A resend of an
+   *  op still committing (or earlier in this batch) becomes its twin. */
   private async dropDuplicates(ops: Op[]): Promise<Op[]> {
     const fresh: Op[] = [];
-    const inBatch = new ClientIdMap<Op>();
-    const unknown: Op[] = [];
+    let unknown: Op[] | null = null;
     let from = Infinity;
     for (const op of ops) {
-      const cid = "clientId" in op.draft ? op.draft.clientId : undefined;
-      if (!cid) {
+      const d = op.draft;
+      if (!("clientId" in d)) {
         fresh.push(op);
         continue;
       }
-      const author = op.draft.author;
-      const hit = this.clientIds.get(author, cid);
+      const hit = this.clientIds.get(d.author, d.clientId);
       if (hit) {
-        this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
+        if (hit.op) (hit.op.twins ??= []).push(op);
+        else this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
         continue;
       }
-      const original = this.pendingIds.get(author, cid) ?? inBatch.get(author, cid);
-      if (original) {
-        (original.twins ??= []).push(op);
-        continue;
-      }
-      inBatch.set(author, cid, op);
+      op.entry = this.clientIds.pend(d.author, d.clientId, op);
       fresh.push(op);
       if (!this.clientIds.covers(op.base)) {
-        unknown.push(op);
+        (unknown ??= []).push(op);
         // Without a base the walk is bounded: reads run on the event loop, and a full walk of a
         // million-event log per send would stall every conversation on this node.
         from = Math.min(from, op.base ?? Math.max(0, this.clientIds.floor - NO_BASE_WALK));
       }
     }
-    if (unknown.length === 0) return fresh;
+    if (!unknown) return fresh;
     const keys = unknown.map((op) => ({ author: op.draft.author, clientId: (op.draft as { clientId: string }).clientId }));
     const stored = await this.host.deps.store.findClientIds(keys, from, this.clientIds.floor);
     if (stored.size === 0) return fresh;
     const found = new Set<Op>();
     for (const op of unknown) {
       const hit = stored.get(idemKey(op.draft.author, (op.draft as { clientId: string }).clientId));
-      if (hit) {
-        this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true });
-        found.add(op);
-      }
+      if (!hit) continue;
+      this.unpend(op);
+      this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true });
+      found.add(op);
     }
     return fresh.filter((op) => !found.has(op));
   }
@@ -346,7 +335,10 @@ export class CommitPipeline {
       const { op, event } = accepted[i]!;
       s.lastSeq = event.seq;
       s.lastTs = event.ts;
-      if ("clientId" in event) this.clientIds.add(event.author, event.clientId, event.seq, event.ts);
+      if (op.entry) {
+        this.clientIds.committed(op.entry, event.seq, event.ts);
+        op.entry = undefined;
+      }
       if (event.kind === "message") {
         this.messages.set(event.seq, event);
         s.lastMessage = event;
@@ -393,8 +385,15 @@ export class CommitPipeline {
     if (op.twins) for (const t of op.twins) this.succeed(t, { ...r, duplicate: true });
   }
 
+  private unpend(op: Op): void {
+    if (!op.entry) return;
+    this.clientIds.drop(op.entry);
+    op.entry = undefined;
+  }
+
   /** A failed op's resends are not failed with it: they are tried again, as the client would. */
   private fail(op: Op, e: unknown): void {
+    this.unpend(op);
     op.reject(e);
     const twins = op.twins;
     op.twins = undefined;

@@ -1,6 +1,7 @@
 /** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
 import type { MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
+import type { ClientIdEntry } from "./clientIdWindow.ts";
 import type { Draft, MemberState } from "./drafts.ts";
 
 export interface State {
@@ -31,6 +32,8 @@ export interface Op {
   /** Resends of the same clientId that arrived while this op was queued or committing: answered
    *  with its result (as duplicates), or tried again if it fails. */
   twins?: Op[];
+  /** Its clientId's place in the window while it commits (clientIdWindow.ts). */
+  entry?: ClientIdEntry;
 }
 
 export const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;

@@ -14,7 +14,7 @@ export interface InboxDeps {
   mesh: ActorMesh;
 }
 
-const WRITE_BEHIND_MS = 100;
+const WRITE_BEHIND_MS = 500;
 const MAX_CONTACTS = 500;
 
 export class InboxActor implements InboxApi {
@@ -91,14 +91,14 @@ export class InboxActor implements InboxApi {
       if (!this.rows.delete(c.id)) return;
       this.removed.add(c.id);
       this.dirty.delete(c.id);
-      this.push(JSON.stringify({ t: "removed", conversationId: c.id }));
+      if (this.conns.size > 0) this.push(JSON.stringify({ t: "removed", conversationId: c.id }));
     } else {
       if ((this.leftAt.get(c.id) ?? -1) >= c.lastSeq) return; // from before the removal
       this.leftAt.delete(c.id);
       this.rows.set(c.id, c);
       this.dirty.add(c.id);
       this.removed.delete(c.id);
-      this.push(JSON.stringify({ t: "conv", c }));
+      if (this.conns.size > 0) this.push(JSON.stringify({ t: "conv", c }));
     }
   }
 

@@ -3,7 +3,7 @@
  * in memory and only ever append / patch through `commit`, which is one atomic batch.
  */
 import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
-import type { CommitChain, Sql, Statement } from "./sql.ts";
+import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
 
@@ -73,6 +73,30 @@ function bodyOf(e: ConversationEvent): string | null {
     (body ??= {})[k] = (e as any)[k];
   }
   return body ? JSON.stringify(body) : null;
+}
+
+/** Events are inserted by multi-row INSERTs of these sizes (largest first): a statement per row cost
+ *  the writer thread a binding round trip per row. Few sizes, so each is prepared once. */
+const INSERT_SIZES = [32, 8, 1];
+const insertSql = new Map<number, string>();
+
+function insertEvents(convId: string, events: ConversationEvent[], st: Statement[]): void {
+  let i = 0;
+  for (const size of INSERT_SIZES)
+    for (; events.length - i >= size; i += size) {
+      let sql = insertSql.get(size);
+      if (!sql) {
+        sql = `INSERT INTO events (conv_id, ${EVENT_COLS}) VALUES ` + Array(size).fill("(?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)").join(", ");
+        insertSql.set(size, sql);
+      }
+      const args: SqlValue[] = [];
+      for (let k = i; k < i + size; k++) {
+        const e = events[k]!;
+        args.push(convId, e.seq, e.kind, e.ts, e.author, "clientId" in e ? e.clientId : null,
+          e.kind === "message" || e.kind === "edit" ? e.text : null, bodyOf(e));
+      }
+      st.push({ sql, args });
+    }
 }
 
 /** How many of the newest clientIds an actor keeps in memory (and loads when it starts). */
@@ -162,12 +186,7 @@ export class SqlConversationStore {
       st.push({ sql: `INSERT INTO members (conv_id, user_id, username, role) VALUES (?, ?, ?, ?)
                       ON CONFLICT (conv_id, user_id) DO UPDATE SET role = excluded.role`, args: [id, m.userId, m.username, m.role] });
     for (const u of c.memberRemovals) st.push({ sql: "DELETE FROM members WHERE conv_id = ? AND user_id = ?", args: [id, u] });
-    for (const e of c.events) {
-      const text = e.kind === "message" || e.kind === "edit" ? e.text : null;
-      const clientId = "clientId" in e ? e.clientId : null;
-      st.push({ sql: `INSERT INTO events (conv_id, ${EVENT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)`,
-        args: [id, e.seq, e.kind, e.ts, e.author, clientId, text, bodyOf(e)] });
-    }
+    insertEvents(id, c.events, st);
     for (const p of c.patches) {
       if (p.deleted) {
         st.push({ sql: "UPDATE events SET deleted = 1, text = '', body = NULL, reactions = NULL WHERE conv_id = ? AND seq = ?", args: [id, p.seq] });

@@ -181,7 +181,7 @@ describe("ConversationActor", () => {
     const page = await conv.history({ userId: "cat" }, undefined, 50);
     expect(page.events.find((e) => e.seq === seq)).toMatchObject({ reactions: { "👍": ["cat"] } });
     expect(page.events.find((e) => e.kind === "message" && e.replyTo === seq)).toBeTruthy();
-    await tick(50);
+    await tick(150); // inbox summaries are coalesced (100 ms)
     const catInbox = await env.system.inbox("cat").list({ userId: "cat" });
     expect(catInbox[0]).toMatchObject({ id: "g_testgroup1", unread: 2 });
     const ann = new TestConn("ann");

@@ -118,7 +118,7 @@ describe("review: storage faults", () => {
 
   test("a failed load is retried by the next call instead of being remembered", async () => {
     await group();
-    await tick(150); // inbox rows are written behind
+    await tick(600); // inbox rows are written behind (500 ms)
     const system = new BunActorSystem(env.sql);
     const fresh = system.conversation(ID);
     const inbox = system.inbox("ann");
