@@ -22,6 +22,8 @@ let nextConnId = 0;
 class BunConnection implements Connection {
   readonly id = String(++nextConnId);
   opened: Promise<void> = Promise.resolve();
+  /** `opened` has settled and every frame that waited for it was handed on. */
+  isOpen = false;
   constructor(private readonly ws: ServerWebSocket<SocketData>, readonly userId: string) {}
   send(frame: string): void {
     this.ws.send(frame);
@@ -54,6 +56,8 @@ export function bunSocketRouter(): SocketRouter {
   };
 }
 
+const frameFailed = (e: unknown) => console.error("[ws] frame failed", e);
+
 export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): WebSocketHandler<SocketData> {
   const actorOf = (d: SocketData) => (d.kind === "conversation" ? system.conversation(d.id) : system.inbox(d.id));
   return {
@@ -70,13 +74,18 @@ export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): Web
       conn.opened = (d.kind === "conversation" ? system.conversation(d.id).connect(conn, d.resume) : system.inbox(d.id).connect(conn)).catch((e) => {
         console.error(`[ws] ${d.kind} ${d.id} connect failed`, e);
         ws.close(1011, "internal error");
+      }).then(() => {
+        // Frames queued on `opened` run right after this, in the same microtask checkpoint, so a
+        // frame that arrives later (a new task) and goes straight in cannot overtake them.
+        conn.isOpen = true;
       });
     },
     message(ws, message) {
       const conn = ws.data.conn!;
       const raw = typeof message === "string" ? message : new TextDecoder().decode(message);
       // Wait for the welcome only, not for earlier frames: sends from one socket pipeline into one group commit.
-      void conn.opened.then(() => actorOf(ws.data).receive(conn, raw)).catch((e) => console.error("[ws] frame failed", e));
+      if (conn.isOpen) void actorOf(ws.data).receive(conn, raw).catch(frameFailed);
+      else void conn.opened.then(() => actorOf(ws.data).receive(conn, raw)).catch(frameFailed);
     },
     close(ws) {
       const conn = ws.data.conn;
