@@ -97,9 +97,29 @@ export class CommitPipeline {
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
   submit(draft: Draft, conn?: Connection, base?: number): Promise<OpResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ draft, conn, base, resolve, reject });
+      const op: Op = { draft, conn, base, resolve, reject };
+      if (this.queue.length === 0 && !this.building && this.addNow(op)) return;
+      this.queue.push(op);
       this.kick();
     });
+  }
+
+  /** The common case without a detour through the queue: a plain message that needs no storage read
+   *  (no attachments, its clientId vouched for by the window) joins the open batch at once. Only
+   *  when nothing is queued or being prepared ahead of it, so order is kept. */
+  private addNow(op: Op): boolean {
+    const d = op.draft;
+    if (d.kind !== "message" || d.attachments?.length || this.barrier || !this.host.current()) return false;
+    const hit = this.clientIds.get(d.author, d.clientId);
+    if (hit) {
+      if (hit.op) (hit.op.twins ??= []).push(op);
+      else this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
+      return true;
+    }
+    if (!this.clientIds.covers(op.base)) return false;
+    op.entry = this.clientIds.pend(d.author, d.clientId, op);
+    (this.open ?? this.openBatch()).ops.push(op);
+    return true;
   }
 
   private kick(): void {
@@ -160,7 +180,7 @@ export class CommitPipeline {
       if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
       await this.loadTargets(ops, w);
     }
-    const attachments = await this.loadAttachments(ops);
+    const attachments = ops.some((o) => o.draft.kind === "message" && o.draft.attachments?.length) ? await this.loadAttachments(ops) : null;
     if (isPlain) {
       const b = this.open ?? this.openBatch();
       for (const op of ops) b.ops.push(op);
