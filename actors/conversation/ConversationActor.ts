@@ -21,6 +21,7 @@ import type { ConversationApi, CreateConversation, HistoryPage, SendInput } from
 import type { ActorMesh, Caller, Clock, Connection, Ids, InboxUpdate, Publisher } from "../driver.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
+import type { Draft } from "./drafts.ts";
 import type { OpResult, State } from "./state.ts";
 import { summaryFor, summaryMembers } from "./summary.ts";
 import { CallRelay } from "./callRelay.ts";
@@ -216,11 +217,27 @@ export class ConversationActor implements ConversationApi {
 
   async send(caller: Caller, input: SendInput, conn?: Connection): Promise<OpResult> {
     await this.ready();
+    return this.pipeline.submit(this.messageDraft(caller, input), conn, input.base);
+  }
+
+  /** A `send` frame from a loaded actor's socket: checked now (a refusal throws), then queued
+   *  without a promise per send; the event itself is the socket's answer, a later refusal
+   *  (e.g. a failed commit) goes to `refused`. */
+  sendFromSocket(caller: Caller, input: SendInput, conn: Connection, refused: (e: unknown) => void): void {
+    this.pipeline.enqueue(this.messageDraft(caller, input), conn, input.base, refused);
+  }
+
+  private messageDraft(caller: Caller, input: SendInput): Draft {
     this.state(caller);
     this.checkText(input.text, (input.attachments?.length ?? 0) > 0);
     this.checkRate(caller.userId, input.clientId);
     if ((input.attachments?.length ?? 0) > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
-    return this.pipeline.submit({ kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments }, conn, input.base);
+    return { kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments };
+  }
+
+  /** Loaded: its state is in memory (socket frames arrive only after the welcome, so always). */
+  get loadedNow(): boolean {
+    return this.s !== null;
   }
 
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {

@@ -58,6 +58,8 @@ interface Batch {
   taken: boolean;
 }
 
+const ignore = () => {};
+
 /** Drafts that may be pipelined behind a batch in flight (see the header). */
 const plain = (d: Draft) => d.kind === "message" || d.kind === "call";
 
@@ -96,12 +98,18 @@ export class CommitPipeline {
 
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
   submit(draft: Draft, conn?: Connection, base?: number): Promise<OpResult> {
-    return new Promise((resolve, reject) => {
-      const op: Op = { draft, conn, base, resolve, reject };
-      if (this.queue.length === 0 && !this.building && this.addNow(op)) return;
-      this.queue.push(op);
-      this.kick();
-    });
+    return new Promise((resolve, reject) => this.add({ draft, conn, base, resolve, reject }));
+  }
+
+  /** Like submit, for a caller that needs no result: only a refusal is reported, to `refused`. */
+  enqueue(draft: Draft, conn: Connection | undefined, base: number | undefined, refused: (e: unknown) => void): void {
+    this.add({ draft, conn, base, resolve: ignore, reject: refused });
+  }
+
+  private add(op: Op): void {
+    if (this.queue.length === 0 && !this.building && this.addNow(op)) return;
+    this.queue.push(op);
+    this.kick();
   }
 
   /** The common case without a detour through the queue: a plain message that needs no storage read

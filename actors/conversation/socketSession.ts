@@ -86,7 +86,8 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
   try {
     switch (f.t) {
       case "send":
-        await actor.send(caller, f, conn);
+        if (!actor.loadedNow) await actor.send(caller, f, conn);
+        else actor.sendFromSocket(caller, f, conn, (e) => refused(actor, conn, e, f.clientId));
         break;
       case "edit":
         await actor.edit(caller, f.clientId, f.target, f.text, conn, f.base);
@@ -121,10 +122,14 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
       }
     }
   } catch (e) {
-    if (isNexusError(e)) sendError(conn, e.code, e.message, (f as any).clientId);
-    else {
-      console.error(`[conversation ${actor.id}] frame failed`, e);
-      sendError(conn, "internal", "internal error", (f as any).clientId);
-    }
+    refused(actor, conn, e, (f as any).clientId);
+  }
+}
+
+function refused(actor: ConversationActor, conn: Connection, e: unknown, clientId: unknown): void {
+  if (isNexusError(e)) sendError(conn, e.code, e.message, clientId);
+  else {
+    console.error(`[conversation ${actor.id}] frame failed`, e);
+    sendError(conn, "internal", "internal error", clientId);
   }
 }
