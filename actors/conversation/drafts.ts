@@ -61,8 +61,11 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
         return a;
       });
       if (d.replyTo !== undefined && (d.replyTo >= seq || d.replyTo < 1)) throw new NexusError("bad_request", "replyTo must be an earlier seq");
-      return { event: { ...base, kind: "message", clientId: d.clientId, text: d.text,
-        ...(d.replyTo !== undefined ? { replyTo: d.replyTo } : {}), ...(attachments?.length ? { attachments } : {}) } };
+      // Built field by field (the hot path): one object per message, in the wire order.
+      const event: MessageEvent = { seq, ts, author: d.author, kind: "message", clientId: d.clientId, text: d.text };
+      if (d.replyTo !== undefined) event.replyTo = d.replyTo;
+      if (attachments?.length) event.attachments = attachments;
+      return { event };
     }
     case "edit": {
       const m = target(w, d.target);
