@@ -61,7 +61,7 @@ export const quick: BenchConfig = {
   fanout: { groups: 20, members: 10, ratePerSender: 5, durationMs: 3000, warmupMs: 1000, drainMs: 5000, workers: 1 },
   saturation: {
     groups: 20, members: 10, startRatePerSender: 4, factor: 2, maxSteps: 8, stepMs: 1500, drainMs: 3000,
-    p99LimitMs: 100, refineSteps: 2, workers: 1,
+    p99LimitMs: 100, refineSteps: 3, workers: 1,
   },
   connections: { groups: 10, members: 5, socketsPerMember: 40, holdMs: 1000, perWorker: 15_000 },
   history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 60, queryBudgetMs: 5000 },
