@@ -98,12 +98,13 @@ export class CommitPipeline {
 
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
   submit(draft: Draft, conn?: Connection, base?: number): Promise<OpResult> {
-    return new Promise((resolve, reject) => this.add({ draft, conn, base, resolve, reject }));
+    return new Promise((resolve, reject) => this.add({ draft, conn, base, resolve, reject, twins: undefined, entry: undefined }));
   }
 
   /** Like submit, for a caller that needs no result: only a refusal is reported, to `refused`. */
   enqueue(draft: Draft, conn: Connection | undefined, base: number | undefined, refused: (e: unknown) => void): void {
-    this.add({ draft, conn, base, resolve: ignore, reject: refused });
+    // Every field set from the start: one object shape for all ops.
+    this.add({ draft, conn, base, resolve: ignore, reject: refused, twins: undefined, entry: undefined });
   }
 
   private add(op: Op): void {
