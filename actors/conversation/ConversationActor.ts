@@ -330,13 +330,35 @@ export class ConversationActor implements ConversationApi {
     m.readSeq = to;
     this.readMoved(userId, to);
     this.fanout.broadcast(`{"t":"read","userId":${JSON.stringify(userId)},"seq":${to}}`, 0);
-    // Count up to the current seq only; messages committed while the count runs are added to the
-    // in-memory count by applyCommitted, so that change is kept on top of the count.
-    const upTo = s.lastSeq;
-    const before = s.unread.get(userId) ?? 0;
-    const n = await this.deps.store.countUnread(userId, to, upTo);
-    if (s.members.get(userId)?.readSeq !== to) return; // removed, or a newer read / own send moved the cursor
-    s.unread.set(userId, Math.max(0, n + (s.unread.get(userId) ?? 0) - before));
+    await this.recount(userId, to);
+  }
+
+  /** The unread count after a read cursor moved to `to`, from storage. A failed read is retried
+   *  (the cursor has moved already; the count must follow it). */
+  private async recount(userId: string, to: number): Promise<void> {
+    const s = this.s!;
+    try {
+      for (;;) {
+        // A delete stored but not yet applied would be counted twice (storage drops its message,
+        // then applyCommitted decrements): count only while no such batch is in flight, and again
+        // if one was submitted meanwhile.
+        await this.pipeline.quiet();
+        const mark = this.pipeline.exclusiveSubmitted;
+        // Up to the applied seq only; messages applied while the count runs are added to the
+        // in-memory count by applyCommitted, so that change is kept on top of the count.
+        const upTo = s.lastSeq;
+        const before = s.unread.get(userId) ?? 0;
+        const n = await this.deps.store.countUnread(userId, to, upTo);
+        if (s.members.get(userId)?.readSeq !== to) return; // removed, or a newer read / own send moved the cursor
+        if (this.pipeline.exclusiveSubmitted !== mark) continue;
+        s.unread.set(userId, Math.max(0, n + (s.unread.get(userId) ?? 0) - before));
+        break;
+      }
+    } catch (e) {
+      console.error(`[conversation ${this.id}] unread count for ${userId} failed; retrying`, e);
+      this.deps.clock.schedule(1000, () => void this.recount(userId, to));
+      return;
+    }
     this.deps.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, summaryMembers(s)) });
   }
 

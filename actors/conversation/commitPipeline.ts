@@ -74,6 +74,8 @@ export class CommitPipeline {
   private open: Batch | null = null;
   /** A batch with non-plain drafts is in flight: build nothing until it is applied. */
   private barrier = false;
+  /** How many non-plain batches were ever submitted (readers compare it across a storage read). */
+  exclusiveSubmitted = 0;
   /** Settles once every batch submitted so far is settled. */
   private tail: Promise<void> = Promise.resolve();
   /** The newest seq given out by `take`; meaningful while taken > 0. */
@@ -87,6 +89,12 @@ export class CommitPipeline {
 
   constructor(private readonly host: PipelineHost) {}
 
+  /** Resolves when no non-plain batch is in flight (storage holds no edit, delete or membership
+   *  change the actor has not applied). */
+  async quiet(): Promise<void> {
+    while (this.barrier) await this.tail;
+  }
+
   get busy(): boolean {
     return this.building || this.queue.length > 0 || this.inFlight > 0;
   }
@@ -98,13 +106,13 @@ export class CommitPipeline {
 
   /** Queue a draft; resolves after it is durable (or with the original seq for a known clientId). */
   submit(draft: Draft, conn?: Connection, base?: number): Promise<OpResult> {
-    return new Promise((resolve, reject) => this.add({ draft, conn, base, resolve, reject, twins: undefined, entry: undefined }));
+    return new Promise((resolve, reject) => this.add({ draft, conn, base, resolve, reject, twins: undefined, entry: undefined, settled: false, twinOf: undefined }));
   }
 
   /** Like submit, for a caller that needs no result: only a refusal is reported, to `refused`. */
   enqueue(draft: Draft, conn: Connection | undefined, base: number | undefined, refused: (e: unknown) => void): void {
     // Every field set from the start: one object shape for all ops.
-    this.add({ draft, conn, base, resolve: ignore, reject: refused, twins: undefined, entry: undefined });
+    this.add({ draft, conn, base, resolve: ignore, reject: refused, twins: undefined, entry: undefined, settled: false, twinOf: undefined });
   }
 
   private add(op: Op): void {
@@ -121,7 +129,7 @@ export class CommitPipeline {
     if (d.kind !== "message" || d.attachments?.length || this.barrier || !this.host.current()) return false;
     const hit = this.clientIds.get(d.author, d.clientId);
     if (hit) {
-      if (hit.op) (hit.op.twins ??= []).push(op);
+      if (hit.op) this.twin(hit.op, op);
       else this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
       return true;
     }
@@ -165,10 +173,11 @@ export class CommitPipeline {
         try {
           await this.prepare(ops);
         } catch (e) {
-          // A read before the commit (clientIds, targets, attachments) failed: settle every op so no
-          // caller waits forever; ops already answered ignore this.
+          // Not expected (prepare answers its own read failures): still, no caller may wait forever.
+          // Ops answered, queued again, or waiting as a twin of an op in flight are left alone.
           console.error(`[conversation ${this.host.id}] batch failed`, e);
-          for (const op of ops) this.fail(op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
+          for (const op of ops)
+            if (!op.settled && !op.twinOf && !this.queue.includes(op) && !this.inBatch(op)) this.fail(op, unavailable());
         }
       }
     } finally {
@@ -184,12 +193,20 @@ export class CommitPipeline {
     if (ops.length === 0) return;
     const isPlain = ops.every((o) => plain(o.draft));
     let w: Working | null = null;
-    if (!isPlain) {
-      w = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
-      if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
-      await this.loadTargets(ops, w);
+    let attachments: Map<string, AttachmentRef> | null = null;
+    try {
+      if (!isPlain) {
+        w = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
+        if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
+        await this.loadTargets(ops, w);
+      }
+      if (ops.some((o) => o.draft.kind === "message" && o.draft.attachments?.length)) attachments = await this.loadAttachments(ops);
+    } catch (e) {
+      // A read before the commit (targets, attachments) failed: these ops fail; their resends are tried again.
+      console.error(`[conversation ${this.host.id}] read before commit failed`, e);
+      for (const op of ops) this.fail(op, unavailable());
+      return;
     }
-    const attachments = ops.some((o) => o.draft.kind === "message" && o.draft.attachments?.length) ? await this.loadAttachments(ops) : null;
     if (isPlain) {
       const b = this.open ?? this.openBatch();
       for (const op of ops) b.ops.push(op);
@@ -198,6 +215,7 @@ export class CommitPipeline {
     }
     // Only built with nothing in flight (build), and nothing is built while it is.
     this.barrier = true;
+    this.exclusiveSubmitted++;
     this.submitBatch({ ops, plain: false, w, attachments: attachments ?? new Map(), accepted: [], taken: false });
   }
 
@@ -262,13 +280,21 @@ export class CommitPipeline {
     } catch (e) {
       error = e;
     }
-    await previous;
+    await previous; // never rejects: nothing below throws out of settle
     this.inFlight--;
     if (b.taken) this.taken--;
     if (this.open === b) this.open = null;
     if (!b.plain) this.barrier = false;
     const s = this.host.current()!;
-    if (error === null) return this.applyCommitted(s, b);
+    if (error === null) {
+      try {
+        this.applyCommitted(s, b);
+      } catch (e) {
+        // A bug, not storage: the batch is stored; log it rather than wedge every later batch.
+        console.error(`[conversation ${this.host.id}] applying a committed batch failed`, e);
+      }
+      return;
+    }
     const ops = b.taken ? b.accepted.map((a) => a.op) : b.ops;
     if (!b.taken || chain !== this.chain) {
       // Never written (its chain had failed, or it was built on a batch that failed): build it again.
@@ -278,7 +304,7 @@ export class CommitPipeline {
     console.error(`[conversation ${this.host.id}] commit failed`, error);
     this.chain = { failed: false };
     this.builtSeq = s.lastSeq;
-    for (const op of ops) this.fail(op, new NexusError("storage_unavailable", "could not store the event; retry with the same clientId"));
+    for (const op of ops) this.fail(op, unavailable());
   }
 
   /** Answer resends of known clientIds with their original seq; they are not stored again. Storage
@@ -296,7 +322,7 @@ export class CommitPipeline {
       }
       const hit = this.clientIds.get(d.author, d.clientId);
       if (hit) {
-        if (hit.op) (hit.op.twins ??= []).push(op);
+        if (hit.op) this.twin(hit.op, op);
         else this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
         continue;
       }
@@ -311,7 +337,14 @@ export class CommitPipeline {
     }
     if (!unknown) return fresh;
     const keys = unknown.map((op) => ({ author: op.draft.author, clientId: (op.draft as { clientId: string }).clientId }));
-    const stored = await this.host.deps.store.findClientIds(keys, from, this.clientIds.floor);
+    let stored: Map<string, [number, number]>;
+    try {
+      stored = await this.host.deps.store.findClientIds(keys, from, this.clientIds.floor);
+    } catch (e) {
+      console.error(`[conversation ${this.host.id}] clientId lookup failed`, e);
+      for (const op of fresh) this.fail(op, unavailable());
+      return [];
+    }
     if (stored.size === 0) return fresh;
     const found = new Set<Op>();
     for (const op of unknown) {
@@ -406,11 +439,13 @@ export class CommitPipeline {
 
   /** The sender's socket gets its own event (with clientId, seq and ts): that is its ack, and a
    *  separate frame per send cost a socket write each. Only a resend, which makes no new event,
-   *  is answered with an `ack` frame. */
+   *  is answered with an `ack` frame. Each op is answered once. */
   private succeed(op: Op, r: OpResult): void {
+    if (op.settled) return;
+    op.settled = true;
     if (op.conn && r.duplicate && "clientId" in op.draft)
       op.conn.send(`{"t":"ack","clientId":"${op.draft.clientId}","seq":${r.seq},"ts":${r.ts},"duplicate":true}`);
-    op.resolve(r);
+    answer(() => op.resolve(r));
     if (op.twins) for (const t of op.twins) this.succeed(t, { ...r, duplicate: true });
   }
 
@@ -420,13 +455,39 @@ export class CommitPipeline {
     op.entry = undefined;
   }
 
+  private twin(original: Op, op: Op): void {
+    op.twinOf = original;
+    (original.twins ??= []).push(op);
+  }
+
+  private inBatch(op: Op): boolean {
+    return op.entry !== undefined;
+  }
+
   /** A failed op's resends are not failed with it: they are tried again, as the client would. */
   private fail(op: Op, e: unknown): void {
+    if (op.settled) return;
+    op.settled = true;
     this.unpend(op);
-    op.reject(e);
+    answer(() => op.reject(e));
     const twins = op.twins;
     op.twins = undefined;
-    if (twins) this.requeue(twins);
+    if (twins) {
+      for (const t of twins) t.twinOf = undefined;
+      this.requeue(twins);
+    }
+  }
+}
+
+const unavailable = () => new NexusError("storage_unavailable", "could not store the event; retry with the same clientId");
+
+/** Callers' callbacks run inside the pipeline (even inside a Sql taking a batch): one that throws
+ *  must not leave the rest of a batch unanswered. */
+function answer(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    console.error("[conversation] a caller's callback threw", e);
   }
 }
 

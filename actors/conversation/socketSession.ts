@@ -22,16 +22,16 @@ export async function connectSocket(actor: ConversationActor, conn: Connection, 
   let events: ConversationEvent[];
   let recovered = false;
   let hasMore = false;
-  let covered = upTo;
   try {
+    // Both reads stop at upTo: storage may already hold a batch the actor has not applied yet
+    // (pipelined commits); its events reach this socket live, once, when it is applied.
     if (after !== undefined && epoch === s.epoch && after <= upTo && upTo - after <= actor.limits.replayCap) {
       events = await actor.replay(after, upTo);
       recovered = true;
     } else {
-      const page = await actor.history({ userId: conn.userId }, undefined, FIRST_PAGE);
+      const page = await actor.history({ userId: conn.userId }, upTo + 1, FIRST_PAGE);
       events = page.events;
       hasMore = page.hasMore;
-      for (const e of events) if (e.seq > covered) covered = e.seq;
     }
   } catch (e) {
     actor.fanout.remove(conn);
@@ -40,7 +40,7 @@ export async function connectSocket(actor: ConversationActor, conn: Connection, 
   if (actor.fanout.get(conn) !== sub) return; // removed or closed meanwhile
   const conversation = actor.infoOf(actor.state({ userId: conn.userId }));
   conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who() }));
-  actor.fanout.release(sub, covered);
+  actor.fanout.release(sub, upTo);
 }
 
 /** Re-attach a socket that survived while the actor slept (Durable Object hibernation). */

@@ -34,6 +34,10 @@ export interface Op {
   twins?: Op[];
   /** Its clientId's place in the window while it commits (clientIdWindow.ts). */
   entry?: ClientIdEntry;
+  /** Answered (resolved or rejected): later answers are ignored. */
+  settled?: boolean;
+  /** Waiting as a twin of this op. */
+  twinOf?: Op;
 }
 
 export const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;

@@ -15,12 +15,15 @@ import type { Sql } from "./sql.ts";
 
 const CHUNK_ROWS = 2000;
 const IDLE_DELAY_MS = 200;
+const RETRY_MS = 1000;
 
 export class SearchIndexer {
   private static readonly bySql = new WeakMap<Sql, SearchIndexer>();
   private running: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private unindexed = 0;
+  /** A run failed: the next one waits for its retry timer. */
+  private retrying = false;
   private stopped = false;
 
   static for(sql: Sql): SearchIndexer {
@@ -35,7 +38,7 @@ export class SearchIndexer {
    *  chunks cost ~40% more per row: more FTS segments to merge); the rest waits for a quiet moment. */
   noteWrites(n: number): void {
     this.unindexed += n;
-    if (this.stopped || this.running) return;
+    if (this.stopped || this.running || this.retrying) return;
     if (this.unindexed >= CHUNK_ROWS) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -48,13 +51,27 @@ export class SearchIndexer {
 
   private background(minRows: number): void {
     if (this.running) return;
+    let failed = false;
     this.running = this.run(minRows);
     void this.running
-      .catch((e) => console.error("[search] indexing failed; retried on the next write", e))
+      .catch((e) => {
+        failed = true;
+        console.error(`[search] indexing failed; retrying in ${RETRY_MS} ms`, e);
+      })
       .finally(() => {
         this.running = null;
+        if (this.stopped) return;
+        // After a failure, wait: retrying at once would spin without yielding while storage fails.
+        if (failed) {
+          this.retrying = true;
+          this.timer = setTimeout(() => {
+            this.timer = null;
+            this.retrying = false;
+            this.background(1);
+          }, RETRY_MS);
+        }
         // What arrived meanwhile: another whole chunk now, or the rest after the idle delay.
-        if (this.unindexed > 0 && !this.stopped) this.noteWrites(0);
+        else if (this.unindexed > 0) this.noteWrites(0);
       });
   }
 

@@ -43,7 +43,14 @@ export class FaultySql implements Sql {
       if (chain) chain.failed = true; // as a real Sql does for a batch that failed (sql.ts CommitChain)
       throw new Error("injected storage failure");
     }
-    return this.inner.batch(statements, chain);
+    // The chain is kept here, in submission order: handing it to the inner Sql as well could mark an
+    // earlier batch, still queued there, as broken by a later injected failure (no real Sql can).
+    try {
+      await this.inner.batch(statements);
+    } catch (e) {
+      if (chain) chain.failed = true;
+      throw e;
+    }
   }
 }
 

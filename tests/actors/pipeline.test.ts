@@ -150,3 +150,78 @@ describe("pipelined commits", () => {
     expect(counted).toEqual({ ann: 0, ben: 1, cat: 3 });
   });
 });
+
+/** Lets writes through but holds their replies (the writer committed; the actor has not heard yet):
+ *  storage already shows a batch the actor has not applied. */
+function delayReplies(pick: (sqls: string[]) => boolean): () => void {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const inner = env.sql.inner;
+  const batch = inner.batch.bind(inner);
+  inner.batch = async (b, chain) => {
+    await batch(b, chain);
+    if (Array.isArray(b) && pick(b.map((s) => s.sql))) await gate;
+  };
+  return () => {
+    inner.batch = batch;
+    open();
+  };
+}
+
+describe("pipelined commits: storage ahead of the actor (from a review)", () => {
+  test("a socket connecting while a batch is stored but not applied gets each event once", async () => {
+    const conv = await group();
+    const open = delayReplies((sqls) => sqls.some((s) => s.startsWith("INSERT INTO events")));
+    const m = conv.send({ userId: "ann" }, { clientId: "welcome-dup-1", text: "hello" });
+    await tick(30);
+    const cat = new TestConn("cat");
+    await conv.connect(cat, {});
+    open();
+    await m;
+    await tick(10);
+    const seen = [...cat.of("welcome")[0].events.map((e: any) => e.seq), ...cat.of("event").map((f) => f.e.seq)];
+    expect(seen).toEqual([1, 2]);
+  });
+
+  test("a read counted while a delete is stored but not applied does not count the delete twice", async () => {
+    const conv = await group();
+    for (let i = 0; i < 3; i++) await conv.send({ userId: "ann" }, { clientId: `dd-msg-${i}`, text: `m${i}` }); // seqs 2-4
+    const open = delayReplies((sqls) => sqls.some((s) => s.includes("deleted = 1")));
+    const del = conv.deleteMessage({ userId: "ann" }, 4, "dd-delete-1");
+    await tick(30);
+    const reading = conv.markRead("cat", 2);
+    await tick(10);
+    open();
+    await del;
+    await reading;
+    const memory = conv.state({ userId: "cat" }).unread.get("cat");
+    expect(memory).toBe(await conv.deps.store.countUnread("cat", 2));
+    expect(memory).toBe(1);
+  });
+
+  test("a read whose unread count cannot be read is counted again when storage answers", async () => {
+    const conv = await group();
+    for (let i = 0; i < 3; i++) await conv.send({ userId: "ann" }, { clientId: `rf-msg-${i}`, text: `m${i}` });
+    expect(conv.state({ userId: "cat" }).unread.get("cat")).toBe(3);
+    env.sql.failReads = true;
+    await conv.markRead("cat", 4);
+    env.sql.failReads = false;
+    await tick(1300); // retried after a second
+    expect(conv.state({ userId: "cat" }).unread.get("cat")).toBe(0);
+  });
+
+  test("when a read before the commit fails, the failed ops are answered once and a resend among them is tried again", async () => {
+    const conv = await group();
+    await conv.addAttachment({ userId: "ben" }, { id: "a_pipe_read01", name: "f.txt", type: "text/plain", size: 1 });
+    env.sql.failReads = true;
+    const a = outcome(conv.send({ userId: "ben" }, { clientId: "rr-attach-1", text: "x", attachments: ["a_pipe_read01"] }));
+    const b = outcome(conv.send({ userId: "ann" }, { clientId: "rr-plain-01", text: "hi" }));
+    const c = outcome(conv.send({ userId: "ann" }, { clientId: "rr-plain-01", text: "hi" }));
+    await tick(5);
+    env.sql.failReads = false;
+    expect(await a).toMatchObject({ err: { code: "storage_unavailable" } });
+    expect(await b).toMatchObject({ err: { code: "storage_unavailable" } });
+    expect(await c).toMatchObject({ ok: { seq: 2, duplicate: false } }); // the resend went through
+    expect(await storedSeqs(conv)).toEqual([[1, "created"], [2, "hi"]]);
+  });
+});

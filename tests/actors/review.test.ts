@@ -58,10 +58,11 @@ describe("review: read cursors and unread counts", () => {
     env.sql.hold = new Promise((r) => (release = r));
     const roleChange = conv.setRole({ userId: "ann" }, "cat", "admin");
     await tick(30); // the member batch has copied the member map and waits for its commit
-    await conv.markRead("ben", seq);
+    const reading = conv.markRead("ben", seq); // the cursor moves now; the unread count waits for the batch
     env.sql.hold = null;
     release();
     await roleChange;
+    await reading;
     expect((await conv.info({ userId: "ben" })).reads.ben).toBe(seq);
   });
 

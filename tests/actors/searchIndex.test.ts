@@ -7,6 +7,7 @@ import Database from "libsql";
 import { LimitsSchema } from "../../protocol/index.ts";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import { openLibsql } from "../../actors/storage/libsqlSql.ts";
+import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { makeSystem, member } from "./harness.ts";
 
 let env: Awaited<ReturnType<typeof makeSystem>>;
@@ -92,6 +93,27 @@ describe("migrating a database indexed by the old insert trigger", () => {
       await sql.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("search index under storage failure", () => {
+  test("while storage fails, the indexer retries after a pause instead of spinning (the event loop keeps running)", async () => {
+    await group();
+    const errors: unknown[] = [];
+    const log = console.error;
+    console.error = (...a: unknown[]) => void (String(a[0]).startsWith("[search]") ? errors.push(a[0]) : log(...a));
+    try {
+      let timerRan = false;
+      setTimeout(() => (timerRan = true), 0);
+      env.sql.failReads = true;
+      SearchIndexer.for(env.sql).noteWrites(5000); // a whole chunk's worth: starts at once, and fails
+      await Bun.sleep(300);
+      expect(timerRan).toBe(true);
+      expect(errors.length).toBe(1); // one failure, then a retry timer (1 s)
+    } finally {
+      env.sql.failReads = false;
+      console.error = log;
     }
   });
 });
