@@ -10,14 +10,15 @@
  * later message is checked against (membership), their seqs continue the batch in flight, the Sql
  * commits batches in order, and a failed batch fails the rest of its CommitChain unwritten (no gap).
  * Any other kind of draft (members, edits, reactions…) waits until nothing is in flight, and nothing
- * is built while it commits.
+ * is built while it commits. Applying a committed batch to state and sockets is applyBatch.ts.
  */
-import { CloseCodes, NexusError, type AttachmentRef, type ConversationEvent } from "../../protocol/index.ts";
+import { NexusError, type AttachmentRef } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
 import type { CommitChain } from "../storage/sql.ts";
 import { CLIENT_ID_WINDOW, emptyCommit, type Commit } from "../storage/sqlConversationStore.ts";
 import { ClientIdWindow } from "./clientIdWindow.ts";
 import { RecentMessages } from "./recentMessages.ts";
+import { applyBatch, type Accepted, type Applier } from "./applyBatch.ts";
 import type { ConversationDeps } from "./ConversationActor.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
 import type { Fanout } from "./fanout.ts";
@@ -37,11 +38,6 @@ export interface PipelineHost {
   committed(s: State, removed: string[]): void;
   /** A sender's read cursor moved to its own message: stored behind, with explicit reads. */
   readMoved(userId: string, seq: number): void;
-}
-
-interface Accepted {
-  op: Op;
-  event: ConversationEvent;
 }
 
 /**
@@ -87,7 +83,11 @@ export class CommitPipeline {
   /** Recent messages, targets of edits, deletes and reactions. */
   readonly messages = new RecentMessages(512);
 
-  constructor(private readonly host: PipelineHost) {}
+  private readonly applier: Applier;
+
+  constructor(private readonly host: PipelineHost) {
+    this.applier = { host, clientIds: this.clientIds, messages: this.messages, succeed: (op, r) => this.succeed(op, r) };
+  }
 
   /** Resolves when no non-plain batch is in flight (storage holds no edit, delete or membership
    *  change the actor has not applied). */
@@ -376,65 +376,7 @@ export class CommitPipeline {
   }
 
   private applyCommitted(s: State, b: Batch): void {
-    const { accepted, plain: isPlain } = b;
-    const w = b.w!;
-    if (accepted.length === 0) return;
-    const removed: string[] = [];
-    if (!isPlain) {
-      for (const id of s.members.keys()) if (!w.members.has(id)) removed.push(id);
-      // The working copy was taken before the commit; read cursors that moved meanwhile must not go back.
-      if (w.members !== s.members)
-        for (const [id, m] of w.members) m.readSeq = Math.max(m.readSeq, s.members.get(id)?.readSeq ?? 0);
-      s.members = w.members;
-      s.title = w.title;
-      for (const [seq, m] of w.messages) this.messages.set(seq, m);
-      for (const id of removed) s.unread.delete(id);
-    }
-
-    const encoded: string[] = new Array(accepted.length);
-    const seqs: number[] = new Array(accepted.length);
-    for (let i = 0; i < accepted.length; i++) {
-      const { op, event } = accepted[i]!;
-      s.lastSeq = event.seq;
-      s.lastTs = event.ts;
-      if (op.entry) {
-        this.clientIds.committed(op.entry, event.seq, event.ts);
-        op.entry = undefined;
-      }
-      if (event.kind === "message") {
-        this.messages.set(event.seq, event);
-        s.lastMessage = event;
-        const m = s.members.get(event.author);
-        if (m && m.readSeq < event.seq) {
-          m.readSeq = event.seq;
-          this.host.readMoved(event.author, event.seq);
-        }
-      } else if (event.kind === "member" && event.action === "add") {
-        s.unread.set(event.userId, 0); // counted from here on: messages earlier in this batch are before the join
-      } else if (event.kind === "delete") {
-        // A deleted message no longer counts as unread for those who had not read it (as countUnread agrees).
-        const target = w.messages.get(event.target);
-        for (const [id, n] of s.unread)
-          if (n > 0 && id !== target?.author && (s.members.get(id)?.readSeq ?? 0) < event.target) s.unread.set(id, n - 1);
-        if (s.lastMessage?.seq === event.target) s.lastMessage = target ?? s.lastMessage;
-      } else if (event.kind === "edit" && s.lastMessage?.seq === event.target) {
-        s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
-      }
-      if (!isPlain && event.kind === "message") countUnread(s, [event]);
-      this.succeed(op, { seq: event.seq, ts: event.ts, duplicate: false });
-      encoded[i] = JSON.stringify(event);
-      seqs[i] = event.seq;
-    }
-    if (isPlain) countUnread(s, accepted.map((a) => a.event));
-    // The whole batch goes out as one frame: one publish and one WebSocket frame per socket instead
-    // of one per event (a busy conversation commits several events per batch).
-    this.host.fanout.broadcastEvents(seqs, encoded);
-    for (const { event } of accepted) if (event.kind === "message") this.host.typing.set(event.author, false);
-    for (const id of removed) {
-      this.host.fanout.closeUser(id, CloseCodes.forbidden, "removed from conversation");
-      this.host.typing.set(id, false);
-    }
-    this.host.committed(s, removed);
+    applyBatch(this.applier, s, b.accepted, b.w!, b.plain);
   }
 
   /** The sender's socket gets its own event (with clientId, seq and ts): that is its ack, and a
@@ -488,22 +430,5 @@ function answer(fn: () => void): void {
     fn();
   } catch (e) {
     console.error("[conversation] a caller's callback threw", e);
-  }
-}
-
-/** Unread counts after messages (in seq order): each message counts for every member but its
- *  author, whose count is zero after their own message. One pass over the members per batch. */
-function countUnread(s: State, events: ConversationEvent[]): void {
-  let total = 0;
-  let lastBy: Map<string, number> | null = null;
-  for (const e of events) {
-    if (e.kind !== "message") continue;
-    total++;
-    (lastBy ??= new Map()).set(e.author, total);
-  }
-  if (total === 0) return;
-  for (const [id, n] of s.unread) {
-    const last = lastBy!.get(id);
-    s.unread.set(id, last === undefined ? n + total : total - last);
   }
 }
