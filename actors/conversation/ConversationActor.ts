@@ -235,11 +235,6 @@ export class ConversationActor implements ConversationApi {
     return { kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments };
   }
 
-  /** Loaded: its state is in memory (socket frames arrive only after the welcome, so always). */
-  get loadedNow(): boolean {
-    return this.s !== null;
-  }
-
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {
     await this.ready();
     this.state(caller);

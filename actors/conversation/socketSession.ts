@@ -86,7 +86,8 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
   try {
     switch (f.t) {
       case "send":
-        if (!actor.loadedNow) await actor.send(caller, f, conn);
+        // Frames arrive after the welcome, so the state is loaded; the async path covers the rest.
+        if (!actor.exists()) await actor.send(caller, f, conn);
         else actor.sendFromSocket(caller, f, conn, (e) => refused(actor, conn, e, f.clientId));
         break;
       case "edit":
