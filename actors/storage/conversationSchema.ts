@@ -9,7 +9,8 @@
  * - no unique (author, clientId) index: its random keys dirtied one page per message and halved the
  *   writer's throughput; duplicates are found by the actor's clientId window (clientIdWindow.ts);
  * - no full-text trigger on insert: searchIndexer.ts indexes new messages in bulk behind the commit
- *   (about 5x cheaper per row) and catches up before every search.
+ *   (about 5x cheaper per row) and catches up before every search. The index itself is in
+ *   inlineSearch.ts (same database) or libsqlSearch.ts (a file of its own).
  */
 export const conversationSchema = [
   `CREATE TABLE IF NOT EXISTS conversations (
@@ -25,17 +26,4 @@ export const conversationSchema = [
   `CREATE TABLE IF NOT EXISTS attachments (
      conv_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL,
      uploaded_by TEXT NOT NULL, created_ts INTEGER NOT NULL, PRIMARY KEY (conv_id, id))`,
-  // Full-text search over message text (external content: the text lives once, in `events`).
-  `CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(text, content='events', content_rowid='rowid')`,
-  // Rows of `events` up to rowid `upto` are in events_fts. Created at the first migration that has it:
-  // a database from before then was indexed by the old insert trigger, i.e. up to its last row.
-  `CREATE TABLE IF NOT EXISTS fts_state (id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL)`,
-  `INSERT OR IGNORE INTO fts_state (id, upto) SELECT 1, COALESCE(MAX(rowid), 0) FROM events`,
-  `DROP TRIGGER IF EXISTS events_fts_insert`,
-  `DROP TRIGGER IF EXISTS events_fts_update`,
-  // Edits and deletes re-index a row only if the indexer already took it (it reads the current text).
-  `CREATE TRIGGER IF NOT EXISTS events_fts_reindex AFTER UPDATE OF text ON events
-     WHEN old.kind = 'message' AND old.rowid <= (SELECT upto FROM fts_state WHERE id = 1) BEGIN
-     INSERT INTO events_fts (events_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-     INSERT INTO events_fts (rowid, text) VALUES (new.rowid, new.text); END`,
 ];

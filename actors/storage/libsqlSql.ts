@@ -7,8 +7,10 @@
  * fsync. Each caller is resolved only after its transaction commits. If a combined transaction fails,
  * each batch is retried alone so one bad batch cannot fail its neighbours.
  * Reads use this thread's own connection (WAL: they see committed data only). Both connections
- * cache prepared statements (libsqlStatements.ts).
+ * cache prepared statements (libsqlStatements.ts). The full-text index is a file and thread of its
+ * own (libsqlSearch.ts), attached to the reading connection as `search`.
  */
+import { LibsqlSearch } from "./libsqlSearch.ts";
 import { LibsqlConnection } from "./libsqlStatements.ts";
 import { ChainBrokenError, materialize, type BatchStatements, type CommitChain, type Row, type Sql, type SqlValue, type Statement } from "./sql.ts";
 
@@ -62,7 +64,11 @@ export class LibsqlSql implements Sql {
   /** Write transactions and statements committed, for metrics. */
   stats = { transactions: 0, batches: 0 };
 
-  private constructor(private readonly reader: LibsqlConnection, private readonly writer: Worker) {
+  private constructor(
+    private readonly reader: LibsqlConnection,
+    private readonly writer: Worker,
+    readonly separateIndex: LibsqlSearch,
+  ) {
     writer.onmessage = (e: MessageEvent<{ t: string; id: number; error?: string; result?: unknown }>) => {
       const reply = this.replies.get(e.data.id);
       this.replies.delete(e.data.id);
@@ -81,7 +87,9 @@ export class LibsqlSql implements Sql {
       writer.postMessage({ t: "open", path: file, synchronous: opts.synchronous === "normal" ? "NORMAL" : "FULL" });
     });
     writer.onerror = (e) => console.error("[libsql] writer thread error", e.message);
-    return new LibsqlSql(reader, writer);
+    const search = await LibsqlSearch.open(file);
+    reader.exec(`ATTACH DATABASE '${search.path.replace(/'/g, "''")}' AS search`);
+    return new LibsqlSql(reader, writer, search);
   }
 
   /** Reads run here; a writing statement (e.g. INSERT … RETURNING) goes to the writer thread, so
@@ -199,6 +207,7 @@ export class LibsqlSql implements Sql {
     if (this.inFlight) await new Promise<void>((r) => (this.idle = r));
     while (this.replies.size > 0) await new Promise((r) => setTimeout(r, 5));
     this.writer.terminate();
+    await this.separateIndex.close();
     this.reader.close();
   }
 }

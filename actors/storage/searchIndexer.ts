@@ -1,9 +1,10 @@
 /**
- * Full-text indexing of messages, behind the commit rather than inside it.
+ * When full-text indexing of messages runs: behind the commit rather than inside it.
  *
  * A trigger per inserted message cost ~25 µs of writer CPU per row and sat on every ack's critical
- * path; indexing the new rows in bulk (`INSERT … SELECT` over a rowid range) costs ~5 µs per row and
- * runs as its own small batches. Rows up to `fts_state.upto` are indexed (conversationSchema.ts).
+ * path; indexing the new rows in bulk (`INSERT … SELECT` over a rowid range) costs ~5 µs per row.
+ * Where the index lives and how a chunk is indexed is the FullTextIndex's business (sql.ts:
+ * inlineSearch.ts or libsqlSearch.ts); this class only schedules.
  *
  * - `noteWrites` after each commit schedules indexing: a whole chunk as soon as one is waiting, the
  *   rest after a short idle delay, so the index trails the log by well under a second at normal load.
@@ -11,9 +12,9 @@
  *   every message acked before it (read-your-writes), however far the background work trails.
  * One indexer per `Sql` (one database), shared by every conversation stored in it.
  */
-import type { Sql } from "./sql.ts";
+import { CHUNK_ROWS, inlineSearch } from "./inlineSearch.ts";
+import type { FullTextIndex, Sql } from "./sql.ts";
 
-const CHUNK_ROWS = 2000;
 const IDLE_DELAY_MS = 200;
 const RETRY_MS = 1000;
 
@@ -28,11 +29,16 @@ export class SearchIndexer {
 
   static for(sql: Sql): SearchIndexer {
     let ix = SearchIndexer.bySql.get(sql);
-    if (!ix) SearchIndexer.bySql.set(sql, (ix = new SearchIndexer(sql)));
+    if (!ix) SearchIndexer.bySql.set(sql, (ix = new SearchIndexer(sql.separateIndex ?? inlineSearch(sql))));
     return ix;
   }
 
-  private constructor(private readonly sql: Sql) {}
+  constructor(private readonly index: FullTextIndex) {}
+
+  /** The FTS5 table, as search queries name it. */
+  get table(): string {
+    return this.index.table;
+  }
 
   /** `n` messages were committed: index them soon. Under load only whole chunks are indexed (small
    *  chunks cost ~40% more per row: more FTS segments to merge); the rest waits for a quiet moment. */
@@ -96,24 +102,7 @@ export class SearchIndexer {
     }
   }
 
-  /** Indexes chunks while at least `minRows` rows are waiting. */
   private async run(minRows: number): Promise<void> {
-    for (;;) {
-      const r = await this.sql.first<{ upto: number; last: number }>(
-        "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM events) AS last FROM fts_state WHERE id = 1");
-      const waiting = r ? Number(r.last) - Number(r.upto) : 0;
-      this.unindexed = Math.max(0, waiting);
-      if (!r || waiting < minRows || waiting <= 0) return;
-      const from = Number(r.upto);
-      const to = Math.min(Number(r.last), from + CHUNK_ROWS);
-      // Guarded by `upto = from`: a concurrent indexer (another process on the same file) cannot
-      // index the same range twice.
-      await this.sql.batch([
-        { sql: `INSERT INTO events_fts (rowid, text) SELECT rowid, text FROM events
-                WHERE rowid > ? AND rowid <= ? AND kind = 'message' AND (SELECT upto FROM fts_state WHERE id = 1) = ?`,
-          args: [from, to, from] },
-        { sql: "UPDATE fts_state SET upto = ? WHERE id = 1 AND upto = ?", args: [to, from] },
-      ]);
-    }
+    this.unindexed = await this.index.index(minRows);
   }
 }

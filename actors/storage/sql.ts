@@ -35,6 +35,20 @@ export type BatchStatements = Statement[] | (() => Statement[]);
 
 export const materialize = (b: BatchStatements): Statement[] => (typeof b === "function" ? b() : b);
 
+/**
+ * Where the full-text index of messages lives and how it is brought up to date. searchIndexer.ts
+ * decides when. Two kinds: in the same database (inlineSearch.ts: Durable Objects, one small
+ * database per conversation) or in a file of its own written by its own low-priority thread, so it
+ * never holds up a group commit (libsqlSearch.ts: the Bun host, whose one file holds everything).
+ */
+export interface FullTextIndex {
+  /** The FTS5 table as statements on this Sql name it, e.g. "search.events_fts". */
+  readonly table: string;
+  /** Indexes committed messages while at least `minRows` rows wait; resolves with how many still
+   *  wait. Rows committed before the call are indexed when it resolves with `minRows` 1. */
+  index(minRows: number): Promise<number>;
+}
+
 export interface Sql {
   all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]>;
   first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined>;
@@ -45,4 +59,6 @@ export interface Sql {
   batch(statements: BatchStatements, chain?: CommitChain): Promise<void>;
   /** Idempotent DDL (CREATE … IF NOT EXISTS). */
   migrate(statements: string[]): Promise<void>;
+  /** Set when the full-text index lives outside this database (see FullTextIndex). */
+  readonly separateIndex?: FullTextIndex;
 }

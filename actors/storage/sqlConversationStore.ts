@@ -5,6 +5,7 @@
 import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
 import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
+import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
 
 export interface LoadedConversation {
@@ -115,6 +116,7 @@ export class SqlConversationStore {
 
   static async migrate(sql: Sql): Promise<void> {
     await sql.migrate(conversationSchema);
+    await sql.migrate(sql.separateIndex ? dropInlineSearchSchema : inlineSearchSchema);
   }
 
   async load(): Promise<LoadedConversation | null> {
@@ -249,8 +251,8 @@ export class SqlConversationStore {
     const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
     await this.indexer.catchUp();
     const rows = await this.sql.all<EventRow>(
-      `SELECT ${EVENT_COLS.split(", ").map((c) => "e." + c).join(", ")} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-       WHERE events_fts MATCH ? AND e.conv_id = ? AND e.kind = 'message' AND e.deleted = 0 ORDER BY e.seq DESC LIMIT ?`,
+      `SELECT ${EVENT_COLS.split(", ").map((c) => "e." + c).join(", ")} FROM ${this.indexer.table} f CROSS JOIN events e ON e.rowid = f.rowid
+       WHERE f.events_fts MATCH ? AND e.conv_id = ? AND e.kind = 'message' AND e.deleted = 0 ORDER BY e.seq DESC LIMIT ?`,
       [match, this.conversationId, limit]);
     return rows.map((r) => rowToEvent(r) as MessageEvent);
   }

@@ -21,6 +21,12 @@ export interface MergedStats extends Omit<RunStats, "latency" | "ackLatency" | "
   wallMs: number;
 }
 
+/** BENCH_LOADGEN_CPU_PROF=<dir>: each load generator writes a CPU profile (.cpuprofile + markdown) there on exit. */
+function loadgenProfArgs(): string[] {
+  const dir = process.env.BENCH_LOADGEN_CPU_PROF;
+  return dir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`] : [];
+}
+
 export class LoadgenPool {
   private constructor(private workers: Worker[], private onProgress?: (sent: number, delivered: number) => void) {}
 
@@ -36,7 +42,7 @@ export class LoadgenPool {
     const pool = new LoadgenPool(workers, opts.onProgress);
     for (let i = 0; i < n; i++) {
       const w: Worker = { proc: null as unknown as Subprocess, waiters: new Map() };
-      w.proc = Bun.spawn([BUN, `${ROOT}/bench/loadgen/worker.ts`], {
+      w.proc = Bun.spawn([BUN, ...loadgenProfArgs(), `${ROOT}/bench/loadgen/worker.ts`], {
         cwd: ROOT,
         stdio: ["ignore", "inherit", "inherit"],
         ipc(m: FromWorker) {

@@ -18,7 +18,12 @@ export class FaultySql implements Sql {
   /** Reads run at once, but the results of those this returns a promise for are handed back only
    *  when it resolves: a read that saw the database before a later commit, answered after it. */
   delayReadResult: ((sql: string) => Promise<void> | null) | null = null;
-  constructor(readonly inner: LibsqlSql) {}
+  /** `inlineSearch`: hide the inner Sql's separate search file, so the index lives in the database
+   *  itself as on Durable Objects (inlineSearch.ts). */
+  constructor(readonly inner: LibsqlSql, private readonly inlineSearch = false) {}
+  get separateIndex() {
+    return this.inlineSearch ? undefined : this.inner.separateIndex;
+  }
   all: Sql["all"] = async (sql, args) => {
     if (this.failReads) throw new Error("injected read failure");
     const rows = await this.inner.all(sql, args);
@@ -79,10 +84,10 @@ export class TestConn implements Connection {
   }
 }
 
-export async function makeSystem(limits: Partial<Limits> = {}) {
+export async function makeSystem(limits: Partial<Limits> = {}, opts: { inlineSearch?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "nexus-actor-"));
   const inner = await openLibsql(join(dir, "t.db"));
-  const sql = new FaultySql(inner);
+  const sql = new FaultySql(inner, opts.inlineSearch);
   await BunActorSystem.migrate(sql);
   const system = new BunActorSystem(sql, LimitsSchema.parse(limits));
   return {

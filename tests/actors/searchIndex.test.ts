@@ -1,26 +1,40 @@
-/** The full-text index is built behind the commit (searchIndexer.ts); searches must not notice. */
+/**
+ * The full-text index is built behind the commit (searchIndexer.ts); searches must not notice.
+ * The Bun host keeps it in a file and thread of its own (libsqlSearch.ts); Durable Objects keep it in
+ * the conversation's database (inlineSearch.ts), exercised here over libSQL with the file hidden.
+ */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
 import { LimitsSchema } from "../../protocol/index.ts";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import { openLibsql } from "../../actors/storage/libsqlSql.ts";
+import { searchPathFor } from "../../actors/storage/libsqlSearch.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { makeSystem, member } from "./harness.ts";
 
 let env: Awaited<ReturnType<typeof makeSystem>>;
 afterEach(async () => env && (await env.close()));
 
-async function group() {
-  env = await makeSystem({ sendsPerSecond: 10_000 });
+async function group(opts: { inlineSearch?: boolean } = {}) {
+  env = await makeSystem({ sendsPerSecond: 10_000 }, opts);
   const conv = env.system.conversation("g_searchgrp1");
   await conv.create({ userId: "ann" }, { type: "group", title: "t", members: ["ann", "ben"].map((m) => member(m)) });
   return conv;
 }
 
-const indexedUpTo = async () => Number((await env.sql.first<{ upto: number }>("SELECT upto FROM fts_state"))!.upto);
+const indexedUpTo = async () => Number((await env.sql.first<{ upto: number }>("SELECT upto FROM search.fts_state"))!.upto);
+/** FTS5's own consistency check, on a connection of the test's own to the search file. */
+function checkSearchFile(mainPath: string): void {
+  const db = new Database(searchPathFor(mainPath));
+  try {
+    db.exec("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')"); // throws if the index is corrupt
+  } finally {
+    db.close();
+  }
+}
 const texts = (events: object[]) => events.map((e) => (e as { text?: string }).text);
 
 describe("search index", () => {
@@ -40,30 +54,71 @@ describe("search index", () => {
     const last = Number((await env.sql.first<{ n: number }>("SELECT MAX(rowid) AS n FROM events"))!.n);
     for (let i = 0; i < 100 && (await indexedUpTo()) < last; i++) await Bun.sleep(20);
     expect(await indexedUpTo()).toBe(last);
-    const n = await env.sql.first<{ n: number }>("SELECT COUNT(*) AS n FROM events_fts WHERE events_fts MATCH 'numbat'");
+    const n = await env.sql.first<{ n: number }>("SELECT COUNT(*) AS n FROM search.events_fts f WHERE f.events_fts MATCH 'numbat'");
     expect(Number(n!.n)).toBe(2500);
   });
 
-  test("edits and deletes before and after indexing leave only the current text findable", async () => {
-    const conv = await group();
-    const early = await conv.send({ userId: "ann" }, { clientId: "srch-0002", text: "platypus original" });
-    await conv.edit({ userId: "ann" }, "srch-0003", early.seq, "platypus edited before indexing");
-    expect(texts(await conv.search({ userId: "ann" }, "original", 10))).toEqual([]);
-    expect(texts(await conv.search({ userId: "ann" }, "platypus", 10))).toEqual(["platypus edited before indexing"]);
-    // Now indexed: a later edit re-indexes, a delete removes.
-    await conv.edit({ userId: "ann" }, "srch-0004", early.seq, "wombat after indexing");
-    expect(texts(await conv.search({ userId: "ann" }, "platypus", 10))).toEqual([]);
-    expect(texts(await conv.search({ userId: "ann" }, "wombat", 10))).toEqual(["wombat after indexing"]);
-    await conv.deleteMessage({ userId: "ann" }, early.seq, "srch-0005");
-    expect(await conv.search({ userId: "ann" }, "wombat", 10)).toEqual([]);
-    const check = await env.sql.first<{ ok: string }>("SELECT 1 AS ok FROM events_fts WHERE events_fts MATCH 'wombat'");
-    expect(check).toBeUndefined();
-    await env.sql.run("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')"); // throws if the index disagrees with events
+  for (const inlineSearch of [false, true])
+    test(`edits and deletes before and after indexing leave only the current text findable (${inlineSearch ? "index in the database" : "index file"})`, async () => {
+      const conv = await group({ inlineSearch });
+      const table = inlineSearch ? "events_fts" : "search.events_fts";
+      const early = await conv.send({ userId: "ann" }, { clientId: "srch-0002", text: "platypus original" });
+      await conv.edit({ userId: "ann" }, "srch-0003", early.seq, "platypus edited before indexing");
+      expect(texts(await conv.search({ userId: "ann" }, "original", 10))).toEqual([]);
+      expect(texts(await conv.search({ userId: "ann" }, "platypus", 10))).toEqual(["platypus edited before indexing"]);
+      // Now indexed: a later edit re-indexes, a delete removes.
+      await conv.edit({ userId: "ann" }, "srch-0004", early.seq, "wombat after indexing");
+      expect(texts(await conv.search({ userId: "ann" }, "platypus", 10))).toEqual([]);
+      expect(texts(await conv.search({ userId: "ann" }, "wombat", 10))).toEqual(["wombat after indexing"]);
+      // The index itself, not only the query's filter, forgot the old words.
+      expect(await env.sql.first(`SELECT 1 AS ok FROM ${table} f WHERE f.events_fts MATCH 'platypus'`)).toBeUndefined();
+      await conv.deleteMessage({ userId: "ann" }, early.seq, "srch-0005");
+      expect(await conv.search({ userId: "ann" }, "wombat", 10)).toEqual([]);
+      expect(await env.sql.first(`SELECT 1 AS ok FROM ${table} f WHERE f.events_fts MATCH 'wombat'`)).toBeUndefined();
+      if (inlineSearch) await env.sql.run("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')"); // throws if the index disagrees with events
+      else checkSearchFile(env.sql.inner.separateIndex.path.replace(/\.search\.db$/, ".db"));
+    });
+
+  test("the index file is written by a thread running at a lower priority than the rest of the process", async () => {
+    await group();
+    const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    const tasks = readdirSync("/proc/self/task").map((t) => nice(readFileSync(`/proc/self/task/${t}/stat`, "utf8")));
+    expect(nice(readFileSync("/proc/thread-self/stat", "utf8"))).toBe(0);
+    expect(tasks).toContain(10);
+  });
+
+  for (const laterRows of [0, 40])
+  test(`an index file of another database (the database was replaced; ${laterRows ? "now longer" : "now shorter"}) is rebuilt, not trusted`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nexus-ftsreplaced-"));
+    const start = async () => {
+      const sql = await openLibsql(join(dir, "t.db"));
+      await BunActorSystem.migrate(sql);
+      const system = new BunActorSystem(sql, LimitsSchema.parse({ sendsPerSecond: 10_000 }));
+      const conv = system.conversation("g_replaced01");
+      await conv.create({ userId: "ann" }, { type: "group", title: "t", members: [member("ann")] });
+      return { sql, system, conv, stop: async () => (await system.close(), await sql.close()) };
+    };
+    try {
+      const a = await start();
+      for (let i = 0; i < 20; i++) await a.conv.send({ userId: "ann" }, { clientId: `old-${i}`, text: `bilby number ${i}` });
+      expect((await a.conv.search({ userId: "ann" }, "bilby", 50)).length).toBe(20);
+      await a.stop();
+      for (const f of ["t.db", "t.db-wal", "t.db-shm"]) rmSync(join(dir, f), { force: true });
+      const b = await start();
+      for (let i = 0; i < laterRows; i++) await b.conv.send({ userId: "ann" }, { clientId: `filler-${i}`, text: `filler ${i}` });
+      await b.conv.send({ userId: "ann" }, { clientId: "new-1", text: "quoll fresh start" });
+      expect(texts(await b.conv.search({ userId: "ann" }, "quoll", 10))).toEqual(["quoll fresh start"]);
+      expect(await b.conv.search({ userId: "ann" }, "bilby", 10)).toEqual([]);
+      expect(Number((await b.sql.first<{ n: number }>("SELECT COUNT(*) AS n FROM search.events_fts f WHERE f.events_fts MATCH 'quoll OR bilby'"))!.n)).toBe(1);
+      await b.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
 describe("migrating a database indexed by the old insert trigger", () => {
-  test("old messages stay findable exactly once and new ones are indexed behind", async () => {
+  test("old messages stay findable exactly once, in the index file, and new ones are indexed behind", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nexus-ftsmig-"));
     try {
       // The schema as it was: a unique clientId index and an FTS trigger on insert.
@@ -88,7 +143,9 @@ describe("migrating a database indexed by the old insert trigger", () => {
       await conv.send({ userId: "ann" }, { clientId: "new-msg-01", text: "echidna from after" });
       expect(texts(await conv.search({ userId: "ann" }, "echidna", 10)).sort()).toEqual(["echidna from after", "echidna from before"]);
       expect(await sql.first("SELECT name FROM sqlite_master WHERE name = 'events_client'")).toBeUndefined();
-      await sql.run("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')");
+      // The old in-database index and its trigger are gone; the index file took over.
+      expect(await sql.first("SELECT name FROM main.sqlite_master WHERE name IN ('events_fts', 'events_fts_insert')")).toBeUndefined();
+      checkSearchFile(join(dir, "t.db"));
       await system.close();
       await sql.close();
     } finally {
@@ -98,21 +155,30 @@ describe("migrating a database indexed by the old insert trigger", () => {
 });
 
 describe("search index under storage failure", () => {
-  test("while storage fails, the indexer retries after a pause instead of spinning (the event loop keeps running)", async () => {
-    await group();
+  test("while indexing fails, the indexer retries after a pause instead of spinning (the event loop keeps running)", async () => {
     const errors: unknown[] = [];
     const log = console.error;
     console.error = (...a: unknown[]) => void (String(a[0]).startsWith("[search]") ? errors.push(a[0]) : log(...a));
+    let calls = 0;
+    const indexer = new SearchIndexer({
+      table: "events_fts",
+      index: async () => {
+        calls++;
+        throw new Error("injected index failure");
+      },
+    });
     try {
       let timerRan = false;
       setTimeout(() => (timerRan = true), 0);
-      env.sql.failReads = true;
-      SearchIndexer.for(env.sql).noteWrites(5000); // a whole chunk's worth: starts at once, and fails
+      indexer.noteWrites(5000); // a whole chunk's worth: starts at once, and fails
       await Bun.sleep(300);
       expect(timerRan).toBe(true);
+      expect(calls).toBe(1);
       expect(errors.length).toBe(1); // one failure, then a retry timer (1 s)
+      await Bun.sleep(900);
+      expect(calls).toBe(2); // the retry
     } finally {
-      env.sql.failReads = false;
+      await indexer.stop();
       console.error = log;
     }
   });
