@@ -40,6 +40,10 @@ const EnvSchema = z.object({
   AUTH_CACHE_MS: int(5000, 0, 60_000),
   /** Force HSTS even when the request does not look like https (behind a TLS-terminating proxy). */
   HSTS: bool(false),
+  /** Bun host storage: "full" fsyncs every commit (survives power loss); "normal" survives a process crash only. */
+  NEXUS_SYNC: z.enum(["full", "normal"]).default("full"),
+  /** Bun host storage: at most one group commit starts per this many ms (0 = as soon as the last ends). */
+  NEXUS_COMMIT_INTERVAL_MS: int(2, 0, 100),
   NEXUS_MAX_TEXT_LENGTH: z.coerce.number().optional(),
   NEXUS_MAX_FRAME_BYTES: z.coerce.number().optional(),
   NEXUS_SENDS_PER_SECOND: z.coerce.number().optional(),
@@ -90,6 +94,9 @@ export interface EdgeConfig {
   trustedIpHeader?: string;
   authCacheMs: number;
   hsts: boolean;
+  /** Bun host storage (the Durable Object host commits per conversation and ignores both). */
+  sync: "full" | "normal";
+  commitIntervalMs: number;
   limits: Limits;
 }
 
@@ -132,6 +139,8 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     trustedIpHeader: e.TRUSTED_IP_HEADER || undefined,
     authCacheMs: e.AUTH_CACHE_MS,
     hsts: e.HSTS,
+    sync: e.NEXUS_SYNC,
+    commitIntervalMs: e.NEXUS_COMMIT_INTERVAL_MS,
     limits: limits.data,
   };
 }

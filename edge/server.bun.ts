@@ -16,7 +16,7 @@ try {
   throw e;
 }
 
-const node = await startNode(config, { synchronous: process.env.NEXUS_SYNC === "normal" ? "normal" : "full" });
+const node = await startNode(config);
 console.log(`Nexus is running at ${node.url} (data in ${config.dataDir})`);
 
 let stopping = false;

@@ -26,6 +26,15 @@ interface Waiting {
 export interface LibsqlOptions {
   /** "full" fsyncs every commit (survives power loss); "normal" survives process crashes only. */
   synchronous?: "full" | "normal";
+  /**
+   * At most one group commit starts per this many ms. Every transaction costs a fixed amount (an
+   * fsync, WAL frames for each page it touches, a round trip and wake-up of both threads): with many
+   * busy conversations and nothing to wait for, the writer ran ~900 tiny transactions a second.
+   * Spacing them 2 ms apart cut the server's CPU by 15-20% at 150k deliveries/s (100 conversations)
+   * for 1-2 ms of p50. A send after a quiet moment is not delayed at all, and under heavy load a
+   * transaction takes longer than the interval anyway. 0 = start the next one at once.
+   */
+  commitIntervalMs?: number;
 }
 
 /**
@@ -55,6 +64,8 @@ const WRITES = /^\s*(INSERT|UPDATE|DELETE|REPLACE|WITH)\b/i;
 
 export class LibsqlSql implements Sql {
   private queue: Waiting[] = [];
+  /** When the last group commit was sent to the writer (performance.now()). */
+  private lastStart = -Infinity;
   private inFlight = false;
   private nextId = 1;
   private replies = new Map<number, (error?: string, result?: unknown) => void>();
@@ -68,6 +79,7 @@ export class LibsqlSql implements Sql {
     private readonly reader: LibsqlConnection,
     private readonly writer: Worker,
     readonly separateIndex: LibsqlSearch,
+    private readonly commitIntervalMs: number,
   ) {
     writer.onmessage = (e: MessageEvent<{ t: string; id: number; error?: string; result?: unknown }>) => {
       const reply = this.replies.get(e.data.id);
@@ -89,7 +101,7 @@ export class LibsqlSql implements Sql {
     writer.onerror = (e) => console.error("[libsql] writer thread error", e.message);
     const search = await LibsqlSearch.open(file);
     reader.exec(`ATTACH DATABASE '${search.path.replace(/'/g, "''")}' AS search`);
-    return new LibsqlSql(reader, writer, search);
+    return new LibsqlSql(reader, writer, search, opts.commitIntervalMs ?? 0);
   }
 
   /** Reads run here; a writing statement (e.g. INSERT … RETURNING) goes to the writer thread, so
@@ -131,6 +143,7 @@ export class LibsqlSql implements Sql {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
+      await this.spaceCommits();
       const group = this.take(this.queue);
       this.queue = [];
       const statements = group.length === 1 ? group[0]!.statements : group.flatMap((w) => w.statements);
@@ -160,6 +173,14 @@ export class LibsqlSql implements Sql {
     }
     this.inFlight = false;
     this.idle?.();
+  }
+
+  /** Waits until `commitIntervalMs` has passed since the last group commit started (see LibsqlOptions);
+   *  batches queued meanwhile join this one. */
+  private async spaceCommits(): Promise<void> {
+    const wait = this.lastStart + this.commitIntervalMs - performance.now();
+    if (wait >= 0.5) await new Promise((r) => setTimeout(r, wait));
+    this.lastStart = performance.now();
   }
 
   /** Takes the queued batches into the next transaction: batches whose chain already failed are

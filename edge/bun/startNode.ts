@@ -25,12 +25,12 @@ export interface NexusNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(config: EdgeConfig, opts: { webRoot?: string; synchronous?: "full" | "normal" } = {}): Promise<NexusNode> {
+export async function startNode(config: EdgeConfig, opts: { webRoot?: string } = {}): Promise<NexusNode> {
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   config = { ...config, dataDir, jwtSecret: ensureJwtSecret(dataDir, config.jwtSecret) };
 
-  const sql = await openLibsql(join(dataDir, "nexus.db"), { synchronous: opts.synchronous });
+  const sql = await openLibsql(join(dataDir, "nexus.db"), { synchronous: config.sync, commitIntervalMs: config.commitIntervalMs });
   await BunActorSystem.migrate(sql);
   const accounts = new AccountService({ sql, config });
   await accounts.init();

@@ -18,9 +18,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(): Promise<LibsqlSql> {
+async function open(commitIntervalMs = 0): Promise<LibsqlSql> {
   dir = mkdtempSync(join(tmpdir(), "nexus-sql-"));
-  sql = await openLibsql(join(dir, "t.db"));
+  sql = await openLibsql(join(dir, "t.db"), { commitIntervalMs });
   await sql.migrate(["CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)"]);
   return sql;
 }
@@ -66,5 +66,25 @@ describe("libSQL group commit", () => {
     pending.push(put("joined-later")); // same tick: before the group is formed
     await p;
     expect(await keys(s)).toEqual(["first", "joined-later"]);
+  });
+});
+
+describe("spacing of group commits (commitIntervalMs)", () => {
+  test("batches arriving within the interval after a commit started join one transaction", async () => {
+    const s = await open(300);
+    await s.batch([put("first")]);
+    const before = s.stats.transactions;
+    const b = s.batch([put("b")]);
+    await Bun.sleep(30); // with no spacing, b would be committed alone by now and c would need a second transaction
+    const c = s.batch([put("c")]);
+    await Promise.all([b, c]);
+    expect(s.stats.transactions - before).toBe(1);
+    expect(await keys(s)).toEqual(["b", "c", "first"]);
+  });
+
+  test("the first commit after a quiet moment is not held back by the interval", async () => {
+    const s = await open(3_600_000); // an hour: waiting for it would time the test out
+    await s.batch([put("a")]);
+    expect(await keys(s)).toEqual(["a"]);
   });
 });

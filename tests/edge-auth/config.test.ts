@@ -19,6 +19,8 @@ describe("loadConfig", () => {
       authPerMinute: 30,
       bodyLimitBytes: 65_536,
       turnUrls: [],
+      sync: "full",
+      commitIntervalMs: 2,
     });
     expect(c.limits).toEqual(defaultLimits);
   });
@@ -35,8 +37,12 @@ describe("loadConfig", () => {
       NEXUS_SENDS_PER_SECOND: "2.5",
       NEXUS_REPLAY_CAP: "50",
       JWT_SECRET: "x".repeat(32),
+      NEXUS_SYNC: "normal",
+      NEXUS_COMMIT_INTERVAL_MS: "0",
     });
     expect(c.port).toBe(9000);
+    expect(c.sync).toBe("normal");
+    expect(c.commitIntervalMs).toBe(0);
     expect(c.adminUsernames).toEqual(["root", "ops"]);
     expect(c.corsOrigins).toEqual(["https://a.example.com", "http://localhost:5173"]);
     expect(c.turnUrls.length).toBe(2);
@@ -54,6 +60,9 @@ describe("loadConfig", () => {
       [{ NEXUS_REPLAY_CAP: "0" }, "NEXUS_REPLAY_CAP"],
       [{ NEXUS_MAX_TEXT_LENGTH: "lots" }, "NEXUS_MAX_TEXT_LENGTH"],
       [{ RATE_LIMIT_PER_MINUTE: "-5" }, "RATE_LIMIT_PER_MINUTE"],
+      [{ NEXUS_SYNC: "off" }, "NEXUS_SYNC"],
+      [{ NEXUS_COMMIT_INTERVAL_MS: "1000" }, "NEXUS_COMMIT_INTERVAL_MS"],
+      [{ NEXUS_COMMIT_INTERVAL_MS: "1.5" }, "NEXUS_COMMIT_INTERVAL_MS"],
     ];
     for (const [env, name] of bad) {
       let err: unknown;
