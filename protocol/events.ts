@@ -16,8 +16,8 @@ export const Seq = z.number().int().min(1);
  * `base` (optional wherever a clientId is): the newest seq the client had seen in the conversation
  * when it FIRST sent the operation; a resend carries the same value. The server then looks for an
  * earlier copy only among events after `base`, which it holds in memory. Without it, a resend is
- * still recognised among the conversation's newest ~55,000 events (5,000 in memory, the rest by a
- * walk through the stored log).
+ * still recognised among the conversation's newest ~10,000 events (5,000 in memory, the rest by a
+ * walk through the stored log, which costs the server for every such write).
  */
 export const Base = z.number().int().min(0);
 export const Emoji = z.string().min(1).max(32);

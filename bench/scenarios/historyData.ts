@@ -45,14 +45,25 @@ export async function fillConversation(
   await new Promise<void>((resolve, reject) => {
     let sent = 0;
     let acked = 0;
+    // `base`, as every client should send it (docs/protocol.md, idempotency): without it, each send
+    // past the actor's in-memory clientId window costs a walk of the stored log.
+    let seen = 0;
     const sendOne = () => {
       const n = sent++;
-      ws.send(JSON.stringify({ t: "send", clientId: `fill_${seed}_${n}`, text: text(rand, n) }));
+      ws.send(JSON.stringify({ t: "send", clientId: `fill_${seed}_${n}`, base: seen, text: text(rand, n) }));
     };
+    type Ev = { clientId?: string; seq: number };
     ws.onmessage = (ev) => {
-      const f = JSON.parse(ev.data as string) as { t: string; e?: { clientId?: string }; es?: Array<{ clientId?: string }>; code?: string; message?: string };
-      const mine = (e?: { clientId?: string }) => e?.clientId?.startsWith(`fill_${seed}_`) === true;
-      if (f.t === "welcome") for (let i = 0; i < Math.min(window, count); i++) sendOne();
+      const f = JSON.parse(ev.data as string) as {
+        t: string; e?: Ev; es?: Ev[]; conversation?: { lastSeq: number }; code?: string; message?: string;
+      };
+      const mine = (e?: Ev) => e?.clientId?.startsWith(`fill_${seed}_`) === true;
+      if (f.t === "event") seen = Math.max(seen, f.e!.seq);
+      else if (f.t === "events") seen = Math.max(seen, f.es![f.es!.length - 1]!.seq);
+      if (f.t === "welcome") {
+        seen = f.conversation!.lastSeq;
+        for (let i = 0; i < Math.min(window, count); i++) sendOne();
+      }
       // Our own events are the acks (an `ack` frame comes only for a resend, which this never makes).
       else if (f.t === "event" || f.t === "events" || f.t === "ack") {
         const n = f.t === "ack" ? 1 : f.t === "event" ? Number(mine(f.e)) : f.es!.filter(mine).length;
