@@ -1,14 +1,12 @@
 /**
  * Read cursors written behind: a cursor that moved (an explicit `read`, or a sender's own message)
- * is stored within ~1 s, not before an ack. They are not messages, and a write per send would
+ * is stored within ~250 ms, not before an ack. They are not messages, and a write per send would
  * cost the commit path a statement per message. A failed write is retried; a newer cursor wins.
- * Every 250 ms cost the writer ~4k statements a second with 100 busy conversations of 10 members;
- * a crash can only make up to a second of reading show as unread again.
  */
 import type { Clock } from "../driver.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 
-const FLUSH_MS = 1000;
+const FLUSH_MS = 250;
 const RETRY_MS = 1000;
 
 export class ReadCursors {

@@ -14,9 +14,7 @@ export interface InboxDeps {
   mesh: ActorMesh;
 }
 
-/** Inbox rows are derived state (conversations are the source of truth): written behind, once a second
- *  at most per inbox (every 500 ms, 1,000 busy inboxes cost the writer 2k upserts a second). */
-const WRITE_BEHIND_MS = 1000;
+const WRITE_BEHIND_MS = 500;
 const MAX_CONTACTS = 500;
 
 export class InboxActor implements InboxApi {

@@ -23,7 +23,7 @@ async function group(members = ["ann", "ben", "cat"], limits = {}) {
 /** The summary a user's inbox would get now, and the one a freshly loaded actor (after a restart) computes. */
 async function unreadNowAndAfterReload(conv: ConversationActor, userId: string, id = ID) {
   const now = summaryFor(id, conv.state({ userId }), userId, []).unread;
-  await tick(1100); // read cursors are written behind (within 1 s)
+  await tick(300); // read cursors are written behind (~250 ms)
   const reborn = new BunActorSystem(env.sql).conversation(id);
   await reborn.ready();
   const reloaded = summaryFor(id, reborn.state({ userId }), userId, []).unread;
@@ -119,7 +119,7 @@ describe("review: storage faults", () => {
 
   test("a failed load is retried by the next call instead of being remembered", async () => {
     await group();
-    await tick(1100); // inbox rows are written behind (within 1 s)
+    await tick(600); // inbox rows are written behind (500 ms)
     const system = new BunActorSystem(env.sql);
     const fresh = system.conversation(ID);
     const inbox = system.inbox("ann");
