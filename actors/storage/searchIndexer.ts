@@ -35,6 +35,11 @@ export class SearchIndexer {
 
   constructor(private readonly index: FullTextIndex) {}
 
+  /** Committed rows not yet indexed, as last counted (a search waits for them: catchUp). */
+  get waiting(): number {
+    return this.unindexed;
+  }
+
   /** The FTS5 table, as search queries name it. */
   get table(): string {
     return this.index.table;

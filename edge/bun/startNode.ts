@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import { bunSocketRouter, bunWebSocketHandler, type SocketData } from "../../actors/hosts/bun/bunSockets.ts";
 import { openLibsql } from "../../actors/storage/libsqlSql.ts";
+import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { createApp } from "../app.ts";
 import { AccountService } from "../auth/accounts.ts";
 import { DiskBlobStore } from "../blob/diskBlobStore.ts";
@@ -40,6 +41,8 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string } =
   metrics.gauge("nexus_inbox_actors", "Inbox actors in memory", [], () => actors.stats.inboxes);
   metrics.gauge("nexus_storage_transactions", "libSQL write transactions since start (group commits)", [], () => sql.stats.transactions);
   metrics.gauge("nexus_storage_statements", "libSQL statements written since start", [], () => sql.stats.batches);
+  // The index thread runs at low priority: under sustained load it trails, and searches wait for it.
+  metrics.gauge("nexus_search_unindexed_rows", "Stored events not yet in the full-text index", [], () => SearchIndexer.for(sql).waiting);
 
   const deps: EdgeDeps = {
     config,

@@ -20,6 +20,12 @@ test("npm start serves the Bun host on PORT with DATA_DIR and exits on SIGTERM",
     await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 60_000 });
     const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
     expect(health).toMatchObject({ ok: true });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^nexus_storage_transactions \d+$/m);
+    expect(metrics).toMatch(/^nexus_search_unindexed_rows 0$/m);
+    // The full-text index is a file of its own beside the database (actors/storage/libsqlSearch.ts).
+    expect(existsSync(join(dataDir, "nexus.db"))).toBe(true);
+    expect(existsSync(join(dataDir, "nexus.search.db"))).toBe(true);
     // Signal only the node wrapper: it must forward the signal so the server goes away too.
     process.kill(proc.pid, "SIGTERM");
     const exit = await Promise.race([proc.exited, Bun.sleep(20_000).then(() => undefined)]);
