@@ -4,7 +4,7 @@
  * in `events`. Rows of `events` up to `fts_state.upto` are indexed; searchIndexer.ts decides when the
  * rest are. The Bun host keeps its index in a file of its own instead (libsqlSearch.ts).
  */
-import type { FullTextIndex, Sql } from "./sql.ts";
+import type { FullTextIndex, IndexProgress, Sql } from "./sql.ts";
 
 export const inlineSearchSchema = [
   `CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(text, content='events', content_rowid='rowid')`,
@@ -35,25 +35,27 @@ export const dropInlineSearchSchema = [
 export const CHUNK_ROWS = 2000;
 
 export function inlineSearch(sql: Sql): FullTextIndex {
+  const progress = async (): Promise<IndexProgress> => {
+    const r = await sql.first<{ upto: number; last: number }>(
+      "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM events) AS last FROM fts_state WHERE id = 1");
+    return r ? { upto: Number(r.upto), last: Number(r.last) } : { upto: 0, last: 0 };
+  };
   return {
     table: "events_fts",
-    async index(minRows: number): Promise<number> {
-      for (;;) {
-        const r = await sql.first<{ upto: number; last: number }>(
-          "SELECT upto, (SELECT COALESCE(MAX(rowid), 0) FROM events) AS last FROM fts_state WHERE id = 1");
-        const waiting = r ? Math.max(0, Number(r.last) - Number(r.upto)) : 0;
-        if (!r || waiting < minRows || waiting === 0) return waiting;
-        const from = Number(r.upto);
-        const to = Math.min(Number(r.last), from + CHUNK_ROWS);
-        // Guarded by `upto = from`: a concurrent indexer (another process on the same file) cannot
-        // index the same range twice.
-        await sql.batch([
-          { sql: `INSERT INTO events_fts (rowid, text) SELECT rowid, text FROM events
-                  WHERE rowid > ? AND rowid <= ? AND kind = 'message' AND (SELECT upto FROM fts_state WHERE id = 1) = ?`,
-            args: [from, to, from] },
-          { sql: "UPDATE fts_state SET upto = ? WHERE id = 1 AND upto = ?", args: [to, from] },
-        ]);
-      }
+    progress,
+    async chunk(to: number): Promise<IndexProgress> {
+      const { upto: from, last } = await progress();
+      const end = Math.min(to, last, from + CHUNK_ROWS);
+      if (end <= from) return { upto: from, last };
+      // Guarded by `upto = from`: a concurrent indexer (another process on the same file) cannot
+      // index the same range twice.
+      await sql.batch([
+        { sql: `INSERT INTO events_fts (rowid, text) SELECT rowid, text FROM events
+                WHERE rowid > ? AND rowid <= ? AND kind = 'message' AND (SELECT upto FROM fts_state WHERE id = 1) = ?`,
+          args: [from, end, from] },
+        { sql: "UPDATE fts_state SET upto = ? WHERE id = 1 AND upto = ?", args: [end, from] },
+      ]);
+      return progress();
     },
   };
 }

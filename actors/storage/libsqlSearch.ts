@@ -4,7 +4,7 @@
  * so indexing never holds up a group commit. Searches run on the main thread's reader connection,
  * which attaches the file as `search`. searchIndexer.ts decides when indexing runs.
  */
-import type { FullTextIndex } from "./sql.ts";
+import type { FullTextIndex, IndexProgress } from "./sql.ts";
 
 /** Nice value of the indexing thread: it gets what the commit path leaves over. */
 const INDEX_NICE = 10;
@@ -14,14 +14,17 @@ export const searchPathFor = (mainPath: string) => mainPath.replace(/(\.db)?$/, 
 export class LibsqlSearch implements FullTextIndex {
   readonly table = "search.events_fts";
   private nextId = 1;
-  private replies = new Map<number, (error?: string, waiting?: number) => void>();
+  private replies = new Map<number, (error?: string, p?: IndexProgress) => void>();
+  private broken: Error | null = null;
 
   private constructor(private readonly worker: Worker, readonly path: string) {
-    worker.onmessage = (e: MessageEvent<{ id: number; error?: string; waiting?: number }>) => {
+    worker.onmessage = (e: MessageEvent<{ id: number; error?: string; upto: number; last: number }>) => {
       const reply = this.replies.get(e.data.id);
       this.replies.delete(e.data.id);
-      reply?.(e.data.error, e.data.waiting);
+      reply?.(e.data.error, { upto: e.data.upto, last: e.data.last });
     };
+    worker.onerror = (e) => this.died(e.message);
+    worker.addEventListener("close", () => this.died("exited"));
   }
 
   static async open(mainPath: string): Promise<LibsqlSearch> {
@@ -33,21 +36,40 @@ export class LibsqlSearch implements FullTextIndex {
       worker.onerror = (e) => reject(new Error(`search index thread crashed: ${e.message}`));
       worker.postMessage({ t: "open", path, mainPath, nice: INDEX_NICE });
     });
-    worker.onerror = (e) => console.error("[search] index thread error", e.message);
     return new LibsqlSearch(worker, path);
   }
 
-  index(minRows: number): Promise<number> {
+  progress(): Promise<IndexProgress> {
+    return this.call({ t: "progress" });
+  }
+
+  chunk(to: number): Promise<IndexProgress> {
+    return this.call({ t: "chunk", to });
+  }
+
+  private call(m: { t: "progress" } | { t: "chunk"; to: number }): Promise<IndexProgress> {
+    if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.replies.set(id, (error, waiting) => (error === undefined ? resolve(waiting ?? 0) : reject(new Error(error))));
-      this.worker.postMessage({ t: "index", id, minRows });
+      this.replies.set(id, (error, p) => (error === undefined ? resolve(p!) : reject(new Error(error))));
+      this.worker.postMessage({ ...m, id });
     });
   }
 
-  /** After the indexer stopped (searchIndexer.ts stop): waits for a chunk in progress, then ends the thread. */
+  /** The thread died: what waits on it fails now, and so does every later call (searches answer
+   *  with an error instead of hanging; the index is rebuilt at the next start if need be). */
+  private died(message: string): void {
+    if (this.broken) return; // closed on purpose, or already reported
+    this.broken = new Error(`search index thread stopped: ${message}`);
+    console.error(`[search] ${this.broken.message}`);
+    for (const reply of this.replies.values()) reply(this.broken.message);
+    this.replies.clear();
+  }
+
+  /** After the indexer stopped (searchIndexer.ts stop): waits for the chunk in progress, then ends the thread. */
   async close(): Promise<void> {
-    while (this.replies.size > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.replies.size > 0 && !this.broken) await new Promise((r) => setTimeout(r, 5));
+    this.broken ??= new Error("search index closed");
     this.worker.terminate();
   }
 }

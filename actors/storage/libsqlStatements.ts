@@ -50,6 +50,10 @@ export class LibsqlConnection {
     }
   }
 
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   exec(sql: string): void {
     this.db.exec(sql);
   }

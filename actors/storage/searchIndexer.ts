@@ -86,7 +86,13 @@ export class SearchIndexer {
       });
   }
 
-  /** Host shutdown: no new runs; waits for one in progress (the rest is indexed at the next start). */
+  /** Indexes what is already waiting (rows committed before a restart, or a whole database after an
+   *  upgrade), in the background; the host calls it at start. */
+  resume(): void {
+    this.noteWrites(0);
+  }
+
+  /** Host shutdown: no new runs; waits for the chunk in progress (the rest is indexed at the next start). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -98,7 +104,7 @@ export class SearchIndexer {
    *  commit is followed by another, so the caller's rows are covered when this resolves. */
   async catchUp(): Promise<void> {
     while (this.running) await this.running.catch(() => {});
-    this.running = this.run(1);
+    this.running = this.run(1, true);
     try {
       await this.running;
     } finally {
@@ -107,7 +113,17 @@ export class SearchIndexer {
     }
   }
 
-  private async run(minRows: number): Promise<void> {
-    this.unindexed = await this.index.index(minRows);
+  /** Indexes chunk by chunk while at least `minRows` rows wait, stopping between chunks if the host
+   *  stops. `catchUp`: only up to what was committed when it started, so a search waits for the rows
+   *  acked before it, not for every row written while it waits (the thread has low priority). */
+  private async run(minRows: number, catchUp = false): Promise<void> {
+    let p = await this.index.progress();
+    const target = catchUp ? p.last : Infinity;
+    for (;;) {
+      this.unindexed = Math.max(0, p.last - p.upto);
+      const end = Math.min(p.last, target);
+      if (end <= p.upto || this.unindexed < minRows || this.stopped) return;
+      p = await this.index.chunk(end);
+    }
   }
 }

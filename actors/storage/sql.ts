@@ -44,9 +44,16 @@ export const materialize = (b: BatchStatements): Statement[] => (typeof b === "f
 export interface FullTextIndex {
   /** The FTS5 table as statements on this Sql name it, e.g. "search.events_fts". */
   readonly table: string;
-  /** Indexes committed messages while at least `minRows` rows wait; resolves with how many still
-   *  wait. Rows committed before the call are indexed when it resolves with `minRows` 1. */
-  index(minRows: number): Promise<number>;
+  /** Rows of `events` up to rowid `upto` are indexed; `last` is the newest committed rowid. */
+  progress(): Promise<IndexProgress>;
+  /** Indexes the next chunk of committed rows, ending at rowid `to` at most (one chunk a call, so
+   *  the caller can stop between chunks). */
+  chunk(to: number): Promise<IndexProgress>;
+}
+
+export interface IndexProgress {
+  upto: number;
+  last: number;
 }
 
 export interface Sql {

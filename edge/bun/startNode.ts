@@ -33,6 +33,9 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string } =
 
   const sql = await openLibsql(join(dataDir, "nexus.db"), { synchronous: config.sync, commitIntervalMs: config.commitIntervalMs });
   await BunActorSystem.migrate(sql);
+  // Rows the index has not taken yet (a restart, or a whole database after an upgrade) are indexed
+  // in the background from now on, not only when a search asks.
+  SearchIndexer.for(sql).resume();
   const accounts = new AccountService({ sql, config });
   await accounts.init();
   const actors = new BunActorSystem(sql, config.limits);

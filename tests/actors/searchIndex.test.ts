@@ -162,8 +162,11 @@ describe("search index under storage failure", () => {
     let calls = 0;
     const indexer = new SearchIndexer({
       table: "events_fts",
-      index: async () => {
+      progress: async () => {
         calls++;
+        throw new Error("injected index failure");
+      },
+      chunk: async () => {
         throw new Error("injected index failure");
       },
     });
@@ -183,3 +186,61 @@ describe("search index under storage failure", () => {
     }
   });
 });
+
+describe("search index scheduling", () => {
+  /** A FullTextIndex whose log grows by `growth` rows at every look, like a node under steady load. */
+  function growingIndex(growth: number, backlog: number, chunkMs = 0) {
+    const st = { upto: 0, last: backlog, chunks: [] as number[], uptos: [] as number[] };
+    return {
+      st,
+      index: {
+        table: "events_fts",
+        progress: async () => ({ upto: st.upto, last: (st.last += growth) }),
+        chunk: async (to: number) => {
+          st.chunks.push(to);
+          if (chunkMs) await Bun.sleep(chunkMs);
+          st.upto = Math.min(to, st.last, st.upto + 2000);
+          st.uptos.push(st.upto);
+          return { upto: st.upto, last: (st.last += growth) };
+        },
+      },
+    };
+  }
+
+  test("a search waits for the rows committed before it, not for rows written while it waits", async () => {
+    const { st, index } = growingIndex(5000, 10_000, 1); // the log outgrows the indexer for ever
+    const indexer = new SearchIndexer(index);
+    await indexer.catchUp(); // resolves: it would not if it chased the growing end
+    await indexer.stop(); // the background run that follows is not under test
+    const target = 15_000; // `last` at the search's first look
+    // The search's own run: chunks up to the target, and no further.
+    expect(st.uptos.indexOf(target)).toBe(7); // 2,000 rows a chunk
+    expect(st.chunks.slice(0, 8).every((to) => to <= target)).toBe(true);
+    expect(st.last).toBeGreaterThan(target);
+  });
+
+  test("stopping waits for the chunk in progress, not for the whole backlog", async () => {
+    const { st, index } = growingIndex(0, 1_000_000, 20);
+    const indexer = new SearchIndexer(index);
+    indexer.noteWrites(1_000_000);
+    await Bun.sleep(30); // a chunk or two in
+    await indexer.stop();
+    const done = st.chunks.length;
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(10); // 500 chunks were waiting
+    await Bun.sleep(60);
+    expect(st.chunks.length).toBe(done);
+  });
+
+  test("if the index thread dies, a search fails with an error instead of hanging", async () => {
+    const conv = await group();
+    await conv.send({ userId: "ann" }, { clientId: "dead-0001", text: "kookaburra" });
+    (env.sql.inner.separateIndex as unknown as { worker: Worker }).worker.terminate();
+    const outcome = await Promise.race([
+      conv.search({ userId: "ann" }, "kookaburra", 10).then(() => "answered", (e) => `failed: ${(e as Error).message}`),
+      Bun.sleep(3000).then(() => "hung"),
+    ]);
+    expect(outcome).toContain("failed: search index thread stopped");
+  });
+});
+
