@@ -4,6 +4,7 @@
  * so indexing never holds up a group commit. Searches run on the main thread's reader connection,
  * which attaches the file as `search`. searchIndexer.ts decides when indexing runs.
  */
+import { rmSync } from "node:fs";
 import type { FullTextIndex, IndexProgress } from "./sql.ts";
 
 /** Nice value of the indexing thread: it gets what the commit path leaves over. */
@@ -27,15 +28,32 @@ export class LibsqlSearch implements FullTextIndex {
     worker.addEventListener("close", () => this.died("exited"));
   }
 
+  /** A file that cannot be opened (damaged, or not a database) holds only derived data: it is
+   *  deleted and built again from the messages rather than keeping the node from starting. */
   static async open(mainPath: string): Promise<LibsqlSearch> {
     const path = searchPathFor(mainPath);
+    try {
+      return await LibsqlSearch.start(path, mainPath);
+    } catch (e) {
+      console.error(`[search] ${(e as Error).message}; rebuilding the index from the messages`);
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+      return LibsqlSearch.start(path, mainPath);
+    }
+  }
+
+  private static async start(path: string, mainPath: string): Promise<LibsqlSearch> {
     const worker = new Worker(new URL("./libsqlSearch.worker.ts", import.meta.url).href);
-    await new Promise<void>((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent<{ error?: string }>) =>
-        e.data.error ? reject(new Error(`search index failed to open ${path}: ${e.data.error}`)) : resolve();
-      worker.onerror = (e) => reject(new Error(`search index thread crashed: ${e.message}`));
-      worker.postMessage({ t: "open", path, mainPath, nice: INDEX_NICE });
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.onmessage = (e: MessageEvent<{ error?: string }>) =>
+          e.data.error ? reject(new Error(`search index failed to open ${path}: ${e.data.error}`)) : resolve();
+        worker.onerror = (e) => reject(new Error(`search index thread crashed: ${e.message}`));
+        worker.postMessage({ t: "open", path, mainPath, nice: INDEX_NICE });
+      });
+    } catch (e) {
+      worker.terminate();
+      throw e;
+    }
     return new LibsqlSearch(worker, path);
   }
 

@@ -99,8 +99,15 @@ export class LibsqlSql implements Sql {
       writer.postMessage({ t: "open", path: file, synchronous: opts.synchronous === "normal" ? "NORMAL" : "FULL" });
     });
     writer.onerror = (e) => console.error("[libsql] writer thread error", e.message);
-    const search = await LibsqlSearch.open(file);
-    reader.exec(`ATTACH DATABASE '${search.path.replace(/'/g, "''")}' AS search`);
+    let search: LibsqlSearch;
+    try {
+      search = await LibsqlSearch.open(file);
+      reader.exec(`ATTACH DATABASE '${search.path.replace(/'/g, "''")}' AS search`);
+    } catch (e) {
+      writer.terminate(); // or the process would stay up on a half-open Sql
+      reader.close();
+      throw e;
+    }
     return new LibsqlSql(reader, writer, search, opts.commitIntervalMs ?? 0);
   }
 

@@ -4,7 +4,7 @@
  * the conversation's database (inlineSearch.ts), exercised here over libSQL with the file hidden.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
@@ -85,6 +85,37 @@ describe("search index", () => {
     const tasks = readdirSync("/proc/self/task").map((t) => nice(readFileSync(`/proc/self/task/${t}/stat`, "utf8")));
     expect(nice(readFileSync("/proc/thread-self/stat", "utf8"))).toBe(0);
     expect(tasks).toContain(10);
+  });
+
+  test("a damaged index file does not keep the node from starting: it is rebuilt from the messages", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nexus-ftsdamaged-"));
+    const log = console.error;
+    const logged: string[] = [];
+    console.error = (...a: unknown[]) => void logged.push(String(a[0]));
+    try {
+      let sql = await openLibsql(join(dir, "t.db"));
+      await BunActorSystem.migrate(sql);
+      let system = new BunActorSystem(sql, LimitsSchema.parse({}));
+      let conv = system.conversation("g_damaged001");
+      await conv.create({ userId: "ann" }, { type: "group", title: "t", members: [member("ann")] });
+      await conv.send({ userId: "ann" }, { clientId: "dmg-1", text: "wallaby before the damage" });
+      await system.close();
+      await sql.close();
+      const file = searchPathFor(join(dir, "t.db"));
+      for (const f of [`${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      writeFileSync(file, "this is not a database ".repeat(400));
+      sql = await openLibsql(join(dir, "t.db"));
+      await BunActorSystem.migrate(sql);
+      system = new BunActorSystem(sql, LimitsSchema.parse({}));
+      conv = system.conversation("g_damaged001");
+      expect(texts(await conv.search({ userId: "ann" }, "wallaby", 10))).toEqual(["wallaby before the damage"]);
+      expect(logged.some((l) => l.includes("rebuilding the index"))).toBe(true);
+      await system.close();
+      await sql.close();
+    } finally {
+      console.error = log;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const laterRows of [0, 40])
