@@ -16,7 +16,7 @@ import { LibsqlConnection } from "./libsqlStatements.ts";
 
 interface Open { t: "open"; path: string; mainPath: string; nice: number }
 /** `progress`: where the index stands. `chunk`: index one chunk, up to rowid `to` at most (one chunk a
- *  message, so a stop or a search's target is honoured between chunks: libsqlSearch.ts loops). */
+ *  message, so a stop or a search's target is honoured between chunks: searchIndexer.ts loops). */
 interface Progress { t: "progress"; id: number }
 interface Chunk { t: "chunk"; id: number; to: number }
 
