@@ -25,6 +25,8 @@ export interface SaturationConfig {
   p99LimitMs: number;
   /** Steps between the last good and the first bad rate (each halves the gap, geometrically). */
   refineSteps: number;
+  /** A failed ramp step is run once more before it ends the ramp (refinement steps are not). */
+  confirmFailures: boolean;
   workers: number;
 }
 
@@ -61,7 +63,7 @@ export const quick: BenchConfig = {
   fanout: { groups: 20, members: 10, ratePerSender: 5, durationMs: 3000, warmupMs: 1000, drainMs: 5000, workers: 1 },
   saturation: {
     groups: 20, members: 10, startRatePerSender: 4, factor: 2, maxSteps: 8, stepMs: 1500, drainMs: 3000,
-    p99LimitMs: 100, refineSteps: 3, workers: 1,
+    p99LimitMs: 100, refineSteps: 3, confirmFailures: true, workers: 1,
   },
   connections: { groups: 10, members: 5, socketsPerMember: 40, holdMs: 1000, perWorker: 15_000 },
   history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 60, queryBudgetMs: 5000 },
@@ -72,7 +74,7 @@ export const full: BenchConfig = {
   fanout: { groups: 100, members: 10, ratePerSender: 2, durationMs: 15_000, warmupMs: 3000, drainMs: 10_000, workers: 1 },
   saturation: {
     groups: 100, members: 10, startRatePerSender: 0.5, factor: 1.4, maxSteps: 16, stepMs: 5000, drainMs: 8000,
-    p99LimitMs: 100, refineSteps: 1, workers: 1,
+    p99LimitMs: 100, refineSteps: 1, confirmFailures: true, workers: 1,
   },
   connections: { groups: 50, members: 10, socketsPerMember: 38, holdMs: 10_000, perWorker: 10_000 },
   history: { conversations: 10, messagesPerConversation: 100_000, window: 128, pageQueries: 1000, searchQueries: 300, queryBudgetMs: 120_000 },
@@ -84,7 +86,7 @@ export const tiny: BenchConfig = {
   fanout: { groups: 3, members: 4, ratePerSender: 20, durationMs: 700, warmupMs: 200, drainMs: 5000, workers: 2 },
   saturation: {
     groups: 3, members: 4, startRatePerSender: 20, factor: 2, maxSteps: 2, stepMs: 500, drainMs: 3000,
-    p99LimitMs: 100, refineSteps: 1, workers: 1,
+    p99LimitMs: 100, refineSteps: 1, confirmFailures: false, workers: 1,
   },
   connections: { groups: 3, members: 4, socketsPerMember: 2, holdMs: 200, perWorker: 15_000 },
   history: { conversations: 2, messagesPerConversation: 120, window: 16, pageQueries: 10, searchQueries: 6, queryBudgetMs: 10_000 },

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm start`: make sure npm dependencies are installed and the web client is built, then run the
- * Bun host (edge/server.bun.ts) in the foreground. The environment passes through unchanged
- * (PORT, DATA_DIR, JWT_SECRET, NEXUS_* …); SIGINT/SIGTERM/SIGHUP are forwarded so the server can
+ * Bun host (edge/server.bun.ts) in the foreground. The environment passes through (PORT, DATA_DIR,
+ * JWT_SECRET, NEXUS_* …), with the runtime defaults of edge/bun/runtimeEnv.mjs where it is silent; SIGINT/SIGTERM/SIGHUP are forwarded so the server can
  * shut down cleanly, and its exit code becomes ours.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { withBunRuntimeEnv } from "../edge/bun/runtimeEnv.mjs";
 import { ROOT, ensureNpm, ensureWebBuild } from "./ensure.mjs";
 
 try {
@@ -23,7 +24,7 @@ try {
 }
 
 const bun = join(ROOT, "node_modules", ".bin", "bun");
-const child = spawn(bun, [join("edge", "server.bun.ts"), ...process.argv.slice(2)], { cwd: ROOT, stdio: "inherit", env: process.env });
+const child = spawn(bun, [join("edge", "server.bun.ts"), ...process.argv.slice(2)], { cwd: ROOT, stdio: "inherit", env: withBunRuntimeEnv(process.env) });
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
 child.on("error", (e) => {
   console.error(`[start] could not run ${bun}: ${e.message}`);

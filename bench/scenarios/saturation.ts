@@ -1,7 +1,8 @@
 /**
  * Saturation: the fan-out workload with the send rate raised step by step (x factor) until the
  * p99 passes the limit or deliveries fall short, then `refineSteps` steps halving the gap between
- * the last good and the first bad rate. Saturation = the highest delivered msgs/s of a step with p99 under the limit and nothing
+ * the last good and the first bad rate (a ramp step that fails is run once more, and only a second
+ * failure ends the ramp: see confirmFailures). Saturation = the highest delivered msgs/s of a step with p99 under the limit and nothing
  * lost. Then one more run at half that rate, where the target is p99 < 50 ms.
  */
 import type { BenchConfig } from "../config.ts";
@@ -20,7 +21,8 @@ export const saturation: Scenario = {
   title: "Saturation (highest delivered msgs/s with p99 < 100 ms)",
   workload: ({ saturation: s }) =>
     `${s.groups * s.members} sockets = ${s.groups} groups x ${s.members} members; rate per member from ` +
-    `${s.startRatePerSender} msg/s, x${s.factor} per ${s.stepMs / 1000} s step (max ${s.maxSteps}), p99 limit ${s.p99LimitMs} ms`,
+    `${s.startRatePerSender} msg/s, x${s.factor} per ${s.stepMs / 1000} s step (max ${s.maxSteps}), p99 limit ${s.p99LimitMs} ms` +
+    (s.confirmFailures ? "; a failing ramp step is run again before it counts" : ""),
   columns: [
     { key: "saturationPerSec", label: "saturation delivered/s", ratio: true },
     { key: "p99AtSaturation", label: "p99 ms @sat" },
@@ -57,10 +59,18 @@ export const saturation: Scenario = {
         let firstBad: RunMetrics | null = null;
         let rate = s.startRatePerSender;
         for (let i = 0; i < s.maxSteps; i++, rate *= s.factor) {
-          const m = await step(rate);
+          let m = await step(rate);
           steps.push(m);
-          const ok = passes(m, s.p99LimitMs);
+          let ok = passes(m, s.p99LimitMs);
           show(m, ok ? "ok " : "BAD");
+          if (!ok && s.confirmFailures) {
+            // One p99 spike in one short step (another job on the box, a checkpoint) used to end the
+            // ramp of any system, halving its result in some runs: a ramp step fails only twice in a row.
+            m = await step(rate);
+            steps.push(m);
+            ok = passes(m, s.p99LimitMs);
+            show(m, ok ? "ok " : "BAD");
+          }
           if (!ok) {
             firstBad = m;
             break;

@@ -4,6 +4,7 @@
  * limits are raised (per-IP auth, per-user REST, sends per second), since one machine plays
  * thousands of users here; persistence settings are left at their defaults.
  */
+import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
 import { BUN, ROOT, freePort, spawnChild, stopChild, waitHttp } from "../lib/procs.ts";
 import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts";
 import { buildSpecs, perShape } from "./specs.ts";
@@ -36,7 +37,8 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
     const profArgs = prof ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${prof}`] : [];
     const { proc, tail } = spawnChild([BUN, ...profArgs, NEXUS_ENTRY], {
       label: "nexus",
-      env: { PORT: String(port), DATA_DIR: `${opts.tmpDir}/data`, ...nexusBenchEnv, ...extraEnv() },
+      // What npm start adds (edge/bun/runtimeEnv.mjs); BENCH_NEXUS_ENV may override it.
+      env: withBunRuntimeEnv({ PORT: String(port), DATA_DIR: `${opts.tmpDir}/data`, ...nexusBenchEnv, ...extraEnv() }),
       verbose: opts.verbose,
     });
     const base = `http://127.0.0.1:${port}`;

@@ -1,4 +1,5 @@
 /** Coordinator half of the raw Bun ceiling: one Bun process running rawBun.server.ts. */
+import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
 import { BUN, ROOT, freePort, spawnChild, stopChild, waitHttp } from "../lib/procs.ts";
 import { buildSpecs, perShape } from "./specs.ts";
 import { memberTokens, newSecret } from "./tokens.ts";
@@ -11,7 +12,8 @@ export const rawBun: Target = {
     const secret = newSecret();
     const { proc, tail } = spawnChild([BUN, `${ROOT}/bench/targets/rawBun.server.ts`], {
       label: "rawBun",
-      env: { PORT: String(port), BENCH_SECRET: secret },
+      // The allocator setting Nexus runs with is open to any Bun server, so the ceiling gets it too.
+      env: withBunRuntimeEnv({ PORT: String(port), BENCH_SECRET: secret }),
       verbose: opts.verbose,
     });
     await waitHttp(`http://127.0.0.1:${port}/health`, proc, 10_000, tail);

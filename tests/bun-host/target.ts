@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { freePort } from "../support/ports.ts";
 import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
 import type { Target } from "../conformance/target.ts";
+import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = resolve(ROOT, "node_modules/.bin/bun");
@@ -14,7 +15,8 @@ async function launch(port: number, dataDir: string, env: Record<string, string>
   const proc = spawnLogged(BUN, ["edge/server.bun.ts"], {
     name: `bun-host-${port}`,
     cwd: ROOT,
-    env: { NODE_ENV: "test", ...env, PORT: String(port), DATA_DIR: dataDir },
+    // As npm start runs it (edge/bun/runtimeEnv.mjs).
+    env: withBunRuntimeEnv({ NODE_ENV: "test", ...env, PORT: String(port), DATA_DIR: dataDir }),
   });
   await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 30_000 });
   return proc;
