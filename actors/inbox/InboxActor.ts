@@ -6,7 +6,7 @@
 import { CloseCodes, InboxClientFrame, NexusError, type ConversationSummary, type Presence, type PresenceStatus } from "../../protocol/index.ts";
 import type { InboxApi } from "../api.ts";
 import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice } from "../driver.ts";
-import type { SqlInboxStore } from "../storage/sqlInboxStore.ts";
+import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
 
 export interface InboxDeps {
   store: SqlInboxStore;
@@ -22,6 +22,10 @@ export class InboxActor implements InboxApi {
   private conns = new Set<Connection>();
   private status: PresenceStatus = "offline";
   private lastSeen: number | null = null;
+  /** What the user last chose while connected (online / away), stored: sockets restored after a
+   *  hibernation get it back; a socket opened while offline starts online again. */
+  private chosen: ChosenStatus = "online";
+  private chosenDirty = false;
   private loaded: Promise<void> | null = null;
   private dirty = new Set<string>();
   private removed = new Set<string>();
@@ -34,9 +38,10 @@ export class InboxActor implements InboxApi {
 
   ready(): Promise<void> {
     // A failed load is forgotten, so the next call retries instead of failing forever.
-    return (this.loaded ??= this.deps.store.load().then(({ rows, lastSeen }) => {
+    return (this.loaded ??= this.deps.store.load().then(({ rows, lastSeen, chosen }) => {
       for (const r of rows) this.rows.set(r.id, r);
       this.lastSeen = lastSeen;
+      this.chosen = chosen;
     }, (e) => {
       this.loaded = null;
       throw e;
@@ -116,14 +121,18 @@ export class InboxActor implements InboxApi {
     if (conn.userId !== this.userId) return conn.close(CloseCodes.forbidden, "not your inbox");
     await this.ready();
     this.conns.add(conn);
-    if (this.status === "offline") this.setStatus("online");
+    if (this.status === "offline") {
+      this.choose("online");
+      this.setStatus("online");
+    }
     const presence = await this.deps.mesh.presenceOf(this.contacts()).catch(() => []);
     conn.send(JSON.stringify({ t: "inbox", conversations: this.sorted(), presence }));
   }
 
+  /** A socket that stayed open while the object slept (called after `ready`). */
   restore(conn: Connection): void {
     this.conns.add(conn);
-    if (this.status === "offline") this.status = "online";
+    if (this.status === "offline") this.status = this.chosen;
   }
 
   async receive(conn: Connection, raw: string): Promise<void> {
@@ -134,7 +143,17 @@ export class InboxActor implements InboxApi {
       return conn.send(JSON.stringify({ t: "error", code: "bad_request", message: "invalid inbox frame (presence or ping)" }));
     }
     if (frame.t === "ping") conn.send(`{"t":"pong","ts":${this.deps.clock.now()}}`);
-    else if (frame.status !== this.status) this.setStatus(frame.status);
+    else {
+      this.choose(frame.status);
+      if (frame.status !== this.status) this.setStatus(frame.status);
+    }
+  }
+
+  private choose(status: ChosenStatus): void {
+    if (status === this.chosen) return;
+    this.chosen = status;
+    this.chosenDirty = true;
+    this.saveSoon();
   }
 
   disconnect(conn: Connection): void {
@@ -176,23 +195,26 @@ export class InboxActor implements InboxApi {
     const upserts = [...this.dirty].map((id) => this.rows.get(id)!).filter(Boolean);
     const removals = [...this.removed];
     const seen = this.seenDirty && this.lastSeen !== null ? this.lastSeen : undefined;
+    const chosen = this.chosenDirty ? this.chosen : undefined;
     this.dirty.clear();
     this.removed.clear();
     this.seenDirty = false;
+    this.chosenDirty = false;
     try {
-      await this.deps.store.save(upserts, removals, seen);
+      await this.deps.store.save(upserts, removals, seen, chosen);
     } catch (e) {
       console.error(`[inbox ${this.userId}] save failed; retrying`, e);
       for (const u of upserts) if (this.rows.has(u.id)) this.dirty.add(u.id);
       for (const r of removals) if (!this.rows.has(r)) this.removed.add(r);
       if (seen !== undefined) this.seenDirty = true;
+      if (chosen !== undefined) this.chosenDirty = true;
       this.saveSoon(1000);
       throw e;
     }
   }
 
   idle(): boolean {
-    return this.conns.size === 0 && this.cancelSave === null && this.dirty.size === 0 && this.removed.size === 0 && !this.seenDirty;
+    return this.conns.size === 0 && this.cancelSave === null && this.dirty.size === 0 && this.removed.size === 0 && !this.seenDirty && !this.chosenDirty;
   }
 
   /** Flush pending writes (host shutdown). */

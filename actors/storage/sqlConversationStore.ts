@@ -110,8 +110,26 @@ const PAGE_KINDS = "('message','member','rename','created','call')";
 export class SqlConversationStore {
   private readonly indexer: SearchIndexer;
 
-  constructor(private readonly sql: Sql, readonly conversationId: string) {
+  /** Tables are not there yet and are made by the first commit (see `SqlConversationStore.open`). */
+  private schemaPending: boolean;
+
+  constructor(private readonly sql: Sql, readonly conversationId: string, opts: { schemaPending?: boolean } = {}) {
     this.indexer = SearchIndexer.for(sql);
+    this.schemaPending = opts.schemaPending ?? false;
+  }
+
+  /**
+   * A store in a database of its own (a Durable Object): any signed-in user can address any
+   * conversation id, and making the tables on a mere lookup would leave a stored, billed object
+   * behind for every id probed. So a database without the conversation tables gets them with its
+   * first commit (creating the conversation: nothing else commits while none exists), and until
+   * then it holds no conversation. A database that has them is migrated at once (new columns,
+   * indexes).
+   */
+  static async open(sql: Sql, conversationId: string): Promise<SqlConversationStore> {
+    const made = await sql.first("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'conversations'");
+    if (made) await SqlConversationStore.migrate(sql);
+    return new SqlConversationStore(sql, conversationId, { schemaPending: !made });
   }
 
   static async migrate(sql: Sql): Promise<void> {
@@ -120,6 +138,7 @@ export class SqlConversationStore {
   }
 
   async load(): Promise<LoadedConversation | null> {
+    if (this.schemaPending) return null;
     const id = this.conversationId;
     const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(
       "SELECT type, title, epoch FROM conversations WHERE id = ?", [id]);
@@ -166,6 +185,11 @@ export class SqlConversationStore {
   /** One atomic batch. A function is called when the Sql takes the batch into a transaction
    *  (sql.ts BatchStatements); `chain`: pipelined batches of this conversation (sql.ts CommitChain). */
   commit(c: Commit | (() => Commit), chain?: CommitChain): Promise<void> {
+    if (this.schemaPending)
+      return SqlConversationStore.migrate(this.sql).then(() => {
+        this.schemaPending = false;
+        return this.commit(c, chain);
+      });
     let messages = 0;
     const statements = (commit: Commit) => {
       messages = commit.events.reduce((n, e) => (e.kind === "message" ? n + 1 : n), 0);

@@ -1,6 +1,7 @@
 /**
- * Storage of one user's inbox: the conversation list (summaries as sent by conversations) and
- * last-seen time. Derived state: conversations are the source of truth and re-send summaries on
+ * Storage of one user's inbox: the conversation list (summaries as sent by conversations), the
+ * last-seen time, and the status the user chose (online / away) while connected: a Durable Object
+ * inbox that hibernates wakes with its sockets still open and must not turn "away" into "online". Derived state: conversations are the source of truth and re-send summaries on
  * every change, so inbox writes are batched behind rather than awaited.
  */
 import type { ConversationSummary } from "../../protocol/index.ts";
@@ -11,7 +12,10 @@ export const inboxSchema = [
      user_id TEXT NOT NULL, conv_id TEXT NOT NULL, summary TEXT NOT NULL, last_ts INTEGER NOT NULL,
      PRIMARY KEY (user_id, conv_id))`,
   `CREATE TABLE IF NOT EXISTS last_seen (user_id TEXT PRIMARY KEY, ts INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS chosen_status (user_id TEXT PRIMARY KEY, status TEXT NOT NULL)`,
 ];
+
+export type ChosenStatus = "online" | "away";
 
 export class SqlInboxStore {
   constructor(private readonly sql: Sql, readonly userId: string) {}
@@ -20,13 +24,18 @@ export class SqlInboxStore {
     await sql.migrate(inboxSchema);
   }
 
-  async load(): Promise<{ rows: ConversationSummary[]; lastSeen: number | null }> {
+  async load(): Promise<{ rows: ConversationSummary[]; lastSeen: number | null; chosen: ChosenStatus }> {
     const rows = await this.sql.all<{ summary: string }>("SELECT summary FROM inbox_rows WHERE user_id = ?", [this.userId]);
     const seen = await this.sql.first<{ ts: number }>("SELECT ts FROM last_seen WHERE user_id = ?", [this.userId]);
-    return { rows: rows.map((r) => JSON.parse(r.summary)), lastSeen: seen ? Number(seen.ts) : null };
+    const chosen = await this.sql.first<{ status: string }>("SELECT status FROM chosen_status WHERE user_id = ?", [this.userId]);
+    return {
+      rows: rows.map((r) => JSON.parse(r.summary)),
+      lastSeen: seen ? Number(seen.ts) : null,
+      chosen: chosen?.status === "away" ? "away" : "online",
+    };
   }
 
-  save(upserts: ConversationSummary[], removals: string[], lastSeen?: number): Promise<void> {
+  save(upserts: ConversationSummary[], removals: string[], lastSeen?: number, chosen?: ChosenStatus): Promise<void> {
     const st: Statement[] = [];
     for (const c of upserts)
       st.push({ sql: `INSERT INTO inbox_rows (user_id, conv_id, summary, last_ts) VALUES (?, ?, ?, ?)
@@ -35,6 +44,8 @@ export class SqlInboxStore {
     for (const id of removals) st.push({ sql: "DELETE FROM inbox_rows WHERE user_id = ? AND conv_id = ?", args: [this.userId, id] });
     if (lastSeen !== undefined)
       st.push({ sql: "INSERT INTO last_seen (user_id, ts) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET ts = excluded.ts", args: [this.userId, lastSeen] });
+    if (chosen !== undefined)
+      st.push({ sql: "INSERT INTO chosen_status (user_id, status) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status", args: [this.userId, chosen] });
     return this.sql.batch(st);
   }
 }

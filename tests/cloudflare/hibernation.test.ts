@@ -2,6 +2,7 @@
  * WebSocket hibernation in real workerd: with only hibernatable sockets and nothing pending, the
  * runtime evicts the ConversationDO from memory; the next frame wakes a new incarnation that reloads
  * the actor from SQLite and re-attaches every socket from its attachment (no welcome is re-sent).
+ * An InboxDO does the same, and keeps the status its user chose (away) across the wake.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Nexus } from "../support/client.ts";
@@ -49,5 +50,36 @@ test("an idle conversation hibernates; sockets survive and keep working after th
   // No second welcome after the wake: the sockets were restored, not reconnected.
   expect(sa.all("welcome").length).toBe(1);
   expect(sb.all("welcome").length).toBe(1);
+  await nx.closeAll();
+}, 60_000);
+
+async function inboxHostInfo(userId: string): Promise<{ incarnation: string; sockets: number; restoredSockets: number }> {
+  const ns = await t.running().mf.getDurableObjectNamespace("INBOX");
+  const stub = ns.get(ns.idFromName(userId)) as unknown as { hostInfo(): Promise<any> };
+  return JSON.parse(JSON.stringify(await stub.hostInfo()));
+}
+
+test("an inbox that hibernates while its user is away wakes away, not online", async () => {
+  const nx = new Nexus(t.url);
+  const [alice, bob] = [await nx.register("hibaway"), await nx.register("hibaway")];
+  await alice.createDirect(bob);
+  const bobInbox = await bob.openInbox();
+  await bobInbox.next("inbox");
+  bobInbox.send({ t: "presence", status: "away" });
+  const presenceOfBob = async () => (await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence[0];
+  // The Worker asks bob's inbox object over RPC (not Miniflare's proxy, which would pin it in memory).
+  for (let i = 0; i < 50 && (await presenceOfBob()).status !== "away"; i++) await Bun.sleep(100);
+  expect((await presenceOfBob()).status).toBe("away");
+
+  // Idle long enough for workerd to evict the object. Pacing only.
+  await Bun.sleep(20_000);
+
+  expect((await presenceOfBob()).status).toBe("away");
+  const info = await inboxHostInfo(bob.id);
+  expect(info.restoredSockets).toBe(1); // this incarnation re-attached the socket: it did hibernate
+  // The socket still works, and the user's next choice is relayed as before.
+  bobInbox.send({ t: "presence", status: "online" });
+  for (let i = 0; i < 50 && (await presenceOfBob()).status !== "online"; i++) await Bun.sleep(100);
+  expect((await presenceOfBob()).status).toBe("online");
   await nx.closeAll();
 }, 60_000);

@@ -20,9 +20,9 @@ import { ForwardHeaders, type ConversationRpc } from "./rpc.ts";
 export class ConversationDO extends ActorHost<ConversationActor> implements ConversationRpc {
   protected async createActor(conversationId: string): Promise<ConversationActor> {
     const sql = new DoSql(this.ctx.storage);
-    await SqlConversationStore.migrate(sql);
     return new ConversationActor(conversationId, {
-      store: new SqlConversationStore(sql, conversationId),
+      // Tables only once the conversation is created: a probed id leaves no object behind.
+      store: await SqlConversationStore.open(sql, conversationId),
       clock: doClock,
       ids: doIds,
       mesh: new DoMesh(this.env, this.ctx, `conversation ${conversationId}`),

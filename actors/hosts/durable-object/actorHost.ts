@@ -97,17 +97,26 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
     return { incarnation: this.incarnation, sockets: this.conns.size, restoredSockets: this.restored };
   }
 
+  /** Tables in this object's SQLite, the runtime's own left out (diagnostics and tests): an object
+   *  that holds nothing has none, and the runtime does not keep it. */
+  async storedTables(): Promise<string[]> {
+    const rows = this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").toArray();
+    return rows.map((r) => String(r.name));
+  }
+
   /** A WebSocket upgrade forwarded by the Worker after it verified the socket ticket. */
   override async fetch(req: Request): Promise<Response> {
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
     const userId = req.headers.get(ForwardHeaders.user);
     const name = this.ctx.id.name ?? req.headers.get(ForwardHeaders.target);
     if (!userId || !name) return new Response("missing forwarded identity", { status: 400 });
-    if (!this.ctx.id.name && !(await this.ctx.storage.get(NAME_KEY))) await this.ctx.storage.put(NAME_KEY, name);
     const actor = await this.start(name);
 
     const { 0: client, 1: server } = new WebSocketPair();
     const refused = this.refusal(actor, userId);
+    // Remembered for wakes without ctx.id.name, and only for accepted sockets: a refused one (an
+    // unknown conversation) must not give the object storage.
+    if (!refused && !this.ctx.id.name && !(await this.ctx.storage.get(NAME_KEY))) await this.ctx.storage.put(NAME_KEY, name);
     if (refused) {
       // Upgrade, then close with our code (browsers cannot read an HTTP status, only a close code).
       // A plain accept(), not the hibernation API: measured in workerd, a hibernatable socket that
