@@ -18,9 +18,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function hostInfo(conversationId: string): Promise<{ incarnation: string; sockets: number; restoredSockets: number }> {
-  const ns = await t.running().mf.getDurableObjectNamespace("CONVERSATION");
-  const stub = ns.get(ns.idFromName(conversationId)) as unknown as { hostInfo(): Promise<any> };
+async function hostInfo(name: string, binding = "CONVERSATION"): Promise<{ incarnation: string; sockets: number; restoredSockets: number }> {
+  const ns = await t.running().mf.getDurableObjectNamespace(binding);
+  const stub = ns.get(ns.idFromName(name)) as unknown as { hostInfo(): Promise<any> };
   // Copy out of Miniflare's proxy into a plain object.
   return JSON.parse(JSON.stringify(await stub.hostInfo()));
 }
@@ -53,12 +53,6 @@ test("an idle conversation hibernates; sockets survive and keep working after th
   await nx.closeAll();
 }, 60_000);
 
-async function inboxHostInfo(userId: string): Promise<{ incarnation: string; sockets: number; restoredSockets: number }> {
-  const ns = await t.running().mf.getDurableObjectNamespace("INBOX");
-  const stub = ns.get(ns.idFromName(userId)) as unknown as { hostInfo(): Promise<any> };
-  return JSON.parse(JSON.stringify(await stub.hostInfo()));
-}
-
 test("an inbox that hibernates while its user is away wakes away, not online", async () => {
   const nx = new Nexus(t.url);
   const [alice, bob] = [await nx.register("hibaway"), await nx.register("hibaway")];
@@ -75,7 +69,7 @@ test("an inbox that hibernates while its user is away wakes away, not online", a
   await Bun.sleep(20_000);
 
   expect((await presenceOfBob()).status).toBe("away");
-  const info = await inboxHostInfo(bob.id);
+  const info = await hostInfo(bob.id, "INBOX");
   expect(info.restoredSockets).toBe(1); // this incarnation re-attached the socket: it did hibernate
   // The socket still works, and the user's next choice is relayed as before.
   bobInbox.send({ t: "presence", status: "online" });
