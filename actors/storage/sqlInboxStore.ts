@@ -1,8 +1,9 @@
 /**
  * Storage of one user's inbox: the conversation list (summaries as sent by conversations), the
  * last-seen time, and the status the user chose (online / away) while connected: a Durable Object
- * inbox that hibernates wakes with its sockets still open and must not turn "away" into "online". Derived state: conversations are the source of truth and re-send summaries on
- * every change, so inbox writes are batched behind rather than awaited.
+ * inbox that hibernates wakes with its sockets still open and must not turn "away" into "online".
+ * Derived state: conversations are the source of truth and re-send summaries on every change, so
+ * inbox writes are batched behind rather than awaited.
  */
 import type { ConversationSummary } from "../../protocol/index.ts";
 import type { Sql, Statement } from "./sql.ts";
