@@ -25,7 +25,8 @@ export interface SaturationConfig {
   p99LimitMs: number;
   /** Steps between the last good and the first bad rate (each halves the gap, geometrically). */
   refineSteps: number;
-  /** A failed ramp step is run once more before it ends the ramp (refinement steps are not). */
+  /** A ramp step that failed on p99 alone is run once more before it ends the ramp (refinement
+   *  steps are not; a loss or an unexpected close always ends it). */
   confirmFailures: boolean;
   workers: number;
 }
