@@ -6,7 +6,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
 import { DEFAULT_PASSWORD, Nexus, newClientId } from "../support/client.ts";
@@ -73,6 +73,13 @@ test("a backup taken while messages flow restores accounts, history, attachments
   expect(r.stdout).toContain("integrity ok");
   expect(existsSync(join(dest, "nexus.search.db"))).toBe(false); // derived: rebuilt on start
   expect(statSync(join(dest, "nexus.db")).mode & 0o777).toBe(0o600);
+  expect(statSync(dest).mode & 0o777).toBe(0o700);
+  const blobFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? blobFiles(join(dir, e.name)) : [join(dir, e.name)]));
+  const copied = [...blobFiles(join(dest, "attachments")), join(dest, "jwt-secret")];
+  expect(copied.length).toBeGreaterThan(2);
+  for (const f of copied) expect(statSync(f).mode & 0o777).toBe(0o600);
+  expect(existsSync(`${dest}.partial`)).toBe(false);
   await nx.closeAll();
 
   // A node on the copy: log in again (password hashes came along), read everything back.
@@ -95,7 +102,7 @@ test("a backup taken while messages flow restores accounts, history, attachments
   await restored.closeAll();
 }, 90_000);
 
-test("backup refuses a non-empty destination, a destination inside DATA_DIR and a folder without a database", () => {
+test("backup refuses an existing destination, one inside DATA_DIR (also through a link) and a folder without a database", () => {
   const dataDir = tempDir("nexus-backup-bad-");
   dirs.push(dataDir);
   const noDb = backup(dataDir, join(dataDir, "..", `x-${Date.now()}`));
@@ -108,6 +115,16 @@ test("backup refuses a non-empty destination, a destination inside DATA_DIR and 
   expect(inside.stderr).toContain("outside DATA_DIR");
   expect(existsSync(join(dataDir, "copy"))).toBe(false);
 
+  // Through a link that points into DATA_DIR: still inside.
+  const outside = tempDir("nexus-backup-link-");
+  dirs.push(outside);
+  mkdirSync(join(dataDir, "sub"));
+  symlinkSync(join(dataDir, "sub"), join(outside, "link"));
+  const viaLink = backup(dataDir, join(outside, "link", "copy"));
+  expect(viaLink.status).toBe(1);
+  expect(viaLink.stderr).toContain("outside DATA_DIR");
+  expect(readdirSync(join(dataDir, "sub"))).toEqual([]);
+
   const full = tempDir("nexus-backup-full-");
   dirs.push(full);
   mkdirSync(join(full, "keep"));
@@ -115,4 +132,9 @@ test("backup refuses a non-empty destination, a destination inside DATA_DIR and 
   expect(occupied.status).toBe(1);
   expect(occupied.stderr).toContain("never overwrites");
   expect(readdirSync(full)).toEqual(["keep"]);
+  const empty = tempDir("nexus-backup-empty-");
+  dirs.push(empty);
+  const existing = backup(dataDir, empty);
+  expect(existing.status).toBe(1);
+  expect(existing.stderr).toContain("never overwrites");
 });

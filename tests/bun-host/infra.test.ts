@@ -46,8 +46,9 @@ test("the unit's environment holds the runtime defaults and is a valid configura
   const config = loadConfig(env);
   expect(config.port).toBe(8787);
   expect(config.dataDir).toBe("/var/lib/nexus");
-  // The data folder is the one path the sandboxed service may write.
-  expect(s.get("ReadWritePaths")).toEqual([env.DATA_DIR!]);
+  // The data folder is the state directory systemd makes: the one path the sandboxed service may write.
+  expect(s.get("ProtectSystem")).toEqual(["strict"]);
+  expect(s.get("StateDirectory")!.map((d) => `/var/lib/${d}`)).toEqual([env.DATA_DIR!]);
   expect(s.get("KillSignal")).toEqual(["SIGTERM"]);
 });
 

@@ -21,10 +21,10 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function storedTables(conversationId: string): Promise<string[]> {
+async function storedItems(conversationId: string): Promise<string[]> {
   const ns = await t.running().mf.getDurableObjectNamespace("CONVERSATION");
-  const stub = ns.get(ns.idFromName(conversationId)) as unknown as { storedTables(): Promise<string[]> };
-  return JSON.parse(JSON.stringify(await stub.storedTables())) as string[];
+  const stub = ns.get(ns.idFromName(conversationId)) as unknown as { storedItems(): Promise<string[]> };
+  return JSON.parse(JSON.stringify(await stub.storedItems())) as string[];
 }
 
 test("probing unknown conversation ids leaves their objects empty; creating one gives it tables", async () => {
@@ -39,12 +39,12 @@ test("probing unknown conversation ids leaves their objects empty; creating one 
   const sock = await eve.openConversation(viaSocket);
   expect((await sock.closed).code).toBe(CloseCodes.notFound);
 
-  expect(await storedTables(viaRest)).toEqual([]);
-  expect(await storedTables(viaSocket)).toEqual([]);
+  expect(await storedItems(viaRest)).toEqual([]);
+  expect(await storedItems(viaSocket)).toEqual([]);
 
   const bob = await nx.register("probe");
   const conv = await eve.createGroup("real", [bob]);
-  const tables = await storedTables(conv.id);
+  const tables = await storedItems(conv.id);
   expect(tables).toContain("conversations");
   expect(tables).toContain("events");
   // And it works as before: a message goes in and comes back in the history.

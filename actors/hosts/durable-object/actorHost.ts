@@ -97,11 +97,12 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
     return { incarnation: this.incarnation, sockets: this.conns.size, restoredSockets: this.restored };
   }
 
-  /** Tables in this object's SQLite, the runtime's own left out (diagnostics and tests): an object
-   *  that holds nothing has none, and the runtime does not keep it. */
-  async storedTables(): Promise<string[]> {
+  /** What this object stores (diagnostics and tests): its SQLite tables, the runtime's own left out,
+   *  and its key-value keys as `kv:<key>`. An object that stores nothing is not kept by the runtime. */
+  async storedItems(): Promise<string[]> {
     const rows = this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'").toArray();
-    return rows.map((r) => String(r.name));
+    const keys = [...(await this.ctx.storage.list()).keys()].map((k) => `kv:${k}`);
+    return [...rows.map((r) => String(r.name)), ...keys];
   }
 
   /** A WebSocket upgrade forwarded by the Worker after it verified the socket ticket. */
