@@ -22,6 +22,10 @@ export class LruMap<K, V> {
     this.map.delete(key);
   }
 
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
+
   get size(): number {
     return this.map.size;
   }

@@ -44,6 +44,17 @@ const EnvSchema = z.object({
   NEXUS_SYNC: z.enum(["full", "normal"]).default("full"),
   /** Bun host storage: at most one group commit starts per this many ms (0 = as soon as the last ends). */
   NEXUS_COMMIT_INTERVAL_MS: int(2, 0, 100),
+  /** Cluster mode (docs/cluster.md): set NATS_URL and the node joins a cluster instead of running alone. */
+  NATS_URL: list.pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s]+$/, "NATS_URL: comma-separated nats://host:port URLs"))),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, "REDIS_URL must look like redis://host:port").optional(),
+  LIBSQL_URL: z.string().regex(/^(https?|libsql|wss?):\/\/[^\s]+$/, "LIBSQL_URL must be the libSQL server's http(s):// URL").optional(),
+  LIBSQL_AUTH_TOKEN: z.string().optional(),
+  NEXUS_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "NEXUS_REGION: 1-32 chars of [a-z0-9-]").default("local"),
+  NEXUS_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "NEXUS_NODE_ID: 1-64 chars of [A-Za-z0-9_-]").optional(),
+  /** "all": edge and actors; "edge": serves clients, never owns actors (an edge tier). */
+  NEXUS_NODE_ROLE: z.enum(["all", "edge"]).default("all"),
+  /** Subject prefix on the bus, so two clusters can share one NATS. */
+  NEXUS_CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "NEXUS_CLUSTER_NAME: 1-32 chars of [A-Za-z0-9_-]").default("nexus"),
   NEXUS_MAX_TEXT_LENGTH: z.coerce.number().optional(),
   NEXUS_MAX_FRAME_BYTES: z.coerce.number().optional(),
   NEXUS_SENDS_PER_SECOND: z.coerce.number().optional(),
@@ -98,6 +109,20 @@ export interface EdgeConfig {
   sync: "full" | "normal";
   commitIntervalMs: number;
   limits: Limits;
+  /** Set in cluster mode (NATS_URL given). */
+  cluster?: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  natsUrls: string[];
+  redisUrl: string;
+  libsqlUrl: string;
+  libsqlAuthToken?: string;
+  region: string;
+  /** Unique in the cluster; a restarted node may reuse it (its incarnation changes). */
+  nodeId: string;
+  role: "all" | "edge";
+  name: string;
 }
 
 export class ConfigError extends Error {
@@ -120,7 +145,28 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
   if (!limits.success)
     throw new ConfigError(describe(limits.error.issues, (path) => LIMIT_VARS[path[0] as keyof Limits] ?? String(path[0])));
 
+  let cluster: ClusterConfig | undefined;
+  if (e.NATS_URL.length > 0) {
+    const missing = [
+      !e.REDIS_URL && "REDIS_URL (this region's Redis: leases, rate limits)",
+      !e.LIBSQL_URL && "LIBSQL_URL (the shared libSQL server)",
+      !e.JWT_SECRET && "JWT_SECRET (the same on every node)",
+    ].filter(Boolean);
+    if (missing.length > 0) throw new ConfigError(`Invalid configuration: cluster mode (NATS_URL is set) also needs ${missing.join(", ")}`);
+    cluster = {
+      natsUrls: e.NATS_URL,
+      redisUrl: e.REDIS_URL!,
+      libsqlUrl: e.LIBSQL_URL!,
+      libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+      region: e.NEXUS_REGION,
+      nodeId: e.NEXUS_NODE_ID ?? `${(env.HOSTNAME ?? "node").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${e.PORT}`,
+      role: e.NEXUS_NODE_ROLE,
+      name: e.NEXUS_CLUSTER_NAME,
+    };
+  }
+
   return {
+    cluster,
     port: e.PORT,
     dataDir: e.DATA_DIR,
     jwtSecret: e.JWT_SECRET ?? "",

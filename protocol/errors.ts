@@ -13,6 +13,8 @@ export const ErrorCodes = {
   payload_too_large: 413,
   rate_limited: 429,
   storage_unavailable: 503,
+  /** Cluster mode: the node that owns the conversation cannot be reached right now; retry. */
+  unavailable: 503,
   not_member: 403,
   internal: 500,
 } as const;

@@ -5,23 +5,16 @@
  * being committed (and fsynced), batches from every actor queue up and become the next transaction.
  * So the event loop never waits on the disk, and a burst of sends across conversations costs one
  * fsync. Each caller is resolved only after its transaction commits. If a combined transaction fails,
- * each batch is retried alone so one bad batch cannot fail its neighbours.
+ * each batch is retried alone so one bad batch cannot fail its neighbours. The queue and its rules
+ * (CommitChain, BatchStatements, spacing) are groupCommit.ts, shared with remoteLibsql.ts.
  * Reads use this thread's own connection (WAL: they see committed data only). Both connections
  * cache prepared statements (libsqlStatements.ts). The full-text index is a file and thread of its
  * own (libsqlSearch.ts), attached to the reading connection as `search`.
  */
+import { GroupCommit } from "./groupCommit.ts";
 import { LibsqlSearch } from "./libsqlSearch.ts";
 import { LibsqlConnection } from "./libsqlStatements.ts";
-import { ChainBrokenError, materialize, type BatchStatements, type CommitChain, type Row, type Sql, type SqlValue, type Statement } from "./sql.ts";
-
-interface Waiting {
-  batch: BatchStatements;
-  /** Set when the batch is taken into a transaction. */
-  statements: Statement[];
-  chain: CommitChain | undefined;
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
+import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "./sql.ts";
 
 export interface LibsqlOptions {
   /** "full" fsyncs every commit (survives power loss); "normal" survives process crashes only. */
@@ -63,13 +56,9 @@ export function packStatements(statements: Statement[], ids: Map<string, number>
 const WRITES = /^\s*(INSERT|UPDATE|DELETE|REPLACE|WITH)\b/i;
 
 export class LibsqlSql implements Sql {
-  private queue: Waiting[] = [];
-  /** When the last group commit was sent to the writer (performance.now()). */
-  private lastStart = -Infinity;
-  private inFlight = false;
+  private readonly commits: GroupCommit;
   private nextId = 1;
   private replies = new Map<number, (error?: string, result?: unknown) => void>();
-  private idle: (() => void) | null = null;
   /** SQL texts the writer already knows, by id (see packStatements). */
   private readonly sqlIds = new Map<string, number>();
   /** Write transactions and statements committed, for metrics. */
@@ -79,8 +68,9 @@ export class LibsqlSql implements Sql {
     private readonly reader: LibsqlConnection,
     private readonly writer: Worker,
     readonly separateIndex: LibsqlSearch,
-    private readonly commitIntervalMs: number,
+    commitIntervalMs: number,
   ) {
+    this.commits = new GroupCommit((statements) => this.write(statements), commitIntervalMs);
     writer.onmessage = (e: MessageEvent<{ t: string; id: number; error?: string; result?: unknown }>) => {
       const reply = this.replies.get(e.data.id);
       this.replies.delete(e.data.id);
@@ -137,82 +127,7 @@ export class LibsqlSql implements Sql {
   }
 
   batch(batch: BatchStatements, chain?: CommitChain): Promise<void> {
-    if (Array.isArray(batch) && batch.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ batch, statements: [], chain, resolve, reject });
-      if (!this.inFlight) {
-        this.inFlight = true;
-        // Let every actor that runs in this tick add its batch to the same transaction.
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      await this.spaceCommits();
-      const group = this.take(this.queue);
-      this.queue = [];
-      const statements = group.length === 1 ? group[0]!.statements : group.flatMap((w) => w.statements);
-      if (statements.length === 0) {
-        for (const w of group) w.resolve();
-        continue;
-      }
-      try {
-        await this.write(statements);
-        for (const w of group) w.resolve();
-      } catch (e) {
-        if (group.length === 1) this.failed(group[0]!, e);
-        else
-          for (const w of group) {
-            if (w.chain?.failed) {
-              w.reject(new ChainBrokenError());
-              continue;
-            }
-            try {
-              if (w.statements.length > 0) await this.write(w.statements);
-              w.resolve();
-            } catch (err) {
-              this.failed(w, err);
-            }
-          }
-      }
-    }
-    this.inFlight = false;
-    this.idle?.();
-  }
-
-  /** Waits until `commitIntervalMs` has passed since the last group commit started (see LibsqlOptions);
-   *  batches queued meanwhile join this one. */
-  private async spaceCommits(): Promise<void> {
-    const wait = this.lastStart + this.commitIntervalMs - performance.now();
-    if (wait >= 0.5) await new Promise((r) => setTimeout(r, wait));
-    this.lastStart = performance.now();
-  }
-
-  /** Takes the queued batches into the next transaction: batches whose chain already failed are
-   *  rejected unwritten (CommitChain); the others' statements are fixed now (BatchStatements). */
-  private take(queue: Waiting[]): Waiting[] {
-    const group: Waiting[] = [];
-    for (const w of queue) {
-      if (w.chain?.failed) {
-        w.reject(new ChainBrokenError());
-        continue;
-      }
-      try {
-        w.statements = materialize(w.batch);
-      } catch (e) {
-        this.failed(w, e);
-        continue;
-      }
-      group.push(w);
-    }
-    return group;
-  }
-
-  private failed(w: Waiting, e: unknown): void {
-    if (w.chain) w.chain.failed = true;
-    w.reject(e);
+    return this.commits.submit(batch, chain);
   }
 
   private write(statements: Statement[]): Promise<void> {
@@ -232,7 +147,7 @@ export class LibsqlSql implements Sql {
 
   /** Waits for queued writes, then stops the writer thread. */
   async close(): Promise<void> {
-    if (this.inFlight) await new Promise<void>((r) => (this.idle = r));
+    await this.commits.whenIdle();
     while (this.replies.size > 0) await new Promise((r) => setTimeout(r, 5));
     this.writer.terminate();
     await this.separateIndex.close();

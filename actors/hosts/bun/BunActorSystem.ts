@@ -1,7 +1,8 @@
 /**
  * The Bun host: every actor lives in this process, created on first use and evicted when idle.
- * It is both the edge's ActorsClient (method calls, no RPC) and the actors' ActorMesh.
- * One libSQL file holds all conversations and inboxes; its Sql group-commits across actors.
+ * It is both the edge's ActorsClient (method calls, no RPC) and the actors' ActorMesh; in cluster
+ * mode (../cluster/ClusterActorSystem.ts) it holds the actors this node owns, and the cluster is
+ * the mesh. One Sql holds all conversations and inboxes and group-commits across actors.
  */
 import { defaultLimits, type Limits, type Presence } from "../../../protocol/index.ts";
 import type { ActorsClient } from "../../api.ts";
@@ -16,6 +17,13 @@ import { randomIds, timerClock } from "../../timerClock.ts";
 
 const EVICT_AFTER_MS = 5 * 60_000;
 
+export interface BunActorSystemOptions {
+  /** Where actors reach other actors; default: this system (everything in-process). */
+  mesh?: ActorMesh;
+  /** An idle actor was evicted (cluster mode gives up its lease). */
+  onEvict?: (kind: "conversation" | "inbox", id: string) => void;
+}
+
 interface Slot<A> {
   actor: A;
   used: number;
@@ -28,7 +36,10 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   /** Bun's server.publish, set by the host once the server listens (before any socket arrives). */
   publisher: Publisher | undefined;
 
-  constructor(private readonly sql: Sql, private readonly limits: Limits = defaultLimits) {
+  private readonly mesh: ActorMesh;
+
+  constructor(private readonly sql: Sql, private readonly limits: Limits = defaultLimits, private readonly opts: BunActorSystemOptions = {}) {
+    this.mesh = opts.mesh ?? this;
     this.sweeper = setInterval(() => this.evictIdle(), 60_000);
     this.sweeper.unref?.();
   }
@@ -41,7 +52,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   conversation(id: string): ConversationActor {
     let slot = this.conversations.get(id);
     if (!slot) {
-      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: timerClock, ids: randomIds, mesh: this,
+      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: timerClock, ids: randomIds, mesh: this.mesh,
         limits: this.limits, publish: this.publisher });
       this.conversations.set(id, (slot = { actor, used: 0 }));
     }
@@ -52,7 +63,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   inbox(userId: string): InboxActor {
     let slot = this.inboxes.get(userId);
     if (!slot) {
-      const actor = new InboxActor(userId, { store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this });
+      const actor = new InboxActor(userId, { store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
     }
     slot.used = Date.now();
@@ -88,8 +99,13 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
       if (slot.used < cutoff && slot.actor.idle()) {
         slot.actor.dispose();
         this.conversations.delete(id);
+        this.opts.onEvict?.("conversation", id);
       }
-    for (const [id, slot] of this.inboxes) if (slot.used < cutoff && slot.actor.idle()) this.inboxes.delete(id);
+    for (const [id, slot] of this.inboxes)
+      if (slot.used < cutoff && slot.actor.idle()) {
+        this.inboxes.delete(id);
+        this.opts.onEvict?.("inbox", id);
+      }
   }
 
   async close(): Promise<void> {

@@ -42,14 +42,17 @@ class BunConnection implements Connection {
   }
 }
 
+/** Hands the request's socket to Bun with `data` attached (the edge verified the ticket). */
+export function upgradeSocket<D>(c: Context, data: D): Response {
+  const server = (c.env as { server?: Server<unknown> })?.server;
+  if (!server) throw new Error("Bun server missing from env");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new NexusError("bad_request", "expected a WebSocket upgrade");
+  if (!(server as Server<unknown>).upgrade(c.req.raw, { data })) throw new NexusError("bad_request", "WebSocket upgrade failed");
+  return new Response(null);
+}
+
 export function bunSocketRouter(): SocketRouter {
-  const upgrade = (c: Context, data: SocketData): Response => {
-    const server = (c.env as { server?: Server<SocketData> })?.server;
-    if (!server) throw new Error("Bun server missing from env");
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new NexusError("bad_request", "expected a WebSocket upgrade");
-    if (!server.upgrade(c.req.raw, { data })) throw new NexusError("bad_request", "WebSocket upgrade failed");
-    return new Response(null);
-  };
+  const upgrade = (c: Context, data: SocketData) => upgradeSocket(c, data);
   return {
     conversation: async (c, id, userId, resume) => upgrade(c, { kind: "conversation", id, userId, resume }),
     inbox: async (c, userId) => upgrade(c, { kind: "inbox", id: userId, userId, resume: {} }),

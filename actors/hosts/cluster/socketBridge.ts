@@ -1,0 +1,108 @@
+/**
+ * The edge's side of a socket whose actor lives on another node: the client's frames go to the
+ * owner verbatim, in order, on one subject; what the owner sends comes back on this node's
+ * out-stream (remoteSockets.ts). Topic joins become local Bun topic subscriptions (`b:<topic>`), so
+ * one bus message per event reaches every bridged socket of this node with one local publish.
+ *
+ * If the owner goes away (heartbeats stop, or it restarted), or the bus connection drops (a frame
+ * may have been lost), its bridged sockets are closed with 1012: the client reconnects, the edge
+ * finds the new owner, and resume replays from storage. Nothing acknowledged depends on the bridge.
+ */
+import type { ServerWebSocket } from "bun";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { decode, encode, In, Out, type OpenSocket, type Subjects } from "./wire.ts";
+import { CLOSE_RETRY } from "./remoteSockets.ts";
+
+export interface BridgedData extends OpenSocket {
+  /** Node that owns the actor. */
+  owner: string;
+  connId?: string;
+}
+
+const BRIDGED_TOPIC = "b:";
+let nextConnId = 0;
+
+export class SocketBridge {
+  private socks = new Map<string, ServerWebSocket<BridgedData>>();
+  private sub: Subscription | undefined;
+  /** Bun's server.publish, set once the server listens. */
+  publish: ((topic: string, frame: string) => void) | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subj: Subjects,
+    private readonly node: string,
+  ) {}
+
+  start(): void {
+    this.sub = this.nc.subscribe(this.subj.sockOut(this.node), {
+      callback: (err, msg) => {
+        if (err) return;
+        const m = decode(msg.string());
+        if (m) this.handle(m.op, m.key, m.payload);
+      },
+    });
+  }
+
+  private handle(op: string, key: string, payload: string): void {
+    if (op === Out.Publish) return void this.publish?.(BRIDGED_TOPIC + key, payload);
+    const ws = this.socks.get(key);
+    if (!ws) return;
+    switch (op) {
+      case Out.Send:
+        ws.send(payload);
+        break;
+      case Out.Join:
+        ws.subscribe(BRIDGED_TOPIC + payload);
+        break;
+      case Out.Leave:
+        ws.unsubscribe(BRIDGED_TOPIC + payload);
+        break;
+      case Out.Close: {
+        const bar = payload.indexOf("|");
+        ws.close(Number(payload.slice(0, bar)) || 1000, payload.slice(bar + 1));
+        break;
+      }
+    }
+  }
+
+  private toOwner(ws: ServerWebSocket<BridgedData>, op: In, payload?: string): void {
+    this.nc.publish(this.subj.sockIn(ws.data.owner), encode(op, `${this.node}.${ws.data.connId}`, payload));
+  }
+
+  open(ws: ServerWebSocket<BridgedData>): void {
+    const connId = String(++nextConnId);
+    ws.data.connId = connId;
+    this.socks.set(connId, ws);
+    const { kind, id, userId, resume } = ws.data;
+    this.toOwner(ws, In.Open, JSON.stringify({ kind, id, userId, resume } satisfies OpenSocket));
+  }
+
+  message(ws: ServerWebSocket<BridgedData>, raw: string): void {
+    this.toOwner(ws, In.Frame, raw);
+  }
+
+  close(ws: ServerWebSocket<BridgedData>): void {
+    if (!ws.data.connId || !this.socks.delete(ws.data.connId)) return;
+    if (!this.nc.isClosed()) this.toOwner(ws, In.Closed);
+  }
+
+  /** Close every socket bridged to `owner` (or all of them) so their clients reconnect and resume. */
+  closeAll(reason: string, owner?: string): number {
+    let n = 0;
+    for (const ws of this.socks.values())
+      if (owner === undefined || ws.data.owner === owner) {
+        ws.close(CLOSE_RETRY, reason);
+        n++;
+      }
+    return n;
+  }
+
+  get size(): number {
+    return this.socks.size;
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+  }
+}

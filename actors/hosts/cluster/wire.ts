@@ -1,0 +1,71 @@
+/**
+ * What cluster nodes say to each other over NATS: subject names and the encoding of the two socket
+ * streams. Nodes trust each other (the bus must be private: NATS with auth/TLS); everything from
+ * clients was validated by the edge that received it, and the owning actor checks the caller again.
+ *
+ * Socket streams are plain strings `op|key|payload`: a client frame is relayed as is, never parsed
+ * or re-encoded on the way. One subject per direction per node, so NATS keeps them in order.
+ */
+export const SUBJECT_SAFE = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface Subjects {
+  /** Request/reply: actor operations for actors this node owns (rpc.ts). */
+  rpc(node: string): string;
+  /** Edge → owner: client socket opened / frame / closed (remoteSockets.ts). */
+  sockIn(node: string): string;
+  /** Owner → edge: frames, closes, topic joins and publishes for bridged sockets (socketBridge.ts). */
+  sockOut(node: string): string;
+  /** Request/reply, one queue group per region: "who owns this actor?" (ClusterActorSystem.ts). */
+  locate(region: string): string;
+  /** Every node's heartbeat (peers.ts). */
+  heartbeat: string;
+}
+
+export function subjects(prefix: string): Subjects {
+  return {
+    rpc: (node) => `${prefix}.node.${node}.rpc`,
+    sockIn: (node) => `${prefix}.node.${node}.in`,
+    sockOut: (node) => `${prefix}.node.${node}.out`,
+    locate: (region) => `${prefix}.region.${region}.locate`,
+    heartbeat: `${prefix}.hb`,
+  };
+}
+
+/** Edge → owner ops. `key` is `<edgeNode>.<connId>`. */
+export const In = {
+  /** payload: JSON OpenSocket */
+  Open: "o",
+  /** payload: the client's frame, verbatim */
+  Frame: "m",
+  Closed: "c",
+} as const;
+export type In = (typeof In)[keyof typeof In];
+
+/** Owner → edge ops. `key` is the connId (or the topic for Publish). */
+export const Out = {
+  Send: "s",
+  /** payload: `<code>|<reason>` */
+  Close: "x",
+  /** payload: topic */
+  Join: "j",
+  Leave: "l",
+  /** key: topic, payload: frame (one message per edge node, however many of its sockets joined) */
+  Publish: "p",
+} as const;
+
+export interface OpenSocket {
+  kind: "conversation" | "inbox";
+  id: string;
+  userId: string;
+  resume: { after?: number; epoch?: string };
+}
+
+export const encode = (op: string, key: string, payload = ""): string => `${op}|${key}|${payload}`;
+
+/** Splits `op|key|payload`; the payload may itself contain `|`. */
+export function decode(s: string): { op: string; key: string; payload: string } | null {
+  const a = s.indexOf("|");
+  const b = a < 0 ? -1 : s.indexOf("|", a + 1);
+  if (a < 0 || b < 0) return null;
+  return { op: s.slice(0, a), key: s.slice(a + 1, b), payload: s.slice(b + 1) };
+}

