@@ -38,7 +38,10 @@ export async function connectSocket(actor: ConversationActor, conn: Connection, 
     return conn.close(CloseCodes.goingAway, "could not read history; reconnect");
   }
   if (actor.fanout.get(conn) !== sub) return; // removed or closed meanwhile
-  const conversation = actor.infoOf(actor.state({ userId: conn.userId }));
+  // lastSeq is where this welcome's events end (upTo), not where the log is now: events committed
+  // during the read come live right after the welcome, so a client that trusts lastSeq as "caught
+  // up to" is never wrong. (Seen when the read is a network round trip: cluster mode's libSQL server.)
+  const conversation = { ...actor.infoOf(actor.state({ userId: conn.userId })), lastSeq: upTo };
   conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who() }));
   actor.fanout.release(sub, upTo);
 }
