@@ -9,14 +9,14 @@ import { SCENARIOS, runBench } from "./bench.ts";
 import { profiles } from "./config.ts";
 import { consoleCtx } from "./lib/context.ts";
 import { targetsCheck } from "./lib/report.ts";
-import { TARGET_NAMES, type TargetName } from "./targets/types.ts";
+import { DEFAULT_TARGETS, TARGET_NAMES, type TargetName } from "./targets/types.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 
 const mode = flag("full") ? "full" : flag("tiny") ? "tiny" : "quick";
-const targetList = (opt("targets")?.split(",") ?? TARGET_NAMES) as TargetName[];
+const targetList = (opt("targets")?.split(",") ?? DEFAULT_TARGETS) as TargetName[];
 const scenarioList = (opt("scenarios")?.split(",") ?? SCENARIOS.map((s) => s.name)) as (typeof SCENARIOS)[number]["name"][];
 for (const t of targetList) if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t}; known: ${TARGET_NAMES.join(", ")}`);
 for (const s of scenarioList)

@@ -85,12 +85,14 @@ function hasBinary(name) {
   return SEARCH.some((dir) => dir && existsSync(join(dir, name)));
 }
 
-export function ensureSystemPackages() {
+/** Installs the Debian packages the tests need, or only the `only` ones (e.g. the bench and the
+ *  local cluster need nats-server and redis-server, not chromium). */
+export function ensureSystemPackages(only = Object.keys(SYSTEM_PACKAGES)) {
   const missing = Object.entries(SYSTEM_PACKAGES)
-    .filter(([, bin]) => !hasBinary(bin))
+    .filter(([pkg, bin]) => only.includes(pkg) && !hasBinary(bin))
     .map(([pkg]) => pkg);
   if (missing.length === 0) return;
-  log(`missing for the tests: ${missing.join(", ")}; installing with apt-get`);
+  log(`missing: ${missing.join(", ")}; installing with apt-get`);
   if (!hasBinary("apt-get")) {
     throw new Error(`apt-get not found. Install ${missing.join(", ")} with your package manager, then run this again.`);
   }

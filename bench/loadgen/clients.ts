@@ -8,4 +8,6 @@ export const clients: Record<TargetName, TargetClient> = {
   rawBun: rawBunClient,
   socketio: socketioClient,
   nexus: nexusClient,
+  nexusCluster: nexusClient,
+  nexusRegions: nexusClient,
 };

@@ -45,7 +45,8 @@ export const history: Scenario = {
     { key: "dbMB", label: "data dir MB" },
   ],
   async run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult> {
-    if (target.name !== "nexus") return { target: target.name, skipped: "no persistence, no history", metrics: {} };
+    if (target.name !== "nexus")
+      return { target: target.name, skipped: target.name === "socketio" || target.name === "rawBun" ? "no persistence, no history" : "measured on the single node only", metrics: {} };
     const h = cfg.history;
     return withServer(target, ctx, async (srv) => {
       const server = srv as NexusServer;

@@ -7,8 +7,12 @@
  * A MemberSpec is the plain-JSON bridge between the two (it crosses the IPC boundary).
  */
 
-export type TargetName = "rawBun" | "socketio" | "nexus";
-export const TARGET_NAMES: TargetName[] = ["rawBun", "socketio", "nexus"];
+export type TargetName = "rawBun" | "socketio" | "nexus" | "nexusCluster" | "nexusRegions";
+export const TARGET_NAMES: TargetName[] = ["rawBun", "socketio", "nexus", "nexusCluster", "nexusRegions"];
+/** What `npm run bench` measures unless `--targets` says otherwise; the cluster targets are opt-in
+ *  (`--targets=nexus,nexusCluster,nexusRegions --scenarios=fanout`): on two cores they share the
+ *  box with four more server processes, so they say what crossing nodes costs, not how a cluster scales. */
+export const DEFAULT_TARGETS: TargetName[] = ["rawBun", "socketio", "nexus"];
 
 export interface Workload {
   /** Number of groups (rooms / topics / conversations). */
