@@ -85,7 +85,7 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
     listening(server) {
       const publishLocal = (topic: string, frame: string) => void server.publish(topic, frame);
       bridge.publish = publishLocal;
-      if (local && remote) local.publisher = remote.topics.publisher(publishLocal, (edge, msg) => remote.publishTo(edge, msg));
+      if (local && remote) local.publisher = remote.topics.publisher(publishLocal, (edge, topic, frame) => remote.publishTo(edge, topic, frame));
     },
     gauges(metrics) {
       metrics.gauge("nexus_cluster_owned_actors", "Actors whose lease this node holds", [], () => cluster.stats.owned);

@@ -15,6 +15,8 @@ beforeAll(async () => {
   cl = await startCluster([{ id: "a1", region: "a" }, { id: "a2", region: "a" }, { id: "e1", region: "a", role: "edge" }], {
     NEXUS_SENDS_PER_SECOND: "10000",
     NEXUS_REPLAY_CAP: "100000",
+    NEXUS_MAX_TEXT_LENGTH: "100000",
+    NEXUS_MAX_FRAME_BYTES: "262144",
   });
   ({ a1, a2, e1 } = cl.nodes as Record<string, ClusterNode>);
 }, 120_000);
@@ -62,6 +64,20 @@ describe("cluster: one region, three nodes", () => {
     for (const h of histories) expect(h.map((e: any) => e.seq)).toEqual(histories[0]!.map((e: any) => e.seq));
     for (const s of joined) s.sock.close();
   }, 90_000);
+
+  test("frames larger than the bus's message limit cross it whole (a welcome replaying 1.4 MB)", async () => {
+    const nx = new Nexus(e1.url);
+    const alice = await nx.register("ba");
+    const bob = await nx.register("bb");
+    const conv = await alice.createGroup("big", [bob]);
+    const { sock: sa, welcome } = await alice.join(conv.id);
+    const texts = Array.from({ length: 15 }, (_, i) => `${i}:` + "é".repeat(90_000));
+    for (const t of texts) expect((await sa.sendMessage(t)).t).toBe("ack");
+    const { welcome: wb } = await bob.join(conv.id, { after: welcome.conversation.lastSeq, epoch: welcome.conversation.epoch });
+    expect(wb.recovered).toBe(true);
+    expect(wb.events.map((e: any) => e.text)).toEqual(texts);
+    sa.close();
+  }, 60_000);
 
   test("kill -9 of the owner: clients resume through the edge on the surviving node; every ack kept once", async () => {
     const nx = new Nexus(e1.url);

@@ -148,8 +148,13 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
       try {
         return await callRpc(this.p.nc, this.p.subjects.rpc(owner), { k: kind, id, m, a: args }, RPC_TIMEOUT_MS);
       } catch (e) {
-        const moved = e instanceof MovedError || (e as { code?: string }).code === "503" || /no responders/i.test(String(e));
-        if (!moved || attempt >= ATTEMPTS) throw moved ? new NexusError("unavailable", `${kind} ${id} is moving; try again`) : e;
+        if (e instanceof NexusError) throw e;
+        // Moved, or nobody listens on the owner's subject (it died): look the owner up again. A
+        // timeout is not retried: the operation may have run, and only the client knows whether
+        // repeating it is safe (sends are, by clientId).
+        const moved = e instanceof MovedError || /no responders|503/i.test(String((e as Error)?.message ?? e));
+        if (!moved) throw new NexusError("unavailable", `${kind} ${id}: its node did not answer (${(e as Error)?.message ?? e})`);
+        if (attempt >= ATTEMPTS) throw new NexusError("unavailable", `${kind} ${id} is moving between nodes; try again`);
         this.owners.delete(`${kind}:${id}`);
         await new Promise((r) => setTimeout(r, 50 * attempt));
       }

@@ -8,7 +8,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Connection, Publisher } from "../../driver.ts";
 import type { BunActorSystem } from "../bun/BunActorSystem.ts";
-import { decode, encode, In, Out, type OpenSocket, type Subjects } from "./wire.ts";
+import { In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wire.ts";
 
 /** Close code that tells the client to reconnect at once (the actor moved or a node went away). */
 export const CLOSE_RETRY = 1012;
@@ -65,11 +65,11 @@ export class RemoteTopics {
     if (m.size === 0) this.byTopic.delete(topic);
   }
   /** Local publish plus one bus message per edge node with sockets on the topic. */
-  publisher(local: Publisher, toEdge: (edge: string, msg: string) => void): Publisher {
+  publisher(local: Publisher, toEdge: (edge: string, topic: string, frame: string) => void): Publisher {
     return (topic, frame) => {
       local(topic, frame);
       const m = this.byTopic.get(topic);
-      if (m) for (const edge of m.keys()) toEdge(edge, encode(Out.Publish, topic, frame));
+      if (m) for (const edge of m.keys()) toEdge(edge, topic, frame);
     };
   }
 }
@@ -77,6 +77,7 @@ export class RemoteTopics {
 export class RemoteSockets {
   private conns = new Map<string, RemoteConnection>();
   private sub: Subscription | undefined;
+  private readonly pieces = new Reassembler();
   readonly topics = new RemoteTopics();
 
   constructor(
@@ -92,7 +93,7 @@ export class RemoteSockets {
     this.sub = this.nc.subscribe(this.subj.sockIn(this.node), {
       callback: (err, msg) => {
         if (err) return;
-        const m = decode(msg.string());
+        const m = this.pieces.take(msg.string());
         if (m) this.handle(m.op, m.key, m.payload);
       },
     });
@@ -100,11 +101,13 @@ export class RemoteSockets {
 
   private outTo(edge: string) {
     const subject = this.subj.sockOut(edge);
-    return (op: string, key: string, payload?: string) => this.nc.publish(subject, encode(op, key, payload));
+    const publish = (msg: string) => this.nc.publish(subject, msg);
+    return (op: string, key: string, payload?: string) => send(publish, op, key, payload);
   }
 
-  publishTo(edge: string, msg: string): void {
-    this.nc.publish(this.subj.sockOut(edge), msg);
+  publishTo(edge: string, topic: string, frame: string): void {
+    const subject = this.subj.sockOut(edge);
+    send((msg) => this.nc.publish(subject, msg), Out.Publish, topic, frame);
   }
 
   private actorOf(o: OpenSocket) {
@@ -140,7 +143,10 @@ export class RemoteSockets {
       const run = () => this.actorOf(conn.open).receive(conn, payload);
       if (conn.isOpen) void run().catch(frameFailed);
       else void conn.opened.then(run).catch(frameFailed);
-    } else if (op === In.Closed) this.drop(key, conn);
+    } else if (op === In.Closed) {
+      this.pieces.forget(key);
+      this.drop(key, conn);
+    }
   }
 
   private drop(key: string, conn: RemoteConnection): void {

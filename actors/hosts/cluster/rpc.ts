@@ -59,7 +59,14 @@ export function serveRpc(
           return { e: { code: "internal", message: "internal error" } };
         }
       })().then((reply) => {
-        if (msg.reply) msg.respond(JSON.stringify(reply));
+        if (!msg.reply) return;
+        let text = JSON.stringify(reply);
+        // A reply over the bus's max_payload would be refused and the caller would wait for its
+        // timeout; say why at once instead (infra/nats sets max_payload to fit the largest page).
+        const max = nc.info?.max_payload ?? 1024 * 1024;
+        if (text.length * 3 > max && Buffer.byteLength(text) > max - 512)
+          text = JSON.stringify({ e: { code: "payload_too_large", message: `the answer is larger than the bus allows (max_payload ${max} bytes)` } });
+        msg.respond(text);
       });
     },
   });

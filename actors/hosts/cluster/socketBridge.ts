@@ -10,7 +10,7 @@
  */
 import type { ServerWebSocket } from "bun";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { decode, encode, In, Out, type OpenSocket, type Subjects } from "./wire.ts";
+import { In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wire.ts";
 import { CLOSE_RETRY } from "./remoteSockets.ts";
 
 export interface BridgedData extends OpenSocket {
@@ -25,6 +25,7 @@ let nextConnId = 0;
 export class SocketBridge {
   private socks = new Map<string, ServerWebSocket<BridgedData>>();
   private sub: Subscription | undefined;
+  private readonly pieces = new Reassembler();
   /** Bun's server.publish, set once the server listens. */
   publish: ((topic: string, frame: string) => void) | undefined;
 
@@ -38,7 +39,7 @@ export class SocketBridge {
     this.sub = this.nc.subscribe(this.subj.sockOut(this.node), {
       callback: (err, msg) => {
         if (err) return;
-        const m = decode(msg.string());
+        const m = this.pieces.take(msg.string());
         if (m) this.handle(m.op, m.key, m.payload);
       },
     });
@@ -67,7 +68,8 @@ export class SocketBridge {
   }
 
   private toOwner(ws: ServerWebSocket<BridgedData>, op: In, payload?: string): void {
-    this.nc.publish(this.subj.sockIn(ws.data.owner), encode(op, `${this.node}.${ws.data.connId}`, payload));
+    const subject = this.subj.sockIn(ws.data.owner);
+    send((msg) => this.nc.publish(subject, msg), op, `${this.node}.${ws.data.connId}`, payload);
   }
 
   open(ws: ServerWebSocket<BridgedData>): void {
@@ -84,6 +86,7 @@ export class SocketBridge {
 
   close(ws: ServerWebSocket<BridgedData>): void {
     if (!ws.data.connId || !this.socks.delete(ws.data.connId)) return;
+    this.pieces.forget(ws.data.connId);
     if (!this.nc.isClosed()) this.toOwner(ws, In.Closed);
   }
 

@@ -62,6 +62,45 @@ export interface OpenSocket {
 
 export const encode = (op: string, key: string, payload = ""): string => `${op}|${key}|${payload}`;
 
+/**
+ * NATS refuses messages over max_payload (1 MB by default), and a welcome that replays many long
+ * messages can be larger. Such payloads go as `+|key|part` pieces and then `op|key|last part`; the
+ * receiver (Reassembler) joins them. One subject per direction keeps the pieces in order.
+ * 256K UTF-16 units are at most 768 KB of UTF-8.
+ */
+export const PART_CHARS = 256 * 1024;
+const PART = "+";
+
+export function send(publish: (msg: string) => void, op: string, key: string, payload = ""): void {
+  if (payload.length <= PART_CHARS) return publish(encode(op, key, payload));
+  let at = 0;
+  for (; payload.length - at > PART_CHARS; at += PART_CHARS) publish(encode(PART, key, payload.slice(at, at + PART_CHARS)));
+  publish(encode(op, key, payload.slice(at)));
+}
+
+export class Reassembler {
+  private parts = new Map<string, string[]>();
+  /** The whole message, or null while pieces are still arriving. */
+  take(s: string): { op: string; key: string; payload: string } | null {
+    const m = decode(s);
+    if (!m) return null;
+    const held = this.parts.get(m.key);
+    if (m.op === PART) {
+      if (held) held.push(m.payload);
+      else this.parts.set(m.key, [m.payload]);
+      return null;
+    }
+    if (!held) return m;
+    this.parts.delete(m.key);
+    held.push(m.payload);
+    return { op: m.op, key: m.key, payload: held.join("") };
+  }
+  /** Pieces of a socket that closed midway are dropped. */
+  forget(key: string): void {
+    this.parts.delete(key);
+  }
+}
+
 /** Splits `op|key|payload`; the payload may itself contain `|`. */
 export function decode(s: string): { op: string; key: string; payload: string } | null {
   const a = s.indexOf("|");
