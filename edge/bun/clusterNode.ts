@@ -46,6 +46,7 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
   cluster.local = local;
   const remote = local ? new RemoteSockets(nc, subj, cc.nodeId, local, (kind, id) => cluster.owns(kind, id)) : null;
   const bridge = new SocketBridge(nc, subj, cc.nodeId);
+  bridge.onMoved = (kind, id) => cluster.forget(kind, id);
 
   peers.onGone((node) => {
     const closed = bridge.closeAll("node went away", node);

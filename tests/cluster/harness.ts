@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { renderRegionConfig } from "../../infra/nats/render.mjs";
 import { freePort } from "../support/ports.ts";
 import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
 import { startNats, startRedis, startSqld, type RunningNats, type RunningServer } from "../support/servers.ts";
@@ -43,24 +44,28 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-/** One nats-server per region; with more than one region they form a supercluster. */
+/**
+ * One nats-server per region, each from infra/nats/region.conf; with more than one region they form
+ * a supercluster (one-node clusters joined by gateways), a single region is a lone JetStream server.
+ */
 async function startRegions(regions: string[]): Promise<Record<string, RunningNats>> {
-  if (regions.length === 1) return { [regions[0]!]: await startNats({ jetstream: true }) };
+  const multi = regions.length > 1;
   const gwPorts: Record<string, number> = {};
-  for (const r of regions) gwPorts[r] = await freePort();
+  if (multi) for (const r of regions) gwPorts[r] = await freePort();
+  const gateways = Object.fromEntries(regions.map((r) => [r, `nats://127.0.0.1:${gwPorts[r]}`]));
   const out: Record<string, RunningNats> = {};
+  // Together: in a supercluster no server is healthy before the JetStream meta leader is elected.
   await Promise.all(regions.map(async (r) => {
-    const gateways = regions.map((o) => `{ name: "${o}", urls: ["nats://127.0.0.1:${gwPorts[o]}"] }`).join(", ");
+    // `{port}`, `{monitor}`, `{dir}`, `{cluster}` are filled in by startNats with its free ports.
     // nats-server 2.9 with JetStream on a one-node cluster needs a route to its own cluster port.
-    const config = `
-      listen: 127.0.0.1:{port}
-      http_port: {monitor}
-      server_name: ${r}-n1
-      jetstream { store_dir: "{dir}/js" }
-      cluster { name: "${r}", listen: 127.0.0.1:{cluster}, routes: ["nats://127.0.0.1:{cluster}"] }
-      gateway { name: "${r}", listen: 127.0.0.1:${gwPorts[r]}, gateways: [${gateways}] }
-    `;
-    out[r] = await startNats({ config, extraPorts: ["cluster"] });
+    const config = renderRegionConfig({
+      region: r,
+      port: "{port}",
+      monitorPort: "{monitor}",
+      storeDir: "{dir}/js",
+      ...(multi ? { clusterPort: "{cluster}", routes: ["nats-route://127.0.0.1:{cluster}"], gatewayPort: gwPorts[r]!, gateways } : {}),
+    });
+    out[r] = await startNats({ config, extraPorts: multi ? ["cluster"] : [] });
   }));
   return out;
 }

@@ -26,16 +26,23 @@ async function on(node: ClusterNode, user: Session): Promise<Session> {
   return new Nexus(node.url).login(user.username, user.password);
 }
 
-/** Which actor node holds the conversation's actor right now (exactly one must). */
-async function ownersOf(): Promise<string[]> {
+type Counts = Record<string, number>;
+/** Conversation actors loaded on each actor node (other tests' conversations stay loaded too). */
+async function actorCounts(): Promise<Counts> {
   const counts = await Promise.all([a1, a2].map((n) => gauge(n, "nexus_conversation_actors").catch(() => 0)));
-  return [a1, a2].filter((_, i) => counts[i]! > 0).map((n) => n.id);
+  return { a1: counts[0]!, a2: counts[1]! };
+}
+/** The nodes that loaded a conversation actor since `before` (for one new conversation: exactly one). */
+async function gainedSince(before: Counts): Promise<string[]> {
+  const now = await actorCounts();
+  return Object.keys(now).filter((n) => now[n]! > (before[n] ?? 0));
 }
 
 describe("cluster: one region, three nodes", () => {
   test("members on three nodes see one gap-free order; the actor lives on one node; REST answers the same everywhere", async () => {
     const nx = new Nexus(e1.url);
     const [alice, bob0, carol0] = [await nx.register("ca"), await nx.register("cb"), await nx.register("cc")];
+    const before = await actorCounts();
     const conv = await alice.createGroup("across nodes", [bob0, carol0]);
     const bob = await on(a1, bob0);
     const carol = await on(a2, carol0);
@@ -58,7 +65,7 @@ describe("cluster: one region, three nodes", () => {
       for (let k = 1; k < seqs.length; k++) expect(seqs[k]!).toBeGreaterThan(seqs[k - 1]!);
       for (const f of others) expect(f.e.seq).toBe(seqOf.get(f.e.clientId)!);
     }
-    expect(await ownersOf()).toHaveLength(1);
+    expect(await gainedSince(before)).toHaveLength(1);
     // The same history through every node.
     const histories = await Promise.all([alice, bob, carol].map((u) => u.fullHistory(conv.id)));
     for (const h of histories) expect(h.map((e: any) => e.seq)).toEqual(histories[0]!.map((e: any) => e.seq));
@@ -83,10 +90,11 @@ describe("cluster: one region, three nodes", () => {
     const nx = new Nexus(e1.url);
     const alice = await nx.register("fa");
     const bob = await nx.register("fb");
+    const before = await actorCounts();
     const conv = await alice.createGroup("failover", [bob]);
     const { sock: sa } = await alice.join(conv.id);
     const { sock: sb, welcome } = await bob.join(conv.id);
-    const owners = await ownersOf();
+    const owners = await gainedSince(before);
     expect(owners).toHaveLength(1);
     const owner = cl.nodes[owners[0]!]!;
     const n = 1500;
@@ -94,6 +102,7 @@ describe("cluster: one region, three nodes", () => {
     const textOf = new Map(ids.map((id, i) => [id, `failover ${i}`]));
     for (const id of ids) sa.send({ t: "send", clientId: id, text: textOf.get(id)! });
     await sa.take("ack", 100, 30_000);
+    const beforeKill = await actorCounts();
     await owner.kill();
     // The edge notices (heartbeats stop) and closes the bridged sockets so the clients reconnect.
     const closed = await Promise.all([sa, sb].map((s) => waitClosed(s, 20_000)));
@@ -123,8 +132,9 @@ describe("cluster: one region, three nodes", () => {
     const tail = history.filter((e: any) => e.seq > lastShown).length;
     const got = [...rb.welcome.events, ...(await rb.sock.take((f) => f.t === "event", Math.max(0, tail - rb.welcome.events.length), 30_000)).map((f) => f.e)];
     expect(got.map((e: any) => e.seq).slice(0, tail)).toEqual(history.filter((e: any) => e.seq > lastShown).map((e: any) => e.seq));
-    // The survivor holds the actor now.
-    expect(await ownersOf()).toEqual([owner.id === "a1" ? "a2" : "a1"]);
+    // The survivor holds the actor now (the killed node's count is gone with it).
+    const survivor = owner.id === "a1" ? "a2" : "a1";
+    expect((await actorCounts())[survivor]).toBe(beforeKill[survivor]! + 1);
     ra.sock.close();
     rb.sock.close();
     await owner.start();

@@ -86,6 +86,11 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     }
   }
 
+  /** A cached owner turned out stale (it gave the actor up): the next lookup asks again. */
+  forget(kind: ActorKind, id: string): void {
+    this.owners.delete(`${kind}:${id}`);
+  }
+
   /** Is this actor held here (sync: used for every socket frame and rpc). */
   owns(kind: ActorKind, id: string): boolean {
     return this.owned.has(`${kind}:${id}`);

@@ -12,6 +12,8 @@ import { In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wi
 
 /** Close code that tells the client to reconnect at once (the actor moved or a node went away). */
 export const CLOSE_RETRY = 1012;
+/** Close reason when this node does not hold the actor (the edge forgets its cached owner). */
+export const MOVED = "moved";
 
 class RemoteConnection implements Connection {
   opened: Promise<void> = Promise.resolve();
@@ -122,7 +124,7 @@ export class RemoteSockets {
     if (op === In.Open) {
       const o = JSON.parse(payload) as OpenSocket;
       const out = this.outTo(edge);
-      if (!this.owns(o.kind, o.id)) return out(Out.Close, connId, `${CLOSE_RETRY}|moved`);
+      if (!this.owns(o.kind, o.id)) return out(Out.Close, connId, `${CLOSE_RETRY}|${MOVED}`);
       const conn = new RemoteConnection(connId, o.userId, edge, o, out, this.topics);
       this.conns.set(key, conn);
       conn.opened = (o.kind === "conversation" ? this.system.conversation(o.id).connect(conn, o.resume) : this.system.inbox(o.id).connect(conn))

@@ -11,7 +11,7 @@
 import type { ServerWebSocket } from "bun";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wire.ts";
-import { CLOSE_RETRY } from "./remoteSockets.ts";
+import { CLOSE_RETRY, MOVED } from "./remoteSockets.ts";
 
 export interface BridgedData extends OpenSocket {
   /** Node that owns the actor. */
@@ -26,6 +26,8 @@ export class SocketBridge {
   private socks = new Map<string, ServerWebSocket<BridgedData>>();
   private sub: Subscription | undefined;
   private readonly pieces = new Reassembler();
+  /** Called when an owner refused a socket because it no longer holds the actor. */
+  onMoved: ((kind: OpenSocket["kind"], id: string) => void) | undefined;
   /** Bun's server.publish, set once the server listens. */
   publish: ((topic: string, frame: string) => void) | undefined;
 
@@ -61,7 +63,10 @@ export class SocketBridge {
         break;
       case Out.Close: {
         const bar = payload.indexOf("|");
-        ws.close(Number(payload.slice(0, bar)) || 1000, payload.slice(bar + 1));
+        const reason = payload.slice(bar + 1);
+        // The owner gave the actor up (idle eviction) after we looked it up: look again next time.
+        if (reason === MOVED) this.onMoved?.(ws.data.kind, ws.data.id);
+        ws.close(Number(payload.slice(0, bar)) || 1000, reason);
         break;
       }
     }

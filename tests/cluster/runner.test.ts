@@ -1,0 +1,110 @@
+/**
+ * `npm run cluster` (infra/cluster/run.mjs) end to end: the runner starts two regions (a nats-server
+ * and a redis-server each, gateways between them), one sqld and nodes a1 and b1. A group created
+ * through b1 lives in region b; a member connected to a1 gets a message sent through b1, across
+ * the gateway, with the seq the sender was acked. SIGTERM stops the runner with exit 0 and takes
+ * every process it started with it.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { Nexus, newClientId } from "../support/client.ts";
+import { freePort } from "../support/ports.ts";
+import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+
+interface PidFile {
+  runner: number;
+  processes: { name: string; kind: string; pid: number; url?: string }[];
+}
+
+const listenable = (port: number) =>
+  new Promise<boolean>((ok) => {
+    const s = createServer();
+    s.once("error", () => ok(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => ok(true)));
+  });
+
+/** Two consecutive free ports: the runner gives its nodes --port, --port + 1. */
+async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = await freePort();
+    if (p < 65535 && (await listenable(p + 1))) return p;
+  }
+  throw new Error("no two consecutive free ports");
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let runner: Spawned;
+let data: string;
+let a1: string, b1: string;
+
+beforeAll(async () => {
+  const port = await freePortPair();
+  data = tempDir("nexus-runner-");
+  a1 = `http://127.0.0.1:${port}`;
+  b1 = `http://127.0.0.1:${port + 1}`;
+  // --no-install: `npm test` has installed everything, and the suite must not rebuild the web client.
+  runner = spawnLogged("node", ["infra/cluster/run.mjs", "--regions", "a:1,b:1", "--port", String(port), "--data", data, "--no-install"], {
+    name: "cluster-runner",
+    cwd: ROOT,
+  });
+  for (const url of [a1, b1]) await waitForHttp(`${url}/health`, { proc: runner, timeoutMs: 45_000 });
+}, 60_000);
+
+afterAll(async () => {
+  // Only if a test failed half-way: stop the runner (it stops its children) …
+  if (runner?.running()) await runner.stop(30_000);
+  // … and never leave one of them behind.
+  const file = join(data, "pids.json");
+  if (existsSync(file)) for (const p of (JSON.parse(readFileSync(file, "utf8")) as PidFile).processes) if (alive(p.pid)) process.kill(-p.pid, "SIGKILL");
+}, 40_000);
+
+describe("npm run cluster", () => {
+  test("two regions: a message sent through b1 reaches a socket on a1 with its acked seq; SIGTERM stops every process", async () => {
+    const pids = JSON.parse(readFileSync(join(data, "pids.json"), "utf8")) as PidFile;
+    expect(pids.runner).toBe(runner.pid);
+    expect(pids.processes.map((p) => p.name).sort()).toEqual(["a1", "b1", "nats-a", "nats-b", "redis-a", "redis-b", "sqld"]);
+    for (const p of pids.processes) expect(alive(p.pid)).toBe(true);
+    expect(pids.processes.find((p) => p.name === "a1")?.url).toBe(a1);
+
+    const viaB = new Nexus(b1);
+    const alice = await viaB.register("ra");
+    const bob0 = await viaB.register("rb");
+    const conv = await alice.createGroup("across regions", [bob0]);
+    const viaA = new Nexus(a1);
+    const bob = await viaA.login(bob0.username, bob0.password);
+    try {
+      const { sock: onA } = await bob.join(conv.id);
+      const { sock: onB } = await alice.join(conv.id);
+      const clientId = newClientId("run");
+      onB.send({ t: "send", clientId, text: "from region b" });
+      const ack = await onB.replyTo(clientId, 15_000);
+      expect(ack.t).toBe("ack");
+      const got = await onA.next((f) => f.t === "event" && f.e.kind === "message" && f.e.clientId === clientId, 15_000);
+      expect(got.e.seq).toBe(ack.seq);
+      expect(got.e.text).toBe("from region b");
+    } finally {
+      await Promise.all([viaA.closeAll(), viaB.closeAll()]);
+    }
+
+    const exit = await runner.stop(30_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    const left = pids.processes.filter((p) => alive(p.pid));
+    expect(left).toEqual([]);
+    expect(existsSync(join(data, "pids.json"))).toBe(false);
+    // What persists for the next run.
+    expect(existsSync(join(data, "sqld", "data.sqld"))).toBe(true);
+    expect(readFileSync(join(data, "jwt-secret"), "utf8").trim().length).toBeGreaterThanOrEqual(32);
+  }, 60_000);
+});
