@@ -16,7 +16,9 @@
  * committed. Retrying then could apply a batch twice (a counter bumped twice, or a conversation's
  * events reported as failed by their own duplicate-key error although they are stored), so every
  * batch of that transaction is rejected instead, with its chain marked failed, and none is retried
- * here. The actor layer resends idempotently (clientIds) after reloading what is really stored.
+ * here. Clients resend by clientId, which storage deduplicates. Known gap: the conversation actor
+ * does not reload after such a failure, so if the batch was in fact stored, its next commit reuses
+ * a stored seq and fails until the actor is reloaded (docs/cluster.md, known limitations).
  *
  * Reads and single statements (`all`, `first`, `run`) are one HTTP request each and see every
  * committed transaction. There is no `separateIndex`: the full-text index lives in the database

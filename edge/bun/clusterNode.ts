@@ -60,6 +60,8 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
       if (s.type === "disconnect") {
         bridge.closeAll("bus reconnecting");
         remote?.closeAll("bus reconnecting");
+        bridge.resetPieces();
+        remote?.resetPieces();
       }
   })();
 
@@ -95,12 +97,14 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
       metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
     },
     async stop() {
-      // Tell edges first, so clients move on while this node flushes.
-      remote?.closeAll("node stopping");
+      // Own nothing any more and take no new sockets, then tell edges, so clients move on (to the
+      // next owner, once this node's liveness key is gone) while this node flushes.
       cluster.stop();
+      remote?.closeAll("node stopping");
       await local?.close(); // stops the search indexer too
       if (!local) await SearchIndexer.for(sql).stop();
       await leases?.stop();
+      cluster.close();
       peers.stop();
       bridge.stop();
       remote?.stop();

@@ -45,7 +45,12 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
   private owned = new Set<string>();
   /** Owners of actors elsewhere, as last looked up. */
   private owners = new LruMap<string, string>(100_000);
-  private subs: Subscription[] = [];
+  private rpcSub: Subscription | undefined;
+  private locateSub: Subscription | undefined;
+  /** Leases being given back after eviction, by key. */
+  private releasing = new Map<string, Promise<void>>();
+  /** Set by stop(): this node owns nothing any more (see owns()). */
+  private stopping = false;
   /** The actors owned here; set by the host before start() on nodes that host actors. */
   local: BunActorSystem | null = null;
 
@@ -62,11 +67,11 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
 
   start(): void {
     const { nc, subjects, node, region } = this.p;
-    this.subs.push(serveRpc(nc, subjects.rpc(node), (kind, id) => this.localActor(kind, id)));
+    this.rpcSub = serveRpc(nc, subjects.rpc(node), (kind, id) => this.localActor(kind, id));
     if (this.local && this.p.leases) {
       const leases = this.p.leases;
       // One node of the region answers "who owns X?", claiming X itself when nobody does.
-      this.subs.push(nc.subscribe(subjects.locate(region), {
+      this.locateSub = nc.subscribe(subjects.locate(region), {
         queue: "locate",
         callback: (err, msg) => {
           if (err) return;
@@ -74,15 +79,13 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
             try {
               const { k, id, peek } = msg.json<{ k: ActorKind; id: string; peek?: boolean }>();
               if (peek) return msg.respond(JSON.stringify({ node: this.owns(k, id) ? node : await leases.owner(k, id) }));
-              const owner = await leases.claim(k, id);
-              if (owner === node) this.owned.add(`${k}:${id}`);
-              msg.respond(JSON.stringify({ node: owner }));
+              msg.respond(JSON.stringify({ node: this.owns(k, id) ? node : await this.claimHere(k, id) }));
             } catch (e) {
               msg.respond(JSON.stringify({ error: String(e) }));
             }
           })();
         },
-      }));
+      });
     }
   }
 
@@ -91,9 +94,24 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     this.owners.delete(`${kind}:${id}`);
   }
 
-  /** Is this actor held here (sync: used for every socket frame and rpc). */
+  /** Is this actor held here (sync: used for every socket frame and rpc). A stopping node holds
+   *  nothing: new sockets and calls are sent on while it flushes. */
   owns(kind: ActorKind, id: string): boolean {
-    return this.owned.has(`${kind}:${id}`);
+    return !this.stopping && this.owned.has(`${kind}:${id}`);
+  }
+
+  /** Claims in this region's Redis. Never while this node is still giving the same actor back
+   *  (eviction): a claim answered "you" just before the release lands would leave two owners. */
+  private async claimHere(kind: ActorKind, id: string): Promise<string> {
+    const key = `${kind}:${id}`;
+    for (let r = this.releasing.get(key); r; r = this.releasing.get(key)) await r;
+    if (this.stopping) throw new NexusError("unavailable", "this node is stopping");
+    const owner = await this.p.leases!.claim(kind, id);
+    if (owner === this.p.node) {
+      if (this.releasing.has(key)) return this.claimHere(kind, id);
+      this.owned.add(key);
+    }
+    return owner;
   }
 
   private localActor(kind: ActorKind, id: string): Record<string, unknown> | null {
@@ -107,12 +125,16 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     if (this.owned.has(key)) return this.p.node;
     const cached = this.owners.get(key);
     if (cached !== undefined && this.p.peers.alive(cached)) return cached;
-    const home = await this.p.homes.regionOf(kind, id);
     let owner: string;
-    if (home === this.p.region && this.local && this.p.leases) owner = await this.p.leases.claim(kind, id);
-    else owner = await this.locate(home, kind, id);
-    if (owner === this.p.node) this.owned.add(key);
-    else {
+    try {
+      const home = await this.p.homes.regionOf(kind, id);
+      if (home === this.p.region && this.local && this.p.leases) owner = await this.claimHere(kind, id);
+      else owner = await this.locate(home, kind, id);
+    } catch (e) {
+      if (e instanceof NexusError) throw e;
+      throw new NexusError("unavailable", `cannot place ${kind} ${id} now (${(e as Error)?.message ?? e})`);
+    }
+    if (owner !== this.p.node) {
       this.owners.set(key, owner);
       this.p.peers.touch(owner);
     }
@@ -206,10 +228,27 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
   }
 
   // ---- lifecycle
-  /** An idle actor was evicted here: give its lease back so any node may take it next time. */
+  /** An idle actor was evicted here: give its lease back so any node may take it next time. Until
+   *  the release is through, this node claims it for nobody (claimHere waits). A failed release is
+   *  retried: left in Redis, the lease would name a node that answers "moved" for ever. */
   evicted(kind: ActorKind, id: string): void {
-    this.owned.delete(`${kind}:${id}`);
-    this.p.leases?.release(kind, id).catch((e) => console.error(`[cluster] release ${kind} ${id} failed`, e));
+    const key = `${kind}:${id}`;
+    this.owned.delete(key);
+    const leases = this.p.leases;
+    if (!leases) return;
+    const done = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await leases.release(kind, id);
+        } catch (e) {
+          // A lost lease fences the whole node (exit), so retrying cannot outlive a real loss.
+          if (attempt % 10 === 1) console.error(`[cluster] release ${kind} ${id} failed (attempt ${attempt})`, e);
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * attempt)));
+        }
+      }
+    })();
+    this.releasing.set(key, done);
+    void done.finally(() => this.releasing.delete(key));
   }
 
   private ownersOn(node: string): string[] {
@@ -222,8 +261,16 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     return { owned: this.owned.size, cachedOwners: this.owners.size };
   }
 
+  /** Stop owning: from now on every call and socket for an actor here is answered "moved" (so
+   *  callers look again and, once this node's liveness key is gone, land elsewhere), and this node
+   *  no longer answers for its region. */
   stop(): void {
-    for (const s of this.subs) s.unsubscribe();
-    this.subs = [];
+    this.stopping = true;
+    this.locateSub?.unsubscribe();
+  }
+
+  /** Leave the bus (after stop() and the flush). */
+  close(): void {
+    this.rpcSub?.unsubscribe();
   }
 }

@@ -126,6 +126,8 @@ export class RemoteSockets {
       const out = this.outTo(edge);
       if (!this.owns(o.kind, o.id)) return out(Out.Close, connId, `${CLOSE_RETRY}|${MOVED}`);
       const conn = new RemoteConnection(connId, o.userId, edge, o, out, this.topics);
+      const stale = this.conns.get(key);
+      if (stale) this.drop(key, stale);
       this.conns.set(key, conn);
       conn.opened = (o.kind === "conversation" ? this.system.conversation(o.id).connect(conn, o.resume) : this.system.inbox(o.id).connect(conn))
         .catch((e) => {
@@ -158,9 +160,19 @@ export class RemoteSockets {
     void conn.opened.then(() => this.actorOf(conn.open).disconnect(conn));
   }
 
-  /** An edge node went away: its sockets are gone. */
+  /** An edge node went away: its sockets are gone. If it was only late (a stalled event loop, a
+   *  gateway hiccup), the close tells it to make its clients reconnect rather than sit unserved. */
   edgeGone(edge: string): void {
-    for (const [key, conn] of this.conns) if (conn.edge === edge) this.drop(key, conn);
+    for (const [key, conn] of this.conns)
+      if (conn.edge === edge) {
+        conn.close(CLOSE_RETRY, "edge presumed gone");
+        this.drop(key, conn);
+      }
+  }
+
+  /** The bus connection dropped: pieces of split messages will never be completed. */
+  resetPieces(): void {
+    this.pieces.clear();
   }
 
   /** This node stopped owning everything (lease lost or shutting down): tell every edge to reconnect. */

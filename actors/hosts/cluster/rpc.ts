@@ -8,11 +8,12 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isNexusError, NexusError } from "../../../protocol/index.ts";
 import type { ActorKind } from "./leases.ts";
 
-/** What may be called remotely on each kind of actor (ConversationApi, InboxApi, and the mesh). */
-export const CALLABLE: Record<ActorKind, ReadonlySet<string>> = {
-  conversation: new Set(["create", "info", "rename", "addMember", "removeMember", "setRole", "history", "send",
-    "deleteMessage", "search", "addAttachment", "attachment", "kick"]),
-  inbox: new Set(["list", "presence", "kick", "apply", "ring", "presenceChanged"]),
+/** What may be called remotely on each kind of actor (ConversationApi, InboxApi, and the mesh),
+ *  with how many arguments at most: the actors' methods take more in-process (e.g. `send`'s socket). */
+export const CALLABLE: Record<ActorKind, ReadonlyMap<string, number>> = {
+  conversation: new Map([["create", 2], ["info", 1], ["rename", 2], ["addMember", 2], ["removeMember", 2], ["setRole", 3],
+    ["history", 3], ["send", 2], ["deleteMessage", 3], ["search", 3], ["addAttachment", 2], ["attachment", 2], ["kick", 2]]),
+  inbox: new Map([["list", 1], ["presence", 0], ["kick", 1], ["apply", 1], ["ring", 1], ["presenceChanged", 1]]),
 };
 
 export interface RpcRequest {
@@ -47,7 +48,8 @@ export function serveRpc(
         } catch {
           return { e: { code: "bad_request", message: "malformed rpc" } };
         }
-        if (!CALLABLE[req.k]?.has(req.m) || !Array.isArray(req.a)) return { e: { code: "bad_request", message: `not callable: ${req.k}.${req.m}` } };
+        const arity = CALLABLE[req.k]?.get(req.m);
+        if (arity === undefined || !Array.isArray(req.a) || req.a.length > arity) return { e: { code: "bad_request", message: `not callable: ${req.k}.${req.m}` } };
         const actor = local(req.k, req.id);
         if (!actor) return { moved: true };
         try {
@@ -65,7 +67,7 @@ export function serveRpc(
         // timeout; say why at once instead (infra/nats sets max_payload to fit the largest page).
         const max = nc.info?.max_payload ?? 1024 * 1024;
         if (text.length * 3 > max && Buffer.byteLength(text) > max - 512)
-          text = JSON.stringify({ e: { code: "payload_too_large", message: `the answer is larger than the bus allows (max_payload ${max} bytes)` } });
+          text = JSON.stringify({ e: { code: "unavailable", message: `the answer is larger than the bus allows (max_payload ${max} bytes)` } });
         msg.respond(text);
       });
     },

@@ -21,6 +21,8 @@ export interface BridgedData extends OpenSocket {
 
 const BRIDGED_TOPIC = "b:";
 let nextConnId = 0;
+/** Prefix of this process's connIds: a restarted edge must not reuse keys the owner still holds. */
+const RUN = Math.random().toString(36).slice(2, 8);
 
 export class SocketBridge {
   private socks = new Map<string, ServerWebSocket<BridgedData>>();
@@ -78,7 +80,7 @@ export class SocketBridge {
   }
 
   open(ws: ServerWebSocket<BridgedData>): void {
-    const connId = String(++nextConnId);
+    const connId = `${RUN}-${++nextConnId}`;
     ws.data.connId = connId;
     this.socks.set(connId, ws);
     const { kind, id, userId, resume } = ws.data;
@@ -93,6 +95,11 @@ export class SocketBridge {
     if (!ws.data.connId || !this.socks.delete(ws.data.connId)) return;
     this.pieces.forget(ws.data.connId);
     if (!this.nc.isClosed()) this.toOwner(ws, In.Closed);
+  }
+
+  /** The bus connection dropped: pieces of split messages will never be completed. */
+  resetPieces(): void {
+    this.pieces.clear();
   }
 
   /** Close every socket bridged to `owner` (or all of them) so their clients reconnect and resume. */

@@ -95,6 +95,9 @@ export class Reassembler {
     held.push(m.payload);
     return { op: m.op, key: m.key, payload: held.join("") };
   }
+  clear(): void {
+    this.parts.clear();
+  }
   /** Pieces of a socket that closed midway are dropped. */
   forget(key: string): void {
     this.parts.delete(key);
