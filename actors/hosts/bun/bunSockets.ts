@@ -61,8 +61,8 @@ export function bunSocketRouter(): SocketRouter {
 
 const frameFailed = (e: unknown) => console.error("[ws] frame failed", e);
 
-export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): WebSocketHandler<SocketData> {
-  const actorOf = (d: SocketData) => (d.kind === "conversation" ? system.conversation(d.id) : system.inbox(d.id));
+/** Bun's socket settings for every Nexus socket (local or bridged in cluster mode). */
+export function socketSettings(limits: Limits) {
   return {
     // Frames over 4x the limit are cut by Bun (close 1009); smaller oversize frames get an error frame.
     maxPayloadLength: limits.maxFrameBytes * 4,
@@ -70,6 +70,13 @@ export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): Web
     closeOnBackpressureLimit: true,
     idleTimeout: 120,
     perMessageDeflate: false,
+  };
+}
+
+export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): WebSocketHandler<SocketData> {
+  const actorOf = (d: SocketData) => (d.kind === "conversation" ? system.conversation(d.id) : system.inbox(d.id));
+  return {
+    ...socketSettings(limits),
     open(ws) {
       const conn = new BunConnection(ws, ws.data.userId);
       ws.data.conn = conn;

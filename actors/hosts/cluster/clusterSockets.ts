@@ -7,7 +7,7 @@
 import type { WebSocketHandler } from "bun";
 import type { Limits } from "../../../protocol/index.ts";
 import type { SocketRouter } from "../../../edge/deps.ts";
-import { bunWebSocketHandler, upgradeSocket, type SocketData } from "../bun/bunSockets.ts";
+import { bunWebSocketHandler, socketSettings, upgradeSocket, type SocketData } from "../bun/bunSockets.ts";
 import type { BunActorSystem } from "../bun/BunActorSystem.ts";
 import type { ClusterActorSystem } from "./ClusterActorSystem.ts";
 import type { BridgedData, SocketBridge } from "./socketBridge.ts";
@@ -30,11 +30,7 @@ export function clusterWebSocketHandler(local: BunActorSystem | null, bridge: So
   const bridged = (d: ClusterSocketData) => d.owner !== undefined;
   const text = (m: string | Buffer) => (typeof m === "string" ? m : new TextDecoder().decode(m));
   return {
-    maxPayloadLength: limits.maxFrameBytes * 4,
-    backpressureLimit: limits.maxSocketBufferBytes * 2,
-    closeOnBackpressureLimit: true,
-    idleTimeout: 120,
-    perMessageDeflate: false,
+    ...socketSettings(limits),
     open(ws) {
       if (bridged(ws.data)) bridge.open(ws as never);
       else if (here) here.open!(ws);
