@@ -14,6 +14,7 @@ import { openRemoteLibsql, type RemoteLibsqlSql } from "../../actors/storage/rem
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { ChainBrokenError, type CommitChain, type Statement } from "../../actors/storage/sql.ts";
 import { startSqld, type RunningServer } from "../support/servers.ts";
+import { groupCommitContract } from "../support/sqlContract.ts";
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -85,64 +86,11 @@ describe("remote libSQL group commit", () => {
     expect((await keys()).length).toBe(3 * 40 * 10);
     for (const n of nodes) expect(n.stats.transactions).toBeLessThanOrEqual(40);
   });
+});
 
-  test("batches submitted together commit as one transaction; a bad one is retried alone and fails alone", async () => {
-    const { s, put, keys } = await open();
-    await s.batch([put("dup")]);
-    const before = s.stats.transactions;
-    const results = await Promise.all([outcome(s.batch([put("a")])), outcome(s.batch([put("dup")])), outcome(s.batch([put("b")]))]);
-    expect(results).toEqual(["ok", "failed", "ok"]);
-    expect(await keys()).toEqual(["a", "b", "dup"]);
-    expect(s.stats.transactions - before).toBe(4); // the group, then each batch alone
-  });
-
-  test("a batch is atomic: a failing statement leaves none of its batch written", async () => {
-    const { s, put, keys } = await open();
-    await s.batch([put("dup")]);
-    expect(await outcome(s.batch([put("x"), put("y"), put("dup")]))).toBe("failed");
-    expect(await keys()).toEqual(["dup"]);
-  });
-
-  test("after a batch of a chain fails, the chain's later batches are rejected unwritten; other batches commit", async () => {
-    const { s, put, keys } = await open();
-    await s.batch([put("dup")]);
-    const chain: CommitChain = { failed: false };
-    const results = await Promise.all([
-      outcome(s.batch([put("x1")], chain)),
-      outcome(s.batch([put("dup")], chain)),
-      outcome(s.batch([put("x3")], chain)),
-      outcome(s.batch([put("other")])),
-    ]);
-    expect(results).toEqual(["ok", "failed", "chain", "ok"]);
-    expect(chain.failed).toBe(true);
-    let taken = false;
-    expect(await outcome(s.batch(() => ((taken = true), [put("x4")]), chain))).toBe("chain");
-    expect(taken).toBe(false);
-    expect(await keys()).toEqual(["dup", "other", "x1"]);
-  });
-
-  test("a batch given as a function is taken when its transaction is formed, so it can still grow", async () => {
-    const { s, put, keys } = await open();
-    const pending: Statement[] = [put("first")];
-    const p = s.batch(() => pending);
-    pending.push(put("joined-later"));
-    await p;
-    expect(await keys()).toEqual(["first", "joined-later"]);
-  });
-
-  test("commitIntervalMs: batches arriving within the interval join one transaction; a quiet start is not held back", async () => {
-    const { s, put, keys } = await open({ commitIntervalMs: 300 });
-    const t0 = performance.now();
-    await s.batch([put("first")]);
-    expect(performance.now() - t0).toBeLessThan(250);
-    const before = s.stats.transactions;
-    const b = s.batch([put("b")]);
-    await Bun.sleep(30);
-    const c = s.batch([put("c")]);
-    await Promise.all([b, c]);
-    expect(s.stats.transactions - before).toBe(1);
-    expect(await keys()).toEqual(["b", "c", "first"]);
-  });
+groupCommitContract("libSQL server", async (commitIntervalMs = 0) => {
+  const { s, put, keys } = await open({ commitIntervalMs });
+  return { s, put, keys: () => keys() };
 });
 
 describe("remote libSQL reads", () => {
