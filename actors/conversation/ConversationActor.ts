@@ -41,6 +41,10 @@ export interface ConversationDeps {
   limits: Limits;
   /** The host's native pub/sub, when it has one. */
   publish?: Publisher;
+  /** Storage may now differ from this actor's state (storage.mayHaveDiverged): the actor has stopped
+   *  writing and closed its sockets; the host replaces it with one loaded from storage. A host
+   *  without it keeps the actor (its store reports only definite failures). */
+  onDiverged?: () => void;
 }
 
 const INBOX_COALESCE_MS = 100;
@@ -401,6 +405,13 @@ export class ConversationActor implements ConversationApi {
     const s = this.s!;
     const members = summaryMembers(s);
     for (const userId of s.members.keys()) this.deps.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, members) });
+  }
+
+  /** The commit pipeline found storage may hold what this actor does not know (see onDiverged). */
+  diverged(): void {
+    this.fanout.closeAll(CloseCodes.goingAway, "reloading the conversation");
+    void this.close().catch(() => {}); // read cursors and inbox summaries held behind
+    this.deps.onDiverged!();
   }
 
   /** No sockets, nothing queued or pending: the host may evict this actor. */

@@ -14,7 +14,7 @@
  */
 import { NexusError, type AttachmentRef } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
-import type { CommitChain } from "../storage/sql.ts";
+import { mayHaveDiverged, type CommitChain } from "../storage/sql.ts";
 import { CLIENT_ID_WINDOW, emptyCommit, type Commit } from "../storage/sqlConversationStore.ts";
 import { ClientIdWindow } from "./clientIdWindow.ts";
 import { RecentMessages } from "./recentMessages.ts";
@@ -41,6 +41,8 @@ export interface PipelineHost {
   committed(s: State, removed: string[]): void;
   /** A sender's read cursor moved to its own message: stored behind, with explicit reads. */
   readMoved(userId: string, seq: number): void;
+  /** Storage may differ from the state (only called when deps.onDiverged is set). */
+  diverged(): void;
 }
 
 /**
@@ -80,6 +82,8 @@ export class CommitPipeline {
   /** The newest seq given out by `take`; meaningful while taken > 0. */
   private builtSeq = 0;
   private chain: CommitChain = { failed: false };
+  /** Storage may hold what this pipeline does not know: it writes nothing more (see settle). */
+  private stopped = false;
   /** The newest stored clientIds, and those committing: resends are answered without storage, and
    *  a resend of a committing op becomes its twin. */
   readonly clientIds = new ClientIdWindow(CLIENT_ID_WINDOW);
@@ -119,6 +123,7 @@ export class CommitPipeline {
   }
 
   private add(op: Op): void {
+    if (this.stopped) return this.fail(op, unavailable());
     if (this.queue.length === 0 && !this.building && this.addNow(op)) return;
     this.queue.push(op);
     this.kick();
@@ -151,6 +156,10 @@ export class CommitPipeline {
   /** Ops whose batch was not written through no fault of theirs go back to the front of the queue. */
   private requeue(ops: Op[]): void {
     if (ops.length === 0) return;
+    if (this.stopped) {
+      for (const op of ops) this.fail(op, unavailable());
+      return;
+    }
     for (const op of ops) this.unpend(op);
     this.queue.unshift(...ops);
     this.kick();
@@ -303,8 +312,18 @@ export class CommitPipeline {
       // Never written (its chain had failed, or it was built on a batch that failed): build it again.
       return this.requeue(ops);
     }
-    // Later batches of this chain fail unwritten and come back (above); new ones build on what is stored.
     console.error(`[conversation ${this.host.id}] commit failed`, error);
+    if (this.host.deps.onDiverged && mayHaveDiverged(error)) {
+      // The batch may be stored after all, or another writer's is: seqs from this state could
+      // collide or skip. Write nothing more (the chain stays failed, so batches already queued are
+      // refused unwritten); the host reloads the conversation from storage.
+      this.stopped = true;
+      for (const op of ops) this.fail(op, unavailable());
+      for (const op of this.queue.splice(0)) this.fail(op, unavailable());
+      this.host.diverged();
+      return;
+    }
+    // Later batches of this chain fail unwritten and come back (above); new ones build on what is stored.
     this.chain = { failed: false };
     this.builtSeq = s.lastSeq;
     for (const op of ops) this.fail(op, unavailable());

@@ -132,6 +132,14 @@ export class Fanout {
     }
   }
 
+  /** Every socket, e.g. when the actor must be reloaded (they reconnect and resume). */
+  closeAll(code: number, reason: string): void {
+    for (const conn of [...this.subs.keys()]) {
+      this.remove(conn);
+      conn.close(code, reason);
+    }
+  }
+
   /** End buffering after the welcome: send what arrived meanwhile, minus events up to `coveredSeq`. */
   release(sub: Sub, coveredSeq: number): void {
     const pending = sub.pending ?? [];

@@ -12,7 +12,7 @@
  * - BatchStatements functions are called when their batch is taken into a transaction;
  * - at most one group commit starts per `commitIntervalMs` (see LibsqlOptions in libsqlSql.ts).
  */
-import { ChainBrokenError, materialize, type BatchStatements, type CommitChain, type Statement } from "./sql.ts";
+import { ChainBrokenError, materialize, OutcomeUnknownError, type BatchStatements, type CommitChain, type Statement } from "./sql.ts";
 
 interface Waiting {
   batch: BatchStatements;
@@ -72,7 +72,8 @@ export class GroupCommit {
         await this.write(statements);
         for (const w of group) w.resolve();
       } catch (e) {
-        if (group.length === 1 || !this.retryAlone(e)) for (const w of group) this.failed(w, e);
+        if (!this.retryAlone(e)) for (const w of group) this.failed(w, new OutcomeUnknownError(e));
+        else if (group.length === 1) this.failed(group[0]!, e);
         else await this.oneByOne(group);
       }
     }
@@ -96,8 +97,12 @@ export class GroupCommit {
         if (w.statements.length > 0) await this.write(w.statements);
         w.resolve();
       } catch (err) {
-        this.failed(w, err);
-        if (!this.retryAlone(err)) unknown = { e: err };
+        if (this.retryAlone(err)) this.failed(w, err);
+        else {
+          // This one may be stored; the rest of the round is rejected unwritten, as conservatively.
+          unknown = { e: new OutcomeUnknownError(err) };
+          this.failed(w, unknown.e);
+        }
       }
     }
   }

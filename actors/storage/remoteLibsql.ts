@@ -16,9 +16,9 @@
  * committed. Retrying then could apply a batch twice (a counter bumped twice, or a conversation's
  * events reported as failed by their own duplicate-key error although they are stored), so every
  * batch of that transaction is rejected instead, with its chain marked failed, and none is retried
- * here. Clients resend by clientId, which storage deduplicates. Known gap: the conversation actor
- * does not reload after such a failure, so if the batch was in fact stored, its next commit reuses
- * a stored seq and fails until the actor is reloaded (docs/cluster.md, known limitations).
+ * here: they are rejected with OutcomeUnknownError, and a conversation actor that sees one reloads
+ * from storage before writing on (commitPipeline.ts, storage.mayHaveDiverged). Clients resend by
+ * clientId; a resend of a batch that was stored after all is answered as a duplicate.
  *
  * Reads and single statements (`all`, `first`, `run`) are one HTTP request each and see every
  * committed transaction. There is no `separateIndex`: the full-text index lives in the database

@@ -27,6 +27,26 @@ export class ChainBrokenError extends Error {
 }
 
 /**
+ * The store may have committed a batch reported as failed: the connection broke after the server
+ * committed (GroupCommit's `retryAlone` said no). Its caller must not assume the batch is absent.
+ */
+export class OutcomeUnknownError extends Error {
+  constructor(readonly cause: unknown) {
+    super(`the commit's outcome is unknown: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * After this commit failure, storage may differ from what the writer believes it holds: the batch
+ * may be stored after all (OutcomeUnknownError), or a constraint refused it — which a writer that
+ * checks its own invariants only meets when someone else wrote there (a fenced former owner of the
+ * conversation). The writer must reload from storage before writing on.
+ */
+export function mayHaveDiverged(e: unknown): boolean {
+  return e instanceof OutcomeUnknownError || /constraint failed/i.test(String((e as Error)?.message ?? ""));
+}
+
+/**
  * A batch's statements, or a function that returns them when the Sql takes the batch into a
  * transaction: until then the caller may keep adding to it (a conversation's open batch collects
  * every send that arrives while the previous group commit is on disk). It must not throw.

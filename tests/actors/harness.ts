@@ -6,7 +6,7 @@ import { LimitsSchema, type Limits } from "../../protocol/index.ts";
 import type { Connection } from "../../actors/driver.ts";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import { LibsqlSql, openLibsql } from "../../actors/storage/libsqlSql.ts";
-import { ChainBrokenError, materialize, type BatchStatements, type CommitChain, type Sql, type Statement } from "../../actors/storage/sql.ts";
+import { ChainBrokenError, materialize, OutcomeUnknownError, type BatchStatements, type CommitChain, type Sql, type Statement } from "../../actors/storage/sql.ts";
 
 /** A Sql whose writes can be made to fail or to wait: fault injection around the real database. */
 export class FaultySql implements Sql {
@@ -14,6 +14,8 @@ export class FaultySql implements Sql {
   /** Fail only the write batches this predicate picks (e.g. inbox rows but not conversation events). */
   failWritesWhen: ((statements: Statement[]) => boolean) | null = null;
   failReads = false;
+  /** Commit these batches, then report an unknown outcome (the answer lost after the commit). */
+  commitThenFailWhen: ((statements: Statement[]) => boolean) | null = null;
   hold: Promise<void> | null = null;
   /** Reads run at once, but the results of those this returns a promise for are handed back only
    *  when it resolves: a read that saw the database before a later commit, answered after it. */
@@ -55,6 +57,10 @@ export class FaultySql implements Sql {
     } catch (e) {
       if (chain) chain.failed = true;
       throw e;
+    }
+    if (this.commitThenFailWhen?.(statements)) {
+      if (chain) chain.failed = true;
+      throw new OutcomeUnknownError(new Error("injected: connection reset after the commit"));
     }
   }
 }

@@ -52,8 +52,12 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   conversation(id: string): ConversationActor {
     let slot = this.conversations.get(id);
     if (!slot) {
-      const actor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: timerClock, ids: randomIds, mesh: this.mesh,
-        limits: this.limits, publish: this.publisher });
+      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: timerClock, ids: randomIds,
+        mesh: this.mesh, limits: this.limits, publish: this.publisher,
+        // Storage may hold what the actor does not know: the next use loads a fresh one.
+        onDiverged: () => {
+          if (this.conversations.get(id)?.actor === actor) this.conversations.delete(id);
+        } });
       this.conversations.set(id, (slot = { actor, used: 0 }));
     }
     slot.used = Date.now();
