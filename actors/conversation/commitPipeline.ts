@@ -21,6 +21,7 @@ import { RecentMessages } from "./recentMessages.ts";
 import { applyBatch, type Accepted, type Applier } from "./applyBatch.ts";
 import type { ConversationDeps } from "./ConversationActor.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
+import { loadAttachments, loadTargets } from "./preCommitReads.ts";
 import type { Fanout } from "./fanout.ts";
 import { idemKey, type Op, type OpResult, type State } from "./state.ts";
 import type { TypingTracker } from "./typing.ts";
@@ -210,9 +211,9 @@ export class CommitPipeline {
       if (!isPlain) {
         w = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
         if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
-        await this.loadTargets(ops, w);
+        await loadTargets(this.host.deps.store, this.messages, ops, w);
       }
-      if (ops.some((o) => o.draft.kind === "message" && o.draft.attachments?.length)) attachments = await this.loadAttachments(ops);
+      if (ops.some((o) => o.draft.kind === "message" && o.draft.attachments?.length)) attachments = await loadAttachments(this.host.deps.store, ops);
     } catch (e) {
       // A read before the commit (targets, attachments) failed: these ops fail; their resends are tried again.
       console.error(`[conversation ${this.host.id}] read before commit failed`, e);
@@ -377,24 +378,6 @@ export class CommitPipeline {
       found.add(op);
     }
     return fresh.filter((op) => !found.has(op));
-  }
-
-  private async loadTargets(ops: Op[], w: Working): Promise<void> {
-    for (const { draft: d } of ops) {
-      if (d.kind !== "edit" && d.kind !== "delete" && d.kind !== "reaction") continue;
-      if (w.messages.has(d.target)) continue;
-      const m = this.messages.get(d.target) ?? (await this.host.deps.store.getMessage(d.target));
-      if (m) w.messages.set(d.target, structuredClone(m));
-    }
-  }
-
-  private async loadAttachments(ops: Op[]): Promise<Map<string, AttachmentRef> | null> {
-    let ids: Set<string> | null = null;
-    for (const { draft: d } of ops) if (d.kind === "message" && d.attachments) for (const id of d.attachments) (ids ??= new Set()).add(id);
-    if (!ids) return null;
-    const found = new Map<string, AttachmentRef>();
-    for (const a of await this.host.deps.store.attachments([...ids])) found.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
-    return found;
   }
 
   private applyCommitted(s: State, b: Batch): void {

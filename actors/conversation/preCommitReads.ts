@@ -1,0 +1,28 @@
+/**
+ * What a batch must read before it is built (commitPipeline.ts `prepare`): the messages that edits,
+ * deletes and reactions target (from the recent window when it has them), and the attachments a
+ * message references (uploaded to this conversation). A failed read fails the ops, not the actor.
+ */
+import type { AttachmentRef } from "../../protocol/index.ts";
+import type { SqlConversationStore } from "../storage/sqlConversationStore.ts";
+import type { Working } from "./drafts.ts";
+import type { RecentMessages } from "./recentMessages.ts";
+import type { Op } from "./state.ts";
+
+export async function loadTargets(store: SqlConversationStore, recent: RecentMessages, ops: Op[], w: Working): Promise<void> {
+  for (const { draft: d } of ops) {
+    if (d.kind !== "edit" && d.kind !== "delete" && d.kind !== "reaction") continue;
+    if (w.messages.has(d.target)) continue;
+    const m = recent.get(d.target) ?? (await store.getMessage(d.target));
+    if (m) w.messages.set(d.target, structuredClone(m));
+  }
+}
+
+export async function loadAttachments(store: SqlConversationStore, ops: Op[]): Promise<Map<string, AttachmentRef> | null> {
+  let ids: Set<string> | null = null;
+  for (const { draft: d } of ops) if (d.kind === "message" && d.attachments) for (const id of d.attachments) (ids ??= new Set()).add(id);
+  if (!ids) return null;
+  const found = new Map<string, AttachmentRef>();
+  for (const a of await store.attachments([...ids])) found.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
+  return found;
+}
