@@ -5,7 +5,8 @@
  *
  * A node that cannot renew its liveness in Redis stops at once (exit 1, for its supervisor to
  * restart it): peers may already have claimed its actors, and two writers for one conversation
- * must never both be acknowledging. Nothing it acknowledged is lost — acks follow commits.
+ * must never both be acknowledging. Nothing it acknowledged is lost — acks follow commits. An actor
+ * node off the bus for 5 s stops too: nobody can reach its actors, and its leases hold them.
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
@@ -24,6 +25,9 @@ import { openRemoteLibsql } from "../../actors/storage/remoteLibsql.ts";
 import type { EdgeConfig } from "../config.ts";
 import { RedisRateLimiter } from "../limit/redisRateLimiter.ts";
 import type { NodeParts } from "./nodeParts.ts";
+
+/** Longer than peers take to declare a silent node gone (peers.ts: 3.5 s). */
+const OFF_BUS_FENCE_MS = 5_000;
 
 export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
   const cc = config.cluster!;
@@ -55,6 +59,10 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
   });
   // A dropped bus connection may have lost frames in either direction: every bridged socket is
   // closed so its client resumes from storage.
+  // An actor node cut off from the bus but not from Redis would keep its leases while no other node
+  // can reach its actors: past the time peers take to declare it gone, it stops (fail-stop, as for
+  // a lost lease), so its leases expire and the actors move.
+  let offBus: ReturnType<typeof setTimeout> | undefined;
   void (async () => {
     for await (const s of nc.status())
       if (s.type === "disconnect") {
@@ -62,6 +70,14 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
         remote?.closeAll("bus reconnecting");
         bridge.resetPieces();
         remote?.resetPieces();
+        if (leases && !offBus)
+          offBus = setTimeout(() => {
+            console.error(`[cluster] ${cc.nodeId} has been off the bus for ${OFF_BUS_FENCE_MS} ms: stopping so its actors can move`);
+            process.exit(1);
+          }, OFF_BUS_FENCE_MS);
+      } else if (s.type === "reconnect") {
+        clearTimeout(offBus);
+        offBus = undefined;
       }
   })();
 

@@ -3,7 +3,7 @@
  * sqld): an actor lives in the region that first used it, on one node there; members connected in
  * the other region reach it across the gateway. While the home region has no node, the other region
  * answers with a clear `unavailable` error rather than placing a second copy, and once a node is
- * back everything acknowledged is there.
+ * back everything acknowledged is there. An actor node whose bus is gone stops (its leases expire).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Nexus, newClientId } from "../support/client.ts";
@@ -70,4 +70,15 @@ describe("cluster: two regions", () => {
     expect(after.status).toBeLessThan(300);
     expect(after.body.seq).toBe(history[history.length - 1].seq + 1);
   }, 90_000);
+
+  test("an actor node cut off from its bus (its region's nats-server gone) stops, so its leases can expire", async () => {
+    const t0 = Date.now();
+    await cl.nats.b!.proc.kill();
+    const exit = await Promise.race([b1.proc.exited, Bun.sleep(20_000).then(() => null)]);
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(b1.proc.log()).toContain("off the bus");
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(5_000); // not at the first hiccup
+    // The other region goes on.
+    expect((await fetch(`${a1.url}/health`)).status).toBe(200);
+  }, 60_000);
 });

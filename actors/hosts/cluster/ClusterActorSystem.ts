@@ -110,6 +110,10 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     if (owner === this.p.node) {
       if (this.releasing.has(key)) return this.claimHere(kind, id);
       this.owned.add(key);
+      // An actor object now (unloaded: cheap), so that if nothing ever uses it, idle eviction
+      // gives the lease back instead of leaving it pinned here.
+      if (kind === "conversation") this.local?.conversation(id);
+      else this.local?.inbox(id);
     }
     return owner;
   }

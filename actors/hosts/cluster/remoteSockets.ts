@@ -104,7 +104,8 @@ export class RemoteSockets {
   private outTo(edge: string) {
     const subject = this.subj.sockOut(edge);
     const publish = (msg: string) => this.nc.publish(subject, msg);
-    return (op: string, key: string, payload?: string) => send(publish, op, key, payload);
+    // Keys name this node too: an edge that no longer knows the socket tells us (socketBridge.ts).
+    return (op: string, connId: string, payload?: string) => send(publish, op, `${this.node}.${connId}`, payload);
   }
 
   publishTo(edge: string, topic: string, frame: string): void {

@@ -10,7 +10,7 @@
  */
 import type { ServerWebSocket } from "bun";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wire.ts";
+import { encode, In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wire.ts";
 import { CLOSE_RETRY, MOVED } from "./remoteSockets.ts";
 
 export interface BridgedData extends OpenSocket {
@@ -51,8 +51,14 @@ export class SocketBridge {
 
   private handle(op: string, key: string, payload: string): void {
     if (op === Out.Publish) return void this.publish?.(BRIDGED_TOPIC + key, payload);
-    const ws = this.socks.get(key);
-    if (!ws) return;
+    const dot = key.indexOf(".");
+    const owner = key.slice(0, dot);
+    const ws = this.socks.get(key.slice(dot + 1));
+    if (!ws) {
+      // Closed here while the owner still holds it (our Closed was lost): let it go there too.
+      if (op !== Out.Close && dot > 0) this.nc.publish(this.subj.sockIn(owner), encode(In.Closed, `${this.node}.${key.slice(dot + 1)}`));
+      return;
+    }
     switch (op) {
       case Out.Send:
         ws.send(payload);
@@ -93,7 +99,7 @@ export class SocketBridge {
 
   close(ws: ServerWebSocket<BridgedData>): void {
     if (!ws.data.connId || !this.socks.delete(ws.data.connId)) return;
-    this.pieces.forget(ws.data.connId);
+    this.pieces.forget(`${ws.data.owner}.${ws.data.connId}`);
     if (!this.nc.isClosed()) this.toOwner(ws, In.Closed);
   }
 

@@ -41,7 +41,7 @@ export const In = {
 } as const;
 export type In = (typeof In)[keyof typeof In];
 
-/** Owner → edge ops. `key` is the connId (or the topic for Publish). */
+/** Owner → edge ops. `key` is `<owner>.<connId>` (the topic for Publish). */
 export const Out = {
   Send: "s",
   /** payload: `<code>|<reason>` */
