@@ -70,7 +70,7 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
 };
 
 /** BENCH_NEXUS_ENV='{"K":"V"}' adds server env, e.g. to compare settings by hand. */
-function extraEnv(): Record<string, string> {
+export function extraEnv(): Record<string, string> {
   const raw = process.env.BENCH_NEXUS_ENV;
   return raw ? (JSON.parse(raw) as Record<string, string>) : {};
 }

@@ -7,7 +7,7 @@
  * the same, across a NATS gateway. The server CPU counted is every process of the cluster.
  */
 import { startCluster, type LocalCluster, type NodeSpec } from "../../tests/cluster/harness.ts";
-import { nexusBenchEnv } from "./nexus.ts";
+import { extraEnv, nexusBenchEnv } from "./nexus.ts";
 import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts";
 import { buildSpecs, perShape } from "./specs.ts";
 import type { MemberSpec, StartOptions, Target, TargetName, TargetServer, Workload } from "./types.ts";
@@ -16,7 +16,7 @@ function clusterTarget(name: TargetName, nodes: NodeSpec[], description: string)
   return {
     name,
     async start(_opts: StartOptions): Promise<TargetServer> {
-      const cl: LocalCluster = await startCluster(nodes, nexusBenchEnv);
+      const cl: LocalCluster = await startCluster(nodes, { ...nexusBenchEnv, ...extraEnv() });
       const bases = nodes.map((n) => `http://127.0.0.1:${cl.nodes[n.id]!.port}`);
       const home = bases[0]!;
       const groupsFor = perShape(async (groups, members) => {
