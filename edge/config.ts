@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, "REDIS_URL must look like redis://host:port").optional(),
   LIBSQL_URL: z.string().regex(/^(https?|libsql|wss?):\/\/[^\s]+$/, "LIBSQL_URL must be the libSQL server's http(s):// URL").optional(),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  /** A local file for this node's embedded replica of the libSQL server (history reads stay local). */
+  LIBSQL_REPLICA_PATH: z.string().min(1).optional(),
   NEXUS_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "NEXUS_REGION: 1-32 chars of [a-z0-9-]").default("local"),
   NEXUS_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "NEXUS_NODE_ID: 1-64 chars of [A-Za-z0-9_-]").optional(),
   /** "all": edge and actors; "edge": serves clients, never owns actors (an edge tier). */
@@ -118,6 +120,8 @@ export interface ClusterConfig {
   redisUrl: string;
   libsqlUrl: string;
   libsqlAuthToken?: string;
+  /** Embedded replica file (local disk, one per node); unset: every read goes to the server. */
+  libsqlReplicaPath?: string;
   region: string;
   /** Unique in the cluster; a restarted node may reuse it (its incarnation changes). */
   nodeId: string;
@@ -158,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
       redisUrl: e.REDIS_URL!,
       libsqlUrl: e.LIBSQL_URL!,
       libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+      libsqlReplicaPath: e.LIBSQL_REPLICA_PATH,
       region: e.NEXUS_REGION,
       nodeId: e.NEXUS_NODE_ID ?? `${(env.HOSTNAME ?? "node").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${e.PORT}`,
       role: e.NEXUS_NODE_ROLE,

@@ -154,7 +154,7 @@ export class ConversationActor implements ConversationApi {
   async history(caller: Caller, before: number | undefined, limit: number): Promise<HistoryPage> {
     await this.ready();
     this.state(caller);
-    return this.deps.store.page(before, limit);
+    return this.deps.store.page(before, limit, this.s!.lastSeq);
   }
 
   /** Replay for a resuming socket: everything after `after` up to `upTo`. */

@@ -25,8 +25,10 @@
  * itself (inlineSearch.ts, as on Durable Objects), since there is no local file to put it in.
  */
 import { createClient, LibsqlError, type Client, type InValue, type ResultSet } from "@libsql/client/http";
+// The embedded replica needs the native binding (the node entry), the server client only HTTP.
+import { createClient as createEmbeddedClient } from "@libsql/client";
 import { GroupCommit } from "./groupCommit.ts";
-import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "./sql.ts";
+import type { BatchStatements, CommitChain, ReplicaReads, Row, Sql, SqlValue, Statement } from "./sql.ts";
 
 export interface RemoteLibsqlOptions {
   /** sqld's `--auth-jwt-key-file` JWT, if the server wants one. */
@@ -36,6 +38,47 @@ export interface RemoteLibsqlOptions {
   /** An HTTP request that has not been answered by then is abandoned (and its outcome is unknown):
    *  a hung server must not hold every later commit forever. Default 30 s. */
   requestTimeoutMs?: number;
+  /** A file for an embedded replica of the server (ReplicaReads): history and resume replays are
+   *  read from it when it holds what they need. Writes always go to the server directly. */
+  replicaPath?: string;
+  /** How often the replica pulls in the background, ms (readers sync on demand too). Default 1000. */
+  replicaSyncMs?: number;
+}
+
+/** The embedded replica: @libsql/client's file database that syncs from the server. */
+class EmbeddedReplica implements ReplicaReads {
+  readonly stats = { reads: 0, syncs: 0, fallbacks: 0 };
+  private syncing: Promise<void> | null = null;
+  private timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly client: Client, syncMs: number) {
+    this.timer = setInterval(() => void this.sync().catch(() => {}), syncMs);
+    this.timer.unref?.();
+  }
+
+  async all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]> {
+    return toRows<T>(await this.client.execute({ sql, args: toArgs(args) }));
+  }
+
+  /** Concurrent callers share a sync that started after they asked, never one already under way
+   *  (it may have fetched before their commit). */
+  async sync(): Promise<void> {
+    const running = this.syncing;
+    if (running) await running.catch(() => {});
+    if (this.syncing && this.syncing !== running) return this.syncing;
+    const p = this.client.sync().then(() => {});
+    this.syncing = p;
+    try {
+      await p;
+    } finally {
+      if (this.syncing === p) this.syncing = null;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.client.close();
+  }
 }
 
 /** Errors that prove the server rolled the transaction back: SQLite's own codes, and a statement
@@ -79,7 +122,7 @@ export class RemoteLibsqlSql implements Sql {
   /** None: the full-text index is in the database itself (inlineSearch.ts). */
   readonly separateIndex: undefined = undefined;
 
-  constructor(private readonly client: Client, commitIntervalMs = 0) {
+  constructor(private readonly client: Client, commitIntervalMs = 0, readonly replica?: EmbeddedReplica) {
     this.commits = new GroupCommit((statements) => this.write(statements), commitIntervalMs, provesNothingWritten);
   }
 
@@ -115,6 +158,7 @@ export class RemoteLibsqlSql implements Sql {
   /** Waits for queued writes, then closes the client. */
   async close(): Promise<void> {
     await this.commits.whenIdle();
+    this.replica?.close();
     this.client.close();
   }
 }
@@ -134,5 +178,17 @@ export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = 
     client.close();
     throw new Error(`libSQL server at ${url} did not answer: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return new RemoteLibsqlSql(client, opts.commitIntervalMs ?? 0);
+  let replica: EmbeddedReplica | undefined;
+  if (opts.replicaPath) {
+    const local = createEmbeddedClient({ url: `file:${opts.replicaPath}`, syncUrl: url, authToken: opts.authToken, intMode: "bigint" });
+    try {
+      await local.sync();
+    } catch (e) {
+      local.close();
+      client.close();
+      throw new Error(`libSQL replica ${opts.replicaPath} could not sync from ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    replica = new EmbeddedReplica(local, opts.replicaSyncMs ?? 1000);
+  }
+  return new RemoteLibsqlSql(client, opts.commitIntervalMs ?? 0, replica);
 }

@@ -76,6 +76,20 @@ export interface IndexProgress {
   last: number;
 }
 
+/**
+ * A local copy of the database that may trail it (cluster mode: each node's embedded libSQL replica
+ * of the shared server). Reads from it skip the network; callers use it only where they can tell
+ * whether it is fresh enough (SqlConversationStore checks that a seq they know is committed is
+ * there, else `sync`s, else reads the primary). It is a transactionally consistent prefix.
+ */
+export interface ReplicaReads {
+  all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]>;
+  /** Afterwards the replica holds every transaction committed before the call. */
+  sync(): Promise<void>;
+  /** Reads served by the replica, syncs asked for by a reader, reads that fell back to the primary. */
+  readonly stats: { reads: number; syncs: number; fallbacks: number };
+}
+
 export interface Sql {
   all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]>;
   first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined>;
@@ -88,4 +102,6 @@ export interface Sql {
   migrate(statements: string[]): Promise<void>;
   /** Set when the full-text index lives outside this database (see FullTextIndex). */
   readonly separateIndex?: FullTextIndex;
+  /** Set when a local, possibly trailing copy can serve some reads (see ReplicaReads). */
+  readonly replica?: ReplicaReads;
 }

@@ -236,16 +236,50 @@ export class SqlConversationStore {
     return st;
   }
 
+  /**
+   * Where to read the log up to `seq` (known committed): the local replica when it already holds
+   * that event (it is a consistent prefix, so it holds everything before it too), or once a sync
+   * brought it; the primary otherwise. Never a stale answer.
+   */
+  private async readerUpTo(seq: number): Promise<Pick<Sql, "all">> {
+    const replica = this.sql.replica;
+    if (!replica) return this.sql;
+    const has = async () => {
+      if (seq <= 0) return true;
+      try {
+        return (await replica.all("SELECT 1 AS x FROM events WHERE conv_id = ? AND seq = ?", [this.conversationId, seq])).length > 0;
+      } catch (e) {
+        // A replica from before the tables were made (first start): it trails, like any other.
+        if (/no such table/i.test(String((e as Error)?.message))) return false;
+        throw e;
+      }
+    };
+    try {
+      if (await has()) return (replica.stats.reads++, replica);
+      replica.stats.syncs++;
+      await replica.sync();
+      if (await has()) return (replica.stats.reads++, replica);
+    } catch (e) {
+      // E.g. a schema migrated by a newer node while this replica connection was open.
+      console.error(`[store] replica read failed (${(e as Error)?.message ?? e}); reading the primary`);
+    }
+    replica.stats.fallbacks++;
+    return this.sql;
+  }
+
   /** The raw log after `after`, up to and including `upTo` (resume replay). */
   async range(after: number, upTo: number): Promise<ConversationEvent[]> {
-    const rows = await this.sql.all<EventRow>(
+    const rows = await (await this.readerUpTo(upTo)).all<EventRow>(
       `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? ORDER BY seq`, [this.conversationId, after, upTo]);
     return rows.map(rowToEvent);
   }
 
-  /** A history page (materialized), ascending, strictly before `before`. */
-  async page(before: number | undefined, limit: number): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
-    const rows = await this.sql.all<EventRow>(
+  /** A history page (materialized), ascending, strictly before `before`. `newest` is the newest
+   *  committed seq the caller knows of (the page must show it, and every edit up to it). */
+  async page(before: number | undefined, limit: number, newest = Number.MAX_SAFE_INTEGER): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
+    const upTo = Math.min(newest, (before ?? Number.MAX_SAFE_INTEGER) - 1);
+    const reader = upTo === Number.MAX_SAFE_INTEGER - 1 ? this.sql : await this.readerUpTo(upTo);
+    const rows = await reader.all<EventRow>(
       `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} ORDER BY seq DESC LIMIT ?`,
       [this.conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1]);
     const hasMore = rows.length > limit;

@@ -32,8 +32,13 @@ const OFF_BUS_FENCE_MS = 5_000;
 export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
   const cc = config.cluster!;
   const incarnation = randomBytes(6).toString("hex");
-  const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs });
-  await BunActorSystem.migrate(sql);
+  // Migrate before the replica opens: a replica connection opened on an older schema does not see
+  // tables made after it (its reads would all fall back to the server).
+  const bootstrap = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken });
+  await BunActorSystem.migrate(bootstrap);
+  await bootstrap.close();
+  const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs,
+    replicaPath: cc.libsqlReplicaPath });
   const redis = new Redis(cc.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
   await redis.connect();
   const nc = await connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, maxReconnectAttempts: -1 });
@@ -111,6 +116,12 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
       metrics.gauge("nexus_cluster_bridged_sockets", "Client sockets held here for actors on other nodes", [], () => bridge.size);
       metrics.gauge("nexus_cluster_remote_sockets", "Sockets of other nodes attached to actors here", [], () => remote?.size ?? 0);
       metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
+      if (sql.replica) {
+        const r = sql.replica.stats;
+        metrics.gauge("nexus_replica_reads", "History reads served by this node's libSQL replica", [], () => r.reads);
+        metrics.gauge("nexus_replica_syncs", "Replica syncs a read waited for (it trailed)", [], () => r.syncs);
+        metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all", [], () => r.fallbacks);
+      }
     },
     async stop() {
       // Own nothing any more and take no new sockets, then tell edges, so clients move on (to the

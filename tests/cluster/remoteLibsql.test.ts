@@ -6,7 +6,9 @@
  * (the index inline, as on Durable Objects), and acked writes surviving a kill -9 of the server.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { LimitsSchema } from "../../protocol/index.ts";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
@@ -211,6 +213,67 @@ describe("conversations over the shared server", () => {
     expect((await convB.search({ userId: "ann" }, "numbat", 10)).length).toBe(1);
     await nodeB.close();
     await SearchIndexer.for(a).stop();
+  });
+
+  test("history and replays from a node's embedded replica: never stale (synced when it trails)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
+    const writer = await openRemoteLibsql(server.url);
+    await BunActorSystem.migrate(writer);
+    const reader = await openRemoteLibsql(server.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: 3_600_000 });
+    opened.push(writer, reader);
+    expect(reader.replica).toBeDefined();
+    const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
+    const nodeA = new BunActorSystem(writer, limits);
+    const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
+    const conv = nodeA.conversation("g_replica001");
+    await conv.create({ userId: "ann" }, { type: "group", title: "replica", members });
+    for (let i = 0; i < 20; i++) await conv.send({ userId: "ann" }, { clientId: `rp-${i}`, text: `r ${i}` });
+    await nodeA.close();
+    // Node B's replica has not synced since it opened (background sync set to an hour).
+    const nodeB = new BunActorSystem(reader, limits);
+    const convB = nodeB.conversation("g_replica001");
+    const stats = reader.replica!.stats;
+    const page = await convB.history({ userId: "ben" }, undefined, 50);
+    expect(page.events.at(-1)!.seq).toBe(21);
+    expect(stats.syncs).toBe(1); // it trailed: one sync, then read locally
+    expect(stats.reads).toBe(1);
+    const replay = await convB.replay(5, 21);
+    expect(replay.map((e) => e.seq)).toEqual(Array.from({ length: 16 }, (_, i) => 6 + i));
+    expect(stats).toEqual({ reads: 2, syncs: 1, fallbacks: 0 }); // fresh now: no second sync
+    // B writes (through the server) and reads its own write back from the replica at once.
+    const w = await convB.send({ userId: "ben" }, { clientId: "rp-b", text: "from b" });
+    expect((await convB.replay(21, w.seq)).map((e) => (e as { text?: string }).text)).toEqual(["from b"]);
+    expect(stats.fallbacks).toBe(0);
+    await nodeB.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a replica opened on an empty database sees the tables a later migration made, once synced", async () => {
+    const fresh = await startSqld();
+    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
+    try {
+      const reader = await openRemoteLibsql(fresh.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: 3_600_000 });
+      const writer = await openRemoteLibsql(fresh.url);
+      opened.push(reader, writer);
+      expect(await reader.replica!.all("SELECT name FROM sqlite_master")).toEqual([]);
+      await BunActorSystem.migrate(writer);
+      const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
+      const nodeA = new BunActorSystem(writer, limits);
+      const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
+      await nodeA.conversation("g_replica002").create({ userId: "ann" }, { type: "group", title: "r2", members });
+      await nodeA.conversation("g_replica002").send({ userId: "ann" }, { clientId: "rp2-1", text: "hello" });
+      await nodeA.close();
+      // The replica still has no tables: it trails, syncs, and answers.
+      const nodeB = new BunActorSystem(reader, limits);
+      const page = await nodeB.conversation("g_replica002").history({ userId: "ben" }, undefined, 10);
+      expect(page.events.map((e) => e.seq)).toEqual([1, 2]);
+      expect(reader.replica!.stats).toEqual({ reads: 1, syncs: 1, fallbacks: 0 });
+      await nodeB.close();
+    } finally {
+      await fresh.stop();
+      rmSync(fresh.dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
