@@ -21,7 +21,7 @@ export interface BenchOptions {
   targets: TargetName[];
   scenarios: Scenario["name"][];
   rounds: number;
-  /** Append to results.jsonl and rewrite latest.md / README table. */
+  /** Append to results.jsonl and rewrite latest.md + README table (quick) or latest-<mode>.md. */
   write: boolean;
   /** Print JSON lines and tables on stdout. */
   print: boolean;
@@ -43,7 +43,7 @@ export async function runBench(o: BenchOptions): Promise<ScenarioReport[]> {
   } finally {
     await o.ctx.servers.stopAll();
   }
-  if (o.write && reports.length) writeLatest(latestMarkdown(reports, o.config.mode));
+  if (o.write && reports.length) writeLatest(latestMarkdown(reports, o.config.mode), o.config.mode);
   return reports;
 }
 

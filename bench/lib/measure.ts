@@ -30,6 +30,10 @@ export interface RunMetrics {
   /** % of one core, averaged over the run (drain included). 100 = one core busy. */
   loadgenCpuPct: number;
   serverCpuPct: number;
+  /** CPU per delivery, in µs: steadier than a saturation point (which one CPU spike can move), and
+   *  what decides how far a system goes when server and load generator share two cores. */
+  serverCpuUsPerDelivery: number | null;
+  loadgenCpuUsPerDelivery: number | null;
   /** CPU used by everything else on the machine (other test suites on a shared box): if this is
    *  not near 0, the run was disturbed. */
   otherCpuPct: number;
@@ -76,6 +80,8 @@ export async function measuredRun(
     unexpectedCloses: s.unexpectedCloses,
     loadgenCpuPct: Math.round((s.loadgenCpuMs / wall) * 100),
     serverCpuPct: Math.round((serverCpu / wall) * 100),
+    serverCpuUsPerDelivery: s.delivered ? Math.round((serverCpu * 1000 * 100) / s.delivered) / 100 : null,
+    loadgenCpuUsPerDelivery: s.delivered ? Math.round((s.loadgenCpuMs * 1000 * 100) / s.delivered) / 100 : null,
     otherCpuPct: Math.max(0, Math.round(((machineCpu - serverCpu - s.loadgenCpuMs) / wall) * 100)),
     serverRssMB: Math.round(pids.reduce((a, pid) => a + rssBytes(pid), 0) / 1048576),
     windowMs: Math.round(s.windowMs),

@@ -132,8 +132,14 @@ export function appendJsonl(r: ScenarioReport): void {
   appendFileSync(`${RESULTS}/results.jsonl`, JSON.stringify(line) + "\n");
 }
 
-export function writeLatest(md: string): void {
+/** Quick runs (the default) go to latest.md and the README; other modes to latest-<mode>.md only, so
+ *  a full run does not replace the table a reader of the README compares against. */
+export function writeLatest(md: string, mode: string): void {
   mkdirSync(RESULTS, { recursive: true });
+  if (mode !== "quick") {
+    writeFileSync(`${RESULTS}/latest-${mode}.md`, md);
+    return;
+  }
   writeFileSync(`${RESULTS}/latest.md`, md);
   const readme = `${ROOT}/bench/README.md`;
   if (!existsSync(readme)) return;

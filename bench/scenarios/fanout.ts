@@ -24,6 +24,8 @@ export const fanoutColumns = [
   { key: "serverCpuPct", label: "server CPU %" },
   { key: "loadgenCpuPct", label: "loadgen CPU %" },
   { key: "otherCpuPct", label: "other CPU %" },
+  { key: "serverCpuUsPerDelivery", label: "server CPU µs/delivery", ratio: true },
+  { key: "loadgenCpuUsPerDelivery", label: "loadgen CPU µs/delivery", ratio: true },
 ];
 
 export const fanout: Scenario = {
