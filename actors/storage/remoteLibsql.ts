@@ -39,9 +39,10 @@ export interface RemoteLibsqlOptions {
   /** A file for an embedded replica of the server (ReplicaReads): history and resume replays are
    *  read from it when it holds what they need. Writes always go to the server directly. */
   replicaPath?: string;
-  /** How often the replica pulls in the background, ms; a read that needs newer data syncs first
-   *  anyway. Default 10 s: pulling every second cost ~25% more CPU in the cluster bench (sqld
-   *  serving frames, the replica applying them) for reads that would have synced on demand. */
+  /** How often the replica pulls in the background while it is being read, ms; a read that needs
+   *  newer data syncs first anyway. Default 10 s: pulling every second cost ~25% more CPU in the
+   *  cluster bench (sqld serving frames, the replica applying them) for reads that would have synced
+   *  on demand. See EmbeddedReplica for when it stops pulling. */
   replicaSyncMs?: number;
 }
 
@@ -80,16 +81,26 @@ export function toRows<T>(rs: ResultSet): T[] {
 }
 
 /** The embedded replica: @libsql/client's file database that syncs from the server, run in its own
- *  thread (libsqlReplica.worker.ts) because its sync blocks. */
+ *  thread (libsqlReplica.worker.ts) because its sync blocks.
+ *
+ *  It pulls only while it is read. A replica applies every page the primary writes, whoever wrote
+ *  it: at 2k messages/s that cost a node a quarter of a core whether or not it ever read history (an
+ *  edge-only node never does). So the background sync runs only if a read came since the previous
+ *  one, and a replica that has not synced for two intervals is cold: a read then goes to the server
+ *  instead of waiting for a pull of everything written since it went idle, and the next background
+ *  tick warms it up. */
 class EmbeddedReplica implements ReplicaReads {
-  readonly stats = { reads: 0, syncs: 0, fallbacks: 0 };
+  readonly stats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 };
   private syncing: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
   private replies = new Map<number, (r: { rows?: unknown[]; error?: string }) => void>();
   private readonly worker: Worker;
+  /** When the newest successful sync started (performance.now()); 0 = never. */
+  private lastSyncStart = 0;
+  private readSinceTick = false;
 
-  private constructor() {
+  private constructor(private readonly syncMs: number) {
     this.worker = new Worker(new URL("./libsqlReplica.worker.ts", import.meta.url).href);
     this.worker.onmessage = (e: MessageEvent<{ id: number; rows?: unknown[]; error?: string }>) => {
       const reply = this.replies.get(e.data.id);
@@ -99,16 +110,35 @@ class EmbeddedReplica implements ReplicaReads {
   }
 
   static async open(path: string, syncUrl: string, authToken: string | undefined, syncMs: number): Promise<EmbeddedReplica> {
-    const r = new EmbeddedReplica();
+    const r = new EmbeddedReplica(syncMs);
+    const started = performance.now();
     try {
       await r.ask({ t: "open", path, syncUrl, authToken });
     } catch (e) {
       r.worker.terminate();
       throw e;
     }
-    r.timer = setInterval(() => void r.sync().catch(() => {}), syncMs);
+    r.lastSyncStart = started;
+    r.timer = setInterval(() => r.tick(), syncMs);
     r.timer.unref?.();
     return r;
+  }
+
+  /** Synced recently enough that a read which finds it trailing may wait for a (small) sync. */
+  get warm(): boolean {
+    return this.lastSyncStart > 0 && performance.now() - this.lastSyncStart < 2 * this.syncMs;
+  }
+
+  /** A reader considered the replica: keep it syncing in the background. */
+  noteRead(): void {
+    this.readSinceTick = true;
+  }
+
+  private tick(): void {
+    if (!this.readSinceTick) return;
+    this.readSinceTick = false;
+    this.stats.backgroundSyncs++;
+    void this.sync().catch(() => {});
   }
 
   private ask(m: Record<string, unknown>): Promise<unknown[] | undefined> {
@@ -129,7 +159,10 @@ class EmbeddedReplica implements ReplicaReads {
     const running = this.syncing;
     if (running) await running.catch(() => {});
     if (this.syncing && this.syncing !== running) return this.syncing;
-    const p = this.ask({ t: "sync" }).then(() => {});
+    const started = performance.now();
+    const p = this.ask({ t: "sync" }).then(() => {
+      this.lastSyncStart = Math.max(this.lastSyncStart, started);
+    });
     this.syncing = p;
     try {
       await p;

@@ -114,11 +114,14 @@ export class SearchIndexer {
   }
 
   /** Indexes chunk by chunk while at least `minRows` rows wait, stopping between chunks if the host
-   *  stops. `catchUp`: only up to what was committed when it started, so a search waits for the rows
-   *  acked before it, not for every row written while it waits (the thread has low priority). */
+   *  stops. Only whole chunks may chase rows committed while it runs: a run for the remainder
+   *  (`minRows` 1) stops at what was committed when it started, or under steady load it would follow
+   *  the log's tail in tiny chunks (measured: ~60 chunk transactions a second at 2k messages/s in a
+   *  cluster, instead of ~5). `catchUp` stops there too, so a search waits for the rows acked before
+   *  it, not for every row written while it waits (the thread has low priority). */
   private async run(minRows: number, catchUp = false): Promise<void> {
     let p = await this.index.progress();
-    const target = catchUp ? p.last : Infinity;
+    const target = catchUp || minRows <= 1 ? p.last : Infinity;
     for (;;) {
       this.unindexed = Math.max(0, p.last - p.upto);
       const end = Math.min(p.last, target);

@@ -86,8 +86,13 @@ export interface ReplicaReads {
   all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]>;
   /** Afterwards the replica holds every transaction committed before the call. */
   sync(): Promise<void>;
-  /** Reads served by the replica, syncs asked for by a reader, reads that fell back to the primary. */
-  readonly stats: { reads: number; syncs: number; fallbacks: number };
+  /** Synced recently: a reader that finds it trailing may wait for a sync rather than read the primary. */
+  readonly warm: boolean;
+  /** A reader considered the replica (it keeps syncing in the background while it is read). */
+  noteRead(): void;
+  /** Reads served by the replica, syncs asked for by a reader, reads that went to the primary,
+   *  background syncs (done only while the replica is read). */
+  readonly stats: { reads: number; syncs: number; fallbacks: number; backgroundSyncs: number };
 }
 
 export interface Sql {

@@ -239,7 +239,7 @@ export class SqlConversationStore {
   /**
    * Where to read the log up to `seq` (known committed): the local replica when it already holds
    * that event (it is a consistent prefix, so it holds everything before it too), or once a sync
-   * brought it; the primary otherwise. Never a stale answer.
+   * brought it (only a warm replica is waited for); the primary otherwise. Never a stale answer.
    */
   private async readerUpTo(seq: number): Promise<Pick<Sql, "all">> {
     const replica = this.sql.replica;
@@ -254,11 +254,16 @@ export class SqlConversationStore {
         throw e;
       }
     };
+    replica.noteRead();
     try {
       if (await has()) return (replica.stats.reads++, replica);
-      replica.stats.syncs++;
-      await replica.sync();
-      if (await has()) return (replica.stats.reads++, replica);
+      // A cold replica (idle: nobody read it for a while) would pull everything written since; the
+      // server answers this read at once, and the replica warms up in the background.
+      if (replica.warm) {
+        replica.stats.syncs++;
+        await replica.sync();
+        if (await has()) return (replica.stats.reads++, replica);
+      }
     } catch (e) {
       // E.g. a schema migrated by a newer node while this replica connection was open.
       console.error(`[store] replica read failed (${(e as Error)?.message ?? e}); reading the primary`);

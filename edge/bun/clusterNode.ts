@@ -120,7 +120,8 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
         const r = sql.replica.stats;
         metrics.gauge("nexus_replica_reads", "History reads served by this node's libSQL replica", [], () => r.reads);
         metrics.gauge("nexus_replica_syncs", "Replica syncs a read waited for (it trailed)", [], () => r.syncs);
-        metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all", [], () => r.fallbacks);
+        metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all (replica cold or failing)", [], () => r.fallbacks);
+        metrics.gauge("nexus_replica_background_syncs", "Background replica syncs (done only while the replica is read)", [], () => r.backgroundSyncs);
       }
     },
     async stop() {

@@ -239,11 +239,46 @@ describe("conversations over the shared server", () => {
     expect(stats.reads).toBe(1);
     const replay = await convB.replay(5, 21);
     expect(replay.map((e) => e.seq)).toEqual(Array.from({ length: 16 }, (_, i) => 6 + i));
-    expect(stats).toEqual({ reads: 2, syncs: 1, fallbacks: 0 }); // fresh now: no second sync
+    expect(stats).toEqual({ reads: 2, syncs: 1, fallbacks: 0, backgroundSyncs: 0 }); // fresh now: no second sync
     // B writes (through the server) and reads its own write back from the replica at once.
     const w = await convB.send({ userId: "ben" }, { clientId: "rp-b", text: "from b" });
     expect((await convB.replay(21, w.seq)).map((e) => (e as { text?: string }).text)).toEqual(["from b"]);
     expect(stats.fallbacks).toBe(0);
+    await nodeB.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a replica nobody reads stops pulling; a cold one is not waited for, and warms up once read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
+    const writer = await openRemoteLibsql(server.url);
+    await BunActorSystem.migrate(writer);
+    const reader = await openRemoteLibsql(server.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: 250 });
+    opened.push(writer, reader);
+    const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
+    const nodeA = new BunActorSystem(writer, limits);
+    const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
+    const conv = nodeA.conversation("g_replica003");
+    await conv.create({ userId: "ann" }, { type: "group", title: "cold", members });
+    for (let i = 0; i < 5; i++) await conv.send({ userId: "ann" }, { clientId: `cold-${i}`, text: `c ${i}` });
+    await nodeA.close();
+    const replica = reader.replica!;
+    // Unread for four intervals: no background pulls, and it is cold now.
+    await Bun.sleep(1000);
+    expect(replica.stats.backgroundSyncs).toBe(0);
+    expect(replica.warm).toBe(false);
+    // A read that finds it trailing goes to the server (complete, never stale) instead of waiting.
+    const nodeB = new BunActorSystem(reader, limits);
+    const convB = nodeB.conversation("g_replica003");
+    const first = await convB.history({ userId: "ben" }, undefined, 50);
+    expect(first.events.at(-1)!.seq).toBe(6);
+    expect(replica.stats).toMatchObject({ reads: 0, syncs: 0, fallbacks: 1 });
+    // The read keeps it pulling: the next tick syncs, and the same read is then served locally.
+    const deadline = Date.now() + 5000;
+    while (!(replica.stats.backgroundSyncs >= 1 && replica.warm) && Date.now() < deadline) await Bun.sleep(25);
+    expect(replica.warm).toBe(true);
+    const replay = await convB.replay(0, 6);
+    expect(replay.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(replica.stats).toMatchObject({ reads: 1, syncs: 0, fallbacks: 1 });
     await nodeB.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -267,14 +302,14 @@ describe("conversations over the shared server", () => {
       const nodeB = new BunActorSystem(reader, limits);
       const page = await nodeB.conversation("g_replica002").history({ userId: "ben" }, undefined, 10);
       expect(page.events.map((e) => e.seq)).toEqual([1, 2]);
-      expect(reader.replica!.stats).toEqual({ reads: 1, syncs: 1, fallbacks: 0 });
+      expect(reader.replica!.stats).toEqual({ reads: 1, syncs: 1, fallbacks: 0, backgroundSyncs: 0 });
       await nodeB.close();
     } finally {
       await fresh.stop();
       rmSync(fresh.dir, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 20_000); // starts a sqld of its own: slower than 5 s once on a loaded box
 });
 
 describe("durability", () => {
