@@ -76,6 +76,17 @@ describe("loadConfig", () => {
     }
   });
 
+  test("cluster mode: needs its servers, and spaces group commits 10 ms apart unless told", () => {
+    const cluster = { NATS_URL: "nats://127.0.0.1:4222", REDIS_URL: "redis://127.0.0.1:6379", LIBSQL_URL: "http://127.0.0.1:8080", JWT_SECRET: "x".repeat(32) };
+    const c = loadConfig(cluster);
+    expect(c.cluster).toMatchObject({ natsUrls: ["nats://127.0.0.1:4222"], libsqlUrl: "http://127.0.0.1:8080", role: "all" });
+    expect(c.commitIntervalMs).toBe(10);
+    expect(loadConfig({ ...cluster, NEXUS_COMMIT_INTERVAL_MS: "3" }).commitIntervalMs).toBe(3);
+    expect(loadConfig({ ...cluster, NEXUS_COMMIT_INTERVAL_MS: "" }).commitIntervalMs).toBe(10);
+    expect(loadConfig({ NEXUS_COMMIT_INTERVAL_MS: "" }).commitIntervalMs).toBe(2);
+    expect(() => loadConfig({ ...cluster, LIBSQL_URL: undefined })).toThrow(/LIBSQL_URL/);
+  });
+
   test("empty strings count as unset", () => {
     expect(loadConfig({ PORT: "", JWT_SECRET: "" }).port).toBe(8787);
   });
