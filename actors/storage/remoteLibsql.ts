@@ -171,10 +171,15 @@ class EmbeddedReplica implements ReplicaReads {
     }
   }
 
+  /** Stops the thread. A sync in progress (a large pull, a server that stopped answering) may keep
+   *  the worker from answering for long: shutdown does not wait more than 2 s for it, and whatever
+   *  was still waiting on the replica is rejected. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.ask({ t: "close" }).catch(() => {});
+    await Promise.race([this.ask({ t: "close" }).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
     this.worker.terminate();
+    for (const reply of this.replies.values()) reply({ error: "replica closed" });
+    this.replies.clear();
   }
 }
 

@@ -215,20 +215,27 @@ describe("conversations over the shared server", () => {
     await SearchIndexer.for(a).stop();
   });
 
-  test("history and replays from a node's embedded replica: never stale (synced when it trails)", async () => {
+  /** Node A writes conversation `id` (ann's `count` messages) through the server; node B's Sql has
+   *  an embedded replica that background-syncs every `syncMs` while read. */
+  async function replicaSetup(id: string, count: number, syncMs: number) {
     const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
     const writer = await openRemoteLibsql(server.url);
     await BunActorSystem.migrate(writer);
-    const reader = await openRemoteLibsql(server.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: 3_600_000 });
+    const reader = await openRemoteLibsql(server.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: syncMs });
     opened.push(writer, reader);
     expect(reader.replica).toBeDefined();
     const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
     const nodeA = new BunActorSystem(writer, limits);
     const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
-    const conv = nodeA.conversation("g_replica001");
-    await conv.create({ userId: "ann" }, { type: "group", title: "replica", members });
-    for (let i = 0; i < 20; i++) await conv.send({ userId: "ann" }, { clientId: `rp-${i}`, text: `r ${i}` });
+    const conv = nodeA.conversation(id);
+    await conv.create({ userId: "ann" }, { type: "group", title: id, members });
+    for (let i = 0; i < count; i++) await conv.send({ userId: "ann" }, { clientId: `${id}-${i}`, text: `r ${i}` });
     await nodeA.close();
+    return { dir, reader, limits };
+  }
+
+  test("history and replays from a node's embedded replica: never stale (synced when it trails)", async () => {
+    const { dir, reader, limits } = await replicaSetup("g_replica001", 20, 3_600_000);
     // Node B's replica has not synced since it opened (background sync set to an hour).
     const nodeB = new BunActorSystem(reader, limits);
     const convB = nodeB.conversation("g_replica001");
@@ -249,18 +256,7 @@ describe("conversations over the shared server", () => {
   });
 
   test("a replica nobody reads stops pulling; a cold one is not waited for, and warms up once read", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
-    const writer = await openRemoteLibsql(server.url);
-    await BunActorSystem.migrate(writer);
-    const reader = await openRemoteLibsql(server.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: 250 });
-    opened.push(writer, reader);
-    const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
-    const nodeA = new BunActorSystem(writer, limits);
-    const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
-    const conv = nodeA.conversation("g_replica003");
-    await conv.create({ userId: "ann" }, { type: "group", title: "cold", members });
-    for (let i = 0; i < 5; i++) await conv.send({ userId: "ann" }, { clientId: `cold-${i}`, text: `c ${i}` });
-    await nodeA.close();
+    const { dir, reader, limits } = await replicaSetup("g_replica003", 5, 250);
     const replica = reader.replica!;
     // Unread for four intervals: no background pulls, and it is cold now.
     await Bun.sleep(1000);
