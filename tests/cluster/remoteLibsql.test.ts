@@ -34,8 +34,8 @@ afterEach(async () => {
 
 let tables = 0;
 /** A Sql on the shared server and a table of this test's own. */
-async function open(opts: { commitIntervalMs?: number; url?: string } = {}) {
-  const s = await openRemoteLibsql(opts.url ?? server.url, { commitIntervalMs: opts.commitIntervalMs ?? 0 });
+async function open(opts: { commitIntervalMs?: number; url?: string; requestTimeoutMs?: number } = {}) {
+  const s = await openRemoteLibsql(opts.url ?? server.url, { commitIntervalMs: opts.commitIntervalMs ?? 0, requestTimeoutMs: opts.requestTimeoutMs });
   opened.push(s);
   const t = `t${++tables}_${Date.now()}`;
   await s.migrate([`CREATE TABLE IF NOT EXISTS ${t} (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`]);
@@ -120,14 +120,16 @@ describe("remote libSQL reads", () => {
 
 /** A TCP proxy in front of sqld that can swallow the server's answer and reset the connection:
  *  the request reached the server (which commits it), the client never learns the outcome. */
-async function lossyProxy(port: number): Promise<{ url: string; dropAnswers: boolean; close(): Promise<void> }> {
+/** A TCP proxy to sqld that can reset the client's connection when an answer comes (`dropAnswers`)
+ *  or silently swallow answers, as a hung server would (`swallowAnswers`). */
+async function lossyProxy(port: number): Promise<{ url: string; dropAnswers: boolean; swallowAnswers: boolean; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
-  const state = { dropAnswers: false };
+  const state = { dropAnswers: false, swallowAnswers: false };
   const srv: Server = createServer((client) => {
     const up = connect(port, "127.0.0.1");
     sockets.add(client).add(up);
     client.on("data", (d) => up.write(d));
-    up.on("data", (d) => (state.dropAnswers ? client.resetAndDestroy() : client.write(d)));
+    up.on("data", (d) => (state.dropAnswers ? client.resetAndDestroy() : state.swallowAnswers ? undefined : client.write(d)));
     client.on("close", () => up.destroy());
     up.on("close", () => client.destroy());
     client.on("error", () => up.destroy());
@@ -167,6 +169,28 @@ describe("a commit whose outcome is unknown", () => {
       // The Sql goes on working once answers come through again.
       await s.batch([put("later")]);
       expect(await keys()).toContain("later");
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe("a server that stops answering", () => {
+  test("a commit is given up after requestTimeoutMs (outcome unknown), and the Sql goes on over a new connection", async () => {
+    const proxy = await lossyProxy(server.port);
+    try {
+      const { s, t, put, keys } = await open({ url: proxy.url, requestTimeoutMs: 400 });
+      await s.batch([put("first")]);
+      proxy.swallowAnswers = true;
+      const t0 = performance.now();
+      expect(await outcome(s.batch([put("hung")]))).toBe("failed");
+      expect(performance.now() - t0).toBeLessThan(5000);
+      proxy.swallowAnswers = false;
+      // The old connection is not trusted again: the next request goes over a new one.
+      await s.batch([put("after")]);
+      // The server did commit the swallowed one, once: a resend by clientId would be a duplicate.
+      expect(await keys()).toEqual(["after", "first", "hung"]);
+      expect(await s.first(`SELECT COUNT(*) AS n FROM ${t}`)).toEqual({ n: 3 });
     } finally {
       await proxy.close();
     }
