@@ -32,6 +32,7 @@
  * itself (inlineSearch.ts, as on Durable Objects), since there is no local file to put it in.
  */
 import { createClient, LibsqlError, type Client, type InValue, type ResultSet } from "@libsql/client/ws";
+import { NexusError } from "../../protocol/errors.ts";
 import { GroupCommit } from "./groupCommit.ts";
 import { EmbeddedReplica } from "./embeddedReplica.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "./sql.ts";
@@ -58,6 +59,23 @@ export interface RemoteLibsqlOptions {
  *  skipped because an earlier one of the batch failed. Everything else leaves the outcome unknown. */
 export function provesNothingWritten(e: unknown): boolean {
   return e instanceof LibsqlError && (e.code.startsWith("SQLITE_") || e.code === "TRANSACTION_CLOSED");
+}
+
+/** sqld waits up to ~5 s for the write lock, then answers SQLITE_BUSY. SQLite's busy waiting is not
+ *  first come, first served: under steady writes from other nodes one request can lose every round
+ *  (seen once in the cluster bench: a sign-up failed with 500 while two nodes were committing). The
+ *  statement did not run, so it is tried again, a few times, after a short random pause. */
+const BUSY_ATTEMPTS = 4;
+export async function retryWhileBusy<T>(request: () => Promise<T>, attempts = BUSY_ATTEMPTS): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (e) {
+      const busy = e instanceof LibsqlError && (e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED");
+      if (!busy || attempt >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * attempt));
+    }
+  }
 }
 
 /** JS numbers are sent as floats unless they are integers (hrana encodes `number` as a float, and
@@ -121,8 +139,22 @@ export class RemoteLibsqlSql implements Sql {
     }
   }
 
+  /** A single request outside the group commit. An SQL error (a constraint: a username taken) is the
+   *  caller's; a server that stays busy or cannot be reached is `storage_unavailable` (503 with
+   *  Retry-After over REST), not an internal error. */
+  private async request<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await retryWhileBusy(() => this.timed(send()));
+    } catch (e) {
+      const sqlError = e instanceof LibsqlError && e.code.startsWith("SQLITE_") && e.code !== "SQLITE_BUSY" && e.code !== "SQLITE_LOCKED";
+      if (sqlError) throw e;
+      console.error(`[libsql] request failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw new NexusError("storage_unavailable", "storage is busy or unreachable; retry shortly", { retryAfter: 1 });
+    }
+  }
+
   async all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]> {
-    return toRows<T>(await this.timed(this.client.execute({ sql, args: toArgs(args) })));
+    return toRows<T>(await this.request(() => this.client.execute({ sql, args: toArgs(args) })));
   }
 
   async first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined> {
@@ -131,7 +163,7 @@ export class RemoteLibsqlSql implements Sql {
 
   /** A single write outside the group commit (accounts), in a transaction of its own. */
   async run(sql: string, args?: SqlValue[]): Promise<{ changes: number }> {
-    const rs = await this.timed(this.client.execute({ sql, args: toArgs(args) }));
+    const rs = await this.request(() => this.client.execute({ sql, args: toArgs(args) }));
     return { changes: rs.rowsAffected };
   }
 
@@ -142,12 +174,13 @@ export class RemoteLibsqlSql implements Sql {
   private async write(statements: Statement[]): Promise<void> {
     this.stats.transactions++;
     this.stats.batches += statements.length;
-    await this.timed(this.client.batch(statements.map((s) => ({ sql: s.sql, args: toArgs(s.args) })), "write"));
+    const stmts = statements.map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
+    await retryWhileBusy(() => this.timed(this.client.batch(stmts, "write")));
   }
 
   /** Idempotent DDL, in order, as one transaction: nodes starting together cannot interleave. */
   async migrate(statements: string[]): Promise<void> {
-    if (statements.length > 0) await this.timed(this.client.batch(statements, "write"));
+    if (statements.length > 0) await retryWhileBusy(() => this.timed(this.client.batch(statements, "write")));
   }
 
   /** Waits for queued writes, then closes the client. */

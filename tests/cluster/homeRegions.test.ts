@@ -78,7 +78,7 @@ afterAll(async () => {
   for (const nc of conns) await nc.close().catch(() => {});
   await west?.stop();
   await east?.stop();
-});
+}, 30_000); // stopping a server may take its 5 s grace
 
 describe("placementKey", () => {
   test("ids of the usual shapes pass through; anything else is escaped one-to-one", () => {

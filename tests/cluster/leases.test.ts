@@ -45,7 +45,7 @@ afterAll(async () => {
   for (const l of leases) await l.stop().catch(() => {});
   for (const c of clients) c.disconnect();
   await server?.stop();
-});
+}, 30_000); // stopping a server may take its 5 s grace
 
 describe("NodeLeases", () => {
   test("claim race: exactly one owner per id, every caller sees the same answer", async () => {

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.disconnect();
   await server?.stop();
-});
+}, 30_000); // stopping a server may take its 5 s grace
 
 describe("RedisRateLimiter", () => {
   test("two nodes share one budget per key", async () => {
