@@ -19,7 +19,7 @@ const sqls: LibsqlSql[] = [];
 afterAll(async () => {
   for (const s of sqls) await s.close();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 30_000);
 
 /** A mesh that records the presence the inbox announces to its contacts. */
 function recordingMesh(told: Presence[]): ActorMesh {

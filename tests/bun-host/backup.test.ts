@@ -21,7 +21,7 @@ const procs: Spawned[] = [];
 afterAll(async () => {
   for (const p of procs) await p.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+}, 30_000);
 
 async function node(dataDir: string): Promise<string> {
   const port = await freePort();

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
-});
+}, 30_000);
 
 const post = (path: string, body: unknown, token?: string) => nx.request("POST", path, body, token);
 

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.stop();
   built?.cleanup();
-});
+}, 30_000);
 
 describe("workerd capabilities", () => {
   test("node:crypto scrypt works (sync and callback forms agree)", () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.stop();
   built?.cleanup();
-});
+}, 30_000);
 
 describe("DoSql over DO RPC", () => {
   test("migrate is idempotent and creates tables, indexes and triggers", async () => {

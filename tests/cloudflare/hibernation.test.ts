@@ -16,7 +16,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
-});
+}, 30_000);
 
 async function hostInfo(name: string, binding = "CONVERSATION"): Promise<{ incarnation: string; sockets: number; restoredSockets: number }> {
   const ns = await t.running().mf.getDurableObjectNamespace(binding);

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await nx?.closeAll();
   await t?.stop();
-});
+}, 30_000);
 
 const presenceOf = async (who: Session, of: Session) =>
   (await who.must("GET", `/v1/presence?userIds=${of.id}`)).presence[0];

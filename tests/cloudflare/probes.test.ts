@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await nx?.closeAll();
   await t?.stop();
-});
+}, 30_000);
 
 async function storedItems(conversationId: string): Promise<string[]> {
   const ns = await t.running().mf.getDurableObjectNamespace("CONVERSATION");
