@@ -8,7 +8,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Connection, Publisher } from "../../driver.ts";
 import type { BunActorSystem } from "../bun/BunActorSystem.ts";
-import { In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wire.ts";
+import { In, Out, Reassembler, send, subscribeStream, type OpenSocket, type Subjects } from "./wire.ts";
 
 /** Close code that tells the client to reconnect at once (the actor moved or a node went away). */
 export const CLOSE_RETRY = 1012;
@@ -92,13 +92,7 @@ export class RemoteSockets {
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(this.subj.sockIn(this.node), {
-      callback: (err, msg) => {
-        if (err) return;
-        const m = this.pieces.take(msg.string());
-        if (m) this.handle(m.op, m.key, m.payload);
-      },
-    });
+    this.sub = subscribeStream(this.nc, this.subj.sockIn(this.node), this.pieces, (op, key, payload) => this.handle(op, key, payload));
   }
 
   private outTo(edge: string) {

@@ -10,7 +10,7 @@
  */
 import type { ServerWebSocket } from "bun";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { encode, In, Out, Reassembler, send, type OpenSocket, type Subjects } from "./wire.ts";
+import { encode, In, Out, Reassembler, send, subscribeStream, type OpenSocket, type Subjects } from "./wire.ts";
 import { CLOSE_RETRY, MOVED } from "./remoteSockets.ts";
 
 export interface BridgedData extends OpenSocket {
@@ -40,13 +40,7 @@ export class SocketBridge {
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(this.subj.sockOut(this.node), {
-      callback: (err, msg) => {
-        if (err) return;
-        const m = this.pieces.take(msg.string());
-        if (m) this.handle(m.op, m.key, m.payload);
-      },
-    });
+    this.sub = subscribeStream(this.nc, this.subj.sockOut(this.node), this.pieces, (op, key, payload) => this.handle(op, key, payload));
   }
 
   private handle(op: string, key: string, payload: string): void {

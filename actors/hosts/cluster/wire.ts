@@ -6,6 +6,8 @@
  * Socket streams are plain strings `op|key|payload`: a client frame is relayed as is, never parsed
  * or re-encoded on the way. One subject per direction per node, so NATS keeps them in order.
  */
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+
 export const SUBJECT_SAFE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface Subjects {
@@ -102,6 +104,23 @@ export class Reassembler {
   forget(key: string): void {
     this.parts.delete(key);
   }
+}
+
+/** One direction of a socket stream: every whole message on `subject` (pieces joined by `pieces`)
+ *  goes to `handle`, in order. */
+export function subscribeStream(
+  nc: NatsConnection,
+  subject: string,
+  pieces: Reassembler,
+  handle: (op: string, key: string, payload: string) => void,
+): Subscription {
+  return nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (err) return;
+      const m = pieces.take(msg.string());
+      if (m) handle(m.op, m.key, m.payload);
+    },
+  });
 }
 
 /** Splits `op|key|payload`; the payload may itself contain `|`. */
