@@ -22,8 +22,14 @@ export interface Connection {
   /** Queue an already-encoded frame. Must not throw; a dead socket just drops it. */
   send(frame: string): void;
   close(code: number, reason: string): void;
-  /** Bytes queued but not yet written to the network; hosts that cannot tell return 0. */
+  /** Bytes queued but not yet written to the network. A host that cannot see its send buffer
+   *  estimates it from the client's flow-control acks (`ackChars`, `received`). */
   buffered(): number;
+  /** Set when the client must acknowledge what it receives, at least every this many chars: the
+   *  welcome tells it so (protocol/flow.ts). Hosts that see their send buffer leave it unset. */
+  readonly ackChars?: number;
+  /** A client's flow-control ack: the total chars it has received on this socket. */
+  received?(chars: number): void;
   /** Hosts with native pub/sub (Bun) let a socket join a topic that `Publisher` sends to. */
   subscribe?(topic: string): void;
   unsubscribe?(topic: string): void;

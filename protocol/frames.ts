@@ -12,6 +12,7 @@ import {
   Seq,
   UserId,
 } from "./events.ts";
+import { FlowControl, ReceivedFrame } from "./flow.ts";
 
 /**
  * WebSocket frames. All frames are JSON objects with a `t` (type) field.
@@ -76,6 +77,7 @@ export const ConversationClientFrame = z.discriminatedUnion("t", [
   HistoryFrame,
   PingFrame,
   CallSignal,
+  ReceivedFrame,
 ]);
 export type ConversationClientFrame = z.infer<typeof ConversationClientFrame>;
 export type SendFrame = z.infer<typeof SendFrame>;
@@ -98,6 +100,8 @@ export const ServerFrame = z.discriminatedUnion("t", [
     events: z.array(ConversationEvent),
     hasMore: z.boolean(),
     typing: z.array(UserId),
+    /** Present when the host needs flow-control acks from this client (protocol/flow.ts). */
+    flow: FlowControl.optional(),
   }),
   /** A durable event. The sender's sockets get theirs too: an event whose `clientId` and `author`
    *  are yours is the ack of that operation (seq and ts included). */

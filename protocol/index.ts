@@ -3,4 +3,5 @@ export * from "./errors.ts";
 export * from "./limits.ts";
 export * from "./events.ts";
 export * from "./frames.ts";
+export * from "./flow.ts";
 export * from "./rest.ts";

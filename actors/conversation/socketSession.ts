@@ -42,7 +42,8 @@ export async function connectSocket(actor: ConversationActor, conn: Connection, 
   // during the read come live right after the welcome, so a client that trusts lastSeq as "caught
   // up to" is never wrong. (Seen when the read is a network round trip: cluster mode's libSQL server.)
   const conversation = { ...actor.infoOf(actor.state({ userId: conn.userId })), lastSeq: upTo };
-  conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who() }));
+  const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
+  conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who(), flow }));
   actor.fanout.release(sub, upTo);
 }
 
@@ -117,6 +118,9 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
       }
       case "ping":
         conn.send(`{"t":"pong","ts":${Date.now()}}`);
+        break;
+      case "received":
+        conn.received?.(f.chars);
         break;
       case "call": {
         const s = actor.state(caller);

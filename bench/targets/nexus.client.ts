@@ -5,6 +5,7 @@
  * frames of kind "message" (or `events` frames holding several); the sender's own event is its ack (durable), whose latency is also
  * reported separately. Each send carries `base`, the newest seq this socket has seen.
  */
+import { ReceivedCounter } from "../../protocol/flow.ts";
 import { nowMs } from "../lib/payload.ts";
 import type { ClientConn, DeliveryHooks, MemberSpec, TargetClient } from "./types.ts";
 
@@ -41,13 +42,17 @@ export const nexusClient: TargetClient = {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/ws/conversations/${conv}?ticket=${encodeURIComponent(t)}`);
       let open = false;
+      // Flow-control acks, only if the welcome asks (a Durable Object host; the Bun host does not).
+      const flow = new ReceivedCounter();
       ws.onmessage = (ev) => {
+        flow.count((ev.data as string).length);
         const f = JSON.parse(ev.data as string) as {
           t: string;
           e?: Ev;
           es?: Ev[];
           clientId?: string;
           conversation?: { lastSeq: number };
+          flow?: { ackChars: number };
           code?: string;
           message?: string;
         };
@@ -56,6 +61,7 @@ export const nexusClient: TargetClient = {
         else if (f.t === "welcome") {
           open = true;
           seen = f.conversation!.lastSeq;
+          flow.enable(f.flow);
           resolve({
             send(payload, counter) {
               const clientId = `b${NONCE}_${spec.id}_${counter}`;
@@ -68,6 +74,8 @@ export const nexusClient: TargetClient = {
           if (!open) reject(new Error(`nexus: ${f.code} ${f.message}`));
           hooks.error(f.code ?? "error");
         }
+        const ack = flow.due();
+        if (ack) ws.send(ack);
       };
       ws.onerror = () => {
         if (!open) reject(new Error("nexus: socket error before welcome"));

@@ -8,4 +8,4 @@
 import { conformanceSuite } from "../conformance/suite.ts";
 import { startNexusWorker } from "./worker.ts";
 
-conformanceSuite("cloudflare (workerd via Miniflare)", (env) => startNexusWorker(env), { restartable: true, observesSendBuffer: false });
+conformanceSuite("cloudflare (workerd via Miniflare)", (env) => startNexusWorker(env), { restartable: true });

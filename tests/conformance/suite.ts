@@ -31,7 +31,7 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     resumeTests(target);
     authorizationTests(target);
     typingTests(target);
-    limitsTests(target, opts);
+    limitsTests(target);
     eventTests(target);
   });
 }

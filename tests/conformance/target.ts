@@ -20,9 +20,6 @@ export type TargetFactory = (env?: Record<string, string>) => Promise<Target>;
 export interface SuiteOptions {
   /** false: the host cannot crash and restart on the same data, so durability tests are skipped. */
   restartable?: boolean;
-  /** false: the runtime does not expose a socket's unsent bytes (workerd), so the server cannot tell a
-   *  stalled reader from a slow one and the slow-consumer drop test is skipped (see docs/protocol.md). */
-  observesSendBuffer?: boolean;
 }
 
 /** Environment names of the limits the suite sets (protocol/limits.ts → env), as the server reads them. */

@@ -4,7 +4,7 @@
  * acks and waiting for events can interleave freely without losing frames. Every frame is checked
  * against the protocol's ServerFrame schema; violations are kept in `protocolErrors`.
  */
-import { ServerFrame } from "../../protocol/index.ts";
+import { ReceivedCounter, ServerFrame } from "../../protocol/index.ts";
 
 export type Frame = { t: string; [k: string]: any };
 export type FramePredicate = string | ((f: Frame) => boolean);
@@ -37,6 +37,10 @@ export class TestSocket {
   private waiters: (() => void)[] = [];
   private isOpen = false;
   private rejectedStatus: number | undefined;
+  /** Flow-control acks, sent when the welcome asks for them (protocol/flow.ts). */
+  private readonly flow = new ReceivedCounter();
+  /** `received` acks sent (hosts that need them: Durable Objects). */
+  acksSent = 0;
 
   /** `userId`: the socket's user, whose own events count as acks (protocol/frames.ts). */
   constructor(readonly url: string, readonly userId?: string) {
@@ -61,12 +65,18 @@ export class TestSocket {
     });
     this.ws.addEventListener("message", (e) => {
       const raw = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
+      if (typeof e.data === "string") this.flow.count(raw.length);
+      this.ackIfDue();
       let frame: Frame;
       try {
         frame = JSON.parse(raw);
       } catch {
         this.protocolErrors.push({ raw: raw.slice(0, 200), error: "not JSON" });
         return;
+      }
+      if (frame.t === "welcome") {
+        this.flow.enable(frame.flow);
+        this.ackIfDue();
       }
       const check = ServerFrame.safeParse(frame);
       if (!check.success) this.protocolErrors.push({ raw: raw.slice(0, 300), error: check.error.message.slice(0, 300) });
@@ -83,6 +93,13 @@ export class TestSocket {
       }
       this.wake();
     });
+  }
+
+  private ackIfDue(): void {
+    const ack = this.flow.due();
+    if (ack === null || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(ack);
+    this.acksSent++;
   }
 
   private wake(): void {

@@ -22,6 +22,19 @@ export function closeCode(code: number): number {
 
 const encoder = new TextEncoder();
 
+/** Clients acknowledge at least every this many received chars (protocol/flow.ts). */
+export const ACK_CHARS = 64 * 1024;
+/**
+ * Unacknowledged text that is not yet a backlog: what is legitimately on its way (TCP buffers at
+ * both ends, the network, a busy client's frames not yet handled, its ack queued behind other
+ * frames in this object). Only what exceeds it counts against `maxSocketBufferBytes`, as the Bun
+ * host counts only what its kernel would not take (Linux buffers up to 4 MiB to send and 6 MiB to
+ * receive per TCP socket by default). Measured: a test client reading a 20 MB flood in 1 MB bursts
+ * lagged up to 2.2 MB behind; 2 MiB closed it now and then, so 8 MiB. A stalled client costs the
+ * object at most this plus the limit, then it is closed.
+ */
+export const IN_FLIGHT_CHARS = 8 * 1024 * 1024;
+
 /** Close reasons are limited to 123 UTF-8 bytes (workerd throws past that): cut on a character boundary. */
 export function closeReason(reason: string): string {
   if (encoder.encode(reason).length <= 123) return reason;
@@ -36,7 +49,12 @@ export function closeReason(reason: string): string {
 export class DoConnection implements Connection {
   readonly id: string;
   readonly userId: string;
+  readonly ackChars = ACK_CHARS;
   private closed = false;
+  /** Text sent and acknowledged by the client since this wrapper was built (a wake from hibernation
+   *  starts both at 0; the client's totals, counted since it connected, are capped at `sent`). */
+  private sent = 0;
+  private acked = 0;
 
   constructor(readonly ws: WebSocket, attachment: SocketAttachment) {
     this.id = attachment.connId;
@@ -54,6 +72,7 @@ export class DoConnection implements Connection {
     if (this.closed) return;
     try {
       this.ws.send(frame);
+      this.sent += frame.length;
     } catch {
       // The peer is gone; the runtime will deliver webSocketClose and the host disconnects us.
       this.closed = true;
@@ -70,8 +89,13 @@ export class DoConnection implements Connection {
     }
   }
 
-  /** Hibernatable sockets do not expose their send queue (no bufferedAmount in workerd). */
+  received(chars: number): void {
+    this.acked = Math.max(this.acked, Math.min(chars, this.sent));
+  }
+
+  /** workerd exposes no send queue for server sockets (no bufferedAmount): the backlog is what the
+   *  client has not acknowledged, beyond what is normally in flight. */
   buffered(): number {
-    return 0;
+    return Math.max(0, this.sent - this.acked - IN_FLIGHT_CHARS);
   }
 }

@@ -1,4 +1,4 @@
-import { CloseCodes, ServerFrame } from "../../../protocol/index.ts";
+import { CloseCodes, ReceivedCounter, ServerFrame } from "../../../protocol/index.ts";
 import { ApiError } from "../api/http.ts";
 import { Backoff } from "../state/backoff.ts";
 
@@ -87,6 +87,8 @@ export class ReconnectingSocket {
     if (this.stopped) return;
     const ws = new WebSocket(url);
     this.ws = ws;
+    // Flow-control acks, when the welcome asks for them (protocol/flow.ts); counted per socket.
+    const flow = new ReceivedCounter();
     ws.onopen = () => {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();
@@ -96,15 +98,21 @@ export class ReconnectingSocket {
     ws.onmessage = (m) => {
       if (this.ws !== ws) return;
       this.lastFrameAt = Date.now();
+      const text = String(m.data);
+      flow.count(text.length);
       let raw: unknown;
       try {
-        raw = JSON.parse(String(m.data));
+        raw = JSON.parse(text);
       } catch {
         return;
       }
       const parsed = ServerFrame.safeParse(raw);
-      if (parsed.success) this.hooks.onFrame(parsed.data);
-      else console.warn("nexus: ignored malformed frame", parsed.error.issues[0]);
+      if (parsed.success) {
+        if (parsed.data.t === "welcome") flow.enable(parsed.data.flow);
+        this.hooks.onFrame(parsed.data);
+      } else console.warn("nexus: ignored malformed frame", parsed.error.issues[0]);
+      const ack = flow.due();
+      if (ack && ws.readyState === WebSocket.OPEN) ws.send(ack);
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
