@@ -86,6 +86,7 @@ export type SendFrame = z.infer<typeof SendFrame>;
 export const InboxClientFrame = z.discriminatedUnion("t", [
   z.object({ t: z.literal("presence"), status: PresenceStatus.exclude(["offline"]) }),
   PingFrame,
+  ReceivedFrame,
 ]);
 export type InboxClientFrame = z.infer<typeof InboxClientFrame>;
 
@@ -127,7 +128,13 @@ export const ServerFrame = z.discriminatedUnion("t", [
   z.object({ t: z.literal("pong"), ts: z.number() }),
   z.object({ t: z.literal("error"), code: z.string(), message: z.string(), clientId: z.string().optional() }),
   // inbox socket
-  z.object({ t: z.literal("inbox"), conversations: z.array(ConversationSummary), presence: z.array(Presence) }),
+  z.object({
+    t: z.literal("inbox"),
+    conversations: z.array(ConversationSummary),
+    presence: z.array(Presence),
+    /** As on the welcome: the host needs flow-control acks (protocol/flow.ts). */
+    flow: FlowControl.optional(),
+  }),
   z.object({ t: z.literal("conv"), c: ConversationSummary }),
   z.object({ t: z.literal("removed"), conversationId: ConversationId }),
   z.object({ t: z.literal("presence"), p: Presence }),

@@ -9,6 +9,7 @@
  */
 import { CloseCodes } from "../../protocol/index.ts";
 import type { Connection, Publisher } from "../driver.ts";
+import { socketStats } from "../socketStats.ts";
 
 export interface Sub {
   conn: Connection;
@@ -156,6 +157,7 @@ export class Fanout {
   private tooSlow(sub: Sub): boolean {
     if (sub.conn.buffered() <= this.maxBuffered) return false;
     this.remove(sub.conn);
+    socketStats.slowConsumerDrops++;
     sub.conn.close(CloseCodes.slowConsumer, "slow consumer: reconnect and resume");
     return true;
   }

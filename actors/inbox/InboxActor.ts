@@ -3,15 +3,18 @@
  * presence and last seen, their contacts' presence, and incoming call rings. Conversations push
  * summaries here after each commit; the inbox pushes them on to the user's inbox sockets.
  */
-import { CloseCodes, InboxClientFrame, NexusError, type ConversationSummary, type Presence, type PresenceStatus } from "../../protocol/index.ts";
+import { CloseCodes, defaultLimits, InboxClientFrame, NexusError, type ConversationSummary, type Presence, type PresenceStatus } from "../../protocol/index.ts";
 import type { InboxApi } from "../api.ts";
 import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice } from "../driver.ts";
+import { socketStats } from "../socketStats.ts";
 import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
 
 export interface InboxDeps {
   store: SqlInboxStore;
   clock: Clock;
   mesh: ActorMesh;
+  /** A socket whose unsent data passes this is closed with 4008 (limits.maxSocketBufferBytes). */
+  maxSocketBufferBytes?: number;
 }
 
 const WRITE_BEHIND_MS = 500;
@@ -126,7 +129,8 @@ export class InboxActor implements InboxApi {
       this.setStatus("online");
     }
     const presence = await this.deps.mesh.presenceOf(this.contacts()).catch(() => []);
-    conn.send(JSON.stringify({ t: "inbox", conversations: this.sorted(), presence }));
+    const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
+    conn.send(JSON.stringify({ t: "inbox", conversations: this.sorted(), presence, flow }));
   }
 
   /** A socket that stayed open while the object slept (called after `ready`). */
@@ -140,9 +144,10 @@ export class InboxActor implements InboxApi {
     try {
       frame = InboxClientFrame.parse(JSON.parse(raw));
     } catch {
-      return conn.send(JSON.stringify({ t: "error", code: "bad_request", message: "invalid inbox frame (presence or ping)" }));
+      return conn.send(JSON.stringify({ t: "error", code: "bad_request", message: "invalid inbox frame (presence, ping or received)" }));
     }
     if (frame.t === "ping") conn.send(`{"t":"pong","ts":${this.deps.clock.now()}}`);
+    else if (frame.t === "received") conn.received?.(frame.chars);
     else {
       this.choose(frame.status);
       if (frame.status !== this.status) this.setStatus(frame.status);
@@ -170,8 +175,19 @@ export class InboxActor implements InboxApi {
     for (const contact of this.contacts()) this.deps.mesh.presenceChanged(contact, p);
   }
 
+  /** A socket that stopped reading is closed (it reconnects and gets the whole list again) rather
+   *  than holding every summary of every busy conversation in memory. */
   private push(frame: string): void {
-    for (const c of this.conns) c.send(frame);
+    const max = this.deps.maxSocketBufferBytes ?? defaultLimits.maxSocketBufferBytes;
+    for (const c of this.conns) {
+      if (c.buffered() > max) {
+        this.disconnect(c); // the host's own disconnect for it is then a no-op
+        socketStats.slowConsumerDrops++;
+        c.close(CloseCodes.slowConsumer, "slow consumer: reconnect");
+        continue;
+      }
+      c.send(frame);
+    }
   }
 
   // ------------------------------------------------------------ write-behind

@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import type { Server } from "bun";
 import { join, resolve } from "node:path";
+import { socketStats } from "../../actors/socketStats.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { createApp } from "../app.ts";
 import { AccountService } from "../auth/accounts.ts";
@@ -42,6 +43,7 @@ export async function startNode(config: EdgeConfig, opts: { webRoot?: string } =
   metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => parts.local?.stats.conversations ?? 0);
   metrics.gauge("nexus_inbox_actors", "Inbox actors in memory", [], () => parts.local?.stats.inboxes ?? 0);
   parts.gauges(metrics);
+  metrics.gauge("nexus_slow_consumer_drops", "Sockets closed with 4008: their unsent backlog passed maxSocketBufferBytes", [], () => socketStats.slowConsumerDrops);
   metrics.gauge("nexus_storage_transactions", "libSQL write transactions since start (group commits)", [], () => sql.stats.transactions);
   metrics.gauge("nexus_storage_statements", "libSQL statements written since start", [], () => sql.stats.batches);
   // The index thread runs at low priority: under sustained load it trails, and searches wait for it.

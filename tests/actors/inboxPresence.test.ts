@@ -87,3 +87,51 @@ test("away survives a new incarnation that restores the open socket; a fresh con
   expect((await fifth.presence()).status).toBe("online");
   await fifth.close();
 });
+
+test("an inbox socket that stops reading is closed with 4008 instead of queueing every summary; presence follows the sockets left", async () => {
+  const sql = await openLibsql(join(dir, "slow.db"));
+  sqls.push(sql);
+  await SqlInboxStore.migrate(sql);
+  const told: Presence[] = [];
+  const inbox = new InboxActor("u1", { store: new SqlInboxStore(sql, "u1"), clock: timerClock, mesh: recordingMesh(told), maxSocketBufferBytes: 4096 });
+  await inbox.apply({ summary: row("c1"), durable: true });
+
+  let backlog = 0;
+  const stalledFrames: string[] = [];
+  const closes: number[] = [];
+  const acks: number[] = [];
+  const stalled: Connection = {
+    id: "stalled", userId: "u1", ackChars: 65_536,
+    send: (f) => void stalledFrames.push(f),
+    close: (code) => void closes.push(code),
+    buffered: () => backlog,
+    received: (n) => void acks.push(n),
+  };
+  const readerFrames: string[] = [];
+  const reader = socket("u1", readerFrames);
+  await inbox.connect(stalled);
+  await inbox.connect(reader);
+  // The host asked for acks on this socket: the first frame says so, and acks reach the connection.
+  expect(JSON.parse(stalledFrames[0]!)).toMatchObject({ t: "inbox", flow: { ackChars: 65_536 } });
+  expect(JSON.parse(readerFrames[0]!).flow).toBeUndefined();
+  await inbox.receive(stalled, JSON.stringify({ t: "received", chars: 1234 }));
+  expect(acks).toEqual([1234]);
+  expect(stalledFrames.some((f) => JSON.parse(f).t === "error")).toBe(false);
+
+  await inbox.apply({ summary: { ...row("c1"), lastSeq: 2 }, durable: true });
+  expect(closes).toEqual([]);
+  backlog = 5000; // past the limit
+  await inbox.apply({ summary: { ...row("c1"), lastSeq: 3 }, durable: true });
+  expect(closes).toEqual([4008]);
+  const sentToStalled = stalledFrames.length;
+  await inbox.apply({ summary: { ...row("c1"), lastSeq: 4 }, durable: true });
+  expect(stalledFrames.length).toBe(sentToStalled); // nothing more for a closed socket
+  expect(readerFrames.filter((f) => JSON.parse(f).t === "conv").map((f) => JSON.parse(f).c.lastSeq)).toEqual([2, 3, 4]);
+  expect((await inbox.presence()).status).toBe("online"); // the reader is still there
+
+  inbox.disconnect(stalled); // the host's close callback for the dropped socket: no double counting
+  expect((await inbox.presence()).status).toBe("online");
+  inbox.disconnect(reader);
+  expect((await inbox.presence()).status).toBe("offline");
+  await inbox.close();
+});

@@ -22,6 +22,7 @@ test("npm start serves the Bun host on PORT with DATA_DIR and exits on SIGTERM",
     expect(health).toMatchObject({ ok: true });
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/^nexus_storage_transactions \d+$/m);
+    expect(metrics).toMatch(/^nexus_slow_consumer_drops \d+$/m);
     expect(metrics).toMatch(/^nexus_search_unindexed_rows 0$/m);
     // The full-text index is a file of its own beside the database (actors/storage/libsqlSearch.ts).
     expect(existsSync(join(dataDir, "nexus.db"))).toBe(true);

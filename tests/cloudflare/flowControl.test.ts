@@ -8,6 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import { ACK_CHARS, DoConnection, IN_FLIGHT_CHARS } from "../../actors/hosts/durable-object/doConnection.ts";
 import { Fanout } from "../../actors/conversation/fanout.ts";
+import { socketStats } from "../../actors/socketStats.ts";
 import { CloseCodes, ConversationClientFrame, FlowControl, ReceivedCounter } from "../../protocol/index.ts";
 
 function socket() {
@@ -68,6 +69,7 @@ describe("Fanout over DoConnections (no native pub/sub)", () => {
     const sc = new DoConnection(stalled.ws, { connId: "s", userId: "stalled" });
     fanout.add(rc, false);
     fanout.add(sc, false);
+    const dropsBefore = socketStats.slowConsumerDrops;
     const f = frame(4000);
     const total = Math.ceil((IN_FLIGHT_CHARS + limit) / f.length) + 50;
     for (let seq = 1; seq <= total; seq++) {
@@ -81,6 +83,7 @@ describe("Fanout over DoConnections (no native pub/sub)", () => {
     expect(got).toBeGreaterThan(IN_FLIGHT_CHARS);
     expect(got).toBeLessThanOrEqual(IN_FLIGHT_CHARS + limit + f.length);
     expect(fanout.size).toBe(1);
+    expect(socketStats.slowConsumerDrops).toBe(dropsBefore + 1); // nexus_slow_consumer_drops on Bun
   });
 });
 

@@ -74,7 +74,7 @@ export class TestSocket {
         this.protocolErrors.push({ raw: raw.slice(0, 200), error: "not JSON" });
         return;
       }
-      if (frame.t === "welcome") {
+      if (frame.t === "welcome" || frame.t === "inbox") {
         this.flow.enable(frame.flow);
         this.ackIfDue();
       }

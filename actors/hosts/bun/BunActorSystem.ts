@@ -67,7 +67,9 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   inbox(userId: string): InboxActor {
     let slot = this.inboxes.get(userId);
     if (!slot) {
-      const actor = new InboxActor(userId, { store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh });
+      const actor = new InboxActor(userId, {
+        store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
+      });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
     }
     slot.used = Date.now();

@@ -11,6 +11,7 @@ import { DoSql } from "../../storage/doSql.ts";
 import { ActorHost } from "./actorHost.ts";
 import { doClock } from "./doClock.ts";
 import { DoMesh } from "./doMesh.ts";
+import { limitsFrom } from "./env.ts";
 import type { InboxRpc } from "./rpc.ts";
 
 export class InboxDO extends ActorHost<InboxActor> implements InboxRpc {
@@ -21,6 +22,7 @@ export class InboxDO extends ActorHost<InboxActor> implements InboxRpc {
       store: new SqlInboxStore(sql, userId),
       clock: doClock,
       mesh: new DoMesh(this.env, this.ctx, `inbox ${userId}`),
+      maxSocketBufferBytes: limitsFrom(this.env).maxSocketBufferBytes,
     });
   }
 

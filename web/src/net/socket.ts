@@ -108,7 +108,7 @@ export class ReconnectingSocket {
       }
       const parsed = ServerFrame.safeParse(raw);
       if (parsed.success) {
-        if (parsed.data.t === "welcome") flow.enable(parsed.data.flow);
+        if (parsed.data.t === "welcome" || parsed.data.t === "inbox") flow.enable(parsed.data.flow);
         this.hooks.onFrame(parsed.data);
       } else console.warn("nexus: ignored malformed frame", parsed.error.issues[0]);
       const ack = flow.due();
