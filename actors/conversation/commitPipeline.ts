@@ -10,7 +10,8 @@
  * later message is checked against (membership), their seqs continue the batch in flight, the Sql
  * commits batches in order, and a failed batch fails the rest of its CommitChain unwritten (no gap).
  * Any other kind of draft (members, edits, reactions…) waits until nothing is in flight, and nothing
- * is built while it commits. Applying a committed batch to state and sockets is applyBatch.ts.
+ * is built while it commits. Applying a committed batch to state and sockets is applyBatch.ts;
+ * answering resends of stored clientIds is resends.ts.
  */
 import { NexusError, type AttachmentRef } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
@@ -23,14 +24,9 @@ import type { ConversationDeps } from "./ConversationActor.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
 import { loadAttachments, loadTargets } from "./preCommitReads.ts";
 import type { Fanout } from "./fanout.ts";
-import { idemKey, type Op, type OpResult, type State } from "./state.ts";
+import { dropResends, type Resends } from "./resends.ts";
+import { storageUnavailable, type Op, type OpResult, type State } from "./state.ts";
 import type { TypingTracker } from "./typing.ts";
-
-/** How far below the in-memory window a write without `base` is looked for (events). The walk runs
- *  on the event loop for every such write once a conversation outgrows the window: 50,000 events
- *  cost ~6 ms per send, so one client leaving `base` out could take a tenth of a node at its rate
- *  limit. 5,000 cost ~0.6 ms. */
-export const NO_BASE_WALK = 5_000;
 
 export interface PipelineHost {
   readonly id: string;
@@ -92,9 +88,14 @@ export class CommitPipeline {
   readonly messages = new RecentMessages(512);
 
   private readonly applier: Applier;
+  private readonly resends: Resends;
 
   constructor(private readonly host: PipelineHost) {
     this.applier = { host, clientIds: this.clientIds, messages: this.messages, succeed: (op, r) => this.succeed(op, r) };
+    this.resends = {
+      id: host.id, clientIds: this.clientIds, store: host.deps.store,
+      succeed: (op, r) => this.succeed(op, r), fail: (op, e) => this.fail(op, e), unpend: (op) => this.unpend(op), twin: (o, op) => this.twin(o, op),
+    };
   }
 
   /** Resolves when no non-plain batch is in flight (storage holds no edit, delete or membership
@@ -124,7 +125,7 @@ export class CommitPipeline {
   }
 
   private add(op: Op): void {
-    if (this.stopped) return this.fail(op, unavailable());
+    if (this.stopped) return this.fail(op, storageUnavailable());
     if (this.queue.length === 0 && !this.building && this.addNow(op)) return;
     this.queue.push(op);
     this.kick();
@@ -158,7 +159,7 @@ export class CommitPipeline {
   private requeue(ops: Op[]): void {
     if (ops.length === 0) return;
     if (this.stopped) {
-      for (const op of ops) this.fail(op, unavailable());
+      for (const op of ops) this.fail(op, storageUnavailable());
       return;
     }
     for (const op of ops) this.unpend(op);
@@ -190,7 +191,7 @@ export class CommitPipeline {
           // Ops answered, queued again, or waiting as a twin of an op in flight are left alone.
           console.error(`[conversation ${this.host.id}] batch failed`, e);
           for (const op of ops)
-            if (!op.settled && !op.twinOf && !this.queue.includes(op) && !this.inBatch(op)) this.fail(op, unavailable());
+            if (!op.settled && !op.twinOf && !this.queue.includes(op) && !this.inBatch(op)) this.fail(op, storageUnavailable());
         }
       }
     } finally {
@@ -202,7 +203,7 @@ export class CommitPipeline {
   private async prepare(all: Op[]): Promise<void> {
     const s = this.host.current();
     if (!s) return all.forEach((op) => this.fail(op, new NexusError("not_found", "no such conversation")));
-    const ops = await this.dropDuplicates(all);
+    const ops = await dropResends(this.resends, all);
     if (ops.length === 0) return;
     const isPlain = ops.every((o) => plain(o.draft));
     let w: Working | null = null;
@@ -217,7 +218,7 @@ export class CommitPipeline {
     } catch (e) {
       // A read before the commit (targets, attachments) failed: these ops fail; their resends are tried again.
       console.error(`[conversation ${this.host.id}] read before commit failed`, e);
-      for (const op of ops) this.fail(op, unavailable());
+      for (const op of ops) this.fail(op, storageUnavailable());
       return;
     }
     if (isPlain) {
@@ -319,65 +320,15 @@ export class CommitPipeline {
       // collide or skip. Write nothing more (the chain stays failed, so batches already queued are
       // refused unwritten); the host reloads the conversation from storage.
       this.stopped = true;
-      for (const op of ops) this.fail(op, unavailable());
-      for (const op of this.queue.splice(0)) this.fail(op, unavailable());
+      for (const op of ops) this.fail(op, storageUnavailable());
+      for (const op of this.queue.splice(0)) this.fail(op, storageUnavailable());
       this.host.diverged();
       return;
     }
     // Later batches of this chain fail unwritten and come back (above); new ones build on what is stored.
     this.chain = { failed: false };
     this.builtSeq = s.lastSeq;
-    for (const op of ops) this.fail(op, unavailable());
-  }
-
-  /** Answer resends of known clientIds with their original seq; they are not stored again. Storage
-   *  is searched only for clientIds the window cannot vouch for (clientIdWindow.ts). A resend of an
-   *  op still committing (or earlier in this batch) becomes its twin. */
-  private async dropDuplicates(ops: Op[]): Promise<Op[]> {
-    const fresh: Op[] = [];
-    let unknown: Op[] | null = null;
-    let from = Infinity;
-    for (const op of ops) {
-      const d = op.draft;
-      if (!("clientId" in d)) {
-        fresh.push(op);
-        continue;
-      }
-      const hit = this.clientIds.get(d.author, d.clientId);
-      if (hit) {
-        if (hit.op) this.twin(hit.op, op);
-        else this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
-        continue;
-      }
-      op.entry = this.clientIds.pend(d.author, d.clientId, op);
-      fresh.push(op);
-      if (!this.clientIds.covers(op.base)) {
-        (unknown ??= []).push(op);
-        // Without a base the walk is bounded: reads run on the event loop, and a full walk of a
-        // million-event log per send would stall every conversation on this node.
-        from = Math.min(from, op.base ?? Math.max(0, this.clientIds.floor - NO_BASE_WALK));
-      }
-    }
-    if (!unknown) return fresh;
-    const keys = unknown.map((op) => ({ author: op.draft.author, clientId: (op.draft as { clientId: string }).clientId }));
-    let stored: Map<string, [number, number]>;
-    try {
-      stored = await this.host.deps.store.findClientIds(keys, from, this.clientIds.floor);
-    } catch (e) {
-      console.error(`[conversation ${this.host.id}] clientId lookup failed`, e);
-      for (const op of fresh) this.fail(op, unavailable());
-      return [];
-    }
-    if (stored.size === 0) return fresh;
-    const found = new Set<Op>();
-    for (const op of unknown) {
-      const hit = stored.get(idemKey(op.draft.author, (op.draft as { clientId: string }).clientId));
-      if (!hit) continue;
-      this.unpend(op);
-      this.succeed(op, { seq: hit[0], ts: hit[1], duplicate: true });
-      found.add(op);
-    }
-    return fresh.filter((op) => !found.has(op));
+    for (const op of ops) this.fail(op, storageUnavailable());
   }
 
   private applyCommitted(s: State, b: Batch): void {
@@ -426,7 +377,6 @@ export class CommitPipeline {
   }
 }
 
-const unavailable = () => new NexusError("storage_unavailable", "could not store the event; retry with the same clientId");
 
 /** Callers' callbacks run inside the pipeline (even inside a Sql taking a batch): one that throws
  *  must not leave the rest of a batch unanswered. */

@@ -1,5 +1,5 @@
 /** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
-import type { MessageEvent } from "../../protocol/index.ts";
+import { NexusError, type MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../driver.ts";
 import type { ClientIdEntry } from "./clientIdWindow.ts";
 import type { Draft, MemberState } from "./drafts.ts";
@@ -39,5 +39,8 @@ export interface Op {
   /** Waiting as a twin of this op. */
   twinOf?: Op;
 }
+
+/** An op that could not be stored through no fault of its own: the client retries the same clientId. */
+export const storageUnavailable = () => new NexusError("storage_unavailable", "could not store the event; retry with the same clientId");
 
 export const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;
