@@ -23,6 +23,9 @@ const MAX_CONTACTS = 500;
 export class InboxActor implements InboxApi {
   private rows = new Map<string, ConversationSummary>();
   private conns = new Set<Connection>();
+  /** Sockets this actor closed as slow consumers: frames still arriving from them are ignored (a
+   *  presence frame would otherwise announce a user who has no socket left). */
+  private readonly dropped = new WeakSet<Connection>();
   private status: PresenceStatus = "offline";
   private lastSeen: number | null = null;
   /** What the user last chose while connected (online / away), stored: sockets restored after a
@@ -140,6 +143,7 @@ export class InboxActor implements InboxApi {
   }
 
   async receive(conn: Connection, raw: string): Promise<void> {
+    if (this.dropped.has(conn)) return;
     let frame: InboxClientFrame;
     try {
       frame = InboxClientFrame.parse(JSON.parse(raw));
@@ -182,6 +186,7 @@ export class InboxActor implements InboxApi {
     for (const c of this.conns) {
       if (c.buffered() > max) {
         this.disconnect(c); // the host's own disconnect for it is then a no-op
+        this.dropped.add(c);
         socketStats.slowConsumerDrops++;
         c.close(CloseCodes.slowConsumer, "slow consumer: reconnect");
         continue;

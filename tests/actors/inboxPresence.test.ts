@@ -128,6 +128,9 @@ test("an inbox socket that stops reading is closed with 4008 instead of queueing
   expect(stalledFrames.length).toBe(sentToStalled); // nothing more for a closed socket
   expect(readerFrames.filter((f) => JSON.parse(f).t === "conv").map((f) => JSON.parse(f).c.lastSeq)).toEqual([2, 3, 4]);
   expect((await inbox.presence()).status).toBe("online"); // the reader is still there
+  // A frame from the dropped socket, still in flight before its close completes, changes nothing.
+  await inbox.receive(stalled, JSON.stringify({ t: "presence", status: "away" }));
+  expect((await inbox.presence()).status).toBe("online");
 
   inbox.disconnect(stalled); // the host's close callback for the dropped socket: no double counting
   expect((await inbox.presence()).status).toBe("online");

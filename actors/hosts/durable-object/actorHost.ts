@@ -9,7 +9,7 @@ import { NexusError } from "../../../protocol/index.ts";
 import type { Connection } from "../../driver.ts";
 import { closeCode, closeReason, DoConnection, type SocketAttachment } from "./doConnection.ts";
 import { doIds } from "./doClock.ts";
-import type { DoEnv } from "./env.ts";
+import { limitsFrom, type DoEnv } from "./env.ts";
 import { ForwardHeaders } from "./rpc.ts";
 
 /** The socket side every hosted actor has. */
@@ -64,7 +64,10 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
       const actor = await this.createActor(name);
       await actor.ready();
       for (const ws of this.ctx.getWebSockets()) {
-        const conn = DoConnection.fromSocket(ws);
+        // A socket we closed (4008, a removed member) whose close handshake never completed (its
+        // reader stalled) is still listed: it must not come back as a live one.
+        if (ws.readyState !== WebSocket.OPEN) continue;
+        const conn = DoConnection.fromSocket(ws, this.maxBacklog());
         if (!conn) {
           ws.close(1011, "lost socket state");
           continue;
@@ -90,6 +93,12 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
   private hibernation(): boolean {
     return (this.env as Record<string, unknown>).NEXUS_DO_HIBERNATION !== "0";
   }
+
+  /** limits.maxSocketBufferBytes (a DoConnection closes a socket past twice it by itself). */
+  private maxBacklog(): number {
+    return (this.backlogLimit ??= limitsFrom(this.env).maxSocketBufferBytes);
+  }
+  private backlogLimit: number | undefined;
 
   /** Operational facts about this object (RPC; used by tests and available for diagnostics). */
   async hostInfo(): Promise<{ incarnation: string; sockets: number; restoredSockets: number }> {
@@ -137,7 +146,7 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
       server.addEventListener("close", (e) => void this.webSocketClose(server, e.code, e.reason).catch(logError(name)));
       server.addEventListener("error", () => void this.webSocketError(server).catch(logError(name)));
     }
-    const conn = new DoConnection(server, attachment);
+    const conn = new DoConnection(server, attachment, this.maxBacklog());
     this.conns.set(server, conn);
     try {
       // Frames sent now are queued and reach the client right after the 101.
@@ -181,7 +190,7 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
   private connOf(actor: A, ws: WebSocket): DoConnection | null {
     let conn = this.conns.get(ws);
     if (conn) return conn;
-    conn = DoConnection.fromSocket(ws) ?? undefined;
+    conn = DoConnection.fromSocket(ws, this.maxBacklog()) ?? undefined;
     if (!conn) return null;
     this.conns.set(ws, conn);
     actor.restore(conn);

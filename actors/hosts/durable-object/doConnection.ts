@@ -3,12 +3,15 @@
  * identity lives in its serialized attachment, so the wrapper can be rebuilt after the Durable
  * Object wakes from hibernation with nothing else remembered.
  */
+import { CloseCodes } from "../../../protocol/index.ts";
 import type { Connection } from "../../driver.ts";
 
 /** What each socket carries through hibernation (kept tiny: attachments are limited to 2 KiB). */
 export interface SocketAttachment {
   connId: string;
   userId: string;
+  /** Flow control as of the client's last ack: chars sent, acknowledged, allowance. */
+  flow?: [sent: number, acked: number, allowance: number];
 }
 
 /** Codes a server may not send in a close frame; echoing one makes workerd throw. */
@@ -30,8 +33,8 @@ export const ACK_CHARS = 64 * 1024;
  * frames in this object). Only what exceeds it counts against `maxSocketBufferBytes`, as the Bun
  * host counts only what its kernel would not take (Linux buffers up to 4 MiB to send and 6 MiB to
  * receive per TCP socket by default). Measured: a test client reading a 20 MB flood in 1 MB bursts
- * lagged up to 2.2 MB behind; 2 MiB closed it now and then, so 8 MiB. A stalled client costs the
- * object at most this plus the limit, then it is closed.
+ * lagged up to 2.2 MB behind; 2 MiB closed it now and then, so 8 MiB. Counted in chars (string
+ * length), not bytes: non-Latin text can take up to 3 bytes a char in UTF-8.
  */
 export const IN_FLIGHT_CHARS = 8 * 1024 * 1024;
 
@@ -51,32 +54,46 @@ export class DoConnection implements Connection {
   readonly userId: string;
   readonly ackChars = ACK_CHARS;
   private closed = false;
-  /** Text sent and acknowledged by the client since this wrapper was built (a wake from hibernation
-   *  starts both at 0; the client's totals, counted since it connected, are capped at `sent`). */
+  /** Text sent, and acknowledged by the client (its totals are capped at `sent`). Kept in the
+   *  attachment at each ack, so a wake from hibernation does not start from 0 while the client's
+   *  totals go on (which would count everything sent before as read). */
   private sent = 0;
   private acked = 0;
+  /** Unacknowledged text that is not backlog: IN_FLIGHT_CHARS plus the first frame (a welcome or an
+   *  inbox list may be megabytes, sent before the client can ack anything). */
+  private allowance = IN_FLIGHT_CHARS;
 
-  constructor(readonly ws: WebSocket, attachment: SocketAttachment) {
+  /** `maxBacklog`: the host's maxSocketBufferBytes. Past twice it, `send` closes the socket itself
+   *  (as Bun's own limit does): replies sent outside the fan-out (history, pong) are bounded too. */
+  constructor(readonly ws: WebSocket, private readonly attachment: SocketAttachment, private readonly maxBacklog: number) {
     this.id = attachment.connId;
     this.userId = attachment.userId;
+    const f = attachment.flow;
+    if (f) [this.sent, this.acked, this.allowance] = f;
   }
 
   /** Rebuild from a socket returned by `ctx.getWebSockets()`; null if it was never ours. */
-  static fromSocket(ws: WebSocket): DoConnection | null {
+  static fromSocket(ws: WebSocket, maxBacklog: number): DoConnection | null {
     const a = ws.deserializeAttachment() as SocketAttachment | null;
     if (!a || typeof a.connId !== "string" || typeof a.userId !== "string") return null;
-    return new DoConnection(ws, a);
+    const f = a.flow;
+    const flow = Array.isArray(f) && f.length === 3 && f.every((n) => Number.isSafeInteger(n) && n >= 0) ? f : undefined;
+    return new DoConnection(ws, { connId: a.connId, userId: a.userId, flow }, maxBacklog);
   }
 
   send(frame: string): void {
     if (this.closed) return;
     try {
       this.ws.send(frame);
-      this.sent += frame.length;
     } catch {
       // The peer is gone; the runtime will deliver webSocketClose and the host disconnects us.
       this.closed = true;
+      return;
     }
+    if (this.sent === 0) this.allowance += frame.length;
+    this.sent += frame.length;
+    // Not counted in socketStats: the fan-out that still holds this socket counts its drop.
+    if (this.sent - this.acked > this.allowance + 2 * this.maxBacklog) this.close(CloseCodes.slowConsumer, "slow consumer: reconnect and resume");
   }
 
   close(code: number, reason: string): void {
@@ -90,12 +107,19 @@ export class DoConnection implements Connection {
   }
 
   received(chars: number): void {
-    this.acked = Math.max(this.acked, Math.min(chars, this.sent));
+    const acked = Math.max(this.acked, Math.min(chars, this.sent));
+    if (acked === this.acked) return;
+    this.acked = acked;
+    try {
+      this.ws.serializeAttachment({ ...this.attachment, flow: [this.sent, this.acked, this.allowance] } satisfies SocketAttachment);
+    } catch {
+      // A socket accepted without hibernation (nothing to survive) or already closing.
+    }
   }
 
   /** workerd exposes no send queue for server sockets (no bufferedAmount): the backlog is what the
    *  client has not acknowledged, beyond what is normally in flight. */
   buffered(): number {
-    return Math.max(0, this.sent - this.acked - IN_FLIGHT_CHARS);
+    return Math.max(0, this.sent - this.acked - this.allowance);
   }
 }

@@ -104,15 +104,15 @@ export class ReconnectingSocket {
       try {
         raw = JSON.parse(text);
       } catch {
-        return;
+        raw = undefined;
       }
       const parsed = ServerFrame.safeParse(raw);
-      if (parsed.success) {
-        if (parsed.data.t === "welcome" || parsed.data.t === "inbox") flow.enable(parsed.data.flow);
-        this.hooks.onFrame(parsed.data);
-      } else console.warn("nexus: ignored malformed frame", parsed.error.issues[0]);
+      if (parsed.success && (parsed.data.t === "welcome" || parsed.data.t === "inbox")) flow.enable(parsed.data.flow);
+      // Acked before the frame is handled: a handler that throws must not hold the ack back.
       const ack = flow.due();
       if (ack && ws.readyState === WebSocket.OPEN) ws.send(ack);
+      if (parsed.success) this.hooks.onFrame(parsed.data);
+      else console.warn("nexus: ignored malformed frame", parsed.error.issues[0]);
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
