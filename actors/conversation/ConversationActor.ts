@@ -4,7 +4,8 @@
  * fans out to members' sockets and inboxes. Runtime-free: storage, clock, ids and the mesh are injected.
  *
  * The write path is commitPipeline.ts; socket frames socketSession.ts; the rules for each kind of
- * event drafts.ts. This file holds the operations (who may do what) and inbox summaries.
+ * event drafts.ts; what members' inboxes are told inboxNotices.ts. This file holds the operations
+ * (who may do what).
  */
 import {
   CloseCodes,
@@ -18,13 +19,13 @@ import {
   type Role,
 } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, SendInput } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, Ids, InboxUpdate, Publisher } from "../driver.ts";
+import type { ActorMesh, Caller, Clock, Connection, Ids, Publisher } from "../driver.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
 import type { Draft } from "./drafts.ts";
 import type { OpResult, State } from "./state.ts";
-import { summaryFor, summaryMembers } from "./summary.ts";
 import { CallRelay } from "./callRelay.ts";
+import { InboxNotices } from "./inboxNotices.ts";
 import { RateBuckets } from "./rateBuckets.ts";
 import { ReadCursors } from "./readCursors.ts";
 import { TypingTracker } from "./typing.ts";
@@ -47,8 +48,6 @@ export interface ConversationDeps {
   onDiverged?: () => void;
 }
 
-const INBOX_COALESCE_MS = 100;
-
 /** Whether `text` is empty or only whitespace, without trim()'s copy in the common case. */
 function isBlank(text: string): boolean {
   const c = text.charCodeAt(0);
@@ -62,7 +61,7 @@ export class ConversationActor implements ConversationApi {
   private creating: Promise<unknown> | null = null;
   private readonly pipeline: CommitPipeline;
   private readonly reads: ReadCursors;
-  private cancelInboxNotify: (() => void) | null = null;
+  private readonly inbox: InboxNotices;
   readonly fanout: Fanout;
   readonly typing: TypingTracker;
   readonly calls: CallRelay;
@@ -71,6 +70,7 @@ export class ConversationActor implements ConversationApi {
   constructor(readonly id: string, readonly deps: ConversationDeps) {
     this.pipeline = new CommitPipeline(this);
     this.reads = new ReadCursors(deps.store, deps.clock);
+    this.inbox = new InboxNotices(id, deps.mesh, deps.clock, () => this.s);
     this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
     this.rate = new RateBuckets(deps.limits.sendsPerSecond, () => deps.clock.now());
     this.typing = new TypingTracker(deps.clock, deps.limits.typingTtlMs, (userId, on) =>
@@ -185,7 +185,7 @@ export class ConversationActor implements ConversationApi {
       // Creating what exists is a retry (direct ids come from the pair, group ids from a clientId):
       // answer it, and store the caller's inbox row again in case the first attempt could not.
       if (this.s.type === init.type && this.s.members.has(caller.userId)) {
-        await this.syncMemberInbox(caller.userId, false);
+        await this.inbox.syncMember(caller.userId, false);
         return this.infoOf(this.s);
       }
       throw new NexusError("conflict", "conversation already exists");
@@ -213,10 +213,8 @@ export class ConversationActor implements ConversationApi {
     await this.deps.store.commit({ ...emptyCommit(), create: { type: init.type, title, epoch, ts }, events: [created], memberUpserts: members });
     this.s = { type: init.type, title, epoch, lastSeq: 1, lastTs: ts, lastMessage: null, unread: new Map(members.map((m) => [m.userId, 0])),
       members: new Map(members.map((m) => [m.userId, { ...m, readSeq: 0 }])) };
-    const s = this.s;
-    const shown = summaryMembers(s);
-    await Promise.all(members.map((m) => this.syncInbox(m.userId, { summary: summaryFor(this.id, s, m.userId, shown) })));
-    return this.infoOf(s);
+    await this.inbox.syncAll(this.s);
+    return this.infoOf(this.s);
   }
 
   async send(caller: Caller, input: SendInput, conn?: Connection): Promise<OpResult> {
@@ -271,24 +269,8 @@ export class ConversationActor implements ConversationApi {
     await this.ready();
     this.state(caller);
     const r = await this.pipeline.submit({ kind: "member", author: caller.userId, userId: member.userId, username: member.username, action: "add", role: member.role });
-    await this.syncMemberInbox(member.userId, false);
+    await this.inbox.syncMember(member.userId, false);
     return r;
-  }
-
-  /** A joined or left conversation is stored in that user's inbox before the change is confirmed. */
-  private async syncMemberInbox(userId: string, removed: boolean): Promise<void> {
-    const s = this.s!;
-    await this.syncInbox(userId, { summary: summaryFor(this.id, s, userId, removed ? [] : summaryMembers(s)), removed });
-  }
-
-  /** Store a membership change in the user's inbox; if that fails the change is not confirmed. */
-  private async syncInbox(userId: string, update: InboxUpdate): Promise<void> {
-    try {
-      await this.deps.mesh.syncInbox(userId, update);
-    } catch (e) {
-      console.error(`[conversation ${this.id}] inbox ${userId} not stored`, e);
-      throw new NexusError("storage_unavailable", "the change is logged but the member's conversation list could not be stored yet");
-    }
   }
 
   async removeMember(caller: Caller, userId: string): Promise<{ seq: number }> {
@@ -296,7 +278,7 @@ export class ConversationActor implements ConversationApi {
     this.state(caller);
     const action = userId === caller.userId ? "leave" : "remove";
     const r = await this.pipeline.submit({ kind: "member", author: caller.userId, userId, username: "", action });
-    await this.syncMemberInbox(userId, true);
+    await this.inbox.syncMember(userId, true);
     return r;
   }
 
@@ -358,7 +340,7 @@ export class ConversationActor implements ConversationApi {
       this.deps.clock.schedule(1000, () => void this.recount(userId, to));
       return;
     }
-    this.deps.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, summaryMembers(s)) });
+    this.inbox.notify(userId);
   }
 
   /** Read cursors are stored behind (readCursors.ts). */
@@ -386,25 +368,7 @@ export class ConversationActor implements ConversationApi {
   }
 
   committed(s: State, removed: string[]): void {
-    for (const id of removed) this.deps.mesh.notifyInbox(id, { summary: summaryFor(this.id, s, id, []), removed: true });
-    this.notifyInboxesSoon();
-  }
-
-  // ---------------------------------------------------------------- inboxes
-
-  /** Inbox summaries go out at most every INBOX_COALESCE_MS per conversation: a busy group would
-   *  otherwise send (members x batches) summaries per second. The chat stream itself is not delayed. */
-  private notifyInboxesSoon(): void {
-    this.cancelInboxNotify ??= this.deps.clock.schedule(INBOX_COALESCE_MS, () => {
-      this.cancelInboxNotify = null;
-      this.notifyInboxes();
-    });
-  }
-
-  private notifyInboxes(): void {
-    const s = this.s!;
-    const members = summaryMembers(s);
-    for (const userId of s.members.keys()) this.deps.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, members) });
+    this.inbox.committed(s, removed);
   }
 
   /** The commit pipeline found storage may hold what this actor does not know (see onDiverged). */
@@ -417,16 +381,12 @@ export class ConversationActor implements ConversationApi {
   /** No sockets, nothing queued or pending: the host may evict this actor. */
   idle(): boolean {
     return this.fanout.size === 0 && !this.pipeline.busy && !this.reads.pending &&
-      this.creating === null && this.cancelInboxNotify === null && !this.calls.active;
+      this.creating === null && !this.inbox.pending && !this.calls.active;
   }
 
   /** Host shutdown: write what is held behind (read cursors, inbox summaries). */
   async close(): Promise<void> {
-    if (this.cancelInboxNotify) {
-      this.cancelInboxNotify();
-      this.cancelInboxNotify = null;
-      this.notifyInboxes();
-    }
+    this.inbox.flush();
     await this.reads.flushNow();
     this.dispose();
   }
@@ -435,6 +395,6 @@ export class ConversationActor implements ConversationApi {
     this.typing.dispose();
     this.calls.dispose();
     this.reads.dispose();
-    this.cancelInboxNotify?.();
+    this.inbox.dispose();
   }
 }
