@@ -119,7 +119,8 @@ export const ConversationSummary = z.object({
   members: z.array(Member),
   lastSeq: z.number().int().min(0),
   lastTs: z.number(),
-  preview: z.object({ author: UserId, text: z.string() }).nullable(),
+  /** The last message: its text (empty for an attachment-only message), or `deleted`. */
+  preview: z.object({ author: UserId, text: z.string(), deleted: z.literal(true).optional() }).nullable(),
   unread: z.number().int().min(0),
   readSeq: z.number().int().min(0),
 });

@@ -103,6 +103,8 @@ export const ServerFrame = z.discriminatedUnion("t", [
     typing: z.array(UserId),
     /** Present when the host needs flow-control acks from this client (protocol/flow.ts). */
     flow: FlowControl.optional(),
+    /** Limits a client can check before sending (longer text is refused with payload_too_large). */
+    limits: z.object({ maxTextLength: z.number().int().min(1) }).optional(),
   }),
   /** A durable event. The sender's sockets get theirs too: an event whose `clientId` and `author`
    *  are yours is the ack of that operation (seq and ts included). */

@@ -43,7 +43,8 @@ export async function connectSocket(actor: ConversationActor, conn: Connection, 
   // up to" is never wrong. (Seen when the read is a network round trip: cluster mode's libSQL server.)
   const conversation = { ...actor.infoOf(actor.state({ userId: conn.userId })), lastSeq: upTo };
   const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
-  conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who(), flow }));
+  const limits = { maxTextLength: actor.limits.maxTextLength };
+  conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who(), flow, limits }));
   actor.fanout.release(sub, upTo);
 }
 

@@ -19,7 +19,7 @@ export function summaryFor(id: string, s: State, userId: string, members: Member
   const last = s.lastMessage;
   return {
     id, type: s.type, title: s.title, members, lastSeq: s.lastSeq, lastTs: s.lastTs,
-    preview: last ? { author: last.author, text: last.deleted ? "" : last.text.slice(0, PREVIEW_CHARS) } : null,
+    preview: !last ? null : last.deleted ? { author: last.author, text: "", deleted: true } : { author: last.author, text: last.text.slice(0, PREVIEW_CHARS) },
     unread: s.unread.get(userId) ?? 0,
     readSeq: s.members.get(userId)?.readSeq ?? 0,
   };

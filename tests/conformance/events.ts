@@ -112,6 +112,20 @@ export function eventTests(factory: TargetFactory): void {
       expect(welcome.conversation.reads[bob.id]).toBe(seqs[1]);
     });
 
+    test("a deleted last message is previewed as deleted, not as an empty (attachment-only) message", async () => {
+      const [alice, bob] = await ctx.users(2, "evd");
+      const conv = await ctx.group(alice, [bob]);
+      const { sock: sa } = await alice.join(conv.id);
+      await sa.sendMessage("hello");
+      const oops = await sa.sendMessage("oops, my password");
+      expect((await alice.api("DELETE", `/v1/conversations/${conv.id}/messages/${oops.seq}`)).status).toBe(200);
+      const rowOf = async (u: typeof bob) => (await u.must("GET", "/v1/conversations")).conversations.find((c: any) => c.id === conv.id);
+      expect(await eventually(async () => (await rowOf(bob)).preview?.deleted === true)).toBe(true);
+      const row = await rowOf(bob);
+      expect(row.preview).toEqual({ author: alice.id, text: "", deleted: true });
+      expect(JSON.stringify(row)).not.toContain("password");
+    });
+
     test("the inbox socket lists conversations and hears about new activity", async () => {
       const [alice, bob] = await ctx.users(2, "evi");
       const conv = await ctx.group(alice, [bob], "inbox test");

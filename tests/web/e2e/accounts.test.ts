@@ -115,11 +115,15 @@ describe("groups", () => {
     await admin.page.getByTestId("add-member").click();
     await admin.page.locator(`[data-testid="member"][data-username="${carol.username}"]`).waitFor();
     await carol.page.locator(`[data-testid="conversation-item"][data-conversation-id="${groupId}"]`).waitFor();
+    await openConversation(carol.page, groupId);
     await shot(admin.page, "group-settings");
 
     await admin.page.locator(`[data-testid="member"][data-username="${carol.username}"] [data-testid="member-remove"]`).click();
     await admin.page.locator(`[data-testid="member"][data-username="${carol.username}"]`).waitFor({ state: "detached" });
     await carol.page.locator(`[data-testid="conversation-item"][data-conversation-id="${groupId}"]`).waitFor({ state: "detached" });
+    // Carol had it open: the view says why, and nothing can be typed or sent there any more.
+    await carol.page.locator('[data-testid="composer-input"]:disabled').waitFor();
+    expect(await carol.page.getByTestId("send").isDisabled()).toBe(true);
     await admin.page.getByRole("button", { name: "Close" }).click();
 
     // Bob leaves; the group disappears from his list and the others see a system line.

@@ -72,6 +72,54 @@ describe("two people chatting", () => {
     await alice.page.emulateMedia({ colorScheme: "light" });
   });
 
+  test("reading further up: a message arriving below is announced, and read only once scrolled into view", async () => {
+    for (let i = 0; i < 25; i++) await send(alice.page, `filler ${i}`);
+    await until(bob.page, async () => (await messageTexts(bob.page)).includes("filler 24"), "bob has the filler");
+    const list = bob.page.getByTestId("message-list");
+    await list.evaluate((el) => el.scrollTo({ top: 0 }));
+    await until(bob.page, async () => await list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight > 300), "bob is reading further up");
+    await send(alice.page, "while you read above");
+    await until(bob.page, async () => (await messageTexts(bob.page)).includes("while you read above"), "bob's window has it");
+    const pill = bob.page.getByTestId("new-messages");
+    await pill.waitFor();
+    // Not in view, so not read: bob's list still counts it as unread.
+    const item = bob.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`);
+    await until(bob.page, async () => (await item.getByTestId("unread-badge").textContent()) === "1", "still unread for bob");
+    await pill.click();
+    await pill.waitFor({ state: "detached" });
+    await item.getByTestId("unread-badge").waitFor({ state: "detached" });
+    const seen = messageByText(alice.page, "while you read above").getByTestId("seen-by");
+    await until(alice.page, async () => ((await seen.textContent()) ?? "").includes(bob.username), "seen by bob once scrolled down");
+  });
+
+  test("too long: the composer counts down, refuses to send and keeps the text; emptying the box stops 'typing'", async () => {
+    // Frames the page sends, from sockets opened from now on (hence the reload).
+    const sent: string[] = [];
+    alice.page.on("websocket", (ws) => ws.on("framesent", (f) => typeof f.payload === "string" && sent.push(f.payload)));
+    await alice.page.reload();
+    await openConversation(alice.page, conversationId);
+    await alice.page.locator('[data-testid="conversation-view"][data-socket="open"]').waitFor();
+    expect(sent.length).toBeGreaterThan(0); // the capture works (the inbox socket's first frames at least)
+    const box = alice.page.getByTestId("composer-input");
+    const count = alice.page.getByTestId("char-count");
+    await box.fill("x".repeat(3900));
+    expect(await count.textContent()).toBe("100");
+    await box.fill("x".repeat(4001));
+    expect(await count.textContent()).toBe("-1");
+    expect(await alice.page.getByTestId("send").isDisabled()).toBe(true);
+    const before = (await messageTexts(alice.page)).length;
+    await box.press("Enter");
+    expect(await box.inputValue()).toHaveLength(4001);
+    await box.fill("");
+    await count.waitFor({ state: "detached" });
+    expect((await messageTexts(alice.page)).length).toBe(before);
+    expect(sent.some((f) => f.includes('"t":"send"') && f.length > 4000)).toBe(false);
+    // Typing started with the first keystroke, and emptying the box said it stopped.
+    await box.pressSequentially("abc");
+    await box.fill("");
+    await until(alice.page, async () => sent.some((f) => JSON.parse(f).t === "typing" && JSON.parse(f).on === false), "typing off sent");
+  });
+
   test("edit, reply, react and delete", async () => {
     const last = messageByText(alice.page, "Are you there?");
     await last.hover();

@@ -17,8 +17,13 @@ export function Composer(props: {
   onRemoveUpload(key: number): void;
   onCancel(): void;
   onSend(text: string): boolean;
-  onTyping(): void;
+  /** Called on every change; `active` is false once the box is empty again. */
+  onTyping(active: boolean): void;
   onFiles(files: File[]): void;
+  /** The server's text limit, when known: longer text is not sent (the box keeps it). */
+  maxLength?: number | null;
+  /** Why nothing can be sent here any more (e.g. removed from the group); the box is disabled. */
+  disabled?: string | null;
 }) {
   const [text, setText] = createSignal("");
   let area!: HTMLTextAreaElement;
@@ -30,7 +35,12 @@ export function Composer(props: {
     if (e || props.replyTo) area?.focus();
   });
 
+  /** Characters left before the limit; shown once it is near. */
+  const left = () => (props.maxLength ? props.maxLength - text().length : Infinity);
+  const tooLong = () => left() < 0;
+
   const submit = () => {
+    if (props.disabled || tooLong()) return;
     if (props.onSend(text())) setText("");
     area.focus();
   };
@@ -99,13 +109,14 @@ export function Composer(props: {
         <textarea
           ref={area}
           rows={1}
-          placeholder="Message"
+          placeholder={props.disabled ?? "Message"}
           aria-label="Message"
           data-testid="composer-input"
+          disabled={!!props.disabled}
           value={text()}
           onInput={(e) => {
             setText(e.currentTarget.value);
-            props.onTyping();
+            props.onTyping(e.currentTarget.value.length > 0);
           }}
           onKeyDown={onKey}
           onPaste={(e) => {
@@ -113,7 +124,13 @@ export function Composer(props: {
             if (files.length) (e.preventDefault(), props.onFiles(files));
           }}
         />
-        <button class="primary" data-testid="send" aria-label={props.editing ? "Save edit" : "Send"} onClick={submit}>
+        <Show when={left() < 200}>
+          <span class="char-count" classList={{ over: tooLong() }} data-testid="char-count" aria-live="polite"
+            title={tooLong() ? `${-left()} characters over the limit of ${props.maxLength}` : `${left()} characters left`}>
+            {left()}
+          </span>
+        </Show>
+        <button class="primary" data-testid="send" aria-label={props.editing ? "Save edit" : "Send"} onClick={submit} disabled={!!props.disabled || tooLong()}>
           {props.editing ? "Save" : "Send"}
         </button>
       </div>

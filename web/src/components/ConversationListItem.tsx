@@ -22,7 +22,7 @@ export function ConversationListItem(props: {
     const p = c().preview;
     if (!p) return "No messages yet";
     const who = p.author === props.me ? "You: " : c().type === "group" ? `${c().members.find((m) => m.userId === p.author)?.username ?? "?"}: ` : "";
-    return who + (p.text || "Attachment");
+    return who + (p.deleted ? "Message deleted" : p.text || "Attachment");
   };
 
   return (

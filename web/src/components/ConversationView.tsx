@@ -32,24 +32,32 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
   const [dragging, setDragging] = createSignal(false);
   const uploads = useUploads(app.api, props.id, (m) => app.toast(m, "error"));
 
-  // Read receipts: whenever new events land while the tab is visible, move my read cursor.
+  // Read receipts: whenever new events land while the tab is visible and the list is at its
+  // bottom (scrolled up, the person has not seen them), move my read cursor.
   const [visible, setVisible] = createSignal(document.visibilityState === "visible");
+  const [atBottom, setAtBottom] = createSignal(true);
   const onVis = () => setVisible(document.visibilityState === "visible");
   document.addEventListener("visibilitychange", onVis);
   onCleanup(() => document.removeEventListener("visibilitychange", onVis));
   createEffect(() => {
     v();
     const seq = conn.timeline.lastSeq;
-    if (!visible() || !conn.open || seq <= (conn.reads[live.user.id] ?? 0)) return;
+    if (!visible() || !atBottom() || !conn.open || seq <= (conn.reads[live.user.id] ?? 0)) return;
     if (conn.frame({ t: "read", seq })) {
       conn.reads = { ...conn.reads, [live.user.id]: seq };
       live.inbox.patch((l) => markRead(l, props.id, seq));
     }
   });
 
-  // Typing: at most one "on" every 2.5 s while keys are pressed; "off" when the text is sent.
+  // Typing: at most one "on" every 2.5 s while keys are pressed; "off" when the text is sent or
+  // the box is emptied again.
   let lastTyping = 0;
-  const onTyping = () => {
+  const onTyping = (active: boolean) => {
+    if (!active) {
+      if (lastTyping > 0) conn.frame({ t: "typing", on: false });
+      lastTyping = 0;
+      return;
+    }
     const now = Date.now();
     if (now - lastTyping < 2500) return;
     lastTyping = now;
@@ -133,6 +141,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         onEdit={(r) => (setReplyTo(null), setEditing(r))}
         onDelete={(r) => void remove(r)}
         onReact={react}
+        onAtBottom={setAtBottom}
       />
       <TypingIndicator live={live} conn={conn} />
       <Composer
@@ -146,6 +155,8 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         onSend={send}
         onTyping={onTyping}
         onFiles={(files) => uploads.add(files)}
+        maxLength={(v(), conn.maxTextLength)}
+        disabled={(v(), conn.closedReason)}
       />
       <Show when={settings() && info()}>
         <GroupSettings live={live} info={info()!} onClose={() => setSettings(false)} />

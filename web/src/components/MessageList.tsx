@@ -1,4 +1,4 @@
-import { createEffect, createMemo, For, on, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onMount, Show } from "solid-js";
 import type { ConversationConnection } from "../net/conversation.ts";
 import { groupRows, seenBy } from "../state/grouping.ts";
 import type { MessageRow } from "../state/timeline.ts";
@@ -9,7 +9,9 @@ import { MessageItem } from "./MessageItem.tsx";
 
 /**
  * The scrolling history. Scrolling near the top loads the previous page and keeps the reading
- * position; new messages scroll into view only if the person was already at the bottom.
+ * position; new messages scroll into view only if the person was already at the bottom. Away from
+ * the bottom, messages from others that arrive below are announced ("New messages"), and the
+ * parent is told (`onAtBottom`): it sends read receipts only for what is in view.
  */
 export function MessageList(props: {
   live: LiveSession;
@@ -19,13 +21,19 @@ export function MessageList(props: {
   onEdit(r: MessageRow): void;
   onDelete(r: MessageRow): void;
   onReact(r: MessageRow, emoji: string): void;
+  onAtBottom?(atBottom: boolean): void;
 }) {
   const app = useApp();
   const conn = props.conn;
   const me = props.live.user.id;
   const v = track(conn);
   let box!: HTMLDivElement;
-  let atBottom = true;
+  const [atBottom, setAtBottomSignal] = createSignal(true);
+  const setAtBottom = (b: boolean) => {
+    if (b === atBottom()) return;
+    setAtBottomSignal(b);
+    props.onAtBottom?.(b);
+  };
 
   const rows = createMemo(() => (v(), conn.timeline.rows()));
   const meta = createMemo(() => new Map(groupRows(rows()).map((d) => [d.row.key, d])));
@@ -50,15 +58,33 @@ export function MessageList(props: {
     if (added) box.scrollTop = top + (box.scrollHeight - before);
   };
 
+  /** A message from someone else after my read cursor: it arrived below while I read further up. */
+  const unseenBelow = createMemo(() => {
+    v();
+    const read = conn.reads[me] ?? 0;
+    const list = rows();
+    for (let i = list.length - 1; i >= 0; i--) {
+      const r = list[i]!;
+      if (r.kind === "pending") continue;
+      if (r.seq <= read) return false;
+      if (r.kind === "message" && r.author !== me) return true;
+    }
+    return false;
+  });
+  const toBottom = () => {
+    box.scrollTop = box.scrollHeight;
+    setAtBottom(true);
+  };
+
   const onScroll = () => {
-    atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    setAtBottom(box.scrollHeight - box.scrollTop - box.clientHeight < 80);
     if (box.scrollTop < 150) void loadOlder();
   };
 
   // After each change: follow the bottom, and fill the screen if the first page is short.
   createEffect(
     on(rows, () => {
-      if (atBottom) box.scrollTop = box.scrollHeight;
+      if (atBottom()) box.scrollTop = box.scrollHeight;
       if (conn.timeline.loaded && conn.timeline.hasMore && box.scrollHeight <= box.clientHeight + 10) void loadOlder();
     }),
   );
@@ -73,7 +99,7 @@ export function MessageList(props: {
     void conn.loadUntil(j.seq).then((found) => {
       const el = box.querySelector<HTMLElement>(`[data-seq="${j.seq}"]`);
       if (!found || !el) return app.toast("That message is no longer available.", "error");
-      atBottom = false;
+      setAtBottom(false);
       el.scrollIntoView({ block: "center" });
       el.classList.add("flash");
       el.focus({ preventScroll: true });
@@ -147,6 +173,11 @@ export function MessageList(props: {
             />
           )}
         </For>
+        <Show when={!atBottom() && unseenBelow()}>
+          <button class="new-below" data-testid="new-messages" onClick={toBottom}>
+            New messages ↓
+          </button>
+        </Show>
     </div>
   );
 }

@@ -21,6 +21,8 @@ export class ConversationConnection {
   state: SocketState = "connecting";
   /** Closed for good (removed from the group, not found): the reason, for the UI. */
   closedReason: string | null = null;
+  /** The server's text limit, from the welcome (the composer checks it before sending). */
+  maxTextLength: number | null = null;
   typing = new Map<string, number>();
   reads: Record<string, number> = {};
   private socket: ReconnectingSocket;
@@ -176,6 +178,7 @@ export class ConversationConnection {
     switch (f.t) {
       case "welcome":
         this.info = f.conversation;
+        this.maxTextLength = f.limits?.maxTextLength ?? this.maxTextLength;
         this.reads = { ...f.conversation.reads };
         this.typing = new Map(f.typing.filter((u) => u !== this.me).map((u) => [u, Date.now()]));
         this.timeline.applyWelcome(f);
