@@ -120,6 +120,27 @@ describe("two people chatting", () => {
     await until(alice.page, async () => sent.some((f) => JSON.parse(f).t === "typing" && JSON.parse(f).on === false), "typing off sent");
   });
 
+  test("a draft survives switching conversations and an edit in between", async () => {
+    const other = await startDirect(alice.page, (await registerPerson(browser, server, "dora")).username);
+    await openConversation(alice.page, conversationId);
+    const box = alice.page.getByTestId("composer-input");
+    await box.fill("half-written thought");
+    await openConversation(alice.page, other);
+    expect(await box.inputValue()).toBe("");
+    await openConversation(alice.page, conversationId);
+    expect(await box.inputValue()).toBe("half-written thought");
+    // Editing a message puts the draft aside; saving the edit brings it back.
+    const mine = messageByText(alice.page, "while you read above");
+    await mine.hover();
+    await mine.getByTestId("action-edit").click();
+    expect(await box.inputValue()).toBe("while you read above");
+    await box.fill("while you read above (edited)");
+    await box.press("Enter");
+    await until(alice.page, async () => (await messageTexts(alice.page)).includes("while you read above (edited)"), "edit applied");
+    expect(await box.inputValue()).toBe("half-written thought");
+    await box.fill("");
+  });
+
   test("edit, reply, react and delete", async () => {
     const last = messageByText(alice.page, "Are you there?");
     await last.hover();

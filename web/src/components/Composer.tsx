@@ -7,7 +7,10 @@ import type { Upload } from "./useUploads.ts";
 /**
  * The message box. Enter sends, Shift+Enter is a newline; Escape cancels a reply or an edit.
  * Attachments: the 📎 button or a drop anywhere on the conversation; each shows upload progress.
+ * An unsent draft is kept per conversation while the app runs (switching away and back keeps it),
+ * and editing a message puts it aside until the edit is saved or cancelled.
  */
+const drafts = new Map<string, string>();
 export function Composer(props: {
   conversationId: string;
   replyTo: MessageRow | null;
@@ -25,13 +28,28 @@ export function Composer(props: {
   /** Why nothing can be sent here any more (e.g. removed from the group); the box is disabled. */
   disabled?: string | null;
 }) {
-  const [text, setText] = createSignal("");
+  const [text, setTextSignal] = createSignal(drafts.get(props.conversationId) ?? "");
+  /** The draft put aside while a message is being edited. */
+  let aside: string | null = null;
+  const setText = (t: string) => {
+    setTextSignal(t);
+    if (aside !== null) return; // the box holds an edit, not the draft
+    if (t) drafts.set(props.conversationId, t);
+    else drafts.delete(props.conversationId);
+  };
   let area!: HTMLTextAreaElement;
   let picker!: HTMLInputElement;
 
   createEffect(() => {
     const e = props.editing;
-    if (e) setText(e.text);
+    if (e) {
+      if (aside === null) aside = text();
+      setTextSignal(e.text);
+    } else if (aside !== null) {
+      const draft = aside;
+      aside = null;
+      setText(draft);
+    }
     if (e || props.replyTo) area?.focus();
   });
 
@@ -41,7 +59,9 @@ export function Composer(props: {
 
   const submit = () => {
     if (props.disabled || tooLong()) return;
-    if (props.onSend(text())) setText("");
+    // An edit that is saved ends with the put-aside draft back in the box (the effect above).
+    const wasEditing = props.editing !== null;
+    if (props.onSend(text()) && !wasEditing) setText("");
     area.focus();
   };
 
