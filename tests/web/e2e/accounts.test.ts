@@ -124,6 +124,8 @@ describe("groups", () => {
     // Carol had it open: the view says why, and nothing can be typed or sent there any more.
     await carol.page.locator('[data-testid="composer-input"]:disabled').waitFor();
     expect(await carol.page.getByTestId("send").isDisabled()).toBe(true);
+    await carol.page.evaluate(() => (location.hash = "#/"));
+    await carol.page.getByTestId("conversation-view").waitFor({ state: "detached" });
     await admin.page.getByRole("button", { name: "Close" }).click();
 
     // Bob leaves; the group disappears from his list and the others see a system line.
