@@ -162,10 +162,15 @@ describe("offline queue and resume", () => {
     expect(bobWelcomes.slice(welcomesBefore)).toContain(false);
   });
 
-  test("the browser going offline shows 'offline', and coming back reconnects", async () => {
+  test("the browser going offline shows 'offline' (and no stale presence), and coming back reconnects", async () => {
+    const bobsDot = alice.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"] [data-testid="presence-dot"]`);
+    await until(alice.page, async () => (await bobsDot.getAttribute("data-status")) === "online", "bob shown online");
     await alice.context.setOffline(true);
     await until(alice.page, async () => (await connState(alice)) === "offline", "alice sees offline");
+    // Alice cannot know who is online while she is not: bob's dot does not stay green.
+    await until(alice.page, async () => (await bobsDot.getAttribute("data-status")) === "offline", "bob's presence unknown");
     await alice.context.setOffline(false);
     await until(alice.page, async () => (await connState(alice)) === "connected", "alice reconnected", 30_000);
+    await until(alice.page, async () => (await bobsDot.getAttribute("data-status")) === "online", "bob online again", 30_000);
   });
 });

@@ -27,7 +27,7 @@ export function ConversationHeader(props: { live: LiveSession; conn: Conversatio
   const presence = () => {
     iv();
     const o = other();
-    return o ? props.live.inbox.presence[o.userId] : undefined;
+    return o ? props.live.inbox.knownPresence[o.userId] : undefined;
   };
   const call = (media: "audio" | "video") => void props.live.calls.start(props.conn.id, title(), media);
 

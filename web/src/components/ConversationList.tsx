@@ -25,7 +25,7 @@ export function ConversationList(props: { live: LiveSession }) {
                   <ConversationListItem
                     summary={c}
                     me={props.live.user.id}
-                    presence={(v(), props.live.inbox.presence)}
+                    presence={(v(), props.live.inbox.knownPresence)}
                     selected={selected() === c.id}
                     onOpen={() => app.navigate({ name: "conversation", id: c.id })}
                   />

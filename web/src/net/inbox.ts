@@ -3,6 +3,8 @@ import type { Api } from "../api/client.ts";
 import { presenceMap, removeSummary, sortByActivity, upsertSummary } from "../state/inbox.ts";
 import { ReconnectingSocket, type SocketState, socketUrl } from "./socket.ts";
 
+const NO_PRESENCE: Record<string, Presence> = Object.freeze({}) as Record<string, Presence>;
+
 /**
  * The always-open inbox socket: the conversation list with unread counts and previews, contacts'
  * presence, and incoming call rings. Reports presence (online/away) as the tab gains or loses view.
@@ -16,6 +18,9 @@ export class InboxConnection {
   private socket: ReconnectingSocket;
   private listeners = new Set<() => void>();
   private readonly onVisibility = () => this.reportPresence();
+  /** The browser's own network state changes what `knownPresence` may claim (the socket may not
+   *  notice a dead network for a while). */
+  private readonly onNetwork = () => this.emit();
 
   constructor(
     private readonly api: Api,
@@ -39,6 +44,15 @@ export class InboxConnection {
       },
     });
     document.addEventListener("visibilitychange", this.onVisibility);
+    globalThis.addEventListener?.("online", this.onNetwork);
+    globalThis.addEventListener?.("offline", this.onNetwork);
+  }
+
+  /** Contacts' presence as far as this client can tell now: none while its own inbox socket is
+   *  down (the dots would otherwise stay green for people who may have left meanwhile). */
+  get knownPresence(): Record<string, Presence> {
+    const online = typeof navigator === "undefined" || navigator.onLine !== false;
+    return this.state === "open" && online ? this.presence : NO_PRESENCE;
   }
 
   subscribe(fn: () => void): () => void {
@@ -58,6 +72,8 @@ export class InboxConnection {
 
   close(): void {
     document.removeEventListener("visibilitychange", this.onVisibility);
+    globalThis.removeEventListener?.("online", this.onNetwork);
+    globalThis.removeEventListener?.("offline", this.onNetwork);
     this.socket.close();
     this.listeners.clear();
   }
