@@ -126,18 +126,18 @@ describe("two people chatting", () => {
     const box = alice.page.getByTestId("composer-input");
     await box.fill("half-written thought");
     await openConversation(alice.page, other);
-    expect(await box.inputValue()).toBe("");
+    await until(alice.page, async () => (await box.inputValue()) === "", "the box is empty");
     await openConversation(alice.page, conversationId);
-    expect(await box.inputValue()).toBe("half-written thought");
+    await until(alice.page, async () => (await box.inputValue()) === "half-written thought", "the draft is back");
     // Editing a message puts the draft aside; saving the edit brings it back.
     const mine = messageByText(alice.page, "while you read above");
     await mine.hover();
     await mine.getByTestId("action-edit").click();
-    expect(await box.inputValue()).toBe("while you read above");
+    await until(alice.page, async () => (await box.inputValue()) === "while you read above", "the box holds the message being edited");
     await box.fill("while you read above (edited)");
     await box.press("Enter");
     await until(alice.page, async () => (await messageTexts(alice.page)).includes("while you read above (edited)"), "edit applied");
-    expect(await box.inputValue()).toBe("half-written thought");
+    await until(alice.page, async () => (await box.inputValue()) === "half-written thought", "the draft is back");
     await box.fill("");
   });
 
