@@ -165,6 +165,13 @@ describe("two people chatting", () => {
     const reaction = messageByText(alice.page, "Are you there, Bob?").locator('[data-testid="reaction"][data-emoji="👍"]');
     await reaction.waitFor();
     expect(await reaction.textContent()).toContain("1");
+    // Alice double-clicks the 👍 chip: two toggles (add, then undo) whatever the timing of the
+    // first one's event, so the count ends where it was.
+    await reaction.dblclick();
+    await until(alice.page, async () => (await reaction.getAttribute("aria-label")) === "👍 1", "back to bob's reaction alone", 10_000);
+    await alice.page.waitForTimeout(300); // let any late reaction event land (pacing, not an assertion)
+    expect(await reaction.getAttribute("aria-label")).toBe("👍 1");
+    expect(await reaction.getAttribute("class")).not.toContain("own");
 
     // Alice deletes her first message: both see the tombstone.
     const first = messageByText(alice.page, "Hi Bob!");

@@ -103,6 +103,9 @@ export async function startDirect(page: Page, username: string): Promise<string>
   await page.getByTestId("new-direct").click();
   await page.getByTestId("direct-username").fill(username);
   await page.getByTestId("direct-start").click();
+  // The dialog closes as it navigates: only then is the view the new chat's (a view already open
+  // would otherwise answer at once with the previous conversation's id).
+  await page.getByTestId("new-direct-dialog").waitFor({ state: "detached" });
   const view = page.getByTestId("conversation-view");
   await view.waitFor();
   return (await view.getAttribute("data-conversation-id"))!;

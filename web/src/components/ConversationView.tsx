@@ -105,9 +105,17 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
     }
   };
 
+  // A reaction toggles from what was last asked, not from the screen: a second click before the
+  // first one's event arrives must undo it, not repeat it.
+  const asked = new Map<string, { on: boolean; at: number }>();
   const react = (row: MessageRow, emoji: string) => {
-    const on = !(row.reactions[emoji] ?? []).includes(live.user.id);
-    if (!conn.frame({ t: "react", clientId: newClientId("r"), base: conn.timeline.lastSeq, target: row.seq, emoji, on })) app.toast("Not connected.", "error");
+    const key = `${row.seq}:${emoji}`;
+    const shown = (row.reactions[emoji] ?? []).includes(live.user.id);
+    const last = asked.get(key);
+    const current = last && Date.now() - last.at < 5000 ? last.on : shown;
+    const on = !current;
+    if (!conn.frame({ t: "react", clientId: newClientId("r"), base: conn.timeline.lastSeq, target: row.seq, emoji, on })) return app.toast("Not connected.", "error");
+    asked.set(key, { on, at: Date.now() });
   };
 
   const myRole = createMemo(() => info()?.members.find((m) => m.userId === live.user.id)?.role);
