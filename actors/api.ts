@@ -13,7 +13,7 @@ import type {
   Presence,
   Role,
 } from "../protocol/index.ts";
-import type { Caller } from "./driver.ts";
+import type { Caller } from "./ports.ts";
 
 export interface CreateConversation {
   type: "direct" | "group";

@@ -3,7 +3,8 @@
  * the process or Durable Object is awake, so nothing durable may depend on them), and 128-bit
  * base64url random ids from Web Crypto (present in Bun and workerd alike).
  */
-import type { Clock, Ids } from "./driver.ts";
+import type { Clock, Ids } from "./ports.ts";
+import { randomToken } from "../protocol/ids.ts";
 
 export const timerClock: Clock = {
   now: () => Date.now(),
@@ -13,11 +14,4 @@ export const timerClock: Clock = {
   },
 };
 
-export const randomIds: Ids = {
-  random() {
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    let s = "";
-    for (const x of b) s += String.fromCharCode(x);
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  },
-};
+export const randomIds: Ids = { random: () => randomToken() };

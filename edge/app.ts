@@ -12,7 +12,7 @@
  * Static files of the web client are served by the Bun entry, not here.
  */
 import { Hono } from "hono";
-import type { EdgeDeps } from "./deps.ts";
+import type { EdgeDeps } from "./host.ts";
 import { requireUser } from "./middleware/auth.ts";
 import { bodyLimits } from "./middleware/bodyLimits.ts";
 import { corsAllowlist } from "./middleware/cors.ts";

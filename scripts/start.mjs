@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm start`: make sure npm dependencies are installed and the web client is built, then run the
- * Bun host (edge/server.bun.ts) in the foreground. The environment passes through (PORT, DATA_DIR,
- * JWT_SECRET, NEXUS_* …), with the runtime defaults of edge/bun/runtimeEnv.mjs where it is silent; SIGINT/SIGTERM/SIGHUP are forwarded so the server can
+ * Bun host (hosts/bun/server.ts) in the foreground. The environment passes through (PORT, DATA_DIR,
+ * JWT_SECRET, NEXUS_* …), with the runtime defaults of hosts/bun/runtimeEnv.mjs where it is silent; SIGINT/SIGTERM/SIGHUP are forwarded so the server can
  * shut down cleanly, and its exit code becomes ours.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { withBunRuntimeEnv } from "../edge/bun/runtimeEnv.mjs";
+import { withBunRuntimeEnv } from "../hosts/bun/runtimeEnv.mjs";
 import { ROOT, ensureNpm, ensureWebBuild } from "./ensure.mjs";
 
 try {
@@ -24,7 +24,9 @@ try {
 }
 
 const bun = join(ROOT, "node_modules", ".bin", "bun");
-const child = spawn(bun, [join("edge", "server.bun.ts"), ...process.argv.slice(2)], { cwd: ROOT, stdio: "inherit", env: withBunRuntimeEnv(process.env) });
+// A single node by default; a cluster node (hosts/cluster) when NATS_URL says to join one.
+const entry = process.env.NATS_URL ? join("hosts", "cluster", "server.ts") : join("hosts", "bun", "server.ts");
+const child = spawn(bun, [entry, ...process.argv.slice(2)], { cwd: ROOT, stdio: "inherit", env: withBunRuntimeEnv(process.env) });
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
 child.on("error", (e) => {
   console.error(`[start] could not run ${bun}: ${e.message}`);

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
 
-// Root is web/, output web/dist: the Bun server (edge/server.bun.ts) serves web/dist at `/`.
+// Root is web/, output web/dist: the Bun server (hosts/bun/server.ts) serves web/dist at `/`.
 const root = fileURLToPath(new URL(".", import.meta.url));
 
 export default defineConfig({

@@ -19,7 +19,7 @@ import {
   type Role,
 } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, SendInput } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, Ids, Publisher } from "../driver.ts";
+import type { ActorMesh, Caller, Clock, Connection, Ids, Publisher } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
 import type { Draft } from "./drafts.ts";

@@ -3,7 +3,7 @@
  * `call` event (completed / missed / declined, duration) is logged so both sides see it in history.
  */
 import { NexusError, type CallSignal } from "../../protocol/index.ts";
-import type { Clock } from "../driver.ts";
+import type { Clock } from "../ports.ts";
 
 const RING_TIMEOUT_MS = 45_000;
 

@@ -14,7 +14,7 @@
  * answering resends of stored clientIds is resends.ts.
  */
 import { NexusError, type AttachmentRef } from "../../protocol/index.ts";
-import type { Connection } from "../driver.ts";
+import type { Connection } from "../ports.ts";
 import { mayHaveDiverged, type CommitChain } from "../storage/sql.ts";
 import { CLIENT_ID_WINDOW, emptyCommit, type Commit } from "../storage/sqlConversationStore.ts";
 import { ClientIdWindow } from "./clientIdWindow.ts";

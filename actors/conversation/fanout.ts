@@ -8,7 +8,7 @@
  *   the client reconnects and resumes from its last seq.
  */
 import { CloseCodes } from "../../protocol/index.ts";
-import type { Connection, Publisher } from "../driver.ts";
+import type { Connection, Publisher } from "../ports.ts";
 import { socketStats } from "../socketStats.ts";
 
 export interface Sub {

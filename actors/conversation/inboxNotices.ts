@@ -5,7 +5,7 @@
  * different: the member's inbox must have stored it before the change is confirmed (`sync`).
  */
 import { NexusError } from "../../protocol/index.ts";
-import type { ActorMesh, Clock, InboxUpdate } from "../driver.ts";
+import type { ActorMesh, Clock, InboxUpdate } from "../ports.ts";
 import type { State } from "./state.ts";
 import { summaryFor, summaryMembers } from "./summary.ts";
 

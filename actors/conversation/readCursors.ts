@@ -3,7 +3,7 @@
  * is stored within ~250 ms, not before an ack. They are not messages, and a write per send would
  * cost the commit path a statement per message. A failed write is retried; a newer cursor wins.
  */
-import type { Clock } from "../driver.ts";
+import type { Clock } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 
 const FLUSH_MS = 250;

@@ -3,7 +3,7 @@
  * errors out. Every frame is validated by the protocol schema before it reaches the actor.
  */
 import { CloseCodes, ConversationClientFrame, isNexusError, type ConversationEvent } from "../../protocol/index.ts";
-import type { Connection } from "../driver.ts";
+import type { Connection } from "../ports.ts";
 import type { ConversationActor } from "./ConversationActor.ts";
 import type { Sub } from "./fanout.ts";
 

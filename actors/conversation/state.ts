@@ -1,6 +1,6 @@
 /** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
 import { NexusError, type MessageEvent } from "../../protocol/index.ts";
-import type { Connection } from "../driver.ts";
+import type { Connection } from "../ports.ts";
 import type { ClientIdEntry } from "./clientIdWindow.ts";
 import type { Draft, MemberState } from "./drafts.ts";
 

@@ -2,7 +2,7 @@
  * Who is typing. Ephemeral by design: never stored, expires `ttlMs` after the last refresh.
  * One timer per tracker (not per user) sweeps expired entries.
  */
-import type { Clock } from "../driver.ts";
+import type { Clock } from "../ports.ts";
 
 export class TypingTracker {
   private until = new Map<string, number>();

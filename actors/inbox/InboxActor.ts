@@ -5,7 +5,7 @@
  */
 import { CloseCodes, defaultLimits, InboxClientFrame, NexusError, type ConversationSummary, type Presence, type PresenceStatus } from "../../protocol/index.ts";
 import type { InboxApi } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice } from "../driver.ts";
+import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice } from "../ports.ts";
 import { socketStats } from "../socketStats.ts";
 import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
 

@@ -27,7 +27,7 @@ export interface ScenarioReport {
 export function codeState(): { commit: string; uncommitted: string[] } {
   const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: ROOT }).stdout.toString().trimEnd();
   try {
-    const uncommitted = git("status", "--porcelain", "--", "actors", "edge", "protocol")
+    const uncommitted = git("status", "--porcelain", "--", "actors", "edge", "hosts", "protocol")
       .split("\n")
       .filter(Boolean)
       .map((l) => l.slice(3));

@@ -1,17 +1,17 @@
 /**
- * Coordinator half of Nexus: `bun edge/server.bun.ts` (what `npm start` runs) with a fresh DATA_DIR,
+ * Coordinator half of Nexus: `bun hosts/bun/server.ts` (what `npm start` runs) with a fresh DATA_DIR,
  * so every message is committed to its libSQL file before the ack, as users run it. Only the abuse
  * limits are raised (per-IP auth, per-user REST, sends per second), since one machine plays
  * thousands of users here; persistence settings are left at their defaults.
  */
-import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { BUN, ROOT, freePort, spawnChild, stopChild, waitHttp } from "../lib/procs.ts";
 import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts";
 import { buildSpecs, perShape } from "./specs.ts";
 import type { MemberSpec, StartOptions, Target, TargetServer, Workload } from "./types.ts";
 
 /** BENCH_NEXUS_ENTRY points at another checkout's server entry (e.g. to measure a patch side by side). */
-export const NEXUS_ENTRY = process.env.BENCH_NEXUS_ENTRY ?? `${ROOT}/edge/server.bun.ts`;
+export const NEXUS_ENTRY = process.env.BENCH_NEXUS_ENTRY ?? `${ROOT}/hosts/bun/server.ts`;
 
 export const nexusBenchEnv = {
   AUTH_RATE_LIMIT_PER_MINUTE: "10000000",
@@ -37,7 +37,7 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
     const profArgs = prof ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${prof}`] : [];
     const { proc, tail } = spawnChild([BUN, ...profArgs, NEXUS_ENTRY], {
       label: "nexus",
-      // What npm start adds (edge/bun/runtimeEnv.mjs); BENCH_NEXUS_ENV may override it.
+      // What npm start adds (hosts/bun/runtimeEnv.mjs); BENCH_NEXUS_ENV may override it.
       env: withBunRuntimeEnv({ PORT: String(port), DATA_DIR: `${opts.tmpDir}/data`, ...nexusBenchEnv, ...extraEnv() }),
       verbose: opts.verbose,
     });

@@ -1,5 +1,5 @@
 /** Coordinator half of the raw Bun ceiling: one Bun process running rawBun.server.ts. */
-import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { BUN, ROOT, freePort, spawnChild, stopChild, waitHttp } from "../lib/procs.ts";
 import { buildSpecs, perShape } from "./specs.ts";
 import { memberTokens, newSecret } from "./tokens.ts";

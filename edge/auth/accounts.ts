@@ -16,8 +16,9 @@ import {
   type AdminUserView,
   type UserRow,
 } from "./accountsSchema.ts";
-import { ScryptHasher, type PasswordHasher } from "./passwords.ts";
-import { RefreshTokens, randomId } from "./refreshTokens.ts";
+import type { PasswordHasher } from "./passwordHasher.ts";
+import { RefreshTokens } from "./refreshTokens.ts";
+import { randomId } from "../../protocol/ids.ts";
 import { TICKET_TTL_SECONDS, TokenSigner, type Principal } from "./tokens.ts";
 import { TokenVersionCache } from "./tokenVersionCache.ts";
 
@@ -32,7 +33,8 @@ export type AccountConfig = Pick<
 export interface AccountServiceOptions {
   sql: Sql;
   config: AccountConfig;
-  hasher?: PasswordHasher;
+  /** The host's hasher (hosts/shared/scryptPasswords.ts on every host today). */
+  hasher: PasswordHasher;
   /** Injectable clock (ms) so tests can step past a lockout. */
   now?: () => number;
 }
@@ -51,7 +53,7 @@ export class AccountService {
   constructor(opts: AccountServiceOptions) {
     this.sql = opts.sql;
     this.config = opts.config;
-    this.hasher = opts.hasher ?? new ScryptHasher();
+    this.hasher = opts.hasher;
     this.now = opts.now ?? Date.now;
     this.signer = new TokenSigner(opts.config.jwtSecret, this.now);
     this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now);
@@ -74,7 +76,7 @@ export class AccountService {
        WHERE true
        ON CONFLICT (username) DO NOTHING
        RETURNING ${USER_COLUMNS}`,
-      [randomId("u_"), name, hash, this.config.adminUsernames.includes(name) ? 1 : 0, this.now()],
+      [randomId("u"), name, hash, this.config.adminUsernames.includes(name) ? 1 : 0, this.now()],
     );
     if (!row) throw new NexusError("conflict", "username is taken");
     return this.startSession(row, row.token_version);

@@ -6,13 +6,13 @@
  * The Sql may be a remote proxy shared by many isolates, so each state change is one atomic
  * statement or one batch — never a read followed by a dependent write.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { NexusError } from "../../protocol/errors.ts";
+import { randomId, randomToken, sha256Hex } from "../../protocol/ids.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
 import type { UserRow } from "./accountsSchema.ts";
 
-export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
-export const randomId = (prefix: string, bytes = 12) => prefix + randomBytes(bytes).toString("base64url");
+/** Only this hash of a refresh token is stored (hex SHA-256). */
+export const hashToken = (token: string) => sha256Hex(token);
 
 export type RotatedUser = Pick<UserRow, "id" | "username" | "role" | "created_at" | "token_version">;
 
@@ -25,12 +25,12 @@ export class RefreshTokens {
 
   /** Start a new family for a user (login / register). Returns the plaintext token. */
   async issue(userId: string, tokenVersion: number): Promise<string> {
-    const token = randomBytes(32).toString("base64url");
+    const token = randomToken(32);
     const now = this.now();
     await this.sql.run(
       `INSERT INTO refresh_tokens (token_hash, user_id, family_id, token_version, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
-      [hashToken(token), userId, randomId("f_"), tokenVersion, now, now + this.ttlMs],
+      [await hashToken(token), userId, randomId("f"), tokenVersion, now, now + this.ttlMs],
     );
     return token;
   }
@@ -41,9 +41,9 @@ export class RefreshTokens {
    * the user's token_version still matches (an admin lock bumps it).
    */
   async rotate(token: string): Promise<{ token: string; user: RotatedUser }> {
-    const oldHash = hashToken(token);
-    const next = randomBytes(32).toString("base64url");
-    const newHash = hashToken(next);
+    const oldHash = await hashToken(token);
+    const next = randomToken(32);
+    const newHash = await hashToken(next);
     const now = this.now();
     await this.sql.batch([
       {
@@ -85,7 +85,7 @@ export class RefreshTokens {
     await this.sql.run(
       `UPDATE refresh_tokens SET revoked_at = ?
        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?) AND revoked_at IS NULL`,
-      [this.now(), hashToken(token)],
+      [this.now(), await hashToken(token)],
     );
   }
 

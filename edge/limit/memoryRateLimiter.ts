@@ -3,7 +3,7 @@
  * continuously. Memory is bounded: the Map is kept in least-recently-used order and the oldest keys
  * are evicted past `maxKeys` (an evicted key just starts again with a full bucket).
  */
-import type { RateLimiter } from "../deps.ts";
+import type { RateLimiter } from "../host.ts";
 
 export class MemoryRateLimiter implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();

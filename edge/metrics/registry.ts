@@ -1,9 +1,9 @@
 /**
  * What other modules may register on the edge's metrics, beyond the request metrics that
- * deps.metrics (edge/deps.ts `Metrics`) records. Implemented by promMetrics (Bun, prom-client) and
+ * deps.metrics (edge/host.ts `Metrics`) records. Implemented by promMetrics (Bun, prom-client) and
  * textMetrics (Cloudflare, dependency-free). Registering the same name twice returns the first one.
  */
-import type { Metrics } from "../deps.ts";
+import type { Metrics } from "../host.ts";
 
 export type Labels = Record<string, string | number>;
 

@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { NexusError } from "../../protocol/errors.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "./env.ts";
 
 export function bearerToken(header: string | undefined): string | null {

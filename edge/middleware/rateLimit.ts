@@ -5,7 +5,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { NexusError } from "../../protocol/errors.ts";
 import type { EdgeConfig } from "../config.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "./env.ts";
 
 export function rateLimit<E extends AppEnv>(

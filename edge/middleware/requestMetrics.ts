@@ -1,7 +1,7 @@
 /** Counts and times every request, labelled by the matched route pattern (not the raw path). */
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import type { Metrics } from "../deps.ts";
+import type { Metrics } from "../host.ts";
 
 export function requestMetrics(metrics: Metrics): MiddlewareHandler {
   return async function requestMetrics(c, next) {

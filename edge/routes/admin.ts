@@ -4,7 +4,7 @@ import { z } from "zod";
 import { NexusError } from "../../protocol/errors.ts";
 import { UserId } from "../../protocol/events.ts";
 import { LockBody } from "../../protocol/rest.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import { requireAdmin, requireUser } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";

@@ -5,10 +5,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AttachmentUploadQuery, ConversationId, NexusError } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
-import { callerOf, randomId } from "./callerOf.ts";
+import { callerOf } from "./callerOf.ts";
+import { randomId } from "../../protocol/ids.ts";
 
 const DownloadParam = z.object({ id: ConversationId, attachmentId: z.string().regex(/^a_[A-Za-z0-9_-]{8,40}$/, "invalid attachment id") });
 const ContentType = z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, "Content-Type must be type/subtype");

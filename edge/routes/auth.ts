@@ -1,7 +1,7 @@
 /** POST /v1/auth/{register,login,refresh,logout} (docs/api.md "Accounts"), rate limited per client IP. */
 import { Hono } from "hono";
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody } from "../../protocol/rest.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { ipRateLimit } from "../middleware/rateLimit.ts";
 import { validate } from "../middleware/validate.ts";

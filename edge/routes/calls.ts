@@ -4,7 +4,7 @@
  * so they expire by themselves and never need storing.
  */
 import { Hono } from "hono";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 
 async function hmacSha1Base64(secret: string, message: string): Promise<string> {

@@ -17,10 +17,12 @@ import {
   UserId,
   type Member,
 } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
-import { callerOf, directId, groupIdFor, randomId } from "./callerOf.ts";
+import { callerOf } from "./callerOf.ts";
+import { directId, groupIdFor } from "./conversationIds.ts";
+import { randomId } from "../../protocol/ids.ts";
 
 const IdParam = z.object({ id: ConversationId });
 const MemberParam = z.object({ id: ConversationId, userId: UserId });

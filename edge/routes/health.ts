@@ -1,6 +1,6 @@
 /** GET /health (process up), GET /ready (storage reachable, else 503), GET /metrics (Prometheus). */
 import { Hono } from "hono";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { errorBody } from "../middleware/errors.ts";
 

@@ -1,7 +1,7 @@
 /** GET /v1/presence?userIds=a,b — presence and last seen, only of people the caller shares a conversation with. */
 import { Hono } from "hono";
 import { PresenceQuery } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { SearchQuery, type ConversationEvent } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";

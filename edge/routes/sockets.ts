@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ConversationId, ResumeQuery } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 

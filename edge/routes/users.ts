@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { NexusError } from "../../protocol/errors.ts";
 import { UserSearchQuery, Username } from "../../protocol/rest.ts";
-import type { EdgeDeps } from "../deps.ts";
+import type { EdgeDeps } from "../host.ts";
 import { requireUser } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";

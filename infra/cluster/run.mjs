@@ -5,7 +5,7 @@
  *
  * Installs what is missing as `npm start` does (scripts/ensure.mjs), then starts per region one
  * nats-server (infra/nats/region.conf; several regions form a supercluster) and one redis-server,
- * one sqld for the whole cluster, and the Bun nodes (edge/server.bun.ts in cluster mode). All of it
+ * one sqld for the whole cluster, and the Bun nodes (hosts/cluster/server.ts). All of it
  * on loopback; one log file per process under <data>/logs; the PIDs in <data>/pids.json.
  *
  * Kept across runs in <data>: the libSQL database (history, accounts), the JWT secret (so tokens
@@ -20,7 +20,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { ROOT, ensureNpm, ensureSystemPackages, ensureWebBuild } from "../../scripts/ensure.mjs";
 import { renderRegionConfig } from "../nats/render.mjs";
 import { parse, USAGE, UsageError } from "./args.mjs";
@@ -184,7 +184,7 @@ try {
       LIBSQL_REPLICA_PATH: join(dirs.replicas, `${n.id}.db`),
       NEXUS_REGION: n.region, NEXUS_NODE_ID: n.id, NEXUS_NODE_ROLE: n.role, NEXUS_CLUSTER_NAME: name,
     });
-    const p = sup.spawn(n.id, "node", bin.bun, [join("edge", "server.bun.ts")], { cwd: ROOT, env, logPath: logOf(n.id) });
+    const p = sup.spawn(n.id, "node", bin.bun, [join("hosts", "cluster", "server.ts")], { cwd: ROOT, env, logPath: logOf(n.id) });
     return waitHttp(p, `${urls[n.id]}/health`);
   }));
 } catch (e) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { makeSystem, member, TestConn, tick } from "./harness.ts";
 
 let env: Awaited<ReturnType<typeof makeSystem>>;

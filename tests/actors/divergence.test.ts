@@ -5,7 +5,7 @@
  * Before, every later commit reused a stored seq and failed until a restart.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { LimitsSchema } from "../../protocol/index.ts";
 import { makeSystem, member, TestConn, tick } from "./harness.ts";
 

@@ -5,7 +5,7 @@
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { DoSql, type DoStorageLike } from "../../actors/storage/doSql.ts";
+import { DoSql, type DoStorageLike } from "../../hosts/cloudflare/doSql.ts";
 import { ChainBrokenError, type CommitChain } from "../../actors/storage/sql.ts";
 
 function storage(): DoStorageLike {

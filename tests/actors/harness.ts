@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LimitsSchema, type Limits } from "../../protocol/index.ts";
-import type { Connection } from "../../actors/driver.ts";
-import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
-import { LibsqlSql, openLibsql } from "../../actors/storage/libsqlSql.ts";
+import type { Connection } from "../../actors/ports.ts";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
+import { LibsqlSql, openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
 import { ChainBrokenError, materialize, OutcomeUnknownError, type BatchStatements, type CommitChain, type Sql, type Statement } from "../../actors/storage/sql.ts";
 
 /** A Sql whose writes can be made to fail or to wait: fault injection around the real database. */

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Presence } from "../../protocol/index.ts";
-import type { ActorMesh, Connection } from "../../actors/driver.ts";
+import type { ActorMesh, Connection } from "../../actors/ports.ts";
 import { InboxActor } from "../../actors/inbox/InboxActor.ts";
-import { openLibsql, type LibsqlSql } from "../../actors/storage/libsqlSql.ts";
+import { openLibsql, type LibsqlSql } from "../../hosts/bun/storage/libsqlSql.ts";
 import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
 import { timerClock } from "../../actors/timerClock.ts";
 

@@ -7,7 +7,7 @@ import { afterEach } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LibsqlSql, openLibsql } from "../../actors/storage/libsqlSql.ts";
+import { LibsqlSql, openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
 import type { Statement } from "../../actors/storage/sql.ts";
 import { groupCommitContract } from "../support/sqlContract.ts";
 

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
 import { LimitsSchema } from "../../protocol/index.ts";
-import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
-import { openLibsql } from "../../actors/storage/libsqlSql.ts";
-import { searchPathFor } from "../../actors/storage/libsqlSearch.ts";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
+import { openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
+import { searchPathFor } from "../../hosts/bun/storage/libsqlSearch.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { makeSystem, member } from "./harness.ts";
 

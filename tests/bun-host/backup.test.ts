@@ -8,7 +8,7 @@ import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { DEFAULT_PASSWORD, Nexus, newClientId } from "../support/client.ts";
 import { freePort } from "../support/ports.ts";
 import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 async function node(dataDir: string): Promise<string> {
   const port = await freePort();
-  const proc = spawnLogged(BUN, ["edge/server.bun.ts"], {
+  const proc = spawnLogged(BUN, ["hosts/bun/server.ts"], {
     name: `backup-node-${port}`,
     cwd: ROOT,
     env: withBunRuntimeEnv({ NODE_ENV: "test", PORT: String(port), DATA_DIR: dataDir }),

@@ -1,13 +1,13 @@
 /**
  * infra/systemd/nexus.service stays in step with the code: its environment carries what npm start
- * adds (edge/bun/runtimeEnv.mjs) and passes config validation, and its ExecStart (paths moved to
+ * adds (hosts/bun/runtimeEnv.mjs) and passes config validation, and its ExecStart (paths moved to
  * this checkout and a temp data folder) starts a node that answers /health and stops on its
  * KillSignal.
  */
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { bunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { bunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { loadConfig } from "../../edge/config.ts";
 import { freePort } from "../support/ports.ts";
 import { spawnLogged, tempDir, waitForHttp } from "../support/processes.ts";

@@ -24,7 +24,7 @@ test("npm start serves the Bun host on PORT with DATA_DIR and exits on SIGTERM",
     expect(metrics).toMatch(/^nexus_storage_transactions \d+$/m);
     expect(metrics).toMatch(/^nexus_slow_consumer_drops \d+$/m);
     expect(metrics).toMatch(/^nexus_search_unindexed_rows 0$/m);
-    // The full-text index is a file of its own beside the database (actors/storage/libsqlSearch.ts).
+    // The full-text index is a file of its own beside the database (hosts/bun/storage/libsqlSearch.ts).
     expect(existsSync(join(dataDir, "nexus.db"))).toBe(true);
     expect(existsSync(join(dataDir, "nexus.search.db"))).toBe(true);
     // Signal only the node wrapper: it must forward the signal so the server goes away too.

@@ -1,21 +1,21 @@
 /**
- * The Bun host as a conformance Target: `bun edge/server.bun.ts` on a free port with a fresh
+ * The Bun host as a conformance Target: `bun hosts/bun/server.ts` on a free port with a fresh
  * DATA_DIR; stopped by PID; `restart` is a crash (SIGKILL) and a new process on the same DATA_DIR.
  */
 import { resolve } from "node:path";
 import { freePort } from "../support/ports.ts";
 import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
 import type { Target } from "../conformance/target.ts";
-import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = resolve(ROOT, "node_modules/.bin/bun");
 
 async function launch(port: number, dataDir: string, env: Record<string, string>): Promise<Spawned> {
-  const proc = spawnLogged(BUN, ["edge/server.bun.ts"], {
+  const proc = spawnLogged(BUN, ["hosts/bun/server.ts"], {
     name: `bun-host-${port}`,
     cwd: ROOT,
-    // As npm start runs it (edge/bun/runtimeEnv.mjs).
+    // As npm start runs it (hosts/bun/runtimeEnv.mjs).
     env: withBunRuntimeEnv({ NODE_ENV: "test", ...env, PORT: String(port), DATA_DIR: dataDir }),
   });
   await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 30_000 });

@@ -7,7 +7,7 @@ import { buildWithConfig, ROOT, type Built } from "./harness.ts";
 let built: Built | undefined;
 afterAll(() => built?.cleanup());
 
-test("wrangler deploy --dry-run builds edge/worker.ts with DOs, R2 and vars", async () => {
+test("wrangler deploy --dry-run builds hosts/cloudflare/worker.ts with DOs, R2 and vars", async () => {
   // Its own build (not the shared one in worker.ts, which other files in this process still use).
   built = await buildWithConfig(join(ROOT, "wrangler.toml"));
   for (const binding of ["env.CONVERSATION (ConversationDO)", "env.INBOX (InboxDO)", "env.DIRECTORY (DirectoryDO)", "env.ATTACHMENTS (nexus-attachments)"])

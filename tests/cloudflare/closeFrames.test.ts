@@ -3,7 +3,7 @@
  * echoed from a peer) and on reasons over 123 UTF-8 bytes, which would leave the socket open.
  */
 import { expect, test } from "bun:test";
-import { closeCode, closeReason } from "../../actors/hosts/durable-object/doConnection.ts";
+import { closeCode, closeReason } from "../../hosts/cloudflare/doConnection.ts";
 
 test("reserved and invalid close codes become 1000; ours and standard ones pass through", () => {
   for (const reserved of [1004, 1005, 1006, 1015, 0, 999, 1016, 2999, 5000]) expect(closeCode(reserved)).toBe(1000);

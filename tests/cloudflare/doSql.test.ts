@@ -1,4 +1,4 @@
-/** actors/storage/doSql.ts in real workerd: DirectoryDO's SQLite reached from a Worker over DO RPC. */
+/** hosts/cloudflare/doSql.ts in real workerd: DirectoryDO's SQLite reached from a Worker over DO RPC. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { buildFixture, run, type Built, type Running } from "./harness.ts";
 

@@ -6,7 +6,7 @@
  * The WebSocket here records sends only: nothing in it can run outside workerd.
  */
 import { describe, expect, test } from "bun:test";
-import { ACK_CHARS, DoConnection, IN_FLIGHT_CHARS } from "../../actors/hosts/durable-object/doConnection.ts";
+import { ACK_CHARS, DoConnection, IN_FLIGHT_CHARS } from "../../hosts/cloudflare/doConnection.ts";
 import { Fanout } from "../../actors/conversation/fanout.ts";
 import { socketStats } from "../../actors/socketStats.ts";
 import { CloseCodes, ConversationClientFrame, FlowControl, ReceivedCounter } from "../../protocol/index.ts";

@@ -1,9 +1,9 @@
 /**
- * Placement is one decision (edge/cloudflare/placement.ts) used by the Worker and by DOs alike.
+ * Placement is one decision (hosts/cloudflare/placement.ts) used by the Worker and by DOs alike.
  * workerd ignores location hints, so this checks the choice: no hint until multi-region lands.
  */
 import { expect, test } from "bun:test";
-import { locationHint } from "../../edge/cloudflare/placement.ts";
+import { locationHint } from "../../hosts/cloudflare/placement.ts";
 
 test("no location hint is chosen today, for any kind of object or origin", () => {
   for (const kind of ["conversation", "inbox", "directory"] as const) {

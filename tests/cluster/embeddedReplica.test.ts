@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LimitsSchema } from "../../protocol/index.ts";
-import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
-import { openRemoteLibsql } from "../../actors/storage/remoteLibsql.ts";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
+import { openRemoteLibsql } from "../../hosts/cluster/storage/remoteLibsql.ts";
 import { startSqld } from "../support/servers.ts";
 import { useSqld } from "./sqldFixture.ts";
 

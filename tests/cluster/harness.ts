@@ -1,12 +1,12 @@
 /**
  * A real local cluster for suites: per region one nats-server (JetStream; regions joined as a
  * supercluster by gateways) and one redis-server; one sqld for storage; Bun nodes as child
- * processes (`bun edge/server.bun.ts` with cluster env), each killable (-9) and restartable with the
+ * processes (`bun hosts/cluster/server.ts`), each killable (-9) and restartable with the
  * same node id. Everything on free loopback ports, stopped by PID.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { withBunRuntimeEnv } from "../../edge/bun/runtimeEnv.mjs";
+import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { renderRegionConfig } from "../../infra/nats/render.mjs";
 import { freePort } from "../support/ports.ts";
 import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
@@ -100,7 +100,7 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
       NEXUS_NODE_ROLE: spec.role ?? "all",
     });
     const launch = async () => {
-      const proc = spawnLogged(BUN, ["edge/server.bun.ts"], { name: `node-${spec.id}`, cwd: ROOT, env: nodeEnv });
+      const proc = spawnLogged(BUN, ["hosts/cluster/server.ts"], { name: `node-${spec.id}`, cwd: ROOT, env: nodeEnv });
       await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 30_000 });
       return proc;
     };

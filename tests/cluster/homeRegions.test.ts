@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { HomeRegions, placementKey } from "../../actors/hosts/cluster/homeRegions.ts";
+import { HomeRegions, placementKey } from "../../hosts/cluster/homeRegions.ts";
 import { freePort } from "../support/ports.ts";
 import { startNats, type RunningNats } from "../support/servers.ts";
 

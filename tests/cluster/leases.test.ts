@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Redis } from "ioredis";
-import { LeaseLostError, NodeLeases } from "../../actors/hosts/cluster/leases.ts";
+import { LeaseLostError, NodeLeases } from "../../hosts/cluster/leases.ts";
 import { startRedis, type RunningServer } from "../support/servers.ts";
 
 const TTL = 600;

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Redis } from "ioredis";
-import { RedisRateLimiter } from "../../edge/limit/redisRateLimiter.ts";
+import { RedisRateLimiter } from "../../hosts/cluster/redisRateLimiter.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
 import { startRedis, type RunningServer } from "../support/servers.ts";
 

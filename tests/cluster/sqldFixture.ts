@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll } from "bun:test";
 import { rmSync } from "node:fs";
-import type { RemoteLibsqlSql } from "../../actors/storage/remoteLibsql.ts";
+import type { RemoteLibsqlSql } from "../../hosts/cluster/storage/remoteLibsql.ts";
 import { startSqld, type RunningServer } from "../support/servers.ts";
 
 export interface SqldFixture {

@@ -3,10 +3,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ScryptHasher } from "../../edge/auth/passwords.ts";
-import { DiskBlobStore } from "../../edge/blob/diskBlobStore.ts";
+import { ScryptHasher } from "../../hosts/shared/scryptPasswords.ts";
+import { DiskBlobStore } from "../../hosts/bun/diskBlobStore.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
-import { PromMetrics } from "../../edge/metrics/promMetrics.ts";
+import { PromMetrics } from "../../hosts/bun/promMetrics.ts";
 import { TextMetrics } from "../../edge/metrics/textMetrics.ts";
 
 describe("ScryptHasher", () => {

@@ -5,15 +5,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openLibsql } from "../../actors/storage/libsqlSql.ts";
-import { BunActorSystem } from "../../actors/hosts/bun/BunActorSystem.ts";
+import { openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { createApp } from "../../edge/app.ts";
 import { AccountService } from "../../edge/auth/accounts.ts";
 import { loadConfig, type EdgeConfig } from "../../edge/config.ts";
-import type { EdgeDeps } from "../../edge/deps.ts";
+import type { EdgeDeps } from "../../edge/host.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
-import { PromMetrics } from "../../edge/metrics/promMetrics.ts";
-import { DiskBlobStore } from "../../edge/blob/diskBlobStore.ts";
+import { PromMetrics } from "../../hosts/bun/promMetrics.ts";
+import { DiskBlobStore } from "../../hosts/bun/diskBlobStore.ts";
+import { ScryptHasher } from "../../hosts/shared/scryptPasswords.ts";
 
 export const notUsed = (what: string) =>
   new Proxy({}, { get: (_t, prop) => (prop === "then" ? undefined : () => { throw new Error(`${what}.${String(prop)}: not used in this suite`); }) }) as any;
@@ -35,7 +36,7 @@ export async function makeHarness(env: Record<string, string> = {}, opts: { read
   const config = loadConfig({ DATA_DIR: dir, JWT_SECRET: "test-secret-test-secret-test-secret-0123", ...env });
   const sql = await openLibsql(join(dir, "nexus.db"));
   const clock = { t: Date.now() };
-  const accounts = new AccountService({ sql, config, now: () => clock.t });
+  const accounts = new AccountService({ sql, config, hasher: new ScryptHasher(), now: () => clock.t });
   await accounts.init();
   await BunActorSystem.migrate(sql);
   const actors = new BunActorSystem(sql, config.limits);

@@ -135,7 +135,7 @@ describe("over a real Bun server", () => {
   test("per-IP auth limit keys on the socket address; full register → me flow works", async () => {
     h = await makeHarness({ AUTH_RATE_LIMIT_PER_MINUTE: "2" });
     const app = h.app;
-    // Same call shape as edge/bun/startNode.ts: the server under `server` in Hono's env.
+    // Same call shape as hosts/bun/startNode.ts: the server under `server` in Hono's env.
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req, srv) => app.fetch(req, { server: srv }) });
     try {
       const base = `http://127.0.0.1:${server.port}`;

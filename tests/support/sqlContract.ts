@@ -1,7 +1,7 @@
 /**
  * The group-commit rules of sql.ts, as one suite run against every Sql that group-commits: the Bun
  * host's file (tests/actors/libsqlGroupCommit.test.ts) and cluster mode's libSQL server
- * (tests/cluster/remoteLibsql.test.ts). Both use actors/storage/groupCommit.ts; this checks that
+ * (tests/cluster/remoteLibsql.test.ts). Both use hosts/bun/storage/groupCommit.ts; this checks that
  * each, end to end on its real store, keeps the rules.
  */
 import { describe, expect, test } from "bun:test";

@@ -1,5 +1,5 @@
 /**
- * Real things for the browser suites: a Nexus server process (`bun edge/server.bun.ts`) on a free
+ * Real things for the browser suites: a Nexus server process (`bun hosts/bun/server.ts`) on a free
  * port with a temp DATA_DIR, stopped by PID; headless Debian Chromium driven by playwright-core;
  * and page helpers that act like a person would (typing, clicking) through data-testid hooks.
  */
@@ -42,7 +42,7 @@ export class NexusServer {
   /** (Re)start on the same port and DATA_DIR: the "server came back" half of an outage. */
   async boot(): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
-    this.proc = spawnLogged(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "edge", "server.bun.ts")], {
+    this.proc = spawnLogged(join(ROOT, "node_modules", ".bin", "bun"), [join(ROOT, "hosts", "bun", "server.ts")], {
       name: `nexus-web-${this.port}`,
       cwd: ROOT,
       env: { ...this.env, PORT: String(this.port), DATA_DIR: this.dataDir, HOST: "127.0.0.1" },

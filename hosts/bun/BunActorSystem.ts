@@ -1,0 +1,128 @@
+/**
+ * The Bun host: every actor lives in this process, created on first use and evicted when idle.
+ * It is both the edge's ActorsClient (method calls, no RPC) and the actors' ActorMesh; in cluster
+ * mode (../cluster/ClusterActorSystem.ts) it holds the actors this node owns, and the cluster is
+ * the mesh. One Sql holds all conversations and inboxes and group-commits across actors.
+ */
+import { defaultLimits, type Limits, type Presence } from "../../protocol/index.ts";
+import type { ActorsClient } from "../../actors/api.ts";
+import type { ActorMesh, InboxUpdate, Publisher, RingNotice } from "../../actors/ports.ts";
+import { ConversationActor } from "../../actors/conversation/ConversationActor.ts";
+import { InboxActor } from "../../actors/inbox/InboxActor.ts";
+import type { Sql } from "../../actors/storage/sql.ts";
+import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
+import { SqlConversationStore } from "../../actors/storage/sqlConversationStore.ts";
+import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
+import { randomIds, timerClock } from "../../actors/timerClock.ts";
+
+const EVICT_AFTER_MS = 5 * 60_000;
+
+export interface BunActorSystemOptions {
+  /** Where actors reach other actors; default: this system (everything in-process). */
+  mesh?: ActorMesh;
+  /** An idle actor was evicted (cluster mode gives up its lease). */
+  onEvict?: (kind: "conversation" | "inbox", id: string) => void;
+}
+
+interface Slot<A> {
+  actor: A;
+  used: number;
+}
+
+export class BunActorSystem implements ActorsClient, ActorMesh {
+  private conversations = new Map<string, Slot<ConversationActor>>();
+  private inboxes = new Map<string, Slot<InboxActor>>();
+  private sweeper: ReturnType<typeof setInterval>;
+  /** Bun's server.publish, set by the host once the server listens (before any socket arrives). */
+  publisher: Publisher | undefined;
+
+  private readonly mesh: ActorMesh;
+
+  constructor(private readonly sql: Sql, private readonly limits: Limits = defaultLimits, private readonly opts: BunActorSystemOptions = {}) {
+    this.mesh = opts.mesh ?? this;
+    this.sweeper = setInterval(() => this.evictIdle(), 60_000);
+    this.sweeper.unref?.();
+  }
+
+  static async migrate(sql: Sql): Promise<void> {
+    await SqlConversationStore.migrate(sql);
+    await SqlInboxStore.migrate(sql);
+  }
+
+  conversation(id: string): ConversationActor {
+    let slot = this.conversations.get(id);
+    if (!slot) {
+      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: timerClock, ids: randomIds,
+        mesh: this.mesh, limits: this.limits, publish: this.publisher,
+        // Storage may hold what the actor does not know: the next use loads a fresh one.
+        onDiverged: () => {
+          if (this.conversations.get(id)?.actor === actor) this.conversations.delete(id);
+        } });
+      this.conversations.set(id, (slot = { actor, used: 0 }));
+    }
+    slot.used = Date.now();
+    return slot.actor;
+  }
+
+  inbox(userId: string): InboxActor {
+    let slot = this.inboxes.get(userId);
+    if (!slot) {
+      const actor = new InboxActor(userId, {
+        store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
+      });
+      this.inboxes.set(userId, (slot = { actor, used: 0 }));
+    }
+    slot.used = Date.now();
+    return slot.actor;
+  }
+
+  // ---- ActorMesh: in-process, so delivery is a method call.
+  notifyInbox(userId: string, update: InboxUpdate): void {
+    this.inbox(userId).apply(update).catch((e) => console.error(`[mesh] inbox ${userId} update failed`, e));
+  }
+
+  syncInbox(userId: string, update: InboxUpdate): Promise<void> {
+    return this.inbox(userId).apply({ ...update, durable: true });
+  }
+
+  ring(userId: string, notice: RingNotice): void {
+    const inbox = this.inbox(userId);
+    inbox.ready().then(() => inbox.ring(notice), () => {});
+  }
+
+  presenceChanged(toUserId: string, presence: Presence): void {
+    // An inbox that is not loaded has no sockets to tell.
+    this.inboxes.get(toUserId)?.actor.presenceChanged(presence);
+  }
+
+  presenceOf(userIds: string[]): Promise<Presence[]> {
+    return Promise.all(userIds.map((u) => this.inbox(u).presence()));
+  }
+
+  private evictIdle(): void {
+    const cutoff = Date.now() - EVICT_AFTER_MS;
+    for (const [id, slot] of this.conversations)
+      if (slot.used < cutoff && slot.actor.idle()) {
+        slot.actor.dispose();
+        this.conversations.delete(id);
+        this.opts.onEvict?.("conversation", id);
+      }
+    for (const [id, slot] of this.inboxes)
+      if (slot.used < cutoff && slot.actor.idle()) {
+        this.inboxes.delete(id);
+        this.opts.onEvict?.("inbox", id);
+      }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    // Conversations first: closing them may send the last inbox summaries.
+    await Promise.all([...this.conversations.values()].map((s) => s.actor.close()));
+    await Promise.all([...this.inboxes.values()].map((s) => s.actor.close()));
+    await SearchIndexer.for(this.sql).stop();
+  }
+
+  get stats() {
+    return { conversations: this.conversations.size, inboxes: this.inboxes.size };
+  }
+}

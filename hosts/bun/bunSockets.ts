@@ -1,0 +1,105 @@
+/**
+ * WebSockets on Bun: the edge verifies the ticket, then `server.upgrade` attaches the socket to the
+ * in-process actor. Frames that arrive before the actor finished its welcome wait for it, in order.
+ */
+import type { Context } from "hono";
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { NexusError, type Limits } from "../../protocol/index.ts";
+import type { Connection } from "../../actors/ports.ts";
+import type { SocketRouter } from "../../edge/host.ts";
+import type { BunActorSystem } from "./BunActorSystem.ts";
+
+export interface SocketData {
+  kind: "conversation" | "inbox";
+  id: string;
+  userId: string;
+  resume: { after?: number; epoch?: string };
+  conn?: BunConnection;
+}
+
+let nextConnId = 0;
+
+class BunConnection implements Connection {
+  readonly id = String(++nextConnId);
+  opened: Promise<void> = Promise.resolve();
+  /** `opened` has settled and every frame that waited for it was handed on. */
+  isOpen = false;
+  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly userId: string) {}
+  send(frame: string): void {
+    this.ws.send(frame);
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+  buffered(): number {
+    return this.ws.getBufferedAmount();
+  }
+  subscribe(topic: string): void {
+    this.ws.subscribe(topic);
+  }
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic);
+  }
+}
+
+/** Hands the request's socket to Bun with `data` attached (the edge verified the ticket). */
+export function upgradeSocket<D>(c: Context, data: D): Response {
+  const server = (c.env as { server?: Server<unknown> })?.server;
+  if (!server) throw new Error("Bun server missing from env");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new NexusError("bad_request", "expected a WebSocket upgrade");
+  if (!(server as Server<unknown>).upgrade(c.req.raw, { data })) throw new NexusError("bad_request", "WebSocket upgrade failed");
+  return new Response(null);
+}
+
+export function bunSocketRouter(): SocketRouter {
+  const upgrade = (c: Context, data: SocketData) => upgradeSocket(c, data);
+  return {
+    conversation: async (c, id, userId, resume) => upgrade(c, { kind: "conversation", id, userId, resume }),
+    inbox: async (c, userId) => upgrade(c, { kind: "inbox", id: userId, userId, resume: {} }),
+  };
+}
+
+const frameFailed = (e: unknown) => console.error("[ws] frame failed", e);
+
+/** Bun's socket settings for every Nexus socket (local or bridged in cluster mode). */
+export function socketSettings(limits: Limits) {
+  return {
+    // Frames over 4x the limit are cut by Bun (close 1009); smaller oversize frames get an error frame.
+    maxPayloadLength: limits.maxFrameBytes * 4,
+    backpressureLimit: limits.maxSocketBufferBytes * 2,
+    closeOnBackpressureLimit: true,
+    idleTimeout: 120,
+    perMessageDeflate: false,
+  };
+}
+
+export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): WebSocketHandler<SocketData> {
+  const actorOf = (d: SocketData) => (d.kind === "conversation" ? system.conversation(d.id) : system.inbox(d.id));
+  return {
+    ...socketSettings(limits),
+    open(ws) {
+      const conn = new BunConnection(ws, ws.data.userId);
+      ws.data.conn = conn;
+      const d = ws.data;
+      conn.opened = (d.kind === "conversation" ? system.conversation(d.id).connect(conn, d.resume) : system.inbox(d.id).connect(conn)).catch((e) => {
+        console.error(`[ws] ${d.kind} ${d.id} connect failed`, e);
+        ws.close(1011, "internal error");
+      }).then(() => {
+        // Frames queued on `opened` run right after this, in the same microtask checkpoint, so a
+        // frame that arrives later (a new task) and goes straight in cannot overtake them.
+        conn.isOpen = true;
+      });
+    },
+    message(ws, message) {
+      const conn = ws.data.conn!;
+      const raw = typeof message === "string" ? message : new TextDecoder().decode(message);
+      // Wait for the welcome only, not for earlier frames: sends from one socket pipeline into one group commit.
+      if (conn.isOpen) void actorOf(ws.data).receive(conn, raw).catch(frameFailed);
+      else void conn.opened.then(() => actorOf(ws.data).receive(conn, raw)).catch(frameFailed);
+    },
+    close(ws) {
+      const conn = ws.data.conn;
+      if (conn) void conn.opened.then(() => actorOf(ws.data).disconnect(conn));
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * What differs between a single Bun node and a cluster node, behind one shape: storage, where
+ * actors run, how sockets reach them, the rate limiter. startNode.ts builds the edge on top.
+ */
+import type { Server, WebSocketHandler } from "bun";
+import { BunActorSystem } from "./BunActorSystem.ts";
+import { bunSocketRouter, bunWebSocketHandler } from "./bunSockets.ts";
+import type { ActorsClient } from "../../actors/api.ts";
+import { openLibsql } from "./storage/libsqlSql.ts";
+import type { Sql } from "../../actors/storage/sql.ts";
+import type { EdgeConfig } from "../../edge/config.ts";
+import type { RateLimiter, SocketRouter } from "../../edge/host.ts";
+import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
+import type { PromMetrics } from "./promMetrics.ts";
+import { join } from "node:path";
+
+export interface NodeParts {
+  sql: Sql & { stats: { transactions: number; batches: number }; close(): Promise<void> };
+  actors: ActorsClient;
+  /** The actors hosted in this process (null on an edge-only cluster node). */
+  local: BunActorSystem | null;
+  sockets: SocketRouter;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  websocket: WebSocketHandler<any>;
+  limiter: RateLimiter;
+  /** The server listens: hand its publish to whoever fans out. */
+  listening(server: Server<unknown>): void;
+  gauges(metrics: PromMetrics): void;
+  stop(): Promise<void>;
+}
+
+/** `npm start`: one libSQL file in DATA_DIR, every actor in this process. */
+export async function singleNodeParts(config: EdgeConfig): Promise<NodeParts> {
+  const sql = await openLibsql(join(config.dataDir, "nexus.db"), { synchronous: config.sync, commitIntervalMs: config.commitIntervalMs });
+  await BunActorSystem.migrate(sql);
+  const actors = new BunActorSystem(sql, config.limits);
+  return {
+    sql,
+    actors,
+    local: actors,
+    sockets: bunSocketRouter(),
+    websocket: bunWebSocketHandler(actors, config.limits),
+    limiter: new MemoryRateLimiter(),
+    // Fan-out publishes once per conversation topic instead of one send per socket.
+    listening: (server) => void (actors.publisher = (topic, frame) => void server.publish(topic, frame)),
+    gauges: () => {},
+    async stop() {
+      await actors.close();
+      await sql.close();
+    },
+  };
+}

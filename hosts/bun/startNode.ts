@@ -1,0 +1,102 @@
+/**
+ * One Nexus node on Bun: Hono edge, static web client, and the actors — all in this process on one
+ * libSQL file (the default), or as one node of a cluster when the cluster host passes its parts
+ * (hosts/cluster/server.ts: `startNode(config, { parts: clusterParts })`).
+ * Used by `npm start` (hosts/bun/server.ts) and by tests and benchmarks that start a node in-process.
+ */
+import { mkdirSync } from "node:fs";
+import type { Server } from "bun";
+import { join, resolve } from "node:path";
+import { socketStats } from "../../actors/socketStats.ts";
+import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
+import { createApp } from "../../edge/app.ts";
+import { AccountService } from "../../edge/auth/accounts.ts";
+import { DiskBlobStore } from "./diskBlobStore.ts";
+import type { EdgeConfig } from "../../edge/config.ts";
+import type { EdgeDeps } from "../../edge/host.ts";
+import { PromMetrics } from "./promMetrics.ts";
+import { ensureJwtSecret } from "./jwtSecret.ts";
+import { singleNodeParts, type NodeParts } from "./nodeParts.ts";
+import { staticFiles } from "./staticFiles.ts";
+import { ScryptHasher } from "../shared/scryptPasswords.ts";
+
+const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
+
+export interface NexusNode {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  webRoot?: string;
+  /** The actor system, sockets, storage and limiter: one file on one node unless a host says otherwise. */
+  parts?: (config: EdgeConfig) => Promise<NodeParts>;
+}
+
+export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Promise<NexusNode> {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  config = { ...config, dataDir, jwtSecret: ensureJwtSecret(dataDir, config.jwtSecret) };
+
+  const parts = await (opts.parts ?? singleNodeParts)(config);
+  const { sql, actors } = parts;
+  // Rows the index has not taken yet (a restart, or a whole database after an upgrade) are indexed
+  // in the background from now on, not only when a search asks.
+  SearchIndexer.for(sql).resume();
+  const accounts = new AccountService({ sql, config, hasher: new ScryptHasher() });
+  await accounts.init();
+  const metrics = new PromMetrics();
+  metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => parts.local?.stats.conversations ?? 0);
+  metrics.gauge("nexus_inbox_actors", "Inbox actors in memory", [], () => parts.local?.stats.inboxes ?? 0);
+  parts.gauges(metrics);
+  metrics.gauge("nexus_slow_consumer_drops", "Sockets closed with 4008: their unsent backlog passed maxSocketBufferBytes", [], () => socketStats.slowConsumerDrops);
+  metrics.gauge("nexus_storage_transactions", "libSQL write transactions since start (group commits)", [], () => sql.stats.transactions);
+  metrics.gauge("nexus_storage_statements", "libSQL statements written since start", [], () => sql.stats.batches);
+  // The index thread runs at low priority: under sustained load it trails, and searches wait for it.
+  metrics.gauge("nexus_search_unindexed_rows", "Stored events not yet in the full-text index", [], () => SearchIndexer.for(sql).waiting);
+
+  const deps: EdgeDeps = {
+    config,
+    accounts,
+    actors,
+    sockets: parts.sockets,
+    blobs: new DiskBlobStore(join(dataDir, "attachments")),
+    limiter: parts.limiter,
+    metrics,
+    ready: async () => {
+      try {
+        await sql.first("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+  const app = createApp(deps);
+  const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"));
+
+  const server = Bun.serve({
+    port: config.port,
+    hostname: process.env.HOST ?? "0.0.0.0",
+    async fetch(req, server) {
+      const path = new URL(req.url).pathname;
+      if (!API_PREFIXES.some((p) => path.startsWith(p))) {
+        const res = await serveStatic(req);
+        if (res) return res;
+      }
+      return app.fetch(req, { server });
+    },
+    websocket: parts.websocket,
+  });
+  parts.listening(server as Server<unknown>);
+
+  return {
+    url: `http://localhost:${server.port}`,
+    port: server.port!,
+    async stop() {
+      server.stop(true);
+      await parts.stop();
+    },
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * Cluster mode: many Bun nodes in several regions, each actor on exactly one node at a time.
+ *
+ * Where an actor lives is decided in two steps, once, and then cached:
+ *  1. its home region — global, first toucher's region, in a NATS KV bucket (homeRegions.ts);
+ *  2. its owner node in that region — a Redis lease in the region's Redis (leases.ts). A node of the
+ *     home region claims it; a node elsewhere (or an edge-only node) asks the region's queue group.
+ * Calls to an actor owned here are method calls on the local BunActorSystem; others go to the owner
+ * over NATS (rpc.ts, and sockets through socketBridge.ts / remoteSockets.ts). This class is the
+ * edge's ActorsClient and every local actor's ActorMesh.
+ *
+ * The storage (one libSQL server) is shared, so a new owner loads exactly what the last one
+ * committed; the log's primary key (conversation, seq) refuses a second writer's commit outright.
+ */
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { NexusError, type Presence } from "../../protocol/index.ts";
+import type { ActorsClient, ConversationApi, InboxApi } from "../../actors/api.ts";
+import type { ActorMesh, InboxUpdate, RingNotice } from "../../actors/ports.ts";
+import { LruMap } from "../../actors/lruMap.ts";
+import type { BunActorSystem } from "../bun/BunActorSystem.ts";
+import type { HomeRegions } from "./homeRegions.ts";
+import type { ActorKind, NodeLeases } from "./leases.ts";
+import type { Peers } from "./peers.ts";
+import { callRpc, MovedError, serveRpc } from "./actorRpc.ts";
+import type { Subjects } from "./wire.ts";
+
+const RPC_TIMEOUT_MS = 10_000;
+const LOCATE_TIMEOUT_MS = 5_000;
+/** Tries of one call across ownership moves (moved / no responders / owner died). */
+const ATTEMPTS = 4;
+
+export interface ClusterParts {
+  nc: NatsConnection;
+  subjects: Subjects;
+  node: string;
+  region: string;
+  peers: Peers;
+  homes: HomeRegions;
+  /** This region's leases; null on an edge-only node (it never owns actors). */
+  leases: NodeLeases | null;
+}
+
+export class ClusterActorSystem implements ActorsClient, ActorMesh {
+  /** Actors this node holds the lease of: `${kind}:${id}`. */
+  private owned = new Set<string>();
+  /** Owners of actors elsewhere, as last looked up. */
+  private owners = new LruMap<string, string>(100_000);
+  private rpcSub: Subscription | undefined;
+  private locateSub: Subscription | undefined;
+  /** Leases being given back after eviction, by key. */
+  private releasing = new Map<string, Promise<void>>();
+  /** Set by stop(): this node owns nothing any more (see owns()). */
+  private stopping = false;
+  /** The actors owned here; set by the host before start() on nodes that host actors. */
+  local: BunActorSystem | null = null;
+
+  constructor(private readonly p: ClusterParts) {
+    p.peers.onGone((node) => {
+      // Forget cached owners on that node: the next call looks the owner up again (and claims).
+      for (const key of this.ownersOn(node)) this.owners.delete(key);
+    });
+  }
+
+  get node(): string {
+    return this.p.node;
+  }
+
+  start(): void {
+    const { nc, subjects, node, region } = this.p;
+    this.rpcSub = serveRpc(nc, subjects.rpc(node), (kind, id) => this.localActor(kind, id));
+    if (this.local && this.p.leases) {
+      const leases = this.p.leases;
+      // One node of the region answers "who owns X?", claiming X itself when nobody does.
+      this.locateSub = nc.subscribe(subjects.locate(region), {
+        queue: "locate",
+        callback: (err, msg) => {
+          if (err) return;
+          void (async () => {
+            try {
+              const { k, id, peek } = msg.json<{ k: ActorKind; id: string; peek?: boolean }>();
+              if (peek) return msg.respond(JSON.stringify({ node: this.owns(k, id) ? node : await leases.owner(k, id) }));
+              msg.respond(JSON.stringify({ node: this.owns(k, id) ? node : await this.claimHere(k, id) }));
+            } catch (e) {
+              msg.respond(JSON.stringify({ error: String(e) }));
+            }
+          })();
+        },
+      });
+    }
+  }
+
+  /** A cached owner turned out stale (it gave the actor up): the next lookup asks again. */
+  forget(kind: ActorKind, id: string): void {
+    this.owners.delete(`${kind}:${id}`);
+  }
+
+  /** Is this actor held here (sync: used for every socket frame and rpc). A stopping node holds
+   *  nothing: new sockets and calls are sent on while it flushes. */
+  owns(kind: ActorKind, id: string): boolean {
+    return !this.stopping && this.owned.has(`${kind}:${id}`);
+  }
+
+  /** Claims in this region's Redis. Never while this node is still giving the same actor back
+   *  (eviction): a claim answered "you" just before the release lands would leave two owners. */
+  private async claimHere(kind: ActorKind, id: string): Promise<string> {
+    const key = `${kind}:${id}`;
+    for (let r = this.releasing.get(key); r; r = this.releasing.get(key)) await r;
+    if (this.stopping) throw new NexusError("unavailable", "this node is stopping");
+    const owner = await this.p.leases!.claim(kind, id);
+    if (owner === this.p.node) {
+      if (this.releasing.has(key)) return this.claimHere(kind, id);
+      this.owned.add(key);
+      // An actor object now (unloaded: cheap), so that if nothing ever uses it, idle eviction
+      // gives the lease back instead of leaving it pinned here.
+      if (kind === "conversation") this.local?.conversation(id);
+      else this.local?.inbox(id);
+    }
+    return owner;
+  }
+
+  private localActor(kind: ActorKind, id: string): Record<string, unknown> | null {
+    if (!this.local || !this.owns(kind, id)) return null;
+    return (kind === "conversation" ? this.local.conversation(id) : this.local.inbox(id)) as unknown as Record<string, unknown>;
+  }
+
+  /** The node that owns the actor now, claiming it for this node when it is unowned in our region. */
+  async ownerOf(kind: ActorKind, id: string): Promise<string> {
+    const key = `${kind}:${id}`;
+    if (this.owned.has(key)) return this.p.node;
+    const cached = this.owners.get(key);
+    if (cached !== undefined && this.p.peers.alive(cached)) return cached;
+    let owner: string;
+    try {
+      const home = await this.p.homes.regionOf(kind, id);
+      if (home === this.p.region && this.local && this.p.leases) owner = await this.claimHere(kind, id);
+      else owner = await this.locate(home, kind, id);
+    } catch (e) {
+      if (e instanceof NexusError) throw e;
+      throw new NexusError("unavailable", `cannot place ${kind} ${id} now (${(e as Error)?.message ?? e})`);
+    }
+    if (owner !== this.p.node) {
+      this.owners.set(key, owner);
+      this.p.peers.touch(owner);
+    }
+    return owner;
+  }
+
+  /** The owner if the actor is held anywhere now, else null; never places it. */
+  async peekOwner(kind: ActorKind, id: string): Promise<string | null> {
+    const key = `${kind}:${id}`;
+    if (this.owned.has(key)) return this.p.node;
+    const cached = this.owners.get(key);
+    if (cached !== undefined && this.p.peers.alive(cached)) return cached;
+    const home = await this.p.homes.regionOf(kind, id);
+    if (home === this.p.region && this.p.leases) return this.p.leases.owner(kind, id);
+    const owner = await this.locate(home, kind, id, true);
+    return owner || null;
+  }
+
+  private async locate(region: string, kind: ActorKind, id: string, peek = false): Promise<string> {
+    let res;
+    try {
+      res = await this.p.nc.request(this.p.subjects.locate(region), JSON.stringify({ k: kind, id, peek }), { timeout: LOCATE_TIMEOUT_MS });
+    } catch (e) {
+      throw new NexusError("unavailable", `no node of region ${region} answers (${(e as Error).message})`);
+    }
+    const r = res.json<{ node?: string | null; error?: string }>();
+    if (peek && r.node === null) return "";
+    if (!r.node) throw new NexusError("unavailable", `region ${region} could not place ${kind} ${id}: ${r.error}`);
+    return r.node;
+  }
+
+  /** Run `m(...args)` on the actor wherever it lives; re-resolves the owner when it moved or died. */
+  async call(kind: ActorKind, id: string, m: string, args: unknown[]): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      const owner = await this.ownerOf(kind, id);
+      const here = owner === this.p.node ? this.localActor(kind, id) : null;
+      if (here) return (here[m] as (...a: unknown[]) => unknown).apply(here, args);
+      try {
+        return await callRpc(this.p.nc, this.p.subjects.rpc(owner), { k: kind, id, m, a: args }, RPC_TIMEOUT_MS);
+      } catch (e) {
+        if (e instanceof NexusError) throw e;
+        // Moved, or nobody listens on the owner's subject (it died): look the owner up again. A
+        // timeout is not retried: the operation may have run, and only the client knows whether
+        // repeating it is safe (sends are, by clientId).
+        const moved = e instanceof MovedError || /no responders|503/i.test(String((e as Error)?.message ?? e));
+        if (!moved) throw new NexusError("unavailable", `${kind} ${id}: its node did not answer (${(e as Error)?.message ?? e})`);
+        if (attempt >= ATTEMPTS) throw new NexusError("unavailable", `${kind} ${id} is moving between nodes; try again`);
+        this.owners.delete(`${kind}:${id}`);
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+
+  private proxy<T extends object>(kind: ActorKind, id: string): T {
+    return new Proxy({} as T, {
+      get: (_t, m) => (typeof m === "string" ? (...args: unknown[]) => this.call(kind, id, m, args) : undefined),
+    });
+  }
+
+  // ---- ActorsClient
+  conversation(id: string): ConversationApi {
+    return this.proxy<ConversationApi>("conversation", id);
+  }
+
+  inbox(userId: string): InboxApi {
+    return this.proxy<InboxApi>("inbox", userId);
+  }
+
+  // ---- ActorMesh: the same calls, from the actors owned here.
+  notifyInbox(userId: string, update: InboxUpdate): void {
+    this.call("inbox", userId, "apply", [update]).catch((e) => console.error(`[cluster] inbox ${userId} update failed`, e));
+  }
+
+  syncInbox(userId: string, update: InboxUpdate): Promise<void> {
+    return this.call("inbox", userId, "apply", [{ ...update, durable: true }]) as Promise<void>;
+  }
+
+  ring(userId: string, notice: RingNotice): void {
+    this.call("inbox", userId, "ring", [notice]).catch((e) => console.error(`[cluster] ring ${userId} failed`, e));
+  }
+
+  presenceChanged(toUserId: string, presence: Presence): void {
+    // Only an inbox that is loaded somewhere has sockets to tell; do not place one just for this.
+    void this.peekOwner("inbox", toUserId).then((owner) => {
+      if (owner !== null) return this.call("inbox", toUserId, "presenceChanged", [presence]);
+    }).catch(() => {});
+  }
+
+  presenceOf(userIds: string[]): Promise<Presence[]> {
+    return Promise.all(userIds.map((u) => this.call("inbox", u, "presence", []) as Promise<Presence>));
+  }
+
+  // ---- lifecycle
+  /** An idle actor was evicted here: give its lease back so any node may take it next time. Until
+   *  the release is through, this node claims it for nobody (claimHere waits). A failed release is
+   *  retried: left in Redis, the lease would name a node that answers "moved" for ever. */
+  evicted(kind: ActorKind, id: string): void {
+    const key = `${kind}:${id}`;
+    this.owned.delete(key);
+    const leases = this.p.leases;
+    if (!leases) return;
+    const done = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await leases.release(kind, id);
+        } catch (e) {
+          // A lost lease fences the whole node (exit), so retrying cannot outlive a real loss.
+          if (attempt % 10 === 1) console.error(`[cluster] release ${kind} ${id} failed (attempt ${attempt})`, e);
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * attempt)));
+        }
+      }
+    })();
+    this.releasing.set(key, done);
+    void done.finally(() => this.releasing.delete(key));
+  }
+
+  private ownersOn(node: string): string[] {
+    const keys: string[] = [];
+    for (const [key, owner] of this.owners.entries()) if (owner === node) keys.push(key);
+    return keys;
+  }
+
+  get stats() {
+    return { owned: this.owned.size, cachedOwners: this.owners.size };
+  }
+
+  /** Stop owning: from now on every call and socket for an actor here is answered "moved" (so
+   *  callers look again and, once this node's liveness key is gone, land elsewhere), and this node
+   *  no longer answers for its region. */
+  stop(): void {
+    this.stopping = true;
+    this.locateSub?.unsubscribe();
+  }
+
+  /** Leave the bus (after stop() and the flush). */
+  close(): void {
+    this.rpcSub?.unsubscribe();
+  }
+}

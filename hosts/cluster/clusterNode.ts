@@ -1,0 +1,144 @@
+/**
+ * The parts of a cluster-mode node (config.cluster set): the shared libSQL server for storage, NATS
+ * for routing between nodes and regions, this region's Redis for leases and rate limits. startNode.ts
+ * builds the same edge on top of either these parts or the single-node ones.
+ *
+ * A node that cannot renew its liveness in Redis stops at once (exit 1, for its supervisor to
+ * restart it): peers may already have claimed its actors, and two writers for one conversation
+ * must never both be acknowledging. Nothing it acknowledged is lost — acks follow commits. An actor
+ * node off the bus for 5 s stops too: nobody can reach its actors, and its leases hold them.
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { connect } from "@nats-io/transport-node";
+import { BunActorSystem } from "../bun/BunActorSystem.ts";
+import { ClusterActorSystem } from "./ClusterActorSystem.ts";
+import { clusterSocketRouter, clusterWebSocketHandler } from "./clusterSockets.ts";
+import { HomeRegions } from "./homeRegions.ts";
+import { NodeLeases } from "./leases.ts";
+import { Peers } from "./peers.ts";
+import { RemoteSockets } from "./remoteSockets.ts";
+import { SocketBridge } from "./socketBridge.ts";
+import { subjects } from "./wire.ts";
+import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
+import { openRemoteLibsql } from "./storage/remoteLibsql.ts";
+import type { EdgeConfig } from "../../edge/config.ts";
+import { RedisRateLimiter } from "./redisRateLimiter.ts";
+import type { NodeParts } from "../bun/nodeParts.ts";
+
+/** Longer than peers take to declare a silent node gone (peers.ts: 3.5 s). */
+const OFF_BUS_FENCE_MS = 5_000;
+
+export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
+  const cc = config.cluster!;
+  const incarnation = randomBytes(6).toString("hex");
+  // Migrate before the replica opens: a replica connection opened on an older schema does not see
+  // tables made after it (its reads would all fall back to the server).
+  const bootstrap = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken });
+  await BunActorSystem.migrate(bootstrap);
+  await bootstrap.close();
+  const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs,
+    replicaPath: cc.libsqlReplicaPath });
+  const redis = new Redis(cc.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+  await redis.connect();
+  const nc = await connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, maxReconnectAttempts: -1 });
+  const subj = subjects(cc.name);
+
+  const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region);
+  const homes = await HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
+  const hostsActors = cc.role === "all";
+  const leases = hostsActors ? new NodeLeases(redis, cc.nodeId, { prefix: cc.name }) : null;
+  const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases });
+  const local = hostsActors
+    ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id) })
+    : null;
+  cluster.local = local;
+  const remote = local ? new RemoteSockets(nc, subj, cc.nodeId, local, (kind, id) => cluster.owns(kind, id)) : null;
+  const bridge = new SocketBridge(nc, subj, cc.nodeId);
+  bridge.onMoved = (kind, id) => cluster.forget(kind, id);
+
+  peers.onGone((node) => {
+    const closed = bridge.closeAll("node went away", node);
+    remote?.edgeGone(node);
+    if (closed > 0) console.warn(`[cluster] ${node} went away: ${closed} bridged sockets closed (their clients resume)`);
+  });
+  // A dropped bus connection may have lost frames in either direction: every bridged socket is
+  // closed so its client resumes from storage.
+  // An actor node cut off from the bus but not from Redis would keep its leases while no other node
+  // can reach its actors: past the time peers take to declare it gone, it stops (fail-stop, as for
+  // a lost lease), so its leases expire and the actors move.
+  let offBus: ReturnType<typeof setTimeout> | undefined;
+  void (async () => {
+    for await (const s of nc.status())
+      if (s.type === "disconnect") {
+        bridge.closeAll("bus reconnecting");
+        remote?.closeAll("bus reconnecting");
+        bridge.resetPieces();
+        remote?.resetPieces();
+        if (leases && !offBus)
+          offBus = setTimeout(() => {
+            console.error(`[cluster] ${cc.nodeId} has been off the bus for ${OFF_BUS_FENCE_MS} ms: stopping so its actors can move`);
+            process.exit(1);
+          }, OFF_BUS_FENCE_MS);
+      } else if (s.type === "reconnect") {
+        clearTimeout(offBus);
+        offBus = undefined;
+      }
+  })();
+
+  if (leases) {
+    leases.onLost(() => {
+      console.error(`[cluster] ${cc.nodeId} lost its lease in Redis: stopping (its actors may be claimed elsewhere)`);
+      process.exit(1);
+    });
+    await leases.start();
+  }
+  remote?.start();
+  bridge.start();
+  cluster.start();
+  peers.start();
+  console.log(`[cluster] node ${cc.nodeId} (${cc.role}) in region ${cc.region}, incarnation ${incarnation}`);
+
+  return {
+    sql,
+    actors: cluster,
+    local,
+    sockets: clusterSocketRouter(cluster),
+    websocket: clusterWebSocketHandler(local, bridge, config.limits),
+    limiter: new RedisRateLimiter(redis, { prefix: `${cc.name}:rl` }),
+    listening(server) {
+      const publishLocal = (topic: string, frame: string) => void server.publish(topic, frame);
+      bridge.publish = publishLocal;
+      if (local && remote) local.publisher = remote.topics.publisher(publishLocal, (edge, topic, frame) => remote.publishTo(edge, topic, frame));
+    },
+    gauges(metrics) {
+      metrics.gauge("nexus_cluster_owned_actors", "Actors whose lease this node holds", [], () => cluster.stats.owned);
+      metrics.gauge("nexus_cluster_bridged_sockets", "Client sockets held here for actors on other nodes", [], () => bridge.size);
+      metrics.gauge("nexus_cluster_remote_sockets", "Sockets of other nodes attached to actors here", [], () => remote?.size ?? 0);
+      metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
+      if (sql.replica) {
+        const r = sql.replica.stats;
+        metrics.gauge("nexus_replica_reads", "History reads served by this node's libSQL replica", [], () => r.reads);
+        metrics.gauge("nexus_replica_syncs", "Replica syncs a read waited for (it trailed)", [], () => r.syncs);
+        metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all (replica cold or failing)", [], () => r.fallbacks);
+        metrics.gauge("nexus_replica_background_syncs", "Background replica syncs (done only while the replica is read)", [], () => r.backgroundSyncs);
+      }
+    },
+    async stop() {
+      // Own nothing any more and take no new sockets, then tell edges, so clients move on (to the
+      // next owner, once this node's liveness key is gone) while this node flushes.
+      cluster.stop();
+      remote?.closeAll("node stopping");
+      await local?.close(); // stops the search indexer too
+      if (!local) await SearchIndexer.for(sql).stop();
+      await leases?.stop();
+      cluster.close();
+      peers.stop();
+      bridge.stop();
+      remote?.stop();
+      await nc.drain().catch(() => {});
+      redis.disconnect();
+      await sql.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * WebSockets in cluster mode: before the upgrade, the edge looks up the actor's owner. Owned here →
+ * the ordinary Bun path (bunSockets.ts); owned elsewhere → the socket is bridged to the owner
+ * (socketBridge.ts). The choice is made once per socket; if the owner changes, the bridge closes
+ * the socket (1012) and the client's reconnect lands on the new owner.
+ */
+import type { WebSocketHandler } from "bun";
+import type { Limits } from "../../protocol/index.ts";
+import type { SocketRouter } from "../../edge/host.ts";
+import { bunWebSocketHandler, socketSettings, upgradeSocket, type SocketData } from "../bun/bunSockets.ts";
+import type { BunActorSystem } from "../bun/BunActorSystem.ts";
+import type { ClusterActorSystem } from "./ClusterActorSystem.ts";
+import type { BridgedData, SocketBridge } from "./socketBridge.ts";
+
+export type ClusterSocketData = SocketData & { owner?: string };
+
+export function clusterSocketRouter(cluster: ClusterActorSystem): SocketRouter {
+  const route = async (c: Parameters<SocketRouter["inbox"]>[0], data: SocketData) => {
+    const owner = await cluster.ownerOf(data.kind, data.id);
+    return upgradeSocket<ClusterSocketData>(c, owner === cluster.node ? data : { ...data, owner });
+  };
+  return {
+    conversation: (c, id, userId, resume) => route(c, { kind: "conversation", id, userId, resume }),
+    inbox: (c, userId) => route(c, { kind: "inbox", id: userId, userId, resume: {} }),
+  };
+}
+
+export function clusterWebSocketHandler(local: BunActorSystem | null, bridge: SocketBridge, limits: Limits): WebSocketHandler<ClusterSocketData> {
+  const here = local ? bunWebSocketHandler(local, limits) : null;
+  const bridged = (d: ClusterSocketData) => d.owner !== undefined;
+  const text = (m: string | Buffer) => (typeof m === "string" ? m : new TextDecoder().decode(m));
+  return {
+    ...socketSettings(limits),
+    open(ws) {
+      if (bridged(ws.data)) bridge.open(ws as never);
+      else if (here) here.open!(ws);
+      else ws.close(1011, "this node hosts no actors");
+    },
+    message(ws, message) {
+      if (bridged(ws.data)) bridge.message(ws as never, text(message));
+      else here?.message!(ws, message);
+    },
+    close(ws, code, reason) {
+      if (bridged(ws.data)) bridge.close(ws as never);
+      else here?.close!(ws, code, reason);
+    },
+  };
+}
+
+export type { BridgedData };

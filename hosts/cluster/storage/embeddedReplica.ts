@@ -1,0 +1,109 @@
+/**
+ * A node's embedded replica of the libSQL server (ReplicaReads in sql.ts), for cluster mode: history
+ * pages and resume replays read a local file instead of crossing the network. Used by
+ * remoteLibsql.ts; the store decides when it may answer (sqlConversationStore.ts, readerUpTo).
+ */
+import type { ReplicaReads, Row, SqlValue } from "../../../actors/storage/sql.ts";
+
+/** The embedded replica: @libsql/client's file database that syncs from the server, run in its own
+ *  thread (libsqlReplica.worker.ts) because its sync blocks.
+ *
+ *  It pulls only while it is read. A replica applies every page the primary writes, whoever wrote
+ *  it: at 2k messages/s that cost a node a quarter of a core whether or not it ever read history (an
+ *  edge-only node never does). So the background sync runs only if a read came since the previous
+ *  one, and a replica that has not synced for two intervals is cold: a read then goes to the server
+ *  instead of waiting for a pull of everything written since it went idle, and the next background
+ *  tick warms it up. */
+export class EmbeddedReplica implements ReplicaReads {
+  readonly stats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 };
+  private syncing: Promise<void> | null = null;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private nextId = 1;
+  private replies = new Map<number, (r: { rows?: unknown[]; error?: string }) => void>();
+  private readonly worker: Worker;
+  /** When the newest successful sync started (performance.now()); 0 = never. */
+  private lastSyncStart = 0;
+  private readSinceTick = false;
+
+  private constructor(private readonly syncMs: number) {
+    this.worker = new Worker(new URL("./libsqlReplica.worker.ts", import.meta.url).href);
+    this.worker.onmessage = (e: MessageEvent<{ id: number; rows?: unknown[]; error?: string }>) => {
+      const reply = this.replies.get(e.data.id);
+      this.replies.delete(e.data.id);
+      reply?.(e.data);
+    };
+  }
+
+  static async open(path: string, syncUrl: string, authToken: string | undefined, syncMs: number): Promise<EmbeddedReplica> {
+    const r = new EmbeddedReplica(syncMs);
+    const started = performance.now();
+    try {
+      await r.ask({ t: "open", path, syncUrl, authToken });
+    } catch (e) {
+      r.worker.terminate();
+      throw e;
+    }
+    r.lastSyncStart = started;
+    r.timer = setInterval(() => r.tick(), syncMs);
+    r.timer.unref?.();
+    return r;
+  }
+
+  /** Synced recently enough that a read which finds it trailing may wait for a (small) sync. */
+  get warm(): boolean {
+    return this.lastSyncStart > 0 && performance.now() - this.lastSyncStart < 2 * this.syncMs;
+  }
+
+  /** A reader considered the replica: keep it syncing in the background. */
+  noteRead(): void {
+    this.readSinceTick = true;
+  }
+
+  private tick(): void {
+    if (!this.readSinceTick) return;
+    this.readSinceTick = false;
+    this.stats.backgroundSyncs++;
+    void this.sync().catch(() => {});
+  }
+
+  private ask(m: Record<string, unknown>): Promise<unknown[] | undefined> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, (r) => (r.error === undefined ? resolve(r.rows) : reject(new Error(r.error))));
+      this.worker.postMessage({ ...m, id });
+    });
+  }
+
+  async all<T = Row>(sql: string, args: SqlValue[] = []): Promise<T[]> {
+    return (await this.ask({ t: "all", sql, args })) as T[];
+  }
+
+  /** Concurrent callers share a sync that started after they asked, never one already under way
+   *  (it may have fetched before their commit). */
+  async sync(): Promise<void> {
+    const running = this.syncing;
+    if (running) await running.catch(() => {});
+    if (this.syncing && this.syncing !== running) return this.syncing;
+    const started = performance.now();
+    const p = this.ask({ t: "sync" }).then(() => {
+      this.lastSyncStart = Math.max(this.lastSyncStart, started);
+    });
+    this.syncing = p;
+    try {
+      await p;
+    } finally {
+      if (this.syncing === p) this.syncing = null;
+    }
+  }
+
+  /** Stops the thread. A sync in progress (a large pull, a server that stopped answering) may keep
+   *  the worker from answering for long: shutdown does not wait more than 2 s for it, and whatever
+   *  was still waiting on the replica is rejected. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.race([this.ask({ t: "close" }).catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    this.worker.terminate();
+    for (const reply of this.replies.values()) reply({ error: "replica closed" });
+    this.replies.clear();
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * `Sql` over a shared libSQL server (sqld) for cluster mode: every Bun node stores history in the
+ * same database, reached with @libsql/client over one WebSocket (the hrana protocol; `http://` in
+ * LIBSQL_URL means `ws://` on the same port). Over HTTP, sqld set up a connection for every request:
+ * in the cluster bench at 20k deliveries/s the WebSocket took sqld from ~53% to ~41% of a core, the
+ * actor node from ~48% to ~38%, and p99 from 85-95 to 63-68 ms.
+ *
+ * Same semantics as the single-node LibsqlSql (libsqlSql.ts), through the same queue (groupCommit.ts):
+ * batches queued while one transaction is in flight become the next transaction, one
+ * `client.batch(statements, "write")` call (BEGIN IMMEDIATE … COMMIT on the server, one round
+ * trip); a caller is resolved only after its transaction committed; CommitChain and BatchStatements
+ * as in sql.ts. Over the network the round trip is the fixed cost per transaction, so grouping
+ * matters even more than locally.
+ *
+ * Failures whose outcome is unknown. If the server answered with an SQL error (a constraint, a bad
+ * statement, a busy database), the transaction was rolled back and nothing of it was written: the
+ * batches of a failed group are retried one by one as LibsqlSql does. Any other failure (connection
+ * refused or reset, a timeout, a server error, a garbled answer) may have come after the server
+ * committed. Retrying then could apply a batch twice (a counter bumped twice, or a conversation's
+ * events reported as failed by their own duplicate-key error although they are stored), so every
+ * batch of that transaction is rejected instead, with its chain marked failed, and none is retried
+ * here: they are rejected with OutcomeUnknownError, and a conversation actor that sees one reloads
+ * from storage before writing on (commitPipeline.ts, storage.mayHaveDiverged). Clients resend by
+ * clientId; a resend of a batch that was stored after all is answered as a duplicate.
+ *
+ * Reads and single statements (`all`, `first`, `run`) are one request each and see every
+ * committed transaction. A request unanswered after `requestTimeoutMs` fails (outcome unknown) and
+ * the connection is replaced, so a hung server cannot hold every later commit; the client also
+ * reconnects by itself after the connection drops (a restarted server).
+ *
+ * There is no `separateIndex`: the full-text index lives in the database
+ * itself (inlineSearch.ts, as on Durable Objects), since there is no local file to put it in.
+ */
+import { createClient, LibsqlError, type Client, type InValue, type ResultSet } from "@libsql/client/ws";
+import { NexusError } from "../../../protocol/errors.ts";
+import { GroupCommit } from "../../bun/storage/groupCommit.ts";
+import { EmbeddedReplica } from "./embeddedReplica.ts";
+import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
+
+export interface RemoteLibsqlOptions {
+  /** sqld's `--auth-jwt-key-file` JWT, if the server wants one. */
+  authToken?: string;
+  /** At most one group commit starts per this many ms (see LibsqlOptions in libsqlSql.ts). */
+  commitIntervalMs?: number;
+  /** A request that has not been answered by then is abandoned (and its outcome is unknown):
+   *  a hung server must not hold every later commit forever. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** A file for an embedded replica of the server (ReplicaReads): history and resume replays are
+   *  read from it when it holds what they need. Writes always go to the server directly. */
+  replicaPath?: string;
+  /** How often the replica pulls in the background while it is being read, ms; a read that needs
+   *  newer data syncs first anyway. Default 10 s: pulling every second cost ~25% more CPU in the
+   *  cluster bench (sqld serving frames, the replica applying them) for reads that would have synced
+   *  on demand. See EmbeddedReplica for when it stops pulling. */
+  replicaSyncMs?: number;
+}
+
+/** Errors that prove the server rolled the transaction back: SQLite's own codes, and a statement
+ *  skipped because an earlier one of the batch failed. Everything else leaves the outcome unknown. */
+export function provesNothingWritten(e: unknown): boolean {
+  return e instanceof LibsqlError && (e.code.startsWith("SQLITE_") || e.code === "TRANSACTION_CLOSED");
+}
+
+/** sqld waits up to ~5 s for the write lock, then answers SQLITE_BUSY. SQLite's busy waiting is not
+ *  first come, first served: under steady writes from other nodes one request can lose every round
+ *  (seen once in the cluster bench: a sign-up failed with 500 while two nodes were committing). The
+ *  statement did not run, so it is tried again, a few times, after a short random pause. */
+const BUSY_ATTEMPTS = 4;
+export async function retryWhileBusy<T>(request: () => Promise<T>, attempts = BUSY_ATTEMPTS): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (e) {
+      const busy = e instanceof LibsqlError && (e.code === "SQLITE_BUSY" || e.code === "SQLITE_LOCKED");
+      if (!busy || attempt >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * attempt));
+    }
+  }
+}
+
+/** JS numbers are sent as floats unless they are integers (hrana encodes `number` as a float, and
+ *  `LIMIT 10.0` is a datatype mismatch), like the local binding, which binds integral numbers as
+ *  INTEGER. Uint8Array goes as a blob. */
+export function toArgs(args: SqlValue[] | undefined): InValue[] {
+  if (!args) return [];
+  return args.map((a) => (typeof a === "number" && Number.isSafeInteger(a) ? BigInt(a) : a));
+}
+
+/** Result rows as the local connection returns them: plain objects by column name, integers as
+ *  numbers (an integer beyond 2^53 stays a bigint rather than be silently rounded), blobs as Uint8Array. */
+export function toRows<T>(rs: ResultSet): T[] {
+  const cols = rs.columns;
+  const out: T[] = new Array(rs.rows.length);
+  for (let r = 0; r < rs.rows.length; r++) {
+    const row = rs.rows[r]!;
+    const o: Record<string, unknown> = {};
+    for (let c = 0; c < cols.length; c++) {
+      const v = row[c];
+      o[cols[c]!] =
+        typeof v === "bigint" ? (v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v)
+        : v instanceof ArrayBuffer ? new Uint8Array(v)
+        : v;
+    }
+    out[r] = o as T;
+  }
+  return out;
+}
+
+export class RemoteLibsqlSql implements Sql {
+  private readonly commits: GroupCommit;
+  /** Write transactions and statements committed (as LibsqlSql: `batches` counts statements), for metrics. */
+  stats = { transactions: 0, batches: 0 };
+  /** None: the full-text index is in the database itself (inlineSearch.ts). */
+  readonly separateIndex: undefined = undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly timeoutMs: number,
+    commitIntervalMs = 0,
+    readonly replica?: EmbeddedReplica,
+  ) {
+    this.commits = new GroupCommit((statements) => this.write(statements), commitIntervalMs, provesNothingWritten);
+  }
+
+  /** One request, given up after `timeoutMs`: the connection is then replaced (whatever else was in
+   *  flight on it fails too, its outcome unknown) rather than trusted to answer late. */
+  private async timed<T>(request: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void Promise.resolve(this.client.reconnect()).catch(() => {});
+        reject(new Error(`libSQL server did not answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    });
+    try {
+      return await Promise.race([request, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A single request outside the group commit. An SQL error (a constraint: a username taken) is the
+   *  caller's; a server that stays busy or cannot be reached is `storage_unavailable` (503 with
+   *  Retry-After over REST), not an internal error. */
+  private async request<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await retryWhileBusy(() => this.timed(send()));
+    } catch (e) {
+      const sqlError = e instanceof LibsqlError && e.code.startsWith("SQLITE_") && e.code !== "SQLITE_BUSY" && e.code !== "SQLITE_LOCKED";
+      if (sqlError) throw e;
+      console.error(`[libsql] request failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw new NexusError("storage_unavailable", "storage is busy or unreachable; retry shortly", { retryAfter: 1 });
+    }
+  }
+
+  async all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]> {
+    return toRows<T>(await this.request(() => this.client.execute({ sql, args: toArgs(args) })));
+  }
+
+  async first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined> {
+    return (await this.all<T>(sql, args))[0];
+  }
+
+  /** A single write outside the group commit (accounts), in a transaction of its own. */
+  async run(sql: string, args?: SqlValue[]): Promise<{ changes: number }> {
+    const rs = await this.request(() => this.client.execute({ sql, args: toArgs(args) }));
+    return { changes: rs.rowsAffected };
+  }
+
+  batch(batch: BatchStatements, chain?: CommitChain): Promise<void> {
+    return this.commits.submit(batch, chain);
+  }
+
+  private async write(statements: Statement[]): Promise<void> {
+    this.stats.transactions++;
+    this.stats.batches += statements.length;
+    const stmts = statements.map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
+    await retryWhileBusy(() => this.timed(this.client.batch(stmts, "write")));
+  }
+
+  /** Idempotent DDL, in order, as one transaction: nodes starting together cannot interleave. */
+  async migrate(statements: string[]): Promise<void> {
+    if (statements.length > 0) await retryWhileBusy(() => this.timed(this.client.batch(statements, "write")));
+  }
+
+  /** Waits for queued writes, then closes the client. */
+  async close(): Promise<void> {
+    await this.commits.whenIdle();
+    await this.replica?.close();
+    this.client.close();
+  }
+}
+
+/** The same server's address for each protocol: hrana over WebSocket for queries and commits, HTTP
+ *  for the embedded replica's sync. `libsql://` means TLS to both clients. */
+export function serverUrls(url: string): { ws: string; http: string } {
+  return {
+    ws: url.replace(/^http(s?):/, "ws$1:"),
+    http: url.replace(/^ws(s?):/, "http$1:"),
+  };
+}
+
+/** Connects to sqld at `url` (http://host:port, ws://host:port or libsql://host) and checks that it answers. */
+export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = {}): Promise<RemoteLibsqlSql> {
+  const timeoutMs = opts.requestTimeoutMs ?? 30_000;
+  const urls = serverUrls(url);
+  const client = createClient({ url: urls.ws, authToken: opts.authToken, intMode: "bigint" });
+  try {
+    await Promise.race([
+      client.execute("SELECT 1"),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
+    ]);
+  } catch (e) {
+    client.close();
+    throw new Error(`libSQL server at ${url} did not answer: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let replica: EmbeddedReplica | undefined;
+  if (opts.replicaPath) {
+    try {
+      replica = await EmbeddedReplica.open(opts.replicaPath, urls.http, opts.authToken, opts.replicaSyncMs ?? 10_000);
+    } catch (e) {
+      client.close();
+      throw new Error(`libSQL replica ${opts.replicaPath} could not sync from ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return new RemoteLibsqlSql(client, timeoutMs, opts.commitIntervalMs ?? 0, replica);
+}
