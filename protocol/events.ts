@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storableText } from "./storableText.ts";
 
 /**
  * The ordered log of a conversation. Every event has `seq = previous + 1`, assigned only by the
@@ -20,14 +21,14 @@ export const Seq = z.number().int().min(1);
  * walk through the stored log, which costs the server for every such write).
  */
 export const Base = z.number().int().min(0);
-export const Emoji = z.string().min(1).max(32);
+export const Emoji = storableText("emoji").min(1).max(32);
 export const Role = z.enum(["admin", "member"]);
 export type Role = z.infer<typeof Role>;
 
 export const AttachmentRef = z.object({
   id: z.string().min(1).max(64),
-  name: z.string().min(1).max(255),
-  type: z.string().min(1).max(255),
+  name: storableText("name").min(1).max(255),
+  type: storableText("type").min(1).max(255),
   size: z.number().int().min(0),
 });
 export type AttachmentRef = z.infer<typeof AttachmentRef>;

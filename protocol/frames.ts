@@ -13,6 +13,7 @@ import {
   UserId,
 } from "./events.ts";
 import { FlowControl, ReceivedFrame } from "./flow.ts";
+import { storableText } from "./storableText.ts";
 
 /**
  * WebSocket frames. All frames are JSON objects with a `t` (type) field.
@@ -28,7 +29,8 @@ import { FlowControl, ReceivedFrame } from "./flow.ts";
 export const CallAction = z.enum(["ring", "accept", "decline", "hangup", "offer", "answer", "ice"]);
 export const CallSignal = z.object({
   t: z.literal("call"),
-  callId: z.string().min(8).max(64),
+  /** Stored in the `call` event logged when the call ends. */
+  callId: storableText("callId").min(8).max(64),
   action: CallAction,
   media: z.enum(["audio", "video"]).optional(),
   /** SDP for offer/answer. */
@@ -49,12 +51,12 @@ export const SendFrame = z.object({
   t: z.literal("send"),
   clientId: ClientId,
   base: Base.optional(),
-  text: z.string(),
+  text: storableText("text"),
   replyTo: Seq.optional(),
   /** Attachment ids from POST /v1/attachments (uploaded to this conversation). */
   attachments: z.array(z.string().min(1).max(64)).optional(),
 });
-export const EditFrame = z.object({ t: z.literal("edit"), clientId: ClientId, base: Base.optional(), target: Seq, text: z.string() });
+export const EditFrame = z.object({ t: z.literal("edit"), clientId: ClientId, base: Base.optional(), target: Seq, text: storableText("text") });
 export const DeleteFrame = z.object({ t: z.literal("delete"), clientId: ClientId, base: Base.optional(), target: Seq });
 export const ReactFrame = z.object({ t: z.literal("react"), clientId: ClientId, base: Base.optional(), target: Seq, emoji: Emoji, on: z.boolean() });
 export const TypingFrame = z.object({ t: z.literal("typing"), on: z.boolean().default(true) });

@@ -5,3 +5,4 @@ export * from "./events.ts";
 export * from "./frames.ts";
 export * from "./flow.ts";
 export * from "./rest.ts";
+export * from "./storableText.ts";

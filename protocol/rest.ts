@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AttachmentRef, Base, ClientId, ConversationId, Role, Seq } from "./events.ts";
+import { storableText } from "./storableText.ts";
 
 /** REST bodies and query strings under /v1. Responses are documented in docs/api.md. */
 export const Username = z
@@ -32,12 +33,12 @@ export type AuthResponse = z.infer<typeof AuthResponse>;
 
 export const CreateDirectBody = z.object({ username: Username });
 export const CreateGroupBody = z.object({
-  title: z.string().trim().min(1).max(100),
+  title: storableText("title").trim().min(1).max(100),
   members: z.array(Username).max(999).default([]),
   /** Makes creation idempotent: a retry with the same clientId returns the same group. */
   clientId: ClientId.optional(),
 });
-export const RenameBody = z.object({ title: z.string().trim().min(1).max(100) });
+export const RenameBody = z.object({ title: storableText("title").trim().min(1).max(100) });
 export const AddMemberBody = z.object({ username: Username, role: Role.default("member") });
 export const SetRoleBody = z.object({ role: Role });
 export const HistoryQuery = z.object({
@@ -47,7 +48,7 @@ export const HistoryQuery = z.object({
 export const RestSendBody = z.object({
   clientId: ClientId,
   base: Base.optional(),
-  text: z.string(),
+  text: storableText("text"),
   replyTo: Seq.optional(),
   attachments: z.array(z.string().min(1).max(64)).optional(),
 });
@@ -66,7 +67,7 @@ export const PresenceQuery = z.object({
 export const LockBody = z.object({ minutes: z.number().int().min(1).max(525_600).optional() });
 export const AttachmentUploadQuery = z.object({
   conversationId: ConversationId,
-  name: z.string().min(1).max(255),
+  name: storableText("name").min(1).max(255),
 });
 export const Attachment = AttachmentRef.extend({ conversationId: ConversationId, uploadedBy: z.string(), createdAt: z.number() });
 export type Attachment = z.infer<typeof Attachment>;

@@ -15,6 +15,7 @@ import { idempotencyTests } from "./idempotency.ts";
 import { limitsTests } from "./limits.ts";
 import { orderTests } from "./order.ts";
 import { resumeTests } from "./resume.ts";
+import { storedTextTests } from "./storedText.ts";
 import type { SuiteOptions, TargetFactory } from "./target.ts";
 import { typingTests } from "./typing.ts";
 
@@ -33,5 +34,6 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     typingTests(target);
     limitsTests(target);
     eventTests(target);
+    storedTextTests(target, opts);
   });
 }
