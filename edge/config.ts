@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   TRUSTED_IP_HEADER: z.string().trim().toLowerCase().optional(),
   /** How long verifyAccess may trust a cached token_version (lock takes effect within this). */
   AUTH_CACHE_MS: int(5000, 0, 60_000),
+  /** Bearer token for GET /metrics. Unset: /metrics answers loopback clients only (edge/routes/health.ts). */
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
   /** Force HSTS even when the request does not look like https (behind a TLS-terminating proxy). */
   HSTS: bool(false),
   /** Bun host storage: "full" fsyncs every commit (survives power loss); "normal" survives a process crash only. */
@@ -119,6 +121,8 @@ export interface EdgeConfig {
   trustedIpHeader?: string;
   authCacheMs: number;
   hsts: boolean;
+  /** GET /metrics needs `Authorization: Bearer <metricsToken>`; unset = loopback clients only. */
+  metricsToken?: string;
   /** Bun host storage (the Durable Object host commits per conversation and ignores both). */
   sync: "full" | "normal";
   commitIntervalMs: number;
@@ -202,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     trustedIpHeader: e.TRUSTED_IP_HEADER || undefined,
     authCacheMs: e.AUTH_CACHE_MS,
     hsts: e.HSTS,
+    metricsToken: e.METRICS_TOKEN,
     sync: e.NEXUS_SYNC,
     commitIntervalMs: e.NEXUS_COMMIT_INTERVAL_MS ?? (cluster ? COMMIT_INTERVAL_DEFAULTS.cluster : COMMIT_INTERVAL_DEFAULTS.single),
     limits: limits.data,

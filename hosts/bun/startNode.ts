@@ -10,10 +10,11 @@ import { join, resolve } from "node:path";
 import { socketStats } from "../../actors/socketStats.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { createApp } from "../../edge/app.ts";
+import { errorBody } from "../../edge/middleware/errors.ts";
 import { AccountService } from "../../edge/auth/accounts.ts";
 import { DiskBlobStore } from "./diskBlobStore.ts";
 import type { EdgeConfig } from "../../edge/config.ts";
-import type { EdgeDeps } from "../../edge/host.ts";
+import type { BlobStore, Host } from "../../edge/host.ts";
 import { PromMetrics } from "./promMetrics.ts";
 import { ensureJwtSecret } from "./jwtSecret.ts";
 import { singleNodeParts, type NodeParts } from "./nodeParts.ts";
@@ -32,6 +33,8 @@ export interface StartOptions {
   webRoot?: string;
   /** The actor system, sockets, storage and limiter: one file on one node unless a host says otherwise. */
   parts?: (config: EdgeConfig) => Promise<NodeParts>;
+  /** Attachment bytes (hosts/bun/blobConfig.ts picks them from BLOB_STORE); default DATA_DIR/attachments. */
+  blobs?: BlobStore;
 }
 
 export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Promise<NexusNode> {
@@ -56,12 +59,12 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
   // The index thread runs at low priority: under sustained load it trails, and searches wait for it.
   metrics.gauge("nexus_search_unindexed_rows", "Stored events not yet in the full-text index", [], () => SearchIndexer.for(sql).waiting);
 
-  const deps: EdgeDeps = {
+  const deps: Host = {
     config,
     accounts,
     actors,
     sockets: parts.sockets,
-    blobs: new DiskBlobStore(join(dataDir, "attachments")),
+    blobs: opts.blobs ?? new DiskBlobStore(join(dataDir, "attachments")),
     limiter: parts.limiter,
     metrics,
     ready: async () => {
@@ -74,11 +77,13 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
     },
   };
   const app = createApp(deps);
-  const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"));
+  const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"), config);
 
   const server = Bun.serve({
     port: config.port,
     hostname: process.env.HOST ?? "0.0.0.0",
+    // Never Bun's development error page (it shows file paths, source and stacks), whatever NODE_ENV says.
+    development: false,
     async fetch(req, server) {
       const path = new URL(req.url).pathname;
       if (!API_PREFIXES.some((p) => path.startsWith(p))) {
@@ -88,6 +93,12 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
       return app.fetch(req, { server });
     },
     websocket: parts.websocket,
+    // Whatever escaped the app (the static file handler, an upgrade): logged here, and the client
+    // gets the same bare 500 as from the app's own error handler, no internals.
+    error(e) {
+      console.error("[http] request failed:", e);
+      return Response.json(errorBody("internal", "internal error"), { status: 500, headers: { "cache-control": "no-store" } });
+    },
   });
   parts.listening(server as Server<unknown>);
 

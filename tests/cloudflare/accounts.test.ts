@@ -8,10 +8,11 @@ import { DEFAULT_PASSWORD, Nexus, uniqueName } from "../support/client.ts";
 import { startNexusWorker, type WorkerTarget } from "./worker.ts";
 
 let t: WorkerTarget;
+const METRICS_TOKEN = "metrics-token-for-the-worker-test";
 let nx: Nexus;
 
 beforeAll(async () => {
-  t = await startNexusWorker();
+  t = await startNexusWorker({ METRICS_TOKEN });
   nx = new Nexus(t.url);
 }, 60_000);
 
@@ -81,8 +82,11 @@ describe("accounts on Cloudflare (DirectoryDO)", () => {
     expect(typeof locked.body.error.details.until).toBe("number");
   });
 
-  test("/metrics is Prometheus text from the Worker's isolate", async () => {
-    const r = await nx.request("GET", "/metrics");
+  test("/metrics is Prometheus text from the Worker's isolate, with METRICS_TOKEN only", async () => {
+    // On Cloudflare no client is loopback: without the token nobody reads metrics.
+    expect((await nx.request("GET", "/metrics")).status).toBe(401);
+    expect((await nx.request("GET", "/metrics", undefined, "wrong-token-wrong-token")).status).toBe(401);
+    const r = await nx.request("GET", "/metrics", undefined, METRICS_TOKEN);
     expect(r.status).toBe(200);
     expect(r.text).toContain("# TYPE http_requests_total counter");
     expect(r.text).toContain('route="/v1/auth/register"');
