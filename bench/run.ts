@@ -5,6 +5,7 @@
  * Env: BENCH_NEXUS_CPU_PROF=<dir> profiles the Nexus server; BENCH_NEXUS_ENV='{"K":"V"}' adds server env.
  * `npm run bench` (scripts/bench.mjs) calls this after checking dependencies.
  */
+import { killChildrenOnSignals } from "../scripts/lib/processes.mjs";
 import { SCENARIOS, runBench } from "./bench.ts";
 import { profiles } from "./config.ts";
 import { consoleCtx } from "./lib/context.ts";
@@ -31,6 +32,8 @@ for (const a of args.filter((x) => x.startsWith("--set="))) {
   obj[key] = Number(value);
 }
 
+// Ctrl-C: no server or cluster is left behind (they run in their own process groups).
+killChildrenOnSignals();
 const ctx = consoleCtx(flag("verbose"));
 const t0 = performance.now();
 ctx.log(`nexus bench, ${mode} mode: targets ${targetList.join(", ")}; scenarios ${scenarioList.join(", ")}`);

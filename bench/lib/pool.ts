@@ -6,7 +6,8 @@ import type { Subprocess } from "bun";
 import type { FromWorker, RunStats, ToWorker } from "../loadgen/protocol.ts";
 import type { MemberSpec, TargetName } from "../targets/types.ts";
 import { Histogram } from "./histogram.ts";
-import { BUN, ROOT, stopChild } from "./procs.ts";
+import { stopProcess } from "../../scripts/lib/processes.mjs";
+import { BUN, ROOT } from "./procs.ts";
 
 interface Worker {
   proc: Subprocess;
@@ -130,6 +131,6 @@ export class LoadgenPool {
   async close(): Promise<void> {
     for (const w of this.workers) if (w.proc.exitCode === null) w.proc.send({ op: "close" });
     await Promise.all(this.workers.map((w) => Promise.race([w.proc.exited, Bun.sleep(3000)])));
-    await Promise.all(this.workers.map((w) => stopChild(w.proc, 1000)));
+    await Promise.all(this.workers.map((w) => (w.proc.exitCode === null ? stopProcess(w.proc.pid, w.proc.exited, 1000) : undefined)));
   }
 }

@@ -5,7 +5,9 @@
  * thousands of users here; persistence settings are left at their defaults.
  */
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
-import { BUN, ROOT, freePort, spawnChild, stopChild, waitHttp } from "../lib/procs.ts";
+import { join } from "node:path";
+import { freePort, spawnLogged, waitForHttp } from "../../scripts/lib/processes.mjs";
+import { BUN, ROOT } from "../lib/procs.ts";
 import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts";
 import { buildSpecs, perShape } from "./specs.ts";
 import type { MemberSpec, StartOptions, Target, TargetServer, Workload } from "./types.ts";
@@ -35,14 +37,16 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
     // BENCH_NEXUS_CPU_PROF=<dir>: write a CPU profile (.cpuprofile + markdown) there when the server stops.
     const prof = process.env.BENCH_NEXUS_CPU_PROF;
     const profArgs = prof ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${prof}`] : [];
-    const { proc, tail } = spawnChild([BUN, ...profArgs, NEXUS_ENTRY], {
-      label: "nexus",
+    const proc = spawnLogged(BUN, [...profArgs, NEXUS_ENTRY], {
+      name: "nexus",
+      cwd: ROOT,
       // What npm start adds (hosts/bun/runtimeEnv.mjs); BENCH_NEXUS_ENV may override it.
       env: withBunRuntimeEnv({ PORT: String(port), DATA_DIR: `${opts.tmpDir}/data`, ...nexusBenchEnv, ...extraEnv() }),
-      verbose: opts.verbose,
+      logPath: join(opts.tmpDir, "nexus.log"),
+      echo: opts.verbose ? "nexus" : undefined,
     });
     const base = `http://127.0.0.1:${port}`;
-    await waitHttp(`${base}/ready`, proc, 30_000, tail);
+    await waitForHttp(`${base}/ready`, { proc, timeoutMs: 30_000, intervalMs: 50 });
     const groupsFor = perShape(async (groups, members) => {
       const names: string[] = [];
       for (let g = 0; g < groups; g++) for (let m = 0; m < members; m++) names.push(`s${groups}x${members}_${g}_${m}`);
@@ -58,12 +62,12 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
       base,
       dataDir: `${opts.tmpDir}/data`,
       pids: () => [proc.pid],
-      alive: () => proc.exitCode === null,
+      alive: () => proc.running(),
       async prepare(w: Workload): Promise<MemberSpec[]> {
         const { users, convs } = await groupsFor(w);
         return buildSpecs(w, (g, m) => ({ base, token: users[g]![m]!.accessToken, conv: convs[g]! }));
       },
-      stop: () => stopChild(proc, 5000),
+      stop: async () => void (await proc.stop(5000)),
     };
     return server;
   },

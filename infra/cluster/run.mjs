@@ -24,7 +24,8 @@ import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { ROOT, ensureNpm, ensureSystemPackages, ensureWebBuild } from "../../scripts/ensure.mjs";
 import { renderRegionConfig } from "../nats/render.mjs";
 import { parse, USAGE, UsageError } from "./args.mjs";
-import { Supervisor, freePort, portFree, waitHttp, waitTcp } from "./procs.mjs";
+import { freePort, portFree, waitForHttp, waitForTcp } from "../../scripts/lib/processes.mjs";
+import { Supervisor } from "./procs.mjs";
 
 const say = (msg) => console.error(`[cluster] ${msg}`);
 const fail = (msg) => {
@@ -106,7 +107,7 @@ const writePids = () => {
 };
 sup.onChange = writePids;
 const logOf = (n) => join(dirs.logs, `${n}.log`);
-process.on("exit", () => sup.killAll()); // only reached with children alive if the runner itself fails
+// scripts/lib/processes.mjs SIGKILLs any child still running when the runner exits (it only happens if the runner itself fails).
 let shuttingDown = false;
 
 async function shutdown(why, code = 0) {
@@ -163,13 +164,13 @@ try {
     const rd = sup.spawn(`redis-${r}`, "redis", bin.redis,
       ["--port", String(ports[r].redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir], { logPath: logOf(`redis-${r}`) });
     // Regions start together: in a supercluster no server is healthy before the JetStream meta leader is elected.
-    return [waitHttp(n, `http://127.0.0.1:${monitor}/healthz`), waitTcp(rd, ports[r].redis)];
+    return [waitForHttp(`http://127.0.0.1:${monitor}/healthz`, { proc: n.proc, timeoutMs: 60_000 }), waitForTcp(ports[r].redis, { proc: rd.proc })];
   });
   urls.sqld = `http://127.0.0.1:${sqldPort}`;
   const sqld = sup.spawn("sqld", "sqld", bin.sqld,
     ["--no-welcome", "--db-path", join(dirs.sqld, "data.sqld"), "--http-listen-addr", `127.0.0.1:${sqldPort}`, "--disable-metrics"],
     { logPath: logOf("sqld"), env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } });
-  await Promise.all([...infra, waitHttp(sqld, `${urls.sqld}/health`)]);
+  await Promise.all([...infra, waitForHttp(`${urls.sqld}/health`, { proc: sqld.proc, timeoutMs: 60_000 })]);
 
   // Each node's embedded libSQL replica, made afresh from sqld (a replica from another database
   // generation, e.g. after sqld's folder was replaced, must not be reused).
@@ -185,7 +186,7 @@ try {
       NEXUS_REGION: n.region, NEXUS_NODE_ID: n.id, NEXUS_NODE_ROLE: n.role, NEXUS_CLUSTER_NAME: name,
     });
     const p = sup.spawn(n.id, "node", bin.bun, [join("hosts", "cluster", "server.ts")], { cwd: ROOT, env, logPath: logOf(n.id) });
-    return waitHttp(p, `${urls[n.id]}/health`);
+    return waitForHttp(`${urls[n.id]}/health`, { proc: p.proc, timeoutMs: 60_000 });
   }));
 } catch (e) {
   console.error(`[cluster] could not start: ${e.message}`);

@@ -10,8 +10,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writ
 import { join, resolve } from "node:path";
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { DEFAULT_PASSWORD, Nexus, newClientId } from "../support/client.ts";
-import { freePort } from "../support/ports.ts";
-import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
+import { freePort, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../scripts/lib/processes.mjs";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BUN = resolve(ROOT, "node_modules/.bin/bun");

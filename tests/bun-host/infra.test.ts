@@ -9,8 +9,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { bunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { loadConfig } from "../../edge/config.ts";
-import { freePort } from "../support/ports.ts";
-import { spawnLogged, tempDir, waitForHttp } from "../support/processes.ts";
+import { freePort, spawnLogged, tempDir, waitForHttp } from "../../scripts/lib/processes.mjs";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const unit = readFileSync(resolve(ROOT, "infra/systemd/nexus.service"), "utf8");

@@ -7,8 +7,7 @@ import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { freePort } from "../support/ports.ts";
-import { spawnLogged, tempDir, waitForHttp, waitForTcp } from "../support/processes.ts";
+import { freePort, spawnLogged, tempDir, waitForHttp, waitForTcp } from "../../scripts/lib/processes.mjs";
 
 const ROOT = resolve(import.meta.dir, "../..");
 

@@ -3,8 +3,7 @@
  * DATA_DIR; stopped by PID; `restart` is a crash (SIGKILL) and a new process on the same DATA_DIR.
  */
 import { resolve } from "node:path";
-import { freePort } from "../support/ports.ts";
-import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
+import { freePort, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../scripts/lib/processes.mjs";
 import type { Target } from "../conformance/target.ts";
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 

@@ -8,8 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { renderRegionConfig } from "../../infra/nats/render.mjs";
-import { freePort } from "../support/ports.ts";
-import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
+import { freePort, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../scripts/lib/processes.mjs";
 import { startNats, startRedis, startSqld, type RunningNats, type RunningServer } from "../support/servers.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");

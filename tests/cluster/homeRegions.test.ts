@@ -7,7 +7,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { HomeRegions, placementKey } from "../../hosts/cluster/homeRegions.ts";
-import { freePort } from "../support/ports.ts";
+import { freePort } from "../../scripts/lib/processes.mjs";
 import { startNats, type RunningNats } from "../support/servers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,11 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { Nexus, newClientId } from "../support/client.ts";
-import { freePort } from "../support/ports.ts";
-import { spawnLogged, tempDir, waitForHttp, type Spawned } from "../support/processes.ts";
+import { freePort, isAlive as alive, portFree, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../scripts/lib/processes.mjs";
 
 const ROOT = resolve(import.meta.dir, "../..");
 
@@ -20,30 +18,14 @@ interface PidFile {
   processes: { name: string; kind: string; pid: number; url?: string }[];
 }
 
-const listenable = (port: number) =>
-  new Promise<boolean>((ok) => {
-    const s = createServer();
-    s.once("error", () => ok(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => ok(true)));
-  });
-
 /** Two consecutive free ports: the runner gives its nodes --port, --port + 1. */
 async function freePortPair(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const p = await freePort();
-    if (p < 65535 && (await listenable(p + 1))) return p;
+    if (p < 65535 && (await portFree(p + 1))) return p;
   }
   throw new Error("no two consecutive free ports");
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 let runner: Spawned;
 let data: string;

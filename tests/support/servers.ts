@@ -5,8 +5,7 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { freePort } from "./ports.ts";
-import { spawnLogged, tempDir, waitForHttp, waitForTcp, type Spawned } from "./processes.ts";
+import { freePort, spawnLogged, tempDir, waitForHttp, waitForTcp, type Spawned } from "../../scripts/lib/processes.mjs";
 
 export interface RunningServer {
   port: number;

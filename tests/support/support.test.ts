@@ -1,23 +1,16 @@
 /**
- * The test helpers themselves, against real processes: free ports, spawned servers stopped by PID,
+ * The test helpers themselves, against real processes: free ports, spawned servers stopped by PID
+ * (scripts/lib/processes.mjs, shared with the cluster runner and the benchmark),
  * real redis-server and nats-server, and the socket clients against a small Bun WebSocket server.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { freePort, freePorts } from "./ports.ts";
-import { spawnLogged, waitForHttp, killPid } from "./processes.ts";
+import { join } from "node:path";
+import { freePort, freePorts, isAlive as alive, killPid, portFree, spawnLogged, stopProcess, tempDir, waitForHttp } from "../../scripts/lib/processes.mjs";
 import { startNats, startRedis } from "./servers.ts";
 import { TestSocket } from "./socket.ts";
 import { openRawWebSocket } from "./rawws.ts";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("ports", () => {
   test("freePorts hands out distinct bindable ports", async () => {
@@ -25,7 +18,9 @@ describe("ports", () => {
     expect(new Set(ports).size).toBe(5);
     const srv = Bun.serve({ port: ports[0], hostname: "127.0.0.1", fetch: () => new Response("ok") });
     expect(srv.port).toBe(ports[0]);
+    expect(await portFree(ports[0]!)).toBe(false);
     srv.stop(true);
+    expect(await portFree(ports[0]!)).toBe(true);
   });
 });
 
@@ -56,6 +51,40 @@ describe("processes", () => {
     const other = spawnLogged("sleep", ["30"], { name: "sleeper" });
     await killPid(other.pid, 1000);
     expect((await other.exited).signal).toBe("SIGTERM");
+  });
+
+  test("a caller-named log is appended to, one marked section per start; echo copies the output to stderr", async () => {
+    const logPath = join(tempDir("nexus-support-"), "x.log");
+    const echoed: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => (echoed.push(String(chunk)), true)) as typeof write;
+    try {
+      for (const word of ["first", "second"]) {
+        const proc = spawnLogged(process.execPath, ["-e", `console.log("${word}")`], { name: "twice", logPath, echo: "twice" });
+        expect((await proc.exited).code).toBe(0);
+      }
+      for (let i = 0; i < 40 && echoed.length < 2; i++) await Bun.sleep(25);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(echoed.join("")).toContain("  [twice] first\n  [twice] second\n");
+    const text = readFileSync(logPath, "utf8");
+    expect(text.match(/^--- \S+ .* -e console\.log/gm)?.length).toBe(2);
+    expect(text.indexOf("first")).toBeLessThan(text.indexOf("second"));
+  });
+
+  test("stopProcess stops a child that leads no process group (Bun.spawn) and says whether it went in time", async () => {
+    const child = Bun.spawn(["sleep", "30"], { stdio: ["ignore", "ignore", "ignore"] });
+    expect(await stopProcess(child.pid, child.exited, 2000)).toBe(true);
+    expect(child.signalCode).toBe("SIGTERM");
+    const stubborn = Bun.spawn([process.execPath, "-e", `process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)`], { stdout: "pipe" });
+    await stubborn.stdout.getReader().read(); // its SIGTERM handler is in place
+    expect(await stopProcess(stubborn.pid, stubborn.exited, 300)).toBe(false);
+    expect(stubborn.signalCode).toBe("SIGKILL");
+  });
+
+  test("a command that cannot start throws at once", () => {
+    expect(() => spawnLogged("/nonexistent/nexus-nothing", [])).toThrow(/could not start/);
   });
 });
 

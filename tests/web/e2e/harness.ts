@@ -6,8 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { freePort } from "../../support/ports.ts";
-import { spawnLogged, type Spawned, tempDir, waitForHttp } from "../../support/processes.ts";
+import { freePort, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../../scripts/lib/processes.mjs";
 
 export const ROOT = resolve(import.meta.dir, "../../..");
 /** Every run takes the screenshots; only `UPDATE_SCREENSHOTS=1 npm test` refreshes the committed
