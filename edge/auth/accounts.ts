@@ -17,6 +17,8 @@ import {
   type UserRow,
 } from "./accountsSchema.ts";
 import type { PasswordHasher } from "./passwordHasher.ts";
+import { LOGIN_FAILURE_MIGRATIONS, LoginThrottle } from "./loginThrottle.ts";
+import { assertAcceptablePassword } from "./passwordPolicy.ts";
 import { RefreshTokens } from "./refreshTokens.ts";
 import { randomId } from "../../protocol/ids.ts";
 import { TICKET_TTL_SECONDS, TokenSigner, type Principal } from "./tokens.ts";
@@ -37,16 +39,30 @@ export interface AccountServiceOptions {
   hasher: PasswordHasher;
   /** Injectable clock (ms) so tests can step past a lockout. */
   now?: () => number;
+  /** A new user's id, from the home the host gave at sign-up (a sharded directory encodes its shard). */
+  newUserId?: (home: string | undefined) => string;
+  /**
+   * Who is "the first registered user" when accounts are spread over several stores: called after a
+   * registration is stored, true means this user is the first and becomes admin. Without it the
+   * first row of this store's users table is (decided inside the INSERT).
+   */
+  claimFirstAdmin?: (userId: string) => Promise<boolean>;
 }
+
+/** What the edge uses of an account service (AccountService, or one spread over shards). */
+export type Accounts = { [K in keyof AccountService]: AccountService[K] };
 
 export class AccountService {
   private readonly sql: Sql;
   private readonly config: AccountConfig;
   private readonly hasher: PasswordHasher;
   private readonly now: () => number;
+  private readonly newUserId: (home: string | undefined) => string;
+  private readonly claimFirstAdmin: AccountServiceOptions["claimFirstAdmin"];
   private readonly signer: TokenSigner;
   private readonly refreshTokens: RefreshTokens;
   private readonly versions: TokenVersionCache;
+  private readonly throttle: LoginThrottle;
   /** Hash verified for unknown usernames, so "no such user" costs as long as a wrong password. */
   private dummyHash: Promise<string> | undefined;
 
@@ -55,68 +71,62 @@ export class AccountService {
     this.config = opts.config;
     this.hasher = opts.hasher;
     this.now = opts.now ?? Date.now;
+    this.newUserId = opts.newUserId ?? (() => randomId("u"));
+    this.claimFirstAdmin = opts.claimFirstAdmin;
     this.signer = new TokenSigner(opts.config.jwtSecret, this.now);
     this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now);
     this.versions = new TokenVersionCache(opts.config.authCacheMs, this.now);
+    this.throttle = new LoginThrottle(
+      this.sql,
+      { maxFailures: opts.config.maxFailedLogins, lockoutMs: opts.config.lockoutMinutes * 60_000 },
+      this.now,
+    );
   }
 
   async init(): Promise<void> {
-    await this.sql.migrate(ACCOUNT_MIGRATIONS);
+    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS]);
     await this.refreshTokens.purgeExpired();
+    await this.throttle.purge();
   }
 
-  async register(username: string, password: string): Promise<AuthResponse> {
+  /** `home`: where the host says the user signed up from (an opaque label for newUserId). */
+  async register(username: string, password: string, home?: string): Promise<AuthResponse> {
     const name = username.toLowerCase();
+    assertAcceptablePassword(password, name);
     const hash = await this.hasher.hash(password);
     // First user (or a configured admin name) becomes admin; decided inside the INSERT so two
-    // concurrent first registrations cannot both win.
-    const row = await this.sql.first<UserRow>(
+    // concurrent first registrations cannot both win (or by claimFirstAdmin, see the options).
+    let row = await this.sql.first<UserRow>(
       `INSERT INTO users (id, username, password_hash, role, created_at)
-       SELECT ?, ?, ?, CASE WHEN ? = 1 OR NOT EXISTS (SELECT 1 FROM users) THEN 'admin' ELSE 'user' END, ?
+       SELECT ?, ?, ?, CASE WHEN ? = 1 OR (? = 1 AND NOT EXISTS (SELECT 1 FROM users)) THEN 'admin' ELSE 'user' END, ?
        WHERE true
        ON CONFLICT (username) DO NOTHING
        RETURNING ${USER_COLUMNS}`,
-      [randomId("u"), name, hash, this.config.adminUsernames.includes(name) ? 1 : 0, this.now()],
+      [this.newUserId(home), name, hash, this.config.adminUsernames.includes(name) ? 1 : 0, this.claimFirstAdmin ? 0 : 1, this.now()],
     );
     if (!row) throw new NexusError("conflict", "username is taken");
+    // Promoted before any token is signed, so the first session already carries the admin role.
+    if (this.claimFirstAdmin && row.role !== "admin" && (await this.claimFirstAdmin(row.id)))
+      row = (await this.sql.first<UserRow>(`UPDATE users SET role = 'admin' WHERE id = ? RETURNING ${USER_COLUMNS}`, [row.id])) ?? row;
     return this.startSession(row, row.token_version);
   }
 
-  async login(username: string, password: string): Promise<AuthResponse> {
+  /**
+   * `ip` is the client's address (edge/middleware/rateLimit.ts clientIp). Failures count per
+   * (name, ip) and per name (loginThrottle.ts); every step runs the same statements whether or not
+   * the name exists, so the answer never tells. An admin lock is only revealed to the right password.
+   */
+  async login(username: string, password: string, ip = "unknown"): Promise<AuthResponse> {
     const name = username.toLowerCase();
+    const from = ip || "unknown";
+    await this.throttle.check(name, from);
     const row = await this.findRow(name);
-    if (!row) {
-      await this.hasher.verify(password, await (this.dummyHash ??= this.hasher.hash("not-a-real-password")));
-      throw new NexusError("invalid_credentials", "wrong username or password");
-    }
-    const now = this.now();
-    if (row.locked_until !== null && row.locked_until > now) throw this.locked(row.locked_until);
-
-    if (await this.hasher.verify(password, row.password_hash)) {
-      // Reset the counter, unless a lock landed meanwhile (then no row comes back).
-      const ok = await this.sql.first<UserRow>(
-        `UPDATE users SET failed_logins = 0, locked_until = NULL
-         WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING ${USER_COLUMNS}`,
-        [row.id, now],
-      );
-      if (!ok) throw this.locked((await this.findRow(name))?.locked_until ?? now);
-      return this.startSession(ok, ok.token_version);
-    }
-
-    const max = this.config.maxFailedLogins;
-    const until = now + this.config.lockoutMinutes * 60_000;
-    // One statement: count the failure and lock on the max-th, resetting the counter for after.
-    const after = await this.sql.first<{ failed_logins: number; locked_until: number | null }>(
-      `UPDATE users SET
-         locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END,
-         failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE failed_logins + 1 END
-       WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?)
-       RETURNING failed_logins, locked_until`,
-      [max, until, max, row.id, now],
-    );
-    if (!after) throw this.locked((await this.findRow(name))?.locked_until ?? until);
-    if (after.locked_until !== null && after.locked_until > now) throw this.locked(after.locked_until);
-    throw new NexusError("invalid_credentials", "wrong username or password");
+    const hash = row?.password_hash ?? (await (this.dummyHash ??= this.hasher.hash("not-a-real-password")));
+    const verified = await this.hasher.verify(password, hash);
+    if (!verified || !row) throw await this.throttle.failed(name, from);
+    if (row.locked_until !== null && row.locked_until > this.now()) throw this.locked(row.locked_until);
+    await this.throttle.succeeded(name, from);
+    return this.startSession(row, row.token_version);
   }
 
   async refresh(refreshToken: string): Promise<AuthResponse> {
@@ -165,11 +175,20 @@ export class AccountService {
 
   async listUsers(): Promise<AdminUserView[]> {
     const now = this.now();
-    const rows = await this.sql.all<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY created_at, username`);
+    const rows = await this.sql.all<UserRow & { ip_locked_until: number | null }>(
+      `SELECT ${USER_COLUMNS},
+         (SELECT MAX(blocked_until) FROM login_failures f WHERE f.username = users.username AND f.ip <> '') AS ip_locked_until
+       FROM users ORDER BY created_at, username`,
+    );
+    const failures = await this.throttle.recentFailures();
+    // lockedUntil: the admin lock, else the latest lockout of an address after failed logins
+    // (unlock clears both), so the admin sees who is being guessed at.
+    const until = (r: (typeof rows)[number]) =>
+      [r.locked_until, r.ip_locked_until].map((t) => (t !== null && Number(t) > now ? Number(t) : null)).find((t) => t !== null) ?? null;
     return rows.map((r) => ({
       ...toPublicUser(r, this.config.adminUsernames),
-      lockedUntil: r.locked_until !== null && r.locked_until > now ? Number(r.locked_until) : null,
-      failedLogins: Number(r.failed_logins),
+      lockedUntil: until(r),
+      failedLogins: failures.get(r.username) ?? 0,
     }));
   }
 
@@ -185,9 +204,14 @@ export class AccountService {
     return { until };
   }
 
+  /** Ends an admin lock and every failed-login lockout and counter of the user's name. */
   async unlock(userId: string): Promise<void> {
-    const { changes } = await this.sql.run(`UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = ?`, [userId]);
-    if (changes === 0) throw new NexusError("not_found", "no such user");
+    const row = await this.sql.first<{ username: string }>(
+      `UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = ? RETURNING username`,
+      [userId],
+    );
+    if (!row) throw new NexusError("not_found", "no such user");
+    await this.throttle.clear(row.username);
   }
 
   private findRow(username: string): Promise<UserRow | undefined> {
@@ -223,6 +247,10 @@ export class AccountService {
   }
 
   private locked(until: number): NexusError {
-    return new NexusError("account_locked", "account is locked", { until: Number(until), indefinite: until >= LOCKED_FOREVER });
+    return new NexusError("account_locked", "account is locked by an admin", {
+      until: Number(until),
+      indefinite: until >= LOCKED_FOREVER,
+      scope: "account",
+    });
   }
 }

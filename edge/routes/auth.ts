@@ -1,23 +1,23 @@
 /** POST /v1/auth/{register,login,refresh,logout} (docs/api.md "Accounts"), rate limited per client IP. */
 import { Hono } from "hono";
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody } from "../../protocol/rest.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
-import { ipRateLimit } from "../middleware/rateLimit.ts";
+import { clientIp, ipRateLimit } from "../middleware/rateLimit.ts";
 import { validate } from "../middleware/validate.ts";
 
-export function authRoutes(deps: EdgeDeps): Hono<AppEnv> {
+export function authRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const perIp = ipRateLimit(deps, "auth", deps.config.authPerMinute);
 
   r.post("/v1/auth/register", perIp, validate("json", RegisterBody), async (c) => {
     const { username, password } = c.req.valid("json");
-    return c.json(await deps.accounts.register(username, password), 201);
+    return c.json(await deps.accounts.register(username, password, deps.homeOf?.(c.req.raw)), 201);
   });
 
   r.post("/v1/auth/login", perIp, validate("json", LoginBody), async (c) => {
     const { username, password } = c.req.valid("json");
-    return c.json(await deps.accounts.login(username, password));
+    return c.json(await deps.accounts.login(username, password, clientIp(c, deps.config)));
   });
 
   r.post("/v1/auth/refresh", perIp, validate("json", RefreshBody), async (c) => {

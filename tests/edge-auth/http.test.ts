@@ -55,8 +55,9 @@ describe("CORS", () => {
 describe("rate limits", () => {
   test("auth routes: per-IP limit → 429 rate_limited with Retry-After; nothing created past the limit", async () => {
     h = await makeHarness({ AUTH_RATE_LIMIT_PER_MINUTE: "3" });
+    // Three names: three failures on one name from one address would lock it (423, loginThrottle.ts).
     for (let i = 0; i < 3; i++)
-      expect((await call(h, "POST", "/v1/auth/login", { body: { username: "ghost", password: "whatever1" } })).status).toBe(401);
+      expect((await call(h, "POST", "/v1/auth/login", { body: { username: `ghost${i}`, password: "whatever1" } })).status).toBe(401);
     const r = await call(h, "POST", "/v1/auth/register", { body: { username: "carol", password: "long enough pw" } });
     expect(r.status).toBe(429);
     expect(r.body.error.code).toBe("rate_limited");

@@ -73,7 +73,7 @@ export function AuthScreen() {
             />
           </label>
           <Show when={mode() === "register"}>
-            <p class="hint">3-32 characters: a-z, 0-9, _ . -. Password: at least 8 characters.</p>
+            <p class="hint">3-32 characters: a-z, 0-9, _ . -. Password: at least 8 characters, not a common one, not containing the username.</p>
           </Show>
           <Show when={error()}>
             {(err) => (
@@ -95,8 +95,17 @@ function describe(err: unknown): { text: string; locked?: boolean } {
   if (err instanceof ApiError && err.code === "account_locked") {
     const until = Number(err.details?.until);
     const when = Number.isFinite(until) && until > 0 ? ` until ${new Date(until).toLocaleTimeString()}` : "";
-    return { text: `This account is locked${when} after 3 failed logins. Try again later or ask an admin to unlock it.`, locked: true };
+    // scope "account": an admin's lock; otherwise 3 failed logins locked this name for this address
+    // only (issue #18 item 3): the owner can still sign in from elsewhere.
+    if (err.details?.scope === "account")
+      return { text: `This account is locked${err.details?.indefinite ? "" : when} by an admin. Ask an admin to unlock it.`, locked: true };
+    return {
+      text: `This account is locked${when} on this network after 3 failed logins. Try again later, from another network, or ask an admin to unlock it.`,
+      locked: true,
+    };
   }
+  if (err instanceof ApiError && err.code === "rate_limited" && typeof err.details?.retryAfter === "number")
+    return { text: `Too many attempts. Wait ${err.details.retryAfter} s and try again.` };
   if (err instanceof ApiError && err.code === "invalid_credentials") return { text: "Wrong username or password." };
   if (err instanceof ApiError && err.code === "conflict") return { text: "That username is taken." };
   return { text: errorMessage(err) };
