@@ -13,7 +13,7 @@ import type {
   Presence,
   Role,
 } from "../protocol/index.ts";
-import type { Caller } from "./ports.ts";
+import type { Caller, InboxUpdate, RingNotice } from "./ports.ts";
 
 export interface CreateConversation {
   type: "direct" | "group";
@@ -63,6 +63,36 @@ export interface InboxApi {
   /** Account admins only: close this user's inbox sockets at once (account locked). */
   kick(caller: Caller): Promise<void>;
 }
+
+/** What conversations tell an inbox (the receiving end of ActorMesh): at-least-once, any order. */
+export interface InboxMeshApi {
+  apply(update: InboxUpdate): Promise<void>;
+  ring(notice: RingNotice): void;
+  presenceChanged(p: Presence): void;
+}
+
+/** Everything another process may call on an actor: the edge's API, and for inboxes the mesh. */
+export interface RemoteApi {
+  conversation: ConversationApi;
+  inbox: InboxApi & InboxMeshApi;
+}
+
+export type ActorKind = keyof RemoteApi;
+
+/**
+ * The remotely callable methods of each kind with their most arguments, derived from the types above
+ * by the compiler: a method added to an API without a row, a row for a method that does not exist,
+ * or a wrong count, fails `tsc`. Cluster RPC (hosts/cluster/actorRpc.ts) accepts exactly these, and
+ * the Durable Objects (hosts/cloudflare/forwardToActor.ts) forward exactly these.
+ */
+type Arities<Api> = { [M in keyof Api]-?: Api[M] extends (...a: infer P) => unknown ? Required<P>["length"] : never };
+export const REMOTE_METHODS = {
+  conversation: {
+    create: 2, info: 1, rename: 2, addMember: 2, removeMember: 2, setRole: 3, history: 3, send: 2, deleteMessage: 3,
+    search: 3, addAttachment: 2, attachment: 2, kick: 2,
+  },
+  inbox: { list: 1, presence: 0, kick: 1, apply: 1, ring: 1, presenceChanged: 1 },
+} as const satisfies { [K in ActorKind]: Arities<RemoteApi[K]> };
 
 export interface ActorsClient {
   conversation(id: string): ConversationApi;

@@ -35,6 +35,26 @@ export interface Connection {
   unsubscribe?(topic: string): void;
 }
 
+/** Where a reconnecting client's view ended (gap-free resume, docs/protocol.md). */
+export interface Resume {
+  after?: number;
+  epoch?: string;
+}
+
+/**
+ * What a host does with a client socket, whichever actor owns it (conversation or inbox): both
+ * actors implement it, so hosts route sockets without asking which kind they hold.
+ */
+export interface SocketActor {
+  /** Welcome (and resume) the socket; it receives live frames from then on. */
+  connect(conn: Connection, resume?: Resume): Promise<void>;
+  /** Re-attach a socket that outlived the actor's sleep (Durable Object hibernation), no welcome. */
+  restore(conn: Connection): void;
+  /** One frame from the client, as text; validated by the actor. */
+  receive(conn: Connection, raw: string): Promise<void>;
+  disconnect(conn: Connection): void;
+}
+
 /** Native one-to-many send (Bun's server.publish): encodes and queues a frame once for a topic. */
 export type Publisher = (topic: string, frame: string) => void;
 

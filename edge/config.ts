@@ -69,6 +69,8 @@ const EnvSchema = z.object({
   NEXUS_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "NEXUS_NODE_ID: 1-64 chars of [A-Za-z0-9_-]").optional(),
   /** "all": edge and actors; "edge": serves clients, never owns actors (an edge tier). */
   NEXUS_NODE_ROLE: z.enum(["all", "edge"]).default("all"),
+  /** Cluster liveness lease (docs/cluster.md): a crashed owner's actors move after at most this long. */
+  NEXUS_LEASE_TTL_MS: z.coerce.number().int().min(600).max(60_000).default(1500),
   /** Subject prefix on the bus, so two clusters can share one NATS. */
   NEXUS_CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "NEXUS_CLUSTER_NAME: 1-32 chars of [A-Za-z0-9_-]").default("nexus"),
   NEXUS_MAX_TEXT_LENGTH: z.coerce.number().optional(),
@@ -163,6 +165,8 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
   }
   const limits = LimitsSchema.safeParse(limitInput);
   if (!limits.success)
+  /** Liveness lease TTL in Redis; heartbeats and "gone" detection on the bus scale with it. */
+  leaseTtlMs: number;
     throw new ConfigError(describe(limits.error.issues, (path) => LIMIT_VARS[path[0] as keyof Limits] ?? String(path[0])));
 
   let cluster: ClusterConfig | undefined;
@@ -203,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     turnUrls: e.TURN_URLS,
     turnSecret: e.TURN_SECRET,
     turnTtlSeconds: e.TURN_TTL_SECONDS,
+      leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
     trustedIpHeader: e.TRUSTED_IP_HEADER || undefined,
     authCacheMs: e.AUTH_CACHE_MS,
     hsts: e.HSTS,

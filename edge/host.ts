@@ -1,10 +1,13 @@
 /**
- * Everything the edge app (edge/app.ts) needs, injected by the host entry:
- * hosts/bun/server.ts (npm start, Bun) or hosts/cloudflare/worker.ts (Cloudflare).
+ * The one contract between the runtime-free edge app (edge/app.ts) and a runtime: each folder under
+ * hosts/ implements `Host` once (hosts/bun/startNode.ts for one process, the same with the cluster's
+ * parts for hosts/cluster, hosts/cloudflare/worker.ts for Workers and Durable Objects), like a
+ * RivetKit driver. A host is done when the conformance suite (tests/conformance/) passes against it.
  */
 import type { Context } from "hono";
 import type { ActorsClient } from "../actors/api.ts";
-import type { AccountService } from "./auth/accounts.ts";
+import type { Resume } from "../actors/ports.ts";
+import type { Accounts } from "./auth/accounts.ts";
 import type { EdgeConfig } from "./config.ts";
 
 /** Blob storage for attachments: local disk by default, R2/S3 behind the same interface. */
@@ -12,6 +15,21 @@ export interface BlobStore {
   put(key: string, data: ArrayBuffer | Uint8Array, contentType: string): Promise<void>;
   get(key: string): Promise<{ body: ReadableStream | ArrayBuffer; size: number; contentType: string } | null>;
   delete(key: string): Promise<void>;
+  /** Present when clients can reach the store directly (S3): bytes then skip the server through
+   *  short-lived presigned URLs (edge/routes/presignedAttachments.ts). Absent (disk, R2 binding):
+   *  uploads and downloads go through the server only. */
+  presigned?: PresignedBlobs;
+}
+
+/** Presigned URLs of an object store. Keys are those of BlobStore; no method checks membership. */
+export interface PresignedBlobs {
+  /** A PUT the client sends itself with exactly `headers`; the signature binds the content type,
+   *  the size and the uploader, so the stored object is what the server agreed to. */
+  uploadUrl(key: string, o: { contentType: string; size: number; uploader: string; expiresInSeconds: number }): Promise<{ url: string; headers: Record<string, string> }>;
+  /** A GET answered with these response headers (type and disposition are part of the signature). */
+  downloadUrl(key: string, o: { contentType: string; disposition: string; expiresInSeconds: number }): Promise<string>;
+  /** What was actually stored (checked before a presigned upload is recorded), or null. */
+  head(key: string): Promise<{ size: number; contentType: string; uploader?: string } | null>;
 }
 
 /** Fixed-window / token-bucket limiter; memory on one node, Redis in cluster mode. */
@@ -28,18 +46,24 @@ export interface Metrics {
 
 /** Hands a WebSocket upgrade to the actor that owns the target; host-specific. */
 export interface SocketRouter {
-  conversation(c: Context, conversationId: string, userId: string, resume: { after?: number; epoch?: string }): Promise<Response>;
+  conversation(c: Context, conversationId: string, userId: string, resume: Resume): Promise<Response>;
   inbox(c: Context, userId: string): Promise<Response>;
 }
 
-export interface EdgeDeps {
+/** What a runtime gives the edge app: actors, sockets, storage for accounts, blobs, limits, metrics. */
+export interface Host {
   config: EdgeConfig;
-  accounts: AccountService;
+  accounts: Accounts;
   actors: ActorsClient;
   sockets: SocketRouter;
   blobs: BlobStore;
   limiter: RateLimiter;
   metrics: Metrics;
+  /**
+   * Where a request comes from, as the label a new account's home is stored under (Cloudflare: a
+   * location hint from request.cf). Optional: hosts without placement leave it out.
+   */
+  homeOf?(req: Request): string | undefined;
   /** Is storage reachable (for /ready). */
   ready(): Promise<boolean>;
 }

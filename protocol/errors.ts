@@ -51,4 +51,8 @@ export const CloseCodes = {
   policy: 4009,
   /** Host restarting or actor moving: reconnect and resume. */
   goingAway: 1001,
+  /** The server failed to attach the socket (a bug or a storage fault): reconnect later. */
+  internal: 1011,
+  /** Service restart (RFC 6455 1012): the actor moved or a node went away; reconnect at once. */
+  restart: 1012,
 } as const;

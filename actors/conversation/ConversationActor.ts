@@ -7,6 +7,7 @@
  * event drafts.ts; what members' inboxes are told inboxNotices.ts. This file holds the operations
  * (who may do what).
  */
+import { frame, readFrame } from "../../protocol/serverFrames.ts";
 import {
   CloseCodes,
   NexusError,
@@ -19,9 +20,10 @@ import {
   type Role,
 } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, SendInput } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, Ids, Publisher } from "../ports.ts";
+import type { Caller, Connection, Resume, SocketActor } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
+import type { ConversationDeps } from "./deps.ts";
 import type { Draft } from "./drafts.ts";
 import type { OpResult, State } from "./state.ts";
 import { CallRelay } from "./callRelay.ts";
@@ -31,22 +33,11 @@ import { ReadCursors } from "./readCursors.ts";
 import { TypingTracker } from "./typing.ts";
 import { Fanout } from "./fanout.ts";
 import { connectSocket, disconnectSocket, receiveFrame, restoreSocket } from "./socketSession.ts";
+import type { SessionHost } from "./sessionHost.ts";
 
 export type { OpResult } from "./state.ts";
+export type { ConversationDeps } from "./deps.ts";
 
-export interface ConversationDeps {
-  store: SqlConversationStore;
-  clock: Clock;
-  ids: Ids;
-  mesh: ActorMesh;
-  limits: Limits;
-  /** The host's native pub/sub, when it has one. */
-  publish?: Publisher;
-  /** Storage may now differ from this actor's state (storage.mayHaveDiverged): the actor has stopped
-   *  writing and closed its sockets; the host replaces it with one loaded from storage. A host
-   *  without it keeps the actor (its store reports only definite failures). */
-  onDiverged?: () => void;
-}
 
 /** Whether `text` is empty or only whitespace, without trim()'s copy in the common case. */
 function isBlank(text: string): boolean {
@@ -55,7 +46,7 @@ function isBlank(text: string): boolean {
   return text.trim().length === 0;
 }
 
-export class ConversationActor implements ConversationApi {
+export class ConversationActor implements ConversationApi, SessionHost, SocketActor {
   private s: State | null = null;
   private loaded: Promise<void> | null = null;
   private creating: Promise<unknown> | null = null;
@@ -74,9 +65,9 @@ export class ConversationActor implements ConversationApi {
     this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
     this.rate = new RateBuckets(deps.limits.sendsPerSecond, () => deps.clock.now());
     this.typing = new TypingTracker(deps.clock, deps.limits.typingTtlMs, (userId, on) =>
-      this.fanout.broadcast(JSON.stringify({ t: "typing", userId, on }), 0, userId));
+      this.fanout.broadcast(frame("typing", { userId, on }), 0, userId));
     this.calls = new CallRelay(deps.clock, {
-      relay: (to, from, signal) => this.fanout.toUser(to, JSON.stringify({ ...signal, from, conversationId: id })),
+      relay: (to, from, signal) => this.fanout.toUser(to, frame("call", { ...signal, from, conversationId: id })),
       ring: (to, from, signal) => deps.mesh.ring(to, { conversationId: id, from, signal }),
       log: (c) => void this.pipeline.submit({ kind: "call", author: c.caller, callId: c.callId, media: c.media, outcome: c.outcome, durationMs: c.durationMs }).catch(() => {}),
     });
@@ -106,7 +97,7 @@ export class ConversationActor implements ConversationApi {
 
   // ---------------------------------------------------------------- sockets (see socketSession.ts)
 
-  connect(conn: Connection, resume: { after?: number; epoch?: string }): Promise<void> {
+  connect(conn: Connection, resume: Resume = {}): Promise<void> {
     return connectSocket(this, conn, resume);
   }
   restore(conn: Connection): void {
@@ -311,7 +302,7 @@ export class ConversationActor implements ConversationApi {
     if (to <= m.readSeq) return;
     m.readSeq = to;
     this.readMoved(userId, to);
-    this.fanout.broadcast(`{"t":"read","userId":${JSON.stringify(userId)},"seq":${to}}`, 0);
+    this.fanout.broadcast(readFrame(userId, to), 0);
     await this.recount(userId, to);
   }
 

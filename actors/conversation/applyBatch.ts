@@ -5,7 +5,7 @@
  */
 import { CloseCodes, type ConversationEvent } from "../../protocol/index.ts";
 import type { ClientIdWindow } from "./clientIdWindow.ts";
-import type { PipelineHost } from "./commitPipeline.ts";
+import type { PipelineHost } from "./pipelineHost.ts";
 import type { Working } from "./drafts.ts";
 import type { RecentMessages } from "./recentMessages.ts";
 import type { Op, OpResult, State } from "./state.ts";

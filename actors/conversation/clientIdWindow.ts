@@ -9,17 +9,10 @@
  * searched (commitPipeline.ts). A client that lies about `base` can only duplicate its own message.
  */
 import { ClientIdMap } from "./clientIdMap.ts";
-import type { Op } from "./state.ts";
+import type { ClientIdEntry, Op } from "./state.ts";
 
-/** A clientId in the window: stored (seq > 0), or still committing (seq 0, with its op, whose
- *  resends become its twins). One map holds both, so a send costs few lookups. */
-export interface ClientIdEntry {
-  author: string;
-  clientId: string;
-  seq: number;
-  ts: number;
-  op: Op | null;
-}
+export type { ClientIdEntry } from "./state.ts";
+
 
 export class ClientIdWindow {
   private readonly map = new ClientIdMap<ClientIdEntry>();

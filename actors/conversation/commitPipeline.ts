@@ -13,6 +13,7 @@
  * is built while it commits. Applying a committed batch to state and sockets is applyBatch.ts;
  * answering resends of stored clientIds is resends.ts.
  */
+import { duplicateAckFrame } from "../../protocol/serverFrames.ts";
 import { NexusError, type AttachmentRef } from "../../protocol/index.ts";
 import type { Connection } from "../ports.ts";
 import { mayHaveDiverged, type CommitChain } from "../storage/sql.ts";
@@ -20,7 +21,7 @@ import { CLIENT_ID_WINDOW, emptyCommit, type Commit } from "../storage/sqlConver
 import { ClientIdWindow } from "./clientIdWindow.ts";
 import { RecentMessages } from "./recentMessages.ts";
 import { applyBatch, type Accepted, type Applier } from "./applyBatch.ts";
-import type { ConversationDeps } from "./ConversationActor.ts";
+import type { PipelineHost } from "./pipelineHost.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
 import { loadAttachments, loadTargets } from "./preCommitReads.ts";
 import type { Fanout } from "./fanout.ts";
@@ -28,19 +29,7 @@ import { dropResends, type Resends } from "./resends.ts";
 import { storageUnavailable, type Op, type OpResult, type State } from "./state.ts";
 import type { TypingTracker } from "./typing.ts";
 
-export interface PipelineHost {
-  readonly id: string;
-  readonly deps: ConversationDeps;
-  readonly fanout: Fanout;
-  readonly typing: TypingTracker;
-  current(): State | null;
-  /** A batch is applied; `removed` members' sockets are already closed. */
-  committed(s: State, removed: string[]): void;
-  /** A sender's read cursor moved to its own message: stored behind, with explicit reads. */
-  readMoved(userId: string, seq: number): void;
-  /** Storage may differ from the state (only called when deps.onDiverged is set). */
-  diverged(): void;
-}
+export type { PipelineHost } from "./pipelineHost.ts";
 
 /**
  * A batch submitted to storage and not yet applied. A plain batch stays open (more prepared
@@ -342,7 +331,7 @@ export class CommitPipeline {
     if (op.settled) return;
     op.settled = true;
     if (op.conn && r.duplicate && "clientId" in op.draft)
-      op.conn.send(`{"t":"ack","clientId":"${op.draft.clientId}","seq":${r.seq},"ts":${r.ts},"duplicate":true}`);
+      op.conn.send(duplicateAckFrame(op.draft.clientId, r.seq, r.ts));
     answer(() => op.resolve(r));
     if (op.twins) for (const t of op.twins) this.succeed(t, { ...r, duplicate: true });
   }

@@ -7,6 +7,7 @@
  * - A socket whose outbound buffer passes the limit is closed (4008) instead of growing memory;
  *   the client reconnects and resumes from its last seq.
  */
+import { eventFrame, eventsFrame } from "../../protocol/serverFrames.ts";
 import { CloseCodes } from "../../protocol/index.ts";
 import type { Connection, Publisher } from "../ports.ts";
 import { socketStats } from "../socketStats.ts";
@@ -105,11 +106,11 @@ export class Fanout {
    *  A socket still buffering its welcome gets them one by one, so each can be checked against the
    *  replay it was sent. */
   broadcastEvents(seqs: number[], encoded: string[]): void {
-    if (encoded.length === 1) return this.broadcast(`{"t":"event","e":${encoded[0]}}`, seqs[0]!);
-    const frame = `{"t":"events","es":[${encoded.join(",")}]}`;
+    if (encoded.length === 1) return this.broadcast(eventFrame(encoded[0]!), seqs[0]!);
+    const frame = eventsFrame(encoded);
     this.publishToJoined(frame);
     for (const sub of this.direct) {
-      if (sub.pending) for (let i = 0; i < encoded.length; i++) sub.pending.push([seqs[i]!, `{"t":"event","e":${encoded[i]}}`]);
+      if (sub.pending) for (let i = 0; i < encoded.length; i++) sub.pending.push([seqs[i]!, eventFrame(encoded[i]!)]);
       else this.deliver(sub, frame);
     }
   }

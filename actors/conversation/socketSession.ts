@@ -2,15 +2,25 @@
  * A client socket's life on a conversation actor: welcome (with gap-free resume), frames in,
  * errors out. Every frame is validated by the protocol schema before it reaches the actor.
  */
+import { errorFrame, frame, pongFrame } from "../../protocol/serverFrames.ts";
 import { CloseCodes, ConversationClientFrame, isNexusError, type ConversationEvent } from "../../protocol/index.ts";
 import type { Connection } from "../ports.ts";
-import type { ConversationActor } from "./ConversationActor.ts";
+import { SocketBuckets } from "../frameRate.ts";
+import type { SessionHost } from "./sessionHost.ts";
 import type { Sub } from "./fanout.ts";
 
 const MAX_BAD_FRAMES = 20;
 const FIRST_PAGE = 50;
 
-export async function connectSocket(actor: ConversationActor, conn: Connection, resume: { after?: number; epoch?: string }): Promise<void> {
+/** Per-socket buckets for frames that write nothing (actors/frameRate.ts), one set per actor. */
+const rates = new WeakMap<object, SocketBuckets<"history" | "typing">>();
+const ratesOf = (actor: { limits: { historyPerSecond: number; typingPerSecond: number } }) => {
+  let r = rates.get(actor);
+  if (!r) rates.set(actor, (r = new SocketBuckets({ history: actor.limits.historyPerSecond, typing: actor.limits.typingPerSecond })));
+  return r;
+};
+
+export async function connectSocket(actor: SessionHost, conn: Connection, resume: { after?: number; epoch?: string }): Promise<void> {
   await actor.ready();
   if (!actor.exists()) return conn.close(CloseCodes.notFound, "no such conversation");
   if (!actor.isMember(conn.userId)) return conn.close(CloseCodes.forbidden, "not a member of this conversation");
@@ -44,17 +54,17 @@ export async function connectSocket(actor: ConversationActor, conn: Connection, 
   const conversation = { ...actor.infoOf(actor.state({ userId: conn.userId })), lastSeq: upTo };
   const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
   const limits = { maxTextLength: actor.limits.maxTextLength };
-  conn.send(JSON.stringify({ t: "welcome", conversation, recovered, events, hasMore, typing: actor.typing.who(), flow, limits }));
+  conn.send(frame("welcome", { conversation, recovered, events, hasMore, typing: actor.typing.who(), flow, limits }));
   actor.fanout.release(sub, upTo);
 }
 
 /** Re-attach a socket that survived while the actor slept (Durable Object hibernation). */
-export function restoreSocket(actor: ConversationActor, conn: Connection): void {
+export function restoreSocket(actor: SessionHost, conn: Connection): void {
   if (actor.isMember(conn.userId)) actor.fanout.add(conn, false);
   else conn.close(CloseCodes.forbidden, "not a member of this conversation");
 }
 
-export function disconnectSocket(actor: ConversationActor, conn: Connection): void {
+export function disconnectSocket(actor: SessionHost, conn: Connection): void {
   actor.fanout.remove(conn);
   // Checked by user, not by the removal: a socket the fanout already dropped (4008) ends here too.
   if (actor.fanout.hasUser(conn.userId)) return;
@@ -63,7 +73,7 @@ export function disconnectSocket(actor: ConversationActor, conn: Connection): vo
 }
 
 function sendError(conn: Connection, code: string, message: string, clientId?: unknown): void {
-  conn.send(JSON.stringify({ t: "error", code, message, ...(typeof clientId === "string" ? { clientId } : {}) }));
+  conn.send(errorFrame(code, message, clientId));
 }
 
 function badFrame(sub: Sub, code: string, message: string, clientId?: unknown): void {
@@ -71,7 +81,7 @@ function badFrame(sub: Sub, code: string, message: string, clientId?: unknown): 
   if (++sub.bad > MAX_BAD_FRAMES) sub.conn.close(CloseCodes.policy, "too many invalid frames");
 }
 
-export async function receiveFrame(actor: ConversationActor, conn: Connection, raw: string): Promise<void> {
+export async function receiveFrame(actor: SessionHost, conn: Connection, raw: string): Promise<void> {
   const sub = actor.fanout.get(conn);
   if (!sub) return;
   if (raw.length > actor.limits.maxFrameBytes) return badFrame(sub, "payload_too_large", `frame larger than ${actor.limits.maxFrameBytes} bytes`);
@@ -106,6 +116,8 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
         break;
       case "typing":
         actor.state(caller);
+        // Only a change to "on" fans out something new: refreshes and "off" are never limited.
+        if (f.on && !actor.typing.has(conn.userId) && !ratesOf(actor).take(conn, "typing")) break;
         actor.typing.set(conn.userId, f.on);
         break;
       case "read":
@@ -113,12 +125,13 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
         await actor.markRead(conn.userId, f.seq);
         break;
       case "history": {
+        if (!ratesOf(actor).take(conn, "history")) break;
         const page = await actor.history(caller, f.before, f.limit);
-        conn.send(JSON.stringify({ t: "history", before: f.before ?? null, events: page.events, hasMore: page.hasMore }));
+        conn.send(frame("history", { before: f.before ?? null, events: page.events, hasMore: page.hasMore }));
         break;
       }
       case "ping":
-        conn.send(`{"t":"pong","ts":${Date.now()}}`);
+        conn.send(pongFrame(Date.now()));
         break;
       case "received":
         conn.received?.(f.chars);
@@ -135,7 +148,7 @@ export async function receiveFrame(actor: ConversationActor, conn: Connection, r
   }
 }
 
-function refused(actor: ConversationActor, conn: Connection, e: unknown, clientId: unknown): void {
+function refused(actor: SessionHost, conn: Connection, e: unknown, clientId: unknown): void {
   if (isNexusError(e)) sendError(conn, e.code, e.message, clientId);
   else {
     console.error(`[conversation ${actor.id}] frame failed`, e);

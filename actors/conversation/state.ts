@@ -1,7 +1,6 @@
 /** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
 import { NexusError, type MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../ports.ts";
-import type { ClientIdEntry } from "./clientIdWindow.ts";
 import type { Draft, MemberState } from "./drafts.ts";
 
 export interface State {
@@ -44,3 +43,13 @@ export interface Op {
 export const storageUnavailable = () => new NexusError("storage_unavailable", "could not store the event; retry with the same clientId");
 
 export const idemKey = (author: string, clientId: string) => author + "\u0000" + clientId;
+
+/** A clientId in the window: stored (seq > 0), or still committing (seq 0, with its op, whose
+ *  resends become its twins). One map holds both, so a send costs few lookups. */
+export interface ClientIdEntry {
+  author: string;
+  clientId: string;
+  seq: number;
+  ts: number;
+  op: Op | null;
+}

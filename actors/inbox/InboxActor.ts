@@ -3,10 +3,12 @@
  * presence and last seen, their contacts' presence, and incoming call rings. Conversations push
  * summaries here after each commit; the inbox pushes them on to the user's inbox sockets.
  */
+import { errorFrame, frame, pongFrame } from "../../protocol/serverFrames.ts";
 import { CloseCodes, defaultLimits, InboxClientFrame, NexusError, type ConversationSummary, type Presence, type PresenceStatus } from "../../protocol/index.ts";
-import type { InboxApi } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice } from "../ports.ts";
+import type { InboxApi, InboxMeshApi } from "../api.ts";
+import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice, SocketActor } from "../ports.ts";
 import { socketStats } from "../socketStats.ts";
+import { SocketBuckets } from "../frameRate.ts";
 import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
 
 export interface InboxDeps {
@@ -15,12 +17,14 @@ export interface InboxDeps {
   mesh: ActorMesh;
   /** A socket whose unsent data passes this is closed with 4008 (limits.maxSocketBufferBytes). */
   maxSocketBufferBytes?: number;
+  /** limits.presencePerSecond: presence frames per socket (each may reach every contact). */
+  presencePerSecond?: number;
 }
 
 const WRITE_BEHIND_MS = 500;
 const MAX_CONTACTS = 500;
 
-export class InboxActor implements InboxApi {
+export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private rows = new Map<string, ConversationSummary>();
   private conns = new Set<Connection>();
   /** Sockets this actor closed as slow consumers: frames still arriving from them are ignored (a
@@ -39,8 +43,11 @@ export class InboxActor implements InboxApi {
   private leftAt = new Map<string, number>();
   private seenDirty = false;
   private cancelSave: (() => void) | null = null;
+  private readonly rates: SocketBuckets<"presence">;
 
-  constructor(readonly userId: string, private readonly deps: InboxDeps) {}
+  constructor(readonly userId: string, private readonly deps: InboxDeps) {
+    this.rates = new SocketBuckets({ presence: deps.presencePerSecond ?? defaultLimits.presencePerSecond }, () => deps.clock.now());
+  }
 
   ready(): Promise<void> {
     // A failed load is forgotten, so the next call retries instead of failing forever.
@@ -102,23 +109,23 @@ export class InboxActor implements InboxApi {
       if (!this.rows.delete(c.id)) return;
       this.removed.add(c.id);
       this.dirty.delete(c.id);
-      if (this.conns.size > 0) this.push(JSON.stringify({ t: "removed", conversationId: c.id }));
+      if (this.conns.size > 0) this.push(frame("removed", { conversationId: c.id }));
     } else {
       if ((this.leftAt.get(c.id) ?? -1) >= c.lastSeq) return; // from before the removal
       this.leftAt.delete(c.id);
       this.rows.set(c.id, c);
       this.dirty.add(c.id);
       this.removed.delete(c.id);
-      if (this.conns.size > 0) this.push(JSON.stringify({ t: "conv", c }));
+      if (this.conns.size > 0) this.push(frame("conv", { c }));
     }
   }
 
   ring(notice: RingNotice): void {
-    this.push(JSON.stringify({ ...notice.signal, from: notice.from, conversationId: notice.conversationId }));
+    this.push(frame("call", { ...notice.signal, from: notice.from, conversationId: notice.conversationId }));
   }
 
   presenceChanged(p: Presence): void {
-    this.push(JSON.stringify({ t: "presence", p }));
+    this.push(frame("presence", { p }));
   }
 
   // ------------------------------------------------------------ sockets
@@ -133,7 +140,7 @@ export class InboxActor implements InboxApi {
     }
     const presence = await this.deps.mesh.presenceOf(this.contacts()).catch(() => []);
     const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
-    conn.send(JSON.stringify({ t: "inbox", conversations: this.sorted(), presence, flow }));
+    conn.send(frame("inbox", { conversations: this.sorted(), presence, flow }));
   }
 
   /** A socket that stayed open while the object slept (called after `ready`). */
@@ -148,11 +155,11 @@ export class InboxActor implements InboxApi {
     try {
       frame = InboxClientFrame.parse(JSON.parse(raw));
     } catch {
-      return conn.send(JSON.stringify({ t: "error", code: "bad_request", message: "invalid inbox frame (presence, ping or received)" }));
+      return conn.send(errorFrame("bad_request", "invalid inbox frame (presence, ping or received)"));
     }
-    if (frame.t === "ping") conn.send(`{"t":"pong","ts":${this.deps.clock.now()}}`);
+    if (frame.t === "ping") conn.send(pongFrame(this.deps.clock.now()));
     else if (frame.t === "received") conn.received?.(frame.chars);
-    else {
+    else if (this.rates.take(conn, "presence")) {
       this.choose(frame.status);
       if (frame.status !== this.status) this.setStatus(frame.status);
     }

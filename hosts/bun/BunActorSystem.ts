@@ -5,7 +5,7 @@
  * the mesh. One Sql holds all conversations and inboxes and group-commits across actors.
  */
 import { defaultLimits, type Limits, type Presence } from "../../protocol/index.ts";
-import type { ActorsClient } from "../../actors/api.ts";
+import type { ActorKind, ActorsClient } from "../../actors/api.ts";
 import type { ActorMesh, InboxUpdate, Publisher, RingNotice } from "../../actors/ports.ts";
 import { ConversationActor } from "../../actors/conversation/ConversationActor.ts";
 import { InboxActor } from "../../actors/inbox/InboxActor.ts";
@@ -21,7 +21,13 @@ export interface BunActorSystemOptions {
   /** Where actors reach other actors; default: this system (everything in-process). */
   mesh?: ActorMesh;
   /** An idle actor was evicted (cluster mode gives up its lease). */
-  onEvict?: (kind: "conversation" | "inbox", id: string) => void;
+  onEvict?: (kind: ActorKind, id: string) => void;
+}
+
+/** The actor class of each kind, as this host holds them. */
+export interface LocalActors {
+  conversation: ConversationActor;
+  inbox: InboxActor;
 }
 
 interface Slot<A> {
@@ -64,11 +70,17 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     return slot.actor;
   }
 
+  /** The local actor of either kind (hosts that route by kind: sockets, cluster RPC). */
+  actor<K extends ActorKind>(kind: K, id: string): LocalActors[K] {
+    return (kind === "conversation" ? this.conversation(id) : this.inbox(id)) as LocalActors[K];
+  }
+
   inbox(userId: string): InboxActor {
     let slot = this.inboxes.get(userId);
     if (!slot) {
       const actor = new InboxActor(userId, {
         store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
+        presencePerSecond: this.limits.presencePerSecond,
       });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
     }

@@ -4,26 +4,25 @@
  */
 import type { Context } from "hono";
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
-import { NexusError, type Limits } from "../../protocol/index.ts";
-import type { Connection } from "../../actors/ports.ts";
+import { CloseCodes, NexusError, type Limits } from "../../protocol/index.ts";
+import type { ActorKind } from "../../actors/api.ts";
+import { AttachedSocket } from "../../actors/attachedSocket.ts";
+import type { Connection, Resume } from "../../actors/ports.ts";
 import type { SocketRouter } from "../../edge/host.ts";
 import type { BunActorSystem } from "./BunActorSystem.ts";
 
 export interface SocketData {
-  kind: "conversation" | "inbox";
+  kind: ActorKind;
   id: string;
   userId: string;
-  resume: { after?: number; epoch?: string };
-  conn?: BunConnection;
+  resume: Resume;
+  attached?: AttachedSocket;
 }
 
 let nextConnId = 0;
 
 class BunConnection implements Connection {
   readonly id = String(++nextConnId);
-  opened: Promise<void> = Promise.resolve();
-  /** `opened` has settled and every frame that waited for it was handed on. */
-  isOpen = false;
   constructor(private readonly ws: ServerWebSocket<SocketData>, readonly userId: string) {}
   send(frame: string): void {
     this.ws.send(frame);
@@ -74,32 +73,21 @@ export function socketSettings(limits: Limits) {
 }
 
 export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): WebSocketHandler<SocketData> {
-  const actorOf = (d: SocketData) => (d.kind === "conversation" ? system.conversation(d.id) : system.inbox(d.id));
   return {
     ...socketSettings(limits),
     open(ws) {
-      const conn = new BunConnection(ws, ws.data.userId);
-      ws.data.conn = conn;
       const d = ws.data;
-      conn.opened = (d.kind === "conversation" ? system.conversation(d.id).connect(conn, d.resume) : system.inbox(d.id).connect(conn)).catch((e) => {
+      d.attached = new AttachedSocket(() => system.actor(d.kind, d.id), new BunConnection(ws, d.userId), d.resume, (e, stage) => {
+        if (stage === "frame") return frameFailed(e);
         console.error(`[ws] ${d.kind} ${d.id} connect failed`, e);
-        ws.close(1011, "internal error");
-      }).then(() => {
-        // Frames queued on `opened` run right after this, in the same microtask checkpoint, so a
-        // frame that arrives later (a new task) and goes straight in cannot overtake them.
-        conn.isOpen = true;
+        ws.close(CloseCodes.internal, "internal error");
       });
     },
     message(ws, message) {
-      const conn = ws.data.conn!;
-      const raw = typeof message === "string" ? message : new TextDecoder().decode(message);
-      // Wait for the welcome only, not for earlier frames: sends from one socket pipeline into one group commit.
-      if (conn.isOpen) void actorOf(ws.data).receive(conn, raw).catch(frameFailed);
-      else void conn.opened.then(() => actorOf(ws.data).receive(conn, raw)).catch(frameFailed);
+      ws.data.attached!.receive(typeof message === "string" ? message : new TextDecoder().decode(message));
     },
     close(ws) {
-      const conn = ws.data.conn;
-      if (conn) void conn.opened.then(() => actorOf(ws.data).disconnect(conn));
+      ws.data.attached?.detach();
     },
   };
 }

@@ -5,19 +5,22 @@
  * storage and each socket re-attached (`restore`) from its serialized attachment, without a welcome.
  */
 import { DurableObject } from "cloudflare:workers";
-import { NexusError } from "../../protocol/index.ts";
-import type { Connection } from "../../actors/ports.ts";
+import { CloseCodes, NexusError } from "../../protocol/index.ts";
+import type { Connection, Resume, SocketActor } from "../../actors/ports.ts";
 import { closeCode, closeReason, DoConnection, type SocketAttachment } from "./doConnection.ts";
 import { doIds } from "./doClock.ts";
 import { limitsFrom, type DoEnv } from "./doEnv.ts";
 import { ForwardHeaders } from "./doRpc.ts";
+import { errorBody } from "../../edge/middleware/errors.ts";
 
-/** The socket side every hosted actor has. */
-export interface SocketActor {
-  ready(): Promise<void>;
-  restore(conn: Connection): void;
-  receive(conn: Connection, raw: string): Promise<void>;
-  disconnect(conn: Connection): void;
+/** What an object hosts: an actor with sockets (actors/ports.ts) that loads itself on `ready`. */
+export type HostedActor = SocketActor & { ready(): Promise<void> };
+
+/** Where the client's view ended, as the Worker forwarded it (conversation sockets; inboxes ignore it). */
+function resumeOf(req: Request): Resume {
+  const after = req.headers.get(ForwardHeaders.after);
+  const epoch = req.headers.get(ForwardHeaders.epoch);
+  return { after: after === null ? undefined : Number(after), epoch: epoch ?? undefined };
 }
 
 /** Storage key remembering the object's name, for wakes where the runtime does not supply ctx.id.name. */
@@ -25,7 +28,7 @@ const NAME_KEY = "nexus:name";
 const decoder = new TextDecoder();
 const logError = (name: string) => (e: unknown) => console.error(`[${name}] socket handler failed`, e);
 
-export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoEnv> {
+export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoEnv> {
   private actorPromise: Promise<A> | null = null;
   private readonly conns = new Map<WebSocket, DoConnection>();
   /** Identifies this in-memory incarnation: it changes when the object wakes from hibernation. */
@@ -43,15 +46,13 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
 
   /** Build the actor for this object's name (its storage and deps); not yet loaded. */
   protected abstract createActor(name: string): Promise<A> | A;
-  /** Attach a new socket: the actor checks access and sends its first frame or closes it. */
-  protected abstract connectActor(actor: A, conn: Connection, req: Request): Promise<void>;
   /** A refusal known before the socket is accepted (close code and reason), or null. The actor
    *  checks again in connectActor; this only keeps refused sockets out of the hibernation set. */
   protected refusal(_actor: A, _userId: string): { code: number; reason: string } | null {
     return null;
   }
 
-  /** The loaded actor; RPC methods go through here. */
+  /** The loaded actor; RPC methods go through here (forwardToActor.ts). */
   protected actor(): Promise<A> {
     if (this.actorPromise) return this.actorPromise;
     const name = this.ctx.id.name;
@@ -122,6 +123,11 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
     if (!userId || !name) return new Response("missing forwarded identity", { status: 400 });
     const actor = await this.start(name);
 
+    // limits.maxSocketsPerUser, counted per object: an object sees only its own sockets, so on
+    // Cloudflare the cap holds per conversation and for the inbox, not across them (docs/operations.md).
+    const max = limitsFrom(this.env).maxSocketsPerUser;
+    if ([...this.conns.values()].filter((c) => c.userId === userId).length >= max)
+      return Response.json(errorBody("rate_limited", `too many open sockets: at most ${max} per user here; close one first`, { retryAfter: 5 }), { status: 429, headers: { "retry-after": "5" } });
     const { 0: client, 1: server } = new WebSocketPair();
     const refused = this.refusal(actor, userId);
     // Remembered for wakes without ctx.id.name, and only for accepted sockets: a refused one (an
@@ -150,10 +156,11 @@ export abstract class ActorHost<A extends SocketActor> extends DurableObject<DoE
     this.conns.set(server, conn);
     try {
       // Frames sent now are queued and reach the client right after the 101.
-      await this.connectActor(actor, conn, req);
+      // The actor checks access and sends its first frame or closes the socket.
+      await actor.connect(conn, resumeOf(req));
     } catch (e) {
       console.error(`[${name}] connect failed`, e);
-      conn.close(1011, "internal error");
+      conn.close(CloseCodes.internal, "internal error");
     }
     return new Response(null, { status: 101, webSocket: client });
   }

@@ -1,20 +1,16 @@
 /**
- * The RPC surfaces of Nexus's Durable Objects, as callers see them through a stub. Declared here (not
- * derived from the classes) so callers never import DO classes and workers-types' stub generics stay
- * out of actor code. The classes implement these interfaces, so the two cannot drift.
+ * The RPC surfaces of Nexus's Durable Objects, as callers see them through a stub: the actors' remote
+ * API (actors/api.ts) with every answer a promise. Derived here, not from the DO classes, so callers
+ * never import DO classes and workers-types' stub generics stay out of actor code.
  */
-import type { ConversationApi, InboxApi } from "../../actors/api.ts";
-import type { InboxUpdate, RingNotice } from "../../actors/ports.ts";
-import type { Presence } from "../../protocol/index.ts";
+import type { RemoteApi } from "../../actors/api.ts";
 import type { Row, SqlValue, Statement } from "../../actors/storage/sql.ts";
 
-export type ConversationRpc = ConversationApi;
+/** Every method answers through a promise across RPC, whatever it returns in-process. */
+type OverRpc<Api> = { [M in keyof Api]: Api[M] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 
-export interface InboxRpc extends InboxApi {
-  apply(update: InboxUpdate): Promise<void>;
-  ring(notice: RingNotice): Promise<void>;
-  presenceChanged(p: Presence): Promise<void>;
-}
+export type ConversationRpc = OverRpc<RemoteApi["conversation"]>;
+export type InboxRpc = OverRpc<RemoteApi["inbox"]>;
 
 /** The directory's SQLite, remoted verbatim (see hosts/cloudflare/remoteSql.ts). */
 export interface DirectoryRpc {

@@ -19,15 +19,17 @@ import type { ActorMesh, InboxUpdate, RingNotice } from "../../actors/ports.ts";
 import { LruMap } from "../../actors/lruMap.ts";
 import type { BunActorSystem } from "../bun/BunActorSystem.ts";
 import type { HomeRegions } from "./homeRegions.ts";
-import type { ActorKind, NodeLeases } from "./leases.ts";
+import type { NodeLeases } from "./leases.ts";
+import type { ActorKind } from "../../actors/api.ts";
+import { remoteStub } from "../../actors/remoteStub.ts";
 import type { Peers } from "./peers.ts";
 import { callRpc, MovedError, serveRpc } from "./actorRpc.ts";
 import type { Subjects } from "./wire.ts";
 
 const RPC_TIMEOUT_MS = 10_000;
 const LOCATE_TIMEOUT_MS = 5_000;
-/** Tries of one call across ownership moves (moved / no responders / owner died). */
-const ATTEMPTS = 4;
+/** Pause between lookups while an actor moves (its owner died or gave it up). */
+const RETRY_MS = 100;
 
 export interface ClusterParts {
   nc: NatsConnection;
@@ -38,6 +40,8 @@ export interface ClusterParts {
   homes: HomeRegions;
   /** This region's leases; null on an edge-only node (it never owns actors). */
   leases: NodeLeases | null;
+  /** The liveness lease TTL: the longest a dead owner's lease keeps naming it. */
+  leaseTtlMs: number;
 }
 
 export class ClusterActorSystem implements ActorsClient, ActorMesh {
@@ -53,6 +57,9 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
   private stopping = false;
   /** The actors owned here; set by the host before start() on nodes that host actors. */
   local: BunActorSystem | null = null;
+  /** False while the NATS connection is down (set by the host): calls that need the bus are
+   *  refused at once with a retryable error instead of waiting for timeouts. */
+  busUp = true;
 
   constructor(private readonly p: ClusterParts) {
     p.peers.onGone((node) => {
@@ -112,37 +119,55 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
       this.owned.add(key);
       // An actor object now (unloaded: cheap), so that if nothing ever uses it, idle eviction
       // gives the lease back instead of leaving it pinned here.
-      if (kind === "conversation") this.local?.conversation(id);
-      else this.local?.inbox(id);
+      this.local?.actor(kind, id);
     }
     return owner;
   }
 
+  /** The actor when this node owns it, as a table of its methods (callers name them by string). */
   private localActor(kind: ActorKind, id: string): Record<string, unknown> | null {
     if (!this.local || !this.owns(kind, id)) return null;
-    return (kind === "conversation" ? this.local.conversation(id) : this.local.inbox(id)) as unknown as Record<string, unknown>;
+    return this.local.actor(kind, id) as object as Record<string, unknown>;
   }
 
-  /** The node that owns the actor now, claiming it for this node when it is unowned in our region. */
+  /** The node that owns the actor now, claiming it for this node when it is unowned in our region.
+   *  Never a node the peers declared gone: after a crash its lease names it for up to one TTL, and
+   *  routing there would hang sockets and calls; we wait that out (the lease then expires and the
+   *  actor is claimed by a live node) and answer `unavailable` only if it lasts longer. */
   async ownerOf(kind: ActorKind, id: string): Promise<string> {
     const key = `${kind}:${id}`;
     if (this.owned.has(key)) return this.p.node;
+    this.needBus();
     const cached = this.owners.get(key);
     if (cached !== undefined && this.p.peers.alive(cached)) return cached;
-    let owner: string;
+    const giveUp = Date.now() + this.p.leaseTtlMs + 500;
+    for (;;) {
+      const owner = await this.lookUp(kind, id);
+      if (owner === this.p.node) return owner;
+      if (!this.p.peers.isGone(owner)) {
+        this.owners.set(key, owner);
+        this.p.peers.touch(owner);
+        return owner;
+      }
+      if (Date.now() >= giveUp) throw new NexusError("unavailable", `${kind} ${id}: its node ${owner} went away and its lease has not run out yet; try again`);
+      await sleep(RETRY_MS);
+    }
+  }
+
+  private async lookUp(kind: ActorKind, id: string): Promise<string> {
     try {
       const home = await this.p.homes.regionOf(kind, id);
-      if (home === this.p.region && this.local && this.p.leases) owner = await this.claimHere(kind, id);
-      else owner = await this.locate(home, kind, id);
+      if (home === this.p.region && this.local && this.p.leases) return await this.claimHere(kind, id);
+      return await this.locate(home, kind, id);
     } catch (e) {
       if (e instanceof NexusError) throw e;
       throw new NexusError("unavailable", `cannot place ${kind} ${id} now (${(e as Error)?.message ?? e})`);
     }
-    if (owner !== this.p.node) {
-      this.owners.set(key, owner);
-      this.p.peers.touch(owner);
-    }
-    return owner;
+  }
+
+  /** Off the bus nothing elsewhere can be reached (nor placed: the placement bucket is on NATS). */
+  private needBus(): void {
+    if (!this.busUp) throw new NexusError("unavailable", "this node is reconnecting to the cluster bus; try again");
   }
 
   /** The owner if the actor is held anywhere now, else null; never places it. */
@@ -152,9 +177,8 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     const cached = this.owners.get(key);
     if (cached !== undefined && this.p.peers.alive(cached)) return cached;
     const home = await this.p.homes.regionOf(kind, id);
-    if (home === this.p.region && this.p.leases) return this.p.leases.owner(kind, id);
-    const owner = await this.locate(home, kind, id, true);
-    return owner || null;
+    const owner = home === this.p.region && this.p.leases ? await this.p.leases.owner(kind, id) : await this.locate(home, kind, id, true);
+    return owner && !this.p.peers.isGone(owner) ? owner : null;
   }
 
   private async locate(region: string, kind: ActorKind, id: string, peek = false): Promise<string> {
@@ -170,8 +194,10 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     return r.node;
   }
 
-  /** Run `m(...args)` on the actor wherever it lives; re-resolves the owner when it moved or died. */
+  /** Run `m(...args)` on the actor wherever it lives; re-resolves the owner when it moved or died,
+   *  for as long as a dead owner's lease can take to run out. */
   async call(kind: ActorKind, id: string, m: string, args: unknown[]): Promise<unknown> {
+    const giveUp = Date.now() + this.p.leaseTtlMs + 1000;
     for (let attempt = 1; ; attempt++) {
       const owner = await this.ownerOf(kind, id);
       const here = owner === this.p.node ? this.localActor(kind, id) : null;
@@ -185,26 +211,20 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
         // repeating it is safe (sends are, by clientId).
         const moved = e instanceof MovedError || /no responders|503/i.test(String((e as Error)?.message ?? e));
         if (!moved) throw new NexusError("unavailable", `${kind} ${id}: its node did not answer (${(e as Error)?.message ?? e})`);
-        if (attempt >= ATTEMPTS) throw new NexusError("unavailable", `${kind} ${id} is moving between nodes; try again`);
+        if (Date.now() >= giveUp) throw new NexusError("unavailable", `${kind} ${id} is moving between nodes; try again`);
         this.owners.delete(`${kind}:${id}`);
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        await sleep(Math.min(RETRY_MS, 25 * attempt));
       }
     }
   }
 
-  private proxy<T extends object>(kind: ActorKind, id: string): T {
-    return new Proxy({} as T, {
-      get: (_t, m) => (typeof m === "string" ? (...args: unknown[]) => this.call(kind, id, m, args) : undefined),
-    });
-  }
-
   // ---- ActorsClient
   conversation(id: string): ConversationApi {
-    return this.proxy<ConversationApi>("conversation", id);
+    return remoteStub("conversation", (m, args) => this.call("conversation", id, m, args));
   }
 
   inbox(userId: string): InboxApi {
-    return this.proxy<InboxApi>("inbox", userId);
+    return remoteStub("inbox", (m, args) => this.call("inbox", userId, m, args));
   }
 
   // ---- ActorMesh: the same calls, from the actors owned here.
@@ -278,3 +298,5 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     this.rpcSub?.unsubscribe();
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,15 +6,15 @@
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isNexusError, NexusError } from "../../protocol/index.ts";
-import type { ActorKind } from "./leases.ts";
+import { REMOTE_METHODS, type ActorKind } from "../../actors/api.ts";
 
-/** What may be called remotely on each kind of actor (ConversationApi, InboxApi, and the mesh),
- *  with how many arguments at most: the actors' methods take more in-process (e.g. `send`'s socket). */
-export const CALLABLE: Record<ActorKind, ReadonlyMap<string, number>> = {
-  conversation: new Map([["create", 2], ["info", 1], ["rename", 2], ["addMember", 2], ["removeMember", 2], ["setRole", 3],
-    ["history", 3], ["send", 2], ["deleteMessage", 3], ["search", 3], ["addAttachment", 2], ["attachment", 2], ["kick", 2]]),
-  inbox: new Map([["list", 1], ["presence", 0], ["kick", 1], ["apply", 1], ["ring", 1], ["presenceChanged", 1]]),
-};
+/** The most arguments a remote caller may pass to `kind.method`, or undefined when it may not call
+ *  it: the table is actors/api.ts's REMOTE_METHODS, which the compiler derives from the API types
+ *  (in-process the actors' methods take more, e.g. `send`'s socket, which never crosses). */
+function arityOf(kind: string, method: string): number | undefined {
+  const table = Object.hasOwn(REMOTE_METHODS, kind) ? (REMOTE_METHODS[kind as ActorKind] as Record<string, number>) : undefined;
+  return table && Object.hasOwn(table, method) ? table[method] : undefined;
+}
 
 export interface RpcRequest {
   k: ActorKind;
@@ -48,7 +48,7 @@ export function serveRpc(
         } catch {
           return { e: { code: "bad_request", message: "malformed rpc" } };
         }
-        const arity = CALLABLE[req.k]?.get(req.m);
+        const arity = arityOf(req.k, req.m);
         if (arity === undefined || !Array.isArray(req.a) || req.a.length > arity) return { e: { code: "bad_request", message: `not callable: ${req.k}.${req.m}` } };
         const actor = local(req.k, req.id);
         if (!actor) return { moved: true };
@@ -80,9 +80,4 @@ export async function callRpc(nc: NatsConnection, subject: string, req: RpcReque
   if (reply.moved) throw new MovedError();
   if (reply.e) throw new NexusError(reply.e.code as NexusError["code"], reply.e.message, reply.e.details);
   return reply.v;
-}
-
-/** Fire-and-forget (mesh notifications): no reply is awaited. */
-export function castRpc(nc: NatsConnection, subject: string, req: RpcRequest): void {
-  nc.publish(subject, JSON.stringify(req));
 }

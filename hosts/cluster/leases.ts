@@ -12,7 +12,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 
-export type ActorKind = "conversation" | "inbox";
+export type { ActorKind } from "../../actors/api.ts";
+import type { ActorKind } from "../../actors/api.ts";
 
 export interface LeaseOptions {
   /** Liveness TTL; default 6000 ms. Renewed every ttl/3; self-fenced after ttl - ttl/5 without renewal. */

@@ -6,18 +6,19 @@
  * to them locally. So cross-node fan-out costs one bus message per event per edge node.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { CloseCodes } from "../../protocol/index.ts";
+import { AttachedSocket } from "../../actors/attachedSocket.ts";
 import type { Connection, Publisher } from "../../actors/ports.ts";
 import type { BunActorSystem } from "../bun/BunActorSystem.ts";
 import { In, Out, Reassembler, send, subscribeStream, type OpenSocket, type Subjects } from "./wire.ts";
 
 /** Close code that tells the client to reconnect at once (the actor moved or a node went away). */
-export const CLOSE_RETRY = 1012;
+export const CLOSE_RETRY = CloseCodes.restart;
 /** Close reason when this node does not hold the actor (the edge forgets its cached owner). */
 export const MOVED = "moved";
 
 class RemoteConnection implements Connection {
-  opened: Promise<void> = Promise.resolve();
-  isOpen = false;
+  attached: AttachedSocket | undefined;
   readonly topics = new Set<string>();
   constructor(
     readonly id: string,
@@ -107,10 +108,6 @@ export class RemoteSockets {
     send((msg) => this.nc.publish(subject, msg), Out.Publish, topic, frame);
   }
 
-  private actorOf(o: OpenSocket) {
-    return o.kind === "conversation" ? this.system.conversation(o.id) : this.system.inbox(o.id);
-  }
-
   private handle(op: string, key: string, payload: string): void {
     const dot = key.indexOf(".");
     if (dot < 1) return;
@@ -124,12 +121,11 @@ export class RemoteSockets {
       const stale = this.conns.get(key);
       if (stale) this.drop(key, stale);
       this.conns.set(key, conn);
-      conn.opened = (o.kind === "conversation" ? this.system.conversation(o.id).connect(conn, o.resume) : this.system.inbox(o.id).connect(conn))
-        .catch((e) => {
-          console.error(`[cluster] ${o.kind} ${o.id} connect failed`, e);
-          conn.close(1011, "internal error");
-        })
-        .then(() => void (conn.isOpen = true));
+      conn.attached = new AttachedSocket(() => this.system.actor(o.kind, o.id), conn, o.resume, (e, stage) => {
+        if (stage === "frame") return frameFailed(e);
+        console.error(`[cluster] ${o.kind} ${o.id} connect failed`, e);
+        conn.close(CloseCodes.internal, "internal error");
+      });
       return;
     }
     const conn = this.conns.get(key);
@@ -138,11 +134,8 @@ export class RemoteSockets {
       if (op === In.Frame) this.outTo(edge)(Out.Close, connId, `${CLOSE_RETRY}|unknown socket`);
       return;
     }
-    if (op === In.Frame) {
-      const run = () => this.actorOf(conn.open).receive(conn, payload);
-      if (conn.isOpen) void run().catch(frameFailed);
-      else void conn.opened.then(run).catch(frameFailed);
-    } else if (op === In.Closed) {
+    if (op === In.Frame) conn.attached?.receive(payload);
+    else if (op === In.Closed) {
       this.pieces.forget(key);
       this.drop(key, conn);
     }
@@ -152,7 +145,7 @@ export class RemoteSockets {
     this.conns.delete(key);
     for (const t of conn.topics) this.topics.leave(t, conn.edge);
     conn.topics.clear();
-    void conn.opened.then(() => this.actorOf(conn.open).disconnect(conn));
+    conn.attached?.detach();
   }
 
   /** An edge node went away: its sockets are gone. If it was only late (a stalled event loop, a
