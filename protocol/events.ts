@@ -97,7 +97,6 @@ export const ConversationEvent = z.discriminatedUnion("kind", [
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 export type MessageEvent = z.infer<typeof MessageEvent>;
-export type EventKind = ConversationEvent["kind"];
 
 /** The conversation as a member sees it on connect. */
 export const ConversationInfo = z.object({

@@ -8,8 +8,6 @@
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 
-export const SUBJECT_SAFE = /^[A-Za-z0-9_-]{1,64}$/;
-
 export interface Subjects {
   /** Request/reply: actor operations for actors this node owns (rpc.ts). */
   rpc(node: string): string;

@@ -1,4 +1,4 @@
-import type { CallSignal, ConversationInfo, ServerFrame, ServerFrameOf } from "../../../protocol/index.ts";
+import { CloseCodes, type CallSignal, type ConversationInfo, type ServerFrame, type ServerFrameOf } from "../../../protocol/index.ts";
 import type { Api } from "../api/client.ts";
 import type { SendOutcome } from "../state/flusher.ts";
 import type { OutboxItem } from "../state/outbox.ts";
@@ -48,7 +48,7 @@ export class ConversationConnection {
       onState: (s, d) => {
         this.state = s;
         if (s !== "open") this.failAcks();
-        if (s === "closed" && d?.code) this.closedReason = d.code === 4004 ? "Conversation not found" : "You are no longer a member of this conversation";
+        if (s === "closed" && d?.code) this.closedReason = d.code === CloseCodes.notFound ? "Conversation not found" : "You are no longer a member of this conversation";
         this.emit();
       },
     });

@@ -1,4 +1,4 @@
-import type { ConversationSummary, Presence, ServerFrame, ServerFrameOf } from "../../../protocol/index.ts";
+import { CloseCodes, type ConversationSummary, type Presence, type ServerFrame, type ServerFrameOf } from "../../../protocol/index.ts";
 import type { Api } from "../api/client.ts";
 import { presenceMap, removeSummary, sortByActivity, upsertSummary } from "../state/inbox.ts";
 import { ReconnectingSocket, type SocketState, socketUrl } from "./socket.ts";
@@ -40,7 +40,7 @@ export class InboxConnection {
       onState: (s, detail) => {
         this.state = s;
         this.emit();
-        if (s === "closed" && detail?.code === 4003) this.hooks.onForbidden?.();
+        if (s === "closed" && detail?.code === CloseCodes.forbidden) this.hooks.onForbidden?.();
       },
     });
     document.addEventListener("visibilitychange", this.onVisibility);

@@ -68,7 +68,7 @@ export class ReconnectingSocket {
     this.stopPing();
     const ws = this.ws;
     this.ws = null;
-    ws?.close(1000, "bye");
+    ws?.close(CloseCodes.normal, "bye");
     this.setState("closed");
   }
 
@@ -81,7 +81,7 @@ export class ReconnectingSocket {
       url = await this.hooks.url();
     } catch (e) {
       // 401 after a failed refresh means the session is gone; anything else is the network.
-      if (e instanceof ApiError && (e.status === 401 || e.status === 403 || e.status === 404)) return this.giveUp(4003, e.message);
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403 || e.status === 404)) return this.giveUp(CloseCodes.forbidden, e.message);
       return this.retryLater();
     }
     if (this.stopped) return;

@@ -1,0 +1,116 @@
+/**
+ * Attachments in an S3-compatible object store (AWS S3, MinIO, R2's S3 API, Ceph, ...), for the Bun
+ * host and cluster mode: every node sees the same bytes without a shared folder, and clients can
+ * upload and download directly with presigned URLs (PresignedBlobs), so the bytes skip the node.
+ * Signing is aws4fetch's (SigV4 on Web Crypto + fetch, no other dependency): the AWS SDK would do the
+ * same five calls with some megabytes of code.
+ * Objects are `<bucket>/<conversationId>/<attachmentId>`, path-style by default (what MinIO and
+ * most self-hosted stores expect) or virtual-hosted (`<bucket>.<endpoint host>`).
+ */
+import { AwsClient } from "aws4fetch";
+import type { BlobStore, PresignedBlobs } from "../../edge/host.ts";
+import { assertSafeKey } from "./diskBlobStore.ts";
+
+export interface S3Settings {
+  /** e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000 (what this node reaches). */
+  endpoint: string;
+  /** What clients reach for presigned URLs, when it differs from `endpoint` (default: endpoint). */
+  publicEndpoint?: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** true: <endpoint>/<bucket>/<key>; false: <bucket>.<endpoint host>/<key>. */
+  pathStyle: boolean;
+}
+
+/** Metadata header carrying who asked for a presigned upload; part of the upload's signature. */
+const UPLOADER = "x-amz-meta-nexus-uploader";
+
+export class S3BlobStore implements BlobStore, PresignedBlobs {
+  private readonly aws: AwsClient;
+
+  /** `datetime` (YYYYMMDDTHHMMSSZ) pins the signing clock; tests only. */
+  constructor(private readonly s: S3Settings, private readonly datetime?: () => string) {
+    // aws4fetch retries 5xx/429 with backoff; 3 tries keep a failing store from holding a request for long.
+    this.aws = new AwsClient({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, service: "s3", region: s.region, retries: 3 });
+  }
+
+  get presigned(): PresignedBlobs {
+    return this;
+  }
+
+  private url(key: string, base = this.s.endpoint): URL {
+    assertSafeKey(key); // also makes the key safe to put in a path unencoded
+    const u = new URL(base);
+    const prefix = u.pathname.replace(/\/+$/, "");
+    if (this.s.pathStyle) u.pathname = `${prefix}/${this.s.bucket}/${key}`;
+    else {
+      u.hostname = `${this.s.bucket}.${u.hostname}`;
+      u.pathname = `${prefix}/${key}`;
+    }
+    return u;
+  }
+
+  private async call(method: string, key: string, init: { body?: Uint8Array; headers?: Record<string, string> } = {}): Promise<Response> {
+    const res = await this.aws.fetch(this.url(key).toString(), { method, body: init.body as BodyInit | undefined, headers: init.headers });
+    if (res.ok || res.status === 404) return res;
+    const detail = (await res.text().catch(() => "")).slice(0, 300);
+    throw new Error(`S3 ${method} ${this.s.bucket}/${key}: HTTP ${res.status} ${detail}`);
+  }
+
+  async put(key: string, data: ArrayBuffer | Uint8Array, contentType: string): Promise<void> {
+    const body = data instanceof Uint8Array ? data : new Uint8Array(data);
+    const res = await this.call("PUT", key, { body, headers: { "content-type": contentType } });
+    if (!res.ok) throw new Error(`S3 PUT ${this.s.bucket}/${key}: bucket not found (HTTP 404)`);
+  }
+
+  async get(key: string): Promise<{ body: ReadableStream; size: number; contentType: string } | null> {
+    const res = await this.call("GET", key);
+    if (res.status === 404 || !res.body) {
+      await res.body?.cancel();
+      return null;
+    }
+    return { body: res.body, size: Number(res.headers.get("content-length") ?? 0), contentType: res.headers.get("content-type") ?? "application/octet-stream" };
+  }
+
+  async delete(key: string): Promise<void> {
+    // S3 answers 204 whether or not the object existed; some stores answer 404: both mean gone.
+    const res = await this.call("DELETE", key);
+    await res.body?.cancel();
+  }
+
+  async head(key: string): Promise<{ size: number; contentType: string; uploader?: string } | null> {
+    const res = await this.call("HEAD", key);
+    if (res.status === 404) return null;
+    const size = Number(res.headers.get("content-length"));
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`S3 HEAD ${this.s.bucket}/${key}: no valid Content-Length`);
+    return { size, contentType: res.headers.get("content-type") ?? "application/octet-stream", uploader: res.headers.get(UPLOADER) ?? undefined };
+  }
+
+  async uploadUrl(key: string, o: { contentType: string; size: number; uploader: string; expiresInSeconds: number }): Promise<{ url: string; headers: Record<string, string> }> {
+    const headers = { "content-type": o.contentType, [UPLOADER]: o.uploader };
+    // content-length is signed too (allHeaders), so S3 refuses a body of any other size; the
+    // browser sets that header itself, which is why it is not among those the client must send.
+    const url = await this.presign("PUT", key, o.expiresInSeconds, {}, { ...headers, "content-length": String(o.size) });
+    return { url, headers };
+  }
+
+  async downloadUrl(key: string, o: { contentType: string; disposition: string; expiresInSeconds: number }): Promise<string> {
+    return this.presign("GET", key, o.expiresInSeconds, { "response-content-type": o.contentType, "response-content-disposition": o.disposition }, {});
+  }
+
+  /** A presigned URL for `method` on `key`: `query` and `headers` are signed with it (public for
+   *  the signing test against AWS's published example). */
+  async presign(method: string, key: string, expires: number, query: Record<string, string>, headers: Record<string, string>): Promise<string> {
+    const url = this.url(key, this.s.publicEndpoint ?? this.s.endpoint);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    url.searchParams.set("X-Amz-Expires", String(expires));
+    const signed = await this.aws.sign(url.toString(), {
+      method,
+      headers,
+      aws: { signQuery: true, allHeaders: true, datetime: this.datetime?.() },
+    });
+    return signed.url;
+  }
+}
