@@ -145,6 +145,8 @@ export interface ClusterConfig {
   nodeId: string;
   role: "all" | "edge";
   name: string;
+  /** Liveness lease TTL in Redis; heartbeats and "gone" detection on the bus scale with it. */
+  leaseTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
       nodeId: e.NEXUS_NODE_ID ?? `${(env.HOSTNAME ?? "node").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${e.PORT}`,
       role: e.NEXUS_NODE_ROLE,
       name: e.NEXUS_CLUSTER_NAME,
+      leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
     };
   }
 

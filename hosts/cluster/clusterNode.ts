@@ -5,8 +5,10 @@
  *
  * A node that cannot renew its liveness in Redis stops at once (exit 1, for its supervisor to
  * restart it): peers may already have claimed its actors, and two writers for one conversation
- * must never both be acknowledging. Nothing it acknowledged is lost — acks follow commits. An actor
- * node off the bus for 5 s stops too: nobody can reach its actors, and its leases hold them.
+ * must never both be acknowledging. Nothing it acknowledged is lost — acks follow commits. A node
+ * that loses the bus (its region's NATS went away) stays up: it reconnects for as long as it takes,
+ * serves what it owns to its own sockets meanwhile, refuses what needs the bus with `unavailable`,
+ * and serves everything again as soon as the bus is back.
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
@@ -26,8 +28,8 @@ import type { EdgeConfig } from "../../edge/config.ts";
 import { RedisRateLimiter } from "./redisRateLimiter.ts";
 import type { NodeParts } from "../bun/nodeParts.ts";
 
-/** Longer than peers take to declare a silent node gone (peers.ts: 3.5 s). */
-const OFF_BUS_FENCE_MS = 5_000;
+/** Between reconnect attempts to NATS: short, so a node serves again soon after NATS returns. */
+const NATS_RECONNECT_WAIT_MS = 250;
 
 export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
   const cc = config.cluster!;
@@ -41,14 +43,20 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
     replicaPath: cc.libsqlReplicaPath });
   const redis = new Redis(cc.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
   await redis.connect();
-  const nc = await connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, maxReconnectAttempts: -1 });
+  // Reconnect for ever, and wait for a first connection too (a node started while its region's NATS
+  // is down comes up when NATS does, instead of exiting for its supervisor to retry).
+  const nc = await connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, reconnect: true, maxReconnectAttempts: -1,
+    reconnectTimeWait: NATS_RECONNECT_WAIT_MS, reconnectJitter: 100, waitOnFirstConnect: true });
   const subj = subjects(cc.name);
 
-  const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region);
+  // Heartbeats scale with the lease: a crashed node is declared gone (and never routed to again)
+  // within 2/3 of a TTL, before its lease runs out and a peer claims its actors.
+  const ttl = cc.leaseTtlMs;
+  const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region, { intervalMs: Math.max(100, ttl / 6), deadAfterMs: (2 * ttl) / 3 });
   const homes = await HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
   const hostsActors = cc.role === "all";
-  const leases = hostsActors ? new NodeLeases(redis, cc.nodeId, { prefix: cc.name }) : null;
-  const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases });
+  const leases = hostsActors ? new NodeLeases(redis, cc.nodeId, { prefix: cc.name, ttlMs: ttl }) : null;
+  const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases, leaseTtlMs: ttl });
   const local = hostsActors
     ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id) })
     : null;
@@ -63,26 +71,22 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
     if (closed > 0) console.warn(`[cluster] ${node} went away: ${closed} bridged sockets closed (their clients resume)`);
   });
   // A dropped bus connection may have lost frames in either direction: every bridged socket is
-  // closed so its client resumes from storage.
-  // An actor node cut off from the bus but not from Redis would keep its leases while no other node
-  // can reach its actors: past the time peers take to declare it gone, it stops (fail-stop, as for
-  // a lost lease), so its leases expire and the actors move.
-  let offBus: ReturnType<typeof setTimeout> | undefined;
+  // closed so its client resumes from storage. Off the bus the node keeps its leases (it still is
+  // the one writer of its actors, which stay correct: commits go to the libSQL server) and serves its
+  // own sockets; what needs another node is refused at once with `unavailable` (cluster.busUp).
+  // Subscriptions are restored by the client on reconnect; peers hear our heartbeats again.
   void (async () => {
     for await (const s of nc.status())
-      if (s.type === "disconnect") {
+      if (s.type === "disconnect" && cluster.busUp) {
+        cluster.busUp = false;
+        console.warn(`[cluster] ${cc.nodeId} lost the bus (${s.server}): reconnecting; serving local actors meanwhile`);
         bridge.closeAll("bus reconnecting");
         remote?.closeAll("bus reconnecting");
         bridge.resetPieces();
         remote?.resetPieces();
-        if (leases && !offBus)
-          offBus = setTimeout(() => {
-            console.error(`[cluster] ${cc.nodeId} has been off the bus for ${OFF_BUS_FENCE_MS} ms: stopping so its actors can move`);
-            process.exit(1);
-          }, OFF_BUS_FENCE_MS);
       } else if (s.type === "reconnect") {
-        clearTimeout(offBus);
-        offBus = undefined;
+        cluster.busUp = true;
+        console.warn(`[cluster] ${cc.nodeId} is back on the bus (${s.server})`);
       }
   })();
 

@@ -22,6 +22,9 @@ interface Peer {
 
 export class Peers {
   private peers = new Map<string, Peer>();
+  /** Nodes declared gone and not heard from since: never routed to (their lease may still look
+   *  live in Redis for up to one TTL after a crash, but nothing there answers). */
+  private down = new Set<string>();
   private listeners: Array<(node: string) => void> = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private sub: Subscription | undefined;
@@ -49,6 +52,7 @@ export class Peers {
         const known = this.peers.get(node);
         if (known && known.incarnation !== "?" && known.incarnation !== incarnation) this.gone(node);
         this.peers.set(node, { incarnation, region: region ?? "", seen: Date.now() });
+        this.down.delete(node);
       },
     });
     const beat = () => {
@@ -64,6 +68,12 @@ export class Peers {
   /** Heard from within the dead-after window. Unknown nodes count as down. */
   alive(node: string): boolean {
     return node === this.node || this.peers.has(node);
+  }
+
+  /** Declared gone (silent past the dead-after window) and not heard from since. Unlike !alive(),
+   *  false for a node merely not heard from yet (one that just started). */
+  isGone(node: string): boolean {
+    return this.down.has(node);
   }
 
   /** We are about to depend on `node` (Redis named it owner) before hearing its first heartbeat:
@@ -83,6 +93,7 @@ export class Peers {
 
   private gone(node: string): void {
     this.peers.delete(node);
+    this.down.add(node);
     for (const fn of this.listeners) {
       try {
         fn(node);

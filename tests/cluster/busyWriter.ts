@@ -1,0 +1,89 @@
+/**
+ * A client that keeps a conversation busy across failovers the way the web client behaves: it sends
+ * one message after another; when its socket closes (or a reply does not come) it reconnects at
+ * once and every 50 ms after that, and resends its unacked message by clientId. Each ack is kept
+ * with its arrival time, so a fault's unavailable window is the time from the fault to the first
+ * ack after it. Used by tests/cluster/failover.test.ts and bench/failover.ts.
+ */
+import { newClientId, type Session } from "../support/client.ts";
+
+export interface Ack {
+  clientId: string;
+  seq: number;
+  at: number;
+  duplicate: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class BusyWriter {
+  readonly acks: Ack[] = [];
+  /** Every clientId this writer sent, in order, with its text. */
+  readonly sent: { clientId: string; text: string }[] = [];
+  /** Sockets that closed under it (the server closed them, not us). */
+  closes = 0;
+  /** Joins that failed (refused, closed before the welcome, no welcome in time). */
+  failedJoins = 0;
+  private running = true;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    private readonly user: Session,
+    private readonly convId: string,
+    readonly name: string,
+    /** How long to wait for one reply before giving the socket up. */
+    private readonly replyTimeoutMs = 3000,
+  ) {}
+
+  start(): this {
+    this.done = this.run();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+
+  /** The first ack that arrived after `t` (ms since the epoch). */
+  firstAckAfter(t: number): Ack | undefined {
+    return this.acks.find((a) => a.at > t);
+  }
+
+  acksAfter(t: number): number {
+    return this.acks.filter((a) => a.at > t).length;
+  }
+
+  private async run(): Promise<void> {
+    let pending: { clientId: string; text: string } | undefined;
+    while (this.running) {
+      let sock;
+      try {
+        ({ sock } = await this.user.join(this.convId));
+      } catch {
+        this.failedJoins++;
+        await sleep(50);
+        continue;
+      }
+      while (this.running && !sock.isClosed) {
+        if (!pending) {
+          pending = { clientId: newClientId(this.name), text: `${this.name} #${this.sent.length}` };
+          this.sent.push(pending);
+        }
+        sock.send({ t: "send", ...pending });
+        let reply;
+        try {
+          reply = await sock.replyTo(pending.clientId, this.replyTimeoutMs);
+        } catch {
+          break; // closed, or no answer: reconnect and resend
+        }
+        if (reply.t === "ack") {
+          this.acks.push({ clientId: pending.clientId, seq: reply.seq, at: Date.now(), duplicate: reply.duplicate === true });
+          pending = undefined;
+        } else await sleep(50); // a retryable refusal (unavailable, storage_unavailable): same clientId again
+      }
+      if (sock.isClosed) this.closes++;
+      else await sock.close().catch(() => {});
+    }
+  }
+}
