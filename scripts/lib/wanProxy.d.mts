@@ -1,0 +1,7 @@
+/** Types of wanProxy.mjs. */
+export interface WanProxy {
+  readonly port: number;
+  readonly delayMs: number;
+  close(): Promise<void>;
+}
+export declare function startWanProxy(opts: { target: { host?: string; port: number }; delayMs: number; listenPort?: number; host?: string }): Promise<WanProxy>;
