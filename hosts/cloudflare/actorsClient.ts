@@ -5,8 +5,10 @@
  * error handler sees exactly what an in-process actor would have thrown.
  */
 import { NexusError, isNexusError } from "../../protocol/index.ts";
-import type { ActorsClient, ConversationApi, InboxApi } from "../../actors/api.ts";
-import { conversationRpc, inboxRpc } from "./stubs.ts";
+import type { ActorsClient, ConversationApi, CreateConversation, InboxApi } from "../../actors/api.ts";
+import type { Caller } from "../../actors/ports.ts";
+import { conversationRpc, homeOfUser, inboxRpc } from "./stubs.ts";
+import { majorityHome, type LocationHint } from "./placement.ts";
 import type { Env } from "./env.ts";
 
 export function rethrowRemote(e: unknown): never {
@@ -29,11 +31,33 @@ function localErrors<T extends object>(stub: T): T {
   });
 }
 
+/**
+ * Where a new conversation's object goes (hosts/cloudflare/placement.ts): a direct chat at its
+ * creator's home, a group at its members' majority home (tie: the creator's). Homes are read from
+ * user ids, so no lookup is needed.
+ */
+export function conversationHint(caller: Caller, init: CreateConversation): LocationHint | undefined {
+  const creator = homeOfUser(caller.userId);
+  if (init.type === "direct") return creator;
+  return majorityHome(creator, init.members.map((m) => homeOfUser(m.userId)));
+}
+
 export class DoActorsClient implements ActorsClient {
   constructor(private readonly env: Env) {}
 
+  /**
+   * Only `create` can bring a conversation into being, so only its stub carries a hint; every other
+   * call reaches an existing object (or probes an id, which stores nothing) and gets none.
+   */
   conversation(id: string): ConversationApi {
-    return localErrors(conversationRpc(this.env, id));
+    // The stub is made when a method is picked, so `create` never follows a hintless get.
+    return new Proxy({} as ConversationApi, {
+      get: (_target, prop) =>
+        prop === "create"
+          ? (caller: Caller, init: CreateConversation) =>
+              localErrors(conversationRpc(this.env, id, conversationHint(caller, init))).create(caller, init)
+          : Reflect.get(localErrors(conversationRpc(this.env, id)), prop),
+    });
   }
 
   inbox(userId: string): InboxApi {

@@ -6,6 +6,8 @@ export interface DoEnv {
   CONVERSATION: DurableObjectNamespace;
   INBOX: DurableObjectNamespace;
   DIRECTORY: DurableObjectNamespace;
+  /** One object per rate-limit key (RateLimitDO). */
+  RATE_LIMIT: DurableObjectNamespace;
   /** [vars] from wrangler.toml (NEXUS_MAX_TEXT_LENGTH, …) and secrets; read through stringVars. */
   [variable: string]: unknown;
 }

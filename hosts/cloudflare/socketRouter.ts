@@ -1,13 +1,13 @@
 /**
  * SocketRouter for Cloudflare: the Worker has already verified the socket ticket; it forwards the
  * upgrade request to the Durable Object that owns the target, adding who the user is. Any x-nexus-*
- * header the client sent is removed first, so the object can trust what it reads.
+ * header the client sent is removed first, so the object can trust what it reads. Stubs come from
+ * stubs.ts: an inbox is created at its user's home; a conversation already exists (or refuses).
  */
 import type { Context } from "hono";
 import type { SocketRouter } from "../../edge/host.ts";
 import { ForwardHeaders } from "./doRpc.ts";
 import { conversationStub, inboxStub } from "./stubs.ts";
-import type { PlacementOrigin } from "./placement.ts";
 import type { Env } from "./env.ts";
 
 function forwarded(req: Request, fields: Partial<Record<keyof typeof ForwardHeaders, string | undefined>>): Request {
@@ -15,11 +15,6 @@ function forwarded(req: Request, fields: Partial<Record<keyof typeof ForwardHead
   for (const name of Object.values(ForwardHeaders)) headers.delete(name);
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) headers.set(ForwardHeaders[key as keyof typeof ForwardHeaders], value);
   return new Request(req.url, { method: "GET", headers });
-}
-
-function originOf(c: Context): PlacementOrigin {
-  const cf = (c.req.raw as { cf?: { continent?: string } }).cf;
-  return { continent: cf?.continent };
 }
 
 export class DoSocketRouter implements SocketRouter {
@@ -32,10 +27,10 @@ export class DoSocketRouter implements SocketRouter {
       after: resume.after === undefined ? undefined : String(resume.after),
       epoch: resume.epoch,
     });
-    return conversationStub(this.env, conversationId, originOf(c)).fetch(req);
+    return conversationStub(this.env, conversationId).fetch(req);
   }
 
   async inbox(c: Context, userId: string): Promise<Response> {
-    return inboxStub(this.env, userId, originOf(c)).fetch(forwarded(c.req.raw, { user: userId, target: userId }));
+    return inboxStub(this.env, userId).fetch(forwarded(c.req.raw, { user: userId, target: userId }));
   }
 }

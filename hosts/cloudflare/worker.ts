@@ -3,15 +3,15 @@
  * built from bindings: actors are Durable Objects reached over RPC, sockets are forwarded to them,
  * accounts live in the DirectoryDO, attachments in R2.
  *
- * Per-isolate state (honest about what a Worker can hold): the deps are built once per isolate; the
- * rate limiter is in memory per isolate (a client spread over many isolates gets more than the
- * configured rate; use Cloudflare's rate limiting rules for a global cap); metrics are per isolate.
+ * Accounts are spread over NEXUS_DIRECTORY_SHARDS DirectoryDOs (edge/auth/shardedAccounts.ts); rate
+ * limits live in one RateLimitDO per key, so they hold across isolates and locations; a new
+ * account's home is the location hint of its sign-up request (placement.ts).
+ * Per-isolate state: the deps are built once per isolate; metrics are per isolate.
  */
 import { createApp } from "../../edge/app.ts";
 import { loadConfig, type EdgeConfig } from "../../edge/config.ts";
-import type { EdgeDeps } from "../../edge/host.ts";
-import { AccountService } from "../../edge/auth/accounts.ts";
-import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
+import type { Host } from "../../edge/host.ts";
+import { ShardedAccounts } from "../../edge/auth/shardedAccounts.ts";
 import { TextMetrics } from "../../edge/metrics/textMetrics.ts";
 import { DoActorsClient } from "./actorsClient.ts";
 import { DoSocketRouter } from "./socketRouter.ts";
@@ -19,31 +19,38 @@ import { R2BlobStore } from "./r2BlobStore.ts";
 import { RemoteSql } from "./remoteSql.ts";
 import { stringVars, type Env } from "./env.ts";
 import { directoryRpc } from "./stubs.ts";
+import { deploymentOf } from "./deployment.ts";
+import { DoRateLimiter } from "./doRateLimiter.ts";
+import { homeFromCf, type CfLocation } from "./placement.ts";
 import { ScryptHasher } from "../shared/scryptPasswords.ts";
 
 export { ConversationDO } from "./ConversationDO.ts";
 export { InboxDO } from "./InboxDO.ts";
 export { DirectoryDO } from "./DirectoryDO.ts";
+export { RateLimitDO } from "./RateLimitDO.ts";
 
 interface Isolate {
   app: ReturnType<typeof createApp>;
-  /** accounts.init(): migrations in the DirectoryDO; retried on the next request if it failed. */
+  /** accounts.init(): migrations in the DirectoryDOs; retried on the next request if it failed. */
   init: () => Promise<void>;
 }
 
 function buildIsolate(env: Env): Isolate {
   const config: EdgeConfig = loadConfig(stringVars(env));
   if (config.jwtSecret.length < 32) throw new Error("JWT_SECRET is not set: run `wrangler secret put JWT_SECRET` (at least 32 characters)");
-  const sql = new RemoteSql(() => directoryRpc(env));
-  const accounts = new AccountService({ sql, config, hasher: new ScryptHasher() });
-  const deps: EdgeDeps = {
+  const { directoryShards } = deploymentOf(env); // throws on an invalid NEXUS_* Cloudflare setting
+  const shards = Array.from({ length: directoryShards }, (_, i) => new RemoteSql(() => directoryRpc(env, i)));
+  const accounts = new ShardedAccounts({ shards, config, hasher: new ScryptHasher() });
+  const sql = shards[0]!;
+  const deps: Host = {
     config,
     accounts,
     actors: new DoActorsClient(env),
     sockets: new DoSocketRouter(env),
     blobs: new R2BlobStore(env.ATTACHMENTS),
-    limiter: new MemoryRateLimiter(),
+    limiter: new DoRateLimiter(env),
     metrics: new TextMetrics(),
+    homeOf: (req) => homeFromCf((req as { cf?: CfLocation }).cf),
     ready: async () => (await sql.first<{ ok: number }>("SELECT 1 AS ok"))?.ok === 1,
   };
   let initialized: Promise<void> | null = null;

@@ -36,7 +36,7 @@ async function releaseBuild(): Promise<void> {
   (await b).cleanup();
 }
 
-/** [vars] of wrangler.toml, so local runs see what a deployment sees. */
+/** Top-level [vars] of wrangler.toml, so local runs see what a deployment sees. */
 async function wranglerVars(): Promise<Record<string, string>> {
   const text = await Bun.file(join(ROOT, "wrangler.toml")).text();
   const vars = (Bun.TOML.parse(text) as { vars?: Record<string, unknown> }).vars ?? {};
@@ -70,6 +70,7 @@ export async function startNexusWorker(env: Record<string, string> = {}): Promis
         CONVERSATION: { className: "ConversationDO", useSQLite: true },
         INBOX: { className: "InboxDO", useSQLite: true },
         DIRECTORY: { className: "DirectoryDO", useSQLite: true },
+        RATE_LIMIT: { className: "RateLimitDO", useSQLite: true },
       },
       r2Buckets: { ATTACHMENTS: "nexus-attachments" },
       bindings,
