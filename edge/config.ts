@@ -73,6 +73,12 @@ const EnvSchema = z.object({
   NEXUS_LEASE_TTL_MS: z.coerce.number().int().min(600).max(60_000).default(1500),
   /** Subject prefix on the bus, so two clusters can share one NATS. */
   NEXUS_CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "NEXUS_CLUSTER_NAME: 1-32 chars of [A-Za-z0-9_-]").default("nexus"),
+  /** Attachment bytes one user may upload per rolling hour (429 + Retry-After beyond). */
+  UPLOAD_BYTES_PER_HOUR: int(256 * 1024 * 1024, 1),
+  /** An upload no message references within this many seconds is deleted (and can no longer be sent). */
+  ATTACHMENT_UNREFERENCED_TTL_SECONDS: int(86_400, 1, 30 * 86_400),
+  /** How often the Bun host sweeps unreferenced uploads and orphaned bytes. */
+  ATTACHMENT_SWEEP_INTERVAL_SECONDS: int(3600, 1, 86_400),
   NEXUS_MAX_TEXT_LENGTH: z.coerce.number().optional(),
   NEXUS_MAX_FRAME_BYTES: z.coerce.number().optional(),
   NEXUS_SENDS_PER_SECOND: z.coerce.number().optional(),
@@ -117,6 +123,12 @@ export interface EdgeConfig {
   authPerMinute: number;
   /** Max JSON body bytes (attachments use limits.maxAttachmentBytes). */
   bodyLimitBytes: number;
+  /** Attachment upload quota per user per rolling hour, bytes. */
+  uploadBytesPerHour: number;
+  /** Unreferenced uploads are deleted after this long (ms); docs/operations.md "Attachments". */
+  attachmentTtlMs: number;
+  /** Period of the Bun host's attachment sweep (ms). */
+  attachmentSweepMs: number;
   turnUrls: string[];
   turnSecret?: string;
   turnTtlSeconds: number;
@@ -207,6 +219,9 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     restPerMinute: e.RATE_LIMIT_PER_MINUTE,
     authPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    uploadBytesPerHour: e.UPLOAD_BYTES_PER_HOUR,
+    attachmentTtlMs: e.ATTACHMENT_UNREFERENCED_TTL_SECONDS * 1000,
+    attachmentSweepMs: e.ATTACHMENT_SWEEP_INTERVAL_SECONDS * 1000,
     turnUrls: e.TURN_URLS,
     turnSecret: e.TURN_SECRET,
     turnTtlSeconds: e.TURN_TTL_SECONDS,

@@ -57,7 +57,7 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
     case "message": {
       const attachments = d.attachments?.map((id) => {
         const a = w.attachments.get(id);
-        if (!a) throw new NexusError("bad_request", `unknown attachment ${id} (upload it to this conversation first)`);
+        if (!a) throw new NexusError("bad_request", `unknown attachment ${id} (upload it to this conversation first; uploads not sent in time expire)`);
         return a;
       });
       if (d.replyTo !== undefined && (d.replyTo >= seq || d.replyTo < 1)) throw new NexusError("bad_request", "replyTo must be an earlier seq");

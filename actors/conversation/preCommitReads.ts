@@ -23,6 +23,10 @@ export async function loadAttachments(store: SqlConversationStore, ops: Op[]): P
   for (const { draft: d } of ops) if (d.kind === "message" && d.attachments) for (const id of d.attachments) (ids ??= new Set()).add(id);
   if (!ids) return null;
   const found = new Map<string, AttachmentRef>();
-  for (const a of await store.attachments([...ids])) found.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
+  // An upload left unreferenced past the window is the sweep's (attachmentBlobs.ts): as if unknown.
+  const policy = store.attachmentBlobs;
+  const oldest = policy.now() - policy.referenceWindowMs;
+  for (const a of await store.attachments([...ids]))
+    if (a.createdAt >= oldest) found.set(a.id, { id: a.id, name: a.name, type: a.type, size: a.size });
   return found;
 }

@@ -7,6 +7,7 @@ import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
 import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
+import { AttachmentBlobs } from "./attachmentBlobs.ts";
 
 export interface LoadedConversation {
   type: "direct" | "group";
@@ -132,6 +133,11 @@ export class SqlConversationStore {
     return new SqlConversationStore(sql, conversationId, { schemaPending: !made });
   }
 
+  /** Where this database's dropped attachment bytes go, and how long an upload may wait for a message. */
+  get attachmentBlobs(): AttachmentBlobs {
+    return AttachmentBlobs.for(this.sql);
+  }
+
   static async migrate(sql: Sql): Promise<void> {
     await sql.migrate(conversationSchema);
     await sql.migrate(sql.separateIndex ? dropInlineSearchSchema : inlineSearchSchema);
@@ -191,13 +197,17 @@ export class SqlConversationStore {
         return this.commit(c, chain);
       });
     let messages = 0;
+    let dropped: string[] | null = null;
     const statements = (commit: Commit) => {
       messages = commit.events.reduce((n, e) => (e.kind === "message" ? n + 1 : n), 0);
+      for (const p of commit.patches) if (p.deleted && p.attachmentIds?.length) (dropped ??= []).push(...p.attachmentIds);
       return this.statements(commit);
     };
     const done = this.sql.batch(typeof c === "function" ? () => statements(c()) : statements(c), chain);
     return done.then(() => {
       if (messages > 0) this.indexer.noteWrites(messages);
+      // Only now that the rows are gone for good may their bytes go (attachmentBlobs.ts).
+      if (dropped) this.attachmentBlobs.dropped(this.conversationId, dropped);
     });
   }
 

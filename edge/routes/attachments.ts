@@ -10,6 +10,7 @@ import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";
 import { randomId } from "../../protocol/ids.ts";
+import { ByteQuota } from "../limit/byteQuota.ts";
 
 const DownloadParam = z.object({ id: ConversationId, attachmentId: z.string().regex(/^a_[A-Za-z0-9_-]{8,40}$/, "invalid attachment id") });
 const ContentType = z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, "Content-Type must be type/subtype");
@@ -20,6 +21,13 @@ const blobKey = (conversationId: string, id: string) => `${conversationId}/${id}
 
 export function attachmentRoutes(deps: EdgeDeps): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
+  const quota = new ByteQuota(deps.config.uploadBytesPerHour);
+  /** Charges an upload to its uploader's hourly quota, or refuses it (429 + Retry-After). */
+  const charge = (userId: string, bytes: number) => {
+    const waitMs = quota.take(`upload:${userId}`, bytes);
+    if (waitMs > 0)
+      throw new NexusError("rate_limited", `upload quota reached (${deps.config.uploadBytesPerHour} bytes per hour)`, { retryAfter: Math.ceil(waitMs / 1000) });
+  };
 
   r.post("/v1/attachments", validate("query", AttachmentUploadQuery), async (c) => {
     const q = c.req.valid("query");
@@ -29,10 +37,16 @@ export function attachmentRoutes(deps: EdgeDeps): Hono<AppEnv> {
     const caller = callerOf(c);
     const conv = deps.actors.conversation(q.conversationId);
     await conv.info(caller); // members only, before reading the body
+    const tooLarge = () => new NexusError("payload_too_large", `attachments are at most ${deps.config.limits.maxAttachmentBytes} bytes`);
+    // A declared length is checked and charged before the body is read, so a client over its quota
+    // cannot make the server read its bytes; without one (chunked), after reading.
+    const declared = Number(c.req.header("content-length") ?? NaN);
+    if (declared > deps.config.limits.maxAttachmentBytes) throw tooLarge();
+    if (declared > 0) charge(caller.userId, declared);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.byteLength === 0) throw new NexusError("bad_request", "empty upload");
-    if (bytes.byteLength > deps.config.limits.maxAttachmentBytes)
-      throw new NexusError("payload_too_large", `attachments are at most ${deps.config.limits.maxAttachmentBytes} bytes`);
+    if (bytes.byteLength > deps.config.limits.maxAttachmentBytes) throw tooLarge();
+    if (!(declared > 0)) charge(caller.userId, bytes.byteLength);
     const id = randomId("a", 15);
     await deps.blobs.put(blobKey(q.conversationId, id), bytes, type.data);
     const a = await conv.addAttachment(caller, { id, name: q.name, type: type.data, size: bytes.byteLength });

@@ -5,7 +5,7 @@
  * Keys are validated: segments of [A-Za-z0-9_.-] not starting with a dot, joined by "/".
  */
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { randomBytes } from "node:crypto";
@@ -72,5 +72,36 @@ export class DiskBlobStore implements BlobStore {
     const p = this.paths(key);
     await rm(p.blob, { force: true });
     await rm(p.meta, { force: true });
+  }
+
+  /** Every stored key (`<conversation>/<attachment>`) with its write time, for the sweep
+   *  (attachmentSweep.ts). Temp files of unfinished writes are listed too: they are old bytes
+   *  without a row like any other. */
+  async *entries(): AsyncIterable<{ key: string; mtimeMs: number }> {
+    const root = join(this.root, "blobs");
+    let dirs: string[];
+    try {
+      dirs = await readdir(root);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw e;
+    }
+    for (const dir of dirs) {
+      if (!SEGMENT.test(dir)) continue;
+      let names: string[];
+      try {
+        names = await readdir(join(root, dir));
+      } catch {
+        continue; // not a directory, or removed meanwhile
+      }
+      for (const name of names) {
+        if (!SEGMENT.test(name)) continue;
+        try {
+          yield { key: `${dir}/${name}`, mtimeMs: (await stat(join(root, dir, name))).mtimeMs };
+        } catch {
+          // removed meanwhile
+        }
+      }
+    }
   }
 }

@@ -13,6 +13,8 @@ import { createApp } from "../../edge/app.ts";
 import { errorBody } from "../../edge/middleware/errors.ts";
 import { AccountService } from "../../edge/auth/accounts.ts";
 import { DiskBlobStore } from "./diskBlobStore.ts";
+import { AttachmentSweep } from "./attachmentSweep.ts";
+import { AttachmentBlobs } from "../../actors/storage/attachmentBlobs.ts";
 import type { EdgeConfig } from "../../edge/config.ts";
 import type { BlobStore, Host } from "../../edge/host.ts";
 import { PromMetrics } from "./promMetrics.ts";
@@ -76,6 +78,13 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
       }
     },
   };
+  // Bytes of deleted messages go once the delete is committed (actors/storage/attachmentBlobs.ts);
+  // one process holding every row sweeps unreferenced uploads and orphaned bytes (attachmentSweep.ts).
+  const attachmentBlobs = AttachmentBlobs.for(sql);
+  attachmentBlobs.blobs = deps.blobs;
+  attachmentBlobs.referenceWindowMs = config.attachmentTtlMs;
+  const sweep = opts.parts ? null : new AttachmentSweep(sql, deps.blobs, { ttlMs: config.attachmentTtlMs });
+  sweep?.start(config.attachmentSweepMs);
   const app = createApp(deps);
   const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"), config);
 
@@ -107,6 +116,7 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
     port: server.port!,
     async stop() {
       server.stop(true);
+      await sweep?.stop();
       await parts.stop();
     },
   };

@@ -10,6 +10,9 @@ import { CloseCodes } from "../../protocol/index.ts";
 import { ConversationActor } from "../../actors/conversation/ConversationActor.ts";
 import { SqlConversationStore } from "../../actors/storage/sqlConversationStore.ts";
 import { DoSql } from "./doSql.ts";
+import { R2BlobStore } from "./r2BlobStore.ts";
+import type { Env } from "./env.ts";
+import { AttachmentBlobs } from "../../actors/storage/attachmentBlobs.ts";
 import { ActorHost } from "./actorHost.ts";
 import { doClock, doIds } from "./doClock.ts";
 import { DoMesh } from "./doMesh.ts";
@@ -20,6 +23,8 @@ import { forwardToActor } from "./forwardToActor.ts";
 export class ConversationDO extends ActorHost<ConversationActor> {
   protected async createActor(conversationId: string): Promise<ConversationActor> {
     const sql = new DoSql(this.ctx.storage);
+    // A deleted message's attachment bytes leave R2 once the delete is committed (attachmentBlobs.ts).
+    AttachmentBlobs.for(sql).blobs = new R2BlobStore((this.env as Env).ATTACHMENTS);
     return new ConversationActor(conversationId, {
       // Tables only once the conversation is created: a probed id leaves no object behind.
       store: await SqlConversationStore.open(sql, conversationId),
