@@ -11,6 +11,8 @@ export interface Ack {
   clientId: string;
   seq: number;
   at: number;
+  /** When the socket it came on was welcomed. */
+  joinedAt: number;
   duplicate: boolean;
 }
 
@@ -45,21 +47,24 @@ export class BusyWriter {
     await this.done;
   }
 
-  /** The first ack that arrived after `t` (ms since the epoch). */
+  /** The first ack on a socket welcomed after `t` (ms since the epoch): acks of sends that were
+   *  already committed when a fault hit can still arrive just after it, and do not count. */
   firstAckAfter(t: number): Ack | undefined {
-    return this.acks.find((a) => a.at > t);
+    return this.acks.find((a) => a.joinedAt > t);
   }
 
   acksAfter(t: number): number {
-    return this.acks.filter((a) => a.at > t).length;
+    return this.acks.filter((a) => a.joinedAt > t).length;
   }
 
   private async run(): Promise<void> {
     let pending: { clientId: string; text: string } | undefined;
     while (this.running) {
       let sock;
+      let joinedAt: number;
       try {
         ({ sock } = await this.user.join(this.convId));
+        joinedAt = Date.now();
       } catch {
         this.failedJoins++;
         await sleep(50);
@@ -78,7 +83,7 @@ export class BusyWriter {
           break; // closed, or no answer: reconnect and resend
         }
         if (reply.t === "ack") {
-          this.acks.push({ clientId: pending.clientId, seq: reply.seq, at: Date.now(), duplicate: reply.duplicate === true });
+          this.acks.push({ clientId: pending.clientId, seq: reply.seq, at: Date.now(), joinedAt, duplicate: reply.duplicate === true });
           pending = undefined;
         } else await sleep(50); // a retryable refusal (unavailable, storage_unavailable): same clientId again
       }
