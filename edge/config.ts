@@ -63,6 +63,9 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, "REDIS_URL must look like redis://host:port").optional(),
   LIBSQL_URL: z.string().regex(/^(https?|libsql|wss?):\/\/[^\s]+$/, "LIBSQL_URL must be the libSQL server's http(s):// URL").optional(),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  /** Cluster mode: the libSQL server holding accounts (one home for the whole cluster); unset = LIBSQL_URL.
+   *  LIBSQL_URL is then this region's primary, holding the conversations and inboxes homed here. */
+  ACCOUNTS_LIBSQL_URL: z.string().regex(/^(https?|libsql|wss?):\/\/[^\s]+$/, "ACCOUNTS_LIBSQL_URL must be a libSQL server's http(s):// URL").optional(),
   /** A local file for this node's embedded replica of the libSQL server (history reads stay local). */
   LIBSQL_REPLICA_PATH: z.string().min(1).optional(),
   NEXUS_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "NEXUS_REGION: 1-32 chars of [a-z0-9-]").default("local"),
@@ -88,6 +91,10 @@ const EnvSchema = z.object({
   NEXUS_MAX_ATTACHMENTS_PER_MESSAGE: z.coerce.number().optional(),
   NEXUS_MAX_ATTACHMENT_BYTES: z.coerce.number().optional(),
   NEXUS_MAX_GROUP_MEMBERS: z.coerce.number().optional(),
+  NEXUS_HISTORY_PER_SECOND: z.coerce.number().optional(),
+  NEXUS_TYPING_PER_SECOND: z.coerce.number().optional(),
+  NEXUS_PRESENCE_PER_SECOND: z.coerce.number().optional(),
+  NEXUS_MAX_SOCKETS_PER_USER: z.coerce.number().optional(),
 });
 
 /** Limits field → env variable, so a LimitsSchema issue can name the variable. */
@@ -102,6 +109,10 @@ export const LIMIT_VARS: Record<keyof Limits, keyof z.infer<typeof EnvSchema>> =
   maxAttachmentsPerMessage: "NEXUS_MAX_ATTACHMENTS_PER_MESSAGE",
   maxAttachmentBytes: "NEXUS_MAX_ATTACHMENT_BYTES",
   maxGroupMembers: "NEXUS_MAX_GROUP_MEMBERS",
+  historyPerSecond: "NEXUS_HISTORY_PER_SECOND",
+  typingPerSecond: "NEXUS_TYPING_PER_SECOND",
+  presencePerSecond: "NEXUS_PRESENCE_PER_SECOND",
+  maxSocketsPerUser: "NEXUS_MAX_SOCKETS_PER_USER",
 };
 
 export interface EdgeConfig {
@@ -150,6 +161,8 @@ export interface ClusterConfig {
   redisUrl: string;
   libsqlUrl: string;
   libsqlAuthToken?: string;
+  /** The accounts' libSQL server (LIBSQL_URL when one server holds everything). */
+  accountsLibsqlUrl: string;
   /** Embedded replica file (local disk, one per node); unset: every read goes to the server. */
   libsqlReplicaPath?: string;
   region: string;
@@ -179,15 +192,13 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
   }
   const limits = LimitsSchema.safeParse(limitInput);
   if (!limits.success)
-  /** Liveness lease TTL in Redis; heartbeats and "gone" detection on the bus scale with it. */
-  leaseTtlMs: number;
     throw new ConfigError(describe(limits.error.issues, (path) => LIMIT_VARS[path[0] as keyof Limits] ?? String(path[0])));
 
   let cluster: ClusterConfig | undefined;
   if (e.NATS_URL.length > 0) {
     const missing = [
       !e.REDIS_URL && "REDIS_URL (this region's Redis: leases, rate limits)",
-      !e.LIBSQL_URL && "LIBSQL_URL (the shared libSQL server)",
+      !e.LIBSQL_URL && "LIBSQL_URL (this region's libSQL server)",
       !e.JWT_SECRET && "JWT_SECRET (the same on every node)",
     ].filter(Boolean);
     if (missing.length > 0) throw new ConfigError(`Invalid configuration: cluster mode (NATS_URL is set) also needs ${missing.join(", ")}`);
@@ -196,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
       redisUrl: e.REDIS_URL!,
       libsqlUrl: e.LIBSQL_URL!,
       libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+      accountsLibsqlUrl: e.ACCOUNTS_LIBSQL_URL ?? e.LIBSQL_URL!,
       libsqlReplicaPath: e.LIBSQL_REPLICA_PATH,
       region: e.NEXUS_REGION,
       nodeId: e.NEXUS_NODE_ID ?? `${(env.HOSTNAME ?? "node").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${e.PORT}`,
@@ -225,7 +237,6 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     turnUrls: e.TURN_URLS,
     turnSecret: e.TURN_SECRET,
     turnTtlSeconds: e.TURN_TTL_SECONDS,
-      leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
     trustedIpHeader: e.TRUSTED_IP_HEADER || undefined,
     authCacheMs: e.AUTH_CACHE_MS,
     hsts: e.HSTS,

@@ -15,7 +15,10 @@ import type { PromMetrics } from "./promMetrics.ts";
 import { join } from "node:path";
 
 export interface NodeParts {
+  /** The actors' storage: conversations and inboxes (in a cluster, this region's primary). */
   sql: Sql & { stats: { transactions: number; batches: number }; close(): Promise<void> };
+  /** Accounts, when they live apart from the actors (a cluster's one accounts home); else `sql`. */
+  accountsSql?: Sql;
   actors: ActorsClient;
   /** The actors hosted in this process (null on an edge-only cluster node). */
   local: BunActorSystem | null;

@@ -21,6 +21,7 @@ import { PromMetrics } from "./promMetrics.ts";
 import { ensureJwtSecret } from "./jwtSecret.ts";
 import { singleNodeParts, type NodeParts } from "./nodeParts.ts";
 import { staticFiles } from "./staticFiles.ts";
+import { CappedSockets } from "./cappedSockets.ts";
 import { ScryptHasher } from "../shared/scryptPasswords.ts";
 
 const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
@@ -49,7 +50,8 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
   // Rows the index has not taken yet (a restart, or a whole database after an upgrade) are indexed
   // in the background from now on, not only when a search asks.
   SearchIndexer.for(sql).resume();
-  const accounts = new AccountService({ sql, config, hasher: new ScryptHasher() });
+  // Accounts have one home in a cluster (parts.accountsSql); on one node they share the file.
+  const accounts = new AccountService({ sql: parts.accountsSql ?? sql, config, hasher: new ScryptHasher() });
   await accounts.init();
   const metrics = new PromMetrics();
   metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => parts.local?.stats.conversations ?? 0);
@@ -86,6 +88,7 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
   const sweep = opts.parts ? null : new AttachmentSweep(sql, deps.blobs, { ttlMs: config.attachmentTtlMs });
   sweep?.start(config.attachmentSweepMs);
   const app = createApp(deps);
+  const sockets = new CappedSockets(config.limits.maxSocketsPerUser);
   const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"), config);
 
   const server = Bun.serve({
@@ -99,9 +102,9 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
         const res = await serveStatic(req);
         if (res) return res;
       }
-      return app.fetch(req, { server });
+      return app.fetch(req, { server: sockets.guard(server) });
     },
-    websocket: parts.websocket,
+    websocket: sockets.handler(parts.websocket),
     // Whatever escaped the app (the static file handler, an upgrade): logged here, and the client
     // gets the same bare 500 as from the app's own error handler, no internals.
     error(e) {

@@ -1,5 +1,6 @@
 /**
- * The parts of a cluster-mode node (config.cluster set): the shared libSQL server for storage, NATS
+ * The parts of a cluster-mode node (config.cluster set): its region's libSQL server for the actors
+ * homed there (LIBSQL_URL) and the accounts' one home (ACCOUNTS_LIBSQL_URL), NATS
  * for routing between nodes and regions, this region's Redis for leases and rate limits. startNode.ts
  * builds the same edge on top of either these parts or the single-node ones.
  *
@@ -41,6 +42,9 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
   await bootstrap.close();
   const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs,
     replicaPath: cc.libsqlReplicaPath });
+  // Accounts have one home for the whole cluster; a region's own primary holds only its actors.
+  const accountsSql = cc.accountsLibsqlUrl === cc.libsqlUrl ? undefined
+    : await openRemoteLibsql(cc.accountsLibsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs });
   const redis = new Redis(cc.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
   await redis.connect();
   // Reconnect for ever, and wait for a first connection too (a node started while its region's NATS
@@ -105,6 +109,7 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
 
   return {
     sql,
+    accountsSql,
     actors: cluster,
     local,
     sockets: clusterSocketRouter(cluster),
@@ -143,6 +148,7 @@ export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
       await nc.drain().catch(() => {});
       redis.disconnect();
       await sql.close();
+      await accountsSql?.close();
     },
   };
 }

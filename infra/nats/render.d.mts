@@ -13,6 +13,8 @@ export interface RegionConfigOptions {
   routes?: string[];
   /** Region name → its gateway URL(s), every region included. */
   gateways?: Record<string, string | string[]>;
+  /** host:port other regions dial for this gateway (a delaying proxy, a NAT address). */
+  gatewayAdvertise?: string;
   /** Appended verbatim: authorization/accounts, tls. */
   extra?: string;
   template?: string;

@@ -57,6 +57,7 @@ export function renderRegionConfig(o) {
     CLUSTER_PORT: o.clusterPort ?? "",
     ROUTES: routes.map((u) => JSON.stringify(u)).join(", "),
     GATEWAY_PORT: o.gatewayPort ?? "",
+    GATEWAY_ADVERTISE: o.gatewayAdvertise ?? "",
     GATEWAYS: gateways.map(([name, urls]) => `{ name: ${JSON.stringify(name)}, urls: ${JSON.stringify([urls].flat())} }`).join(", "),
     EXTRA: o.extra ?? "",
   });

@@ -1,14 +1,17 @@
 /**
  * A real local cluster for suites: per region one nats-server (JetStream; regions joined as a
- * supercluster by gateways) and one redis-server; one sqld for storage; Bun nodes as child
- * processes (`bun hosts/cluster/server.ts`), each killable (-9) and restartable with the
- * same node id. Everything on free loopback ports, stopped by PID.
+ * supercluster by gateways), one redis-server and one sqld (the region's primary: conversations and
+ * inboxes homed there; the first region's also holds the accounts); Bun nodes as child processes
+ * (`bun hosts/cluster/server.ts`), each killable (-9) and restartable with the same node id.
+ * With `wanMs`, every cross-region link (NATS gateways, the accounts server seen from other regions)
+ * goes through a delaying proxy (scripts/lib/wanProxy.mjs). Everything on free loopback ports.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { renderRegionConfig } from "../../infra/nats/render.mjs";
 import { freePort, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../scripts/lib/processes.mjs";
+import { startWanProxy, type WanProxy } from "../../scripts/lib/wanProxy.mjs";
 import { startNats, startRedis, startSqld, type RunningNats, type RunningServer } from "../support/servers.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -37,7 +40,10 @@ export interface LocalCluster {
   nodes: Record<string, ClusterNode>;
   nats: Record<string, RunningNats>;
   redis: Record<string, RunningServer>;
+  /** The accounts' home: the first region's sqld. */
   sqld: RunningServer;
+  /** Each region's primary, by region. */
+  sqlds: Record<string, RunningServer>;
   /** Start one more node. */
   add(spec: NodeSpec): Promise<ClusterNode>;
   stop(): Promise<void>;
@@ -47,11 +53,21 @@ export interface LocalCluster {
  * One nats-server per region, each from infra/nats/region.conf; with more than one region they form
  * a supercluster (one-node clusters joined by gateways), a single region is a lone JetStream server.
  */
-async function startRegions(regions: string[]): Promise<Record<string, RunningNats>> {
+async function startRegions(regions: string[], wanMs: number, proxies: WanProxy[]): Promise<Record<string, RunningNats>> {
   const multi = regions.length > 1;
   const gwPorts: Record<string, number> = {};
-  if (multi) for (const r of regions) gwPorts[r] = await freePort();
-  const gateways = Object.fromEntries(regions.map((r) => [r, `nats://127.0.0.1:${gwPorts[r]}`]));
+  /** What other regions dial: the gateway itself, or a delaying proxy in front of it. */
+  const dialPorts: Record<string, number> = {};
+  if (multi)
+    for (const r of regions) {
+      gwPorts[r] = await freePort();
+      if (wanMs > 0) {
+        const proxy = await startWanProxy({ target: { port: gwPorts[r]! }, delayMs: wanMs });
+        proxies.push(proxy);
+        dialPorts[r] = proxy.port;
+      } else dialPorts[r] = gwPorts[r]!;
+    }
+  const gateways = Object.fromEntries(regions.map((r) => [r, `nats://127.0.0.1:${dialPorts[r]}`]));
   const out: Record<string, RunningNats> = {};
   // Together: in a supercluster no server is healthy before the JetStream meta leader is elected.
   await Promise.all(regions.map(async (r) => {
@@ -62,17 +78,37 @@ async function startRegions(regions: string[]): Promise<Record<string, RunningNa
       port: "{port}",
       monitorPort: "{monitor}",
       storeDir: "{dir}/js",
-      ...(multi ? { clusterPort: "{cluster}", routes: ["nats-route://127.0.0.1:{cluster}"], gatewayPort: gwPorts[r]!, gateways } : {}),
+      ...(multi
+        ? { clusterPort: "{cluster}", routes: ["nats-route://127.0.0.1:{cluster}"], gatewayPort: gwPorts[r]!, gateways,
+            gatewayAdvertise: wanMs > 0 ? `127.0.0.1:${dialPorts[r]}` : undefined }
+        : {}),
     });
     out[r] = await startNats({ config, extraPorts: multi ? ["cluster"] : [] });
   }));
   return out;
 }
 
-export async function startCluster(specs: NodeSpec[], env: Record<string, string> = {}): Promise<LocalCluster> {
+export interface ClusterOptions {
+  /** One-way delay injected on every cross-region link, ms (0: none). */
+  wanMs?: number;
+}
+
+export async function startCluster(specs: NodeSpec[], env: Record<string, string> = {}, opts: ClusterOptions = {}): Promise<LocalCluster> {
   const regions = [...new Set(specs.map((s) => s.region))];
-  const [nats, sqld, redisList] = await Promise.all([startRegions(regions), startSqld(), Promise.all(regions.map(() => startRedis()))]);
+  const wanMs = opts.wanMs ?? 0;
+  const proxies: WanProxy[] = [];
+  const [nats, sqldList, redisList] = await Promise.all([
+    startRegions(regions, wanMs, proxies),
+    Promise.all(regions.map(() => startSqld())),
+    Promise.all(regions.map(() => startRedis())),
+  ]);
   const redis = Object.fromEntries(regions.map((r, i) => [r, redisList[i]!]));
+  const sqlds = Object.fromEntries(regions.map((r, i) => [r, sqldList[i]!]));
+  const accountsRegion = regions[0]!;
+  const sqld = sqlds[accountsRegion]!;
+  // Other regions reach the accounts' home across the WAN.
+  const accountsFar = wanMs > 0 ? await startWanProxy({ target: { port: sqld.port }, delayMs: wanMs }) : null;
+  if (accountsFar) proxies.push(accountsFar);
   // Attachments: one folder shared by every node (a shared volume, or R2/S3, in production).
   const dataDir = tempDir("nexus-cluster-");
   mkdirSync(join(dataDir, "attachments"), { recursive: true });
@@ -91,7 +127,8 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
       JWT_SECRET: CLUSTER_SECRET,
       NATS_URL: nats[spec.region]!.url,
       REDIS_URL: redis[spec.region]!.url,
-      LIBSQL_URL: sqld.url,
+      LIBSQL_URL: sqlds[spec.region]!.url,
+      ACCOUNTS_LIBSQL_URL: spec.region === accountsRegion || !accountsFar ? sqld.url : `http://127.0.0.1:${accountsFar.port}`,
       // Each node's embedded replica on its own disk (history and replays read locally).
       LIBSQL_REPLICA_PATH: join(replicaDir, `${spec.id}.db`),
       NEXUS_REGION: spec.region,
@@ -128,10 +165,12 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
     nats,
     redis,
     sqld,
+    sqlds,
     add,
     async stop() {
       await Promise.all(Object.values(nodes).map((n) => n.proc.stop(5000)));
-      await Promise.all([...Object.values(nats), ...Object.values(redis), sqld].map((s) => s.stop()));
+      await Promise.all([...Object.values(nats), ...Object.values(redis), ...Object.values(sqlds)].map((s) => s.stop()));
+      await Promise.all(proxies.map((p) => p.close()));
     },
   };
 }
