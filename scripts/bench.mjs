@@ -5,9 +5,9 @@
  * Bun. Quick mode (< 2 min) by default; `npm run bench -- --full` for the full run. Other flags pass through, e.g.
  * `--targets=nexus,socketio`, `--scenarios=fanout,saturation`, `--rounds=3`, `--verbose`, `--no-write`.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, ensureNpm, ensureSystemPackages } from "./ensure.mjs";
+import { runInForeground } from "./lib/processes.mjs";
 
 const args = process.argv.slice(2);
 try {
@@ -22,10 +22,4 @@ try {
 
 if (!args.some((a) => a === "--full" || a === "--quick" || a === "--tiny")) args.unshift("--quick");
 const bun = join(ROOT, "node_modules", ".bin", "bun");
-const child = spawn(bun, [join(ROOT, "bench", "run.ts"), ...args], { cwd: ROOT, stdio: "inherit" });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("error", (e) => {
-  console.error(`[bench] could not run ${bun}: ${e.message}`);
-  process.exit(1);
-});
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+process.exit(await runInForeground("bench", bun, [join(ROOT, "bench", "run.ts"), ...args], { cwd: ROOT }));

@@ -5,9 +5,9 @@
  * Extra arguments go to `bun test` (e.g. `npm test -- tests/support`). Bun's own summary lines are
  * the last output, and its exit code is ours.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, ensureNpm, ensureSystemPackages, ensureWebBuild } from "./ensure.mjs";
+import { runInForeground } from "./lib/processes.mjs";
 
 try {
   ensureNpm();
@@ -29,10 +29,5 @@ const extra = process.argv.slice(2);
 // bun ignores bunfig's [test] timeout; the flag gives every suite the intended 60 s default.
 const args = ["test", "--timeout", "60000", ...(extra.some((a) => !a.startsWith("-")) ? extra : ["./tests", ...extra])];
 const bun = join(ROOT, "node_modules", ".bin", "bun");
-const child = spawn(bun, args, { cwd: ROOT, stdio: "inherit", env: process.env });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("error", (e) => {
-  console.error(`[test] could not run ${bun}: ${e.message}`);
-  process.exit(1);
-});
-child.on("exit", (code, signal) => process.exit(code || (signal || webBuildFailed ? 1 : 0)));
+const code = await runInForeground("test", bun, args, { cwd: ROOT });
+process.exit(code || (webBuildFailed ? 1 : 0));

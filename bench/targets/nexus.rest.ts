@@ -41,6 +41,18 @@ export async function createGroup(base: string, owner: NexusUser, title: string,
   return info.id;
 }
 
+/** `groups` groups of `members` fresh users each (names `<prefix><groups>x<members>_<g>_<m>`), every
+ *  group created by its first member, all through `base` (so the actors live on that node). */
+export async function registerGroups(base: string, prefix: string, groups: number, members: number): Promise<{ users: NexusUser[][]; convs: string[] }> {
+  const names: string[] = [];
+  for (let g = 0; g < groups; g++) for (let m = 0; m < members; m++) names.push(`${prefix}${groups}x${members}_${g}_${m}`);
+  const flat = await inLanes(names, 8, (n) => register(base, n));
+  const users: NexusUser[][] = [];
+  for (let g = 0; g < groups; g++) users.push(flat.slice(g * members, (g + 1) * members));
+  const convs = await inLanes(users, 8, (list, g) => createGroup(base, list[0]!, `bench ${g}`, list.slice(1).map((u) => u.username)));
+  return { users, convs };
+}
+
 /** Runs `fn` over `items` with at most `lanes` in flight. */
 export async function inLanes<T, R>(items: T[], lanes: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

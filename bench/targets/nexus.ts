@@ -8,7 +8,7 @@ import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { join } from "node:path";
 import { freePort, spawnLogged, waitForHttp } from "../../scripts/lib/processes.mjs";
 import { BUN, ROOT } from "../lib/procs.ts";
-import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts";
+import { registerGroups } from "./nexus.rest.ts";
 import { buildSpecs, perShape } from "./specs.ts";
 import type { MemberSpec, StartOptions, Target, TargetServer, Workload } from "./types.ts";
 
@@ -47,15 +47,7 @@ export const nexus: Target & { start(opts: StartOptions): Promise<NexusServer> }
     });
     const base = `http://127.0.0.1:${port}`;
     await waitForHttp(`${base}/ready`, { proc, timeoutMs: 30_000, intervalMs: 50 });
-    const groupsFor = perShape(async (groups, members) => {
-      const names: string[] = [];
-      for (let g = 0; g < groups; g++) for (let m = 0; m < members; m++) names.push(`s${groups}x${members}_${g}_${m}`);
-      const flat = await inLanes(names, 8, (n) => register(base, n));
-      const users: NexusUser[][] = [];
-      for (let g = 0; g < groups; g++) users.push(flat.slice(g * members, (g + 1) * members));
-      const convs = await inLanes(users, 8, (list, g) => createGroup(base, list[0]!, `bench ${g}`, list.slice(1).map((u) => u.username)));
-      return { users, convs };
-    });
+    const groupsFor = perShape((groups, members) => registerGroups(base, "s", groups, members));
     const server: NexusServer = {
       name: "nexus",
       description: "Nexus Bun host, 1 process, libSQL file, every message durable before its ack",

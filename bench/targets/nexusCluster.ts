@@ -8,7 +8,7 @@
  */
 import { startCluster, type LocalCluster, type NodeSpec } from "../../tests/cluster/harness.ts";
 import { extraEnv, nexusBenchEnv } from "./nexus.ts";
-import { createGroup, inLanes, register, type NexusUser } from "./nexus.rest.ts";
+import { registerGroups } from "./nexus.rest.ts";
 import { buildSpecs, perShape } from "./specs.ts";
 import type { MemberSpec, StartOptions, Target, TargetName, TargetServer, Workload } from "./types.ts";
 
@@ -19,15 +19,7 @@ function clusterTarget(name: TargetName, nodes: NodeSpec[], description: string)
       const cl: LocalCluster = await startCluster(nodes, { ...nexusBenchEnv, ...extraEnv() });
       const bases = nodes.map((n) => `http://127.0.0.1:${cl.nodes[n.id]!.port}`);
       const home = bases[0]!;
-      const groupsFor = perShape(async (groups, members) => {
-        const names: string[] = [];
-        for (let g = 0; g < groups; g++) for (let m = 0; m < members; m++) names.push(`${name === "nexusCluster" ? "c" : "r"}${groups}x${members}_${g}_${m}`);
-        const flat = await inLanes(names, 8, (n) => register(home, n));
-        const users: NexusUser[][] = [];
-        for (let g = 0; g < groups; g++) users.push(flat.slice(g * members, (g + 1) * members));
-        const convs = await inLanes(users, 8, (list, g) => createGroup(home, list[0]!, `bench ${g}`, list.slice(1).map((u) => u.username)));
-        return { users, convs };
-      });
+      const groupsFor = perShape((groups, members) => registerGroups(home, name === "nexusCluster" ? "c" : "r", groups, members));
       const procs = () => [...Object.values(cl.nodes).map((n) => n.proc), ...Object.values(cl.nats).map((s) => s.proc),
         ...Object.values(cl.redis).map((s) => s.proc), cl.sqld.proc];
       return {

@@ -41,6 +41,12 @@ export declare function stopProcess(pid: number, exited: Promise<unknown>, grace
 export declare function killPid(pid: number, graceMs?: number): Promise<void>;
 export declare function killAll(): void;
 export declare function killChildrenOnSignals(): void;
+export declare function runInForeground(
+  tag: string,
+  cmd: string,
+  args: string[],
+  opts?: { cwd?: string; env?: NodeJS.ProcessEnv; signals?: NodeJS.Signals[] },
+): Promise<number>;
 export declare function spawnLogged(cmd: string, args: string[], opts?: SpawnOptions): Spawned;
 
 export interface WaitOptions {

@@ -195,6 +195,22 @@ export function spawnLogged(cmd, args, opts = {}) {
   return proc;
 }
 
+/** Run `cmd` in the foreground for a command-line wrapper (npm start, npm test, npm run bench):
+ *  same terminal, these signals passed on so it can stop cleanly; resolves with the exit code a
+ *  shell would report (128 + the signal's number if a signal ended it). */
+export function runInForeground(tag, cmd, args, { cwd, env = process.env, signals = ["SIGINT", "SIGTERM"] } = {}) {
+  const child = spawn(cmd, args, { cwd, env, stdio: "inherit" });
+  for (const sig of signals) process.on(sig, () => child.kill(sig));
+  return new Promise((resolve) => {
+    child.on("error", (e) => {
+      console.error(`[${tag}] could not run ${cmd}: ${e.message}`);
+      resolve(1);
+    });
+    child.on("exit", (code, signal) => resolve(code ?? 128 + (signalNumbers[signal] ?? 0)));
+  });
+}
+const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
 // ---- waiting
 
 /** Throws (with its log) if `proc` has exited: there is no point waiting for it any longer. */

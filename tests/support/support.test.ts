@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { freePort, freePorts, isAlive as alive, killPid, portFree, spawnLogged, stopProcess, tempDir, waitForHttp } from "../../scripts/lib/processes.mjs";
+import { freePort, freePorts, isAlive as alive, killPid, portFree, runInForeground, spawnLogged, stopProcess, tempDir, waitForHttp } from "../../scripts/lib/processes.mjs";
 import { startNats, startRedis } from "./servers.ts";
 import { TestSocket } from "./socket.ts";
 import { openRawWebSocket } from "./rawws.ts";
@@ -81,6 +81,12 @@ describe("processes", () => {
     await stubborn.stdout.getReader().read(); // its SIGTERM handler is in place
     expect(await stopProcess(stubborn.pid, stubborn.exited, 300)).toBe(false);
     expect(stubborn.signalCode).toBe("SIGKILL");
+  });
+
+  test("runInForeground reports the exit code as a shell would (128 + signal number when signalled)", async () => {
+    expect(await runInForeground("t", process.execPath, ["-e", "process.exit(3)"])).toBe(3);
+    expect(await runInForeground("t", process.execPath, ["-e", "process.kill(process.pid, 'SIGTERM'); setInterval(() => {}, 1000)"])).toBe(143);
+    expect(await runInForeground("t", "/nonexistent/nexus-nothing", [])).toBe(1);
   });
 
   test("a command that cannot start throws at once", () => {
