@@ -292,8 +292,9 @@ export class SqlConversationStore {
   /** A history page (materialized), ascending, strictly before `before`. `newest` is the newest
    *  committed seq the caller knows of (the page must show it, and every edit up to it). */
   async page(before: number | undefined, limit: number, newest = Number.MAX_SAFE_INTEGER): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
-    const upTo = Math.min(newest, (before ?? Number.MAX_SAFE_INTEGER) - 1);
-    const reader = upTo === Number.MAX_SAFE_INTEGER - 1 ? this.sql : await this.readerUpTo(upTo);
+    // Rows before `before` carry edits, deletes and reactions made by any later event, so the
+    // replica must hold `newest` itself, not just the page's last seq.
+    const reader = newest === Number.MAX_SAFE_INTEGER ? this.sql : await this.readerUpTo(newest);
     const rows = await reader.all<EventRow>(
       `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} ORDER BY seq DESC LIMIT ?`,
       [this.conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1]);

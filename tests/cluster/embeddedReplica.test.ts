@@ -58,6 +58,21 @@ describe("a node's embedded replica", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test("a page before an edited or deleted message shows the edit at once (the page is materialized)", async () => {
+    const { dir, reader, limits } = await replicaSetup("g_replica004", 6, 3_600_000);
+    const nodeB = new BunActorSystem(reader, limits);
+    const convB = nodeB.conversation("g_replica004");
+    expect((await convB.history({ userId: "ben" }, undefined, 50)).events.at(-1)!.seq).toBe(7); // synced once
+    // The edit and the delete are events after the page's range, but they change rows inside it:
+    // a replica that holds the page's last seq but not these events would show the old rows.
+    await convB.edit({ userId: "ann" }, "rp4-edit", 5, "edited at once");
+    expect((await convB.history({ userId: "ben" }, 6, 1)).events[0]).toMatchObject({ seq: 5, text: "edited at once" });
+    await convB.deleteMessage({ userId: "ann" }, 4, "rp4-del");
+    expect((await convB.history({ userId: "ben" }, 5, 1)).events[0]).toMatchObject({ seq: 4, deleted: true });
+    await nodeB.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test("a replica nobody reads stops pulling; a cold one is not waited for, and warms up once read", async () => {
     const { dir, reader, limits } = await replicaSetup("g_replica003", 5, 250);
     const replica = reader.replica!;
