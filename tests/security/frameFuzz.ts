@@ -77,8 +77,8 @@ export class FuzzSocket {
   }
 }
 
-/** Check the answers to one frame on the sandbox group; record accepted writes. */
-export async function checkConversationAnswer(w: World, conv: string, f: SentFrame, answers: Frame[], before: unknown): Promise<void> {
+/** Check the answers to one frame on the sandbox group; record accepted writes. true: a write was accepted. */
+export async function checkConversationAnswer(w: World, conv: string, f: SentFrame, answers: Frame[], before: unknown): Promise<boolean> {
   const what = `frame ${f.raw.slice(0, 160)}`;
   const errors = answers.filter((a) => a.t === "error");
   for (const e of errors) expectCleanErrorFrame(e, what);
@@ -86,9 +86,9 @@ export async function checkConversationAnswer(w: World, conv: string, f: SentFra
   if (errors.length > 0 || !ack) {
     // Refused (or not a write): nothing the sandbox shows may have changed, except by an accepted write.
     if (!ack && conv === w.group) expect(await snapshot(w), `${what} changed state: ${JSON.stringify(errors)}`).toEqual(before);
-    return;
+    return false;
   }
-  if (ack.duplicate) return;
+  if (ack.duplicate) return false;
   const o = f.obj!;
   // History pages fold edits, deletes and reactions into their message: those are read back there.
   if (o.t === "send") {
@@ -106,6 +106,7 @@ export async function checkConversationAnswer(w: World, conv: string, f: SentFra
     expect((await eventAt(w.alice, conv, o.target))?.deleted).toBe(true);
     expectMessage(w, conv, o.target, { deleted: true });
   }
+  return true;
 }
 
 /** A fresh clientId now and then, so some writes are new and some are resends. */

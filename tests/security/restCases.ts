@@ -54,6 +54,10 @@ async function seqWritten(w: World, id: string, res: ApiResponse): Promise<void>
 
 const schemaNamed = (name: string): z.ZodType => ((P as Record<string, unknown>)[name] as z.ZodType | undefined) ?? z.object({});
 
+/** A query object as the server receives it: strings, lone surrogates replaced as URL encoding does. */
+const asSentInUrl = (q: object): Record<string, string> =>
+  Object.fromEntries(Object.entries(q).map(([k, v]) => [k, (typeof v === "string" ? v : JSON.stringify(v) ?? "").toWellFormed()]));
+
 /** fetch refuses header values outside visible Latin-1: keep what a client could send. */
 const latin1 = (s: string) => s.replace(/[^\x20-\x7e\xa0-\xff]/g, "").trim();
 
@@ -169,7 +173,7 @@ export const REST_CASES: Record<string, RestCase> = {
         .tuple(query(P.AttachmentUploadQuery), fc.boolean(), fc.oneof(fc.constantFrom("text/plain", "image/png", "application/pdf"), nastyString.map(latin1)), fc.uint8Array({ maxLength: 64 }))
         .map(([q, own, type, bytes]) => ({
           path: "/v1/attachments",
-          query: own && q && typeof q === "object" && !Array.isArray(q) ? { ...q, conversationId: w.group } : q,
+          query: q && typeof q === "object" && !Array.isArray(q) ? asSentInUrl(own ? { ...q, conversationId: w.group } : q) : q,
           raw: bytes,
           headers: { "content-type": type },
         })),
