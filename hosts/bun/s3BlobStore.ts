@@ -30,8 +30,9 @@ const UPLOADER = "x-amz-meta-nexus-uploader";
 export class S3BlobStore implements BlobStore, PresignedBlobs {
   private readonly aws: AwsClient;
 
-  /** `datetime` (YYYYMMDDTHHMMSSZ) pins the signing clock; tests only. */
-  constructor(private readonly s: S3Settings, private readonly datetime?: () => string) {
+  /** Tests only: `datetime` (YYYYMMDDTHHMMSSZ) pins the signing clock, `listPageSize` the objects
+   *  per list request (S3's own default and maximum is 1000). */
+  constructor(private readonly s: S3Settings, private readonly testing: { datetime?: () => string; listPageSize?: number } = {}) {
     // aws4fetch retries 5xx/429 with backoff; 3 tries keep a failing store from holding a request for long.
     this.aws = new AwsClient({ accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, service: "s3", region: s.region, retries: 3 });
   }
@@ -40,8 +41,10 @@ export class S3BlobStore implements BlobStore, PresignedBlobs {
     return this;
   }
 
-  private url(key: string, base = this.s.endpoint): URL {
-    assertSafeKey(key); // also makes the key safe to put in a path unencoded
+  /** The object's URL; without a key, the bucket's (for listing). */
+  private url(key: string | null, base = this.s.endpoint): URL {
+    if (key !== null) assertSafeKey(key); // also makes the key safe to put in a path unencoded
+    key ??= "";
     const u = new URL(base);
     const prefix = u.pathname.replace(/\/+$/, "");
     if (this.s.pathStyle) u.pathname = `${prefix}/${this.s.bucket}/${key}`;
@@ -80,6 +83,34 @@ export class S3BlobStore implements BlobStore, PresignedBlobs {
     await res.body?.cancel();
   }
 
+  /** Every object of the bucket with its write time (ListObjectsV2, 1000 a page), for the
+   *  single-node sweep (attachmentSweep.ts): objects no row refers to are deleted there, which is
+   *  how presigned uploads that were never confirmed go. The bucket must be Nexus's own. */
+  async *entries(): AsyncIterable<{ key: string; mtimeMs: number }> {
+    // Paged by start-after (the last key seen), standard in ListObjectsV2 like continuation tokens
+    // and simpler for stores that implement tokens poorly (s3rver's need a cipher Bun lacks).
+    let after: string | undefined;
+    for (;;) {
+      const u = this.url(null);
+      u.searchParams.set("list-type", "2");
+      if (this.testing.listPageSize) u.searchParams.set("max-keys", String(this.testing.listPageSize));
+      if (after !== undefined) u.searchParams.set("start-after", after);
+      const res = await this.aws.fetch(u.toString());
+      const xml = await res.text();
+      if (!res.ok) throw new Error(`S3 list ${this.s.bucket}: HTTP ${res.status} ${xml.slice(0, 300)}`);
+      let last: string | undefined;
+      for (const [, body] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        const key = unescapeXml(/<Key>([\s\S]*?)<\/Key>/.exec(body!)?.[1] ?? "");
+        const mtimeMs = Date.parse(/<LastModified>([^<]*)<\/LastModified>/.exec(body!)?.[1] ?? "");
+        if (!key) continue;
+        last = key;
+        if (Number.isFinite(mtimeMs)) yield { key, mtimeMs };
+      }
+      if (!/<IsTruncated>true<\/IsTruncated>/.test(xml) || last === undefined) return;
+      after = last;
+    }
+  }
+
   async head(key: string): Promise<{ size: number; contentType: string; uploader?: string } | null> {
     const res = await this.call("HEAD", key);
     if (res.status === 404) return null;
@@ -109,8 +140,11 @@ export class S3BlobStore implements BlobStore, PresignedBlobs {
     const signed = await this.aws.sign(url.toString(), {
       method,
       headers,
-      aws: { signQuery: true, allHeaders: true, datetime: this.datetime?.() },
+      aws: { signQuery: true, allHeaders: true, datetime: this.testing.datetime?.() },
     });
     return signed.url;
   }
 }
+
+const unescapeXml = (s: string) =>
+  s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!);

@@ -66,6 +66,24 @@ describe("S3BlobStore on s3rver", () => {
     expect([...new Uint8Array(await res.arrayBuffer())]).toEqual([137, 80, 78, 71]);
   });
 
+  test("entries lists every object with its write time, page after page", async () => {
+    const cfg = loadBlobConfig(s3.env, "/unused");
+    if (cfg.kind !== "s3") throw new Error("expected the s3 config");
+    const paged = new S3BlobStore(cfg.s3, { listPageSize: 2 }); // 5 objects: three list requests
+    const keys = ["c_list/a_one000001", "c_list/a_two000002", "c_list2/a_three00003", "c_list2/a_four000004", "c_list3/a_five000005"];
+    const before = Date.now() - 1000; // LastModified has whole seconds
+    for (const k of keys) await store.put(k, text(k), "text/plain");
+    const listed = [];
+    for await (const e of paged.entries()) if (e.key.startsWith("c_list")) listed.push(e);
+    expect(listed.map((e) => e.key).sort()).toEqual([...keys].sort());
+    for (const e of listed) expect(e.mtimeMs).toBeGreaterThanOrEqual(before - 1000);
+    for (const e of listed) expect(e.mtimeMs).toBeLessThanOrEqual(Date.now() + 1000);
+    for (const k of keys) await store.delete(k);
+    const after = [];
+    for await (const e of store.entries()) if (e.key.startsWith("c_list")) after.push(e.key);
+    expect(after).toEqual([]);
+  });
+
   test("a presigned URL past its expiry is refused by the server", async () => {
     const key = "c_store/a_expired00001";
     await store.put(key, text("old"), "text/plain");
@@ -86,7 +104,7 @@ test("presigning matches AWS's published SigV4 example (GET examplebucket/test.t
       secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
       pathStyle: false,
     },
-    () => "20130524T000000Z",
+    { datetime: () => "20130524T000000Z" },
   );
   const url = new URL(await aws.presign("GET", "test.txt", 86400, {}, {}));
   expect(url.origin + url.pathname).toBe("https://examplebucket.s3.amazonaws.com/test.txt");
