@@ -1,21 +1,24 @@
 #!/usr/bin/env node
 /**
- * `npm run cluster -- --regions a:2,b:1 [--edge a] [--port 8800] [--data ./data-cluster]`:
+ * `npm run cluster -- --regions a:2,b:1 [--edge a] [--port 8800] [--data ./data-cluster] [--wan 40]`:
  * a local multi-region Nexus cluster on one machine, for development and demos (docs/cluster.md).
  *
  * Installs what is missing as `npm start` does (scripts/ensure.mjs), then starts per region one
- * nats-server (infra/nats/region.conf; several regions form a supercluster) and one redis-server,
- * one sqld for the whole cluster, and the Bun nodes (hosts/cluster/server.ts). All of it
+ * nats-server (infra/nats/region.conf; several regions form a supercluster), one redis-server and
+ * one sqld (the region's primary; the first region's also holds the accounts), and the Bun nodes
+ * (hosts/cluster/server.ts). With --wan MS every cross-region link goes through a delaying proxy
+ * (scripts/lib/wanProxy.mjs): the NATS gateways and the accounts server seen from other regions. All of it
  * on loopback; one log file per process under <data>/logs; the PIDs in <data>/pids.json.
  *
- * Kept across runs in <data>: the libSQL database (history, accounts), the JWT secret (so tokens
+ * Kept across runs in <data>: the libSQL databases (history per region, accounts), the JWT secret (so tokens
  * stay valid) and attachments (one folder, DATA_DIR of every node). Started fresh each run: Redis
  * (leases, rate limits) and the JetStream placement bucket — no node runs at that moment and storage
  * is global, so actors are simply placed again (the region list may change between runs).
  *
  * Ctrl-C / SIGTERM: nodes first (SIGTERM: they flush and hand their sockets back), then sqld, then
- * Redis and NATS. A child that dies on its own is reported loudly and the rest keeps running (kill a
- * node to watch failover). Exit code 0 when everything stopped in time.
+ * Redis and NATS. A child that dies on its own is reported loudly and the rest keeps running; a node
+ * is started again with backoff (as systemd does with infra/systemd/nexus.service), so `kill -9` one
+ * to watch failover and its return. Exit code 0 when everything stopped in time.
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +29,7 @@ import { renderRegionConfig } from "../nats/render.mjs";
 import { parse, USAGE, UsageError } from "./args.mjs";
 import { freePort, portFree, waitForHttp, waitForTcp } from "../../scripts/lib/processes.mjs";
 import { Supervisor } from "./procs.mjs";
+import { startWanProxy } from "../../scripts/lib/wanProxy.mjs";
 
 const say = (msg) => console.error(`[cluster] ${msg}`);
 const fail = (msg) => {
@@ -45,7 +49,7 @@ if (opts.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const { regions, nodes, data, host, name } = opts;
+const { regions, nodes, data, host, name, wanMs } = opts;
 const BIN_DIRS = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"];
 const which = (bin) => BIN_DIRS.map((d) => d && join(d, bin)).find((p) => p && existsSync(p));
 
@@ -141,10 +145,20 @@ try {
     }
   };
   const ports = {};
-  for (const r of regions) ports[r] = { nats: await port(), monitor: await port(), cluster: await port(), gateway: await port(), redis: await port() };
-  const sqldPort = await port();
+  for (const r of regions) ports[r] = { nats: await port(), monitor: await port(), cluster: await port(), gateway: await port(), redis: await port(), sqld: await port() };
   const multi = regions.length > 1;
-  const gateways = Object.fromEntries(regions.map((r) => [r, `nats://127.0.0.1:${ports[r].gateway}`]));
+  // With --wan, other regions dial a delaying proxy in front of each gateway (advertised, so gossip
+  // cannot hand out the direct address); the accounts' server is reached through one from afar.
+  const proxies = [];
+  const delayed = async (targetPort) => {
+    const p = await startWanProxy({ target: { port: targetPort }, delayMs: wanMs });
+    proxies.push(p);
+    return p.port;
+  };
+  const dial = {};
+  for (const r of regions) dial[r] = multi && wanMs > 0 ? await delayed(ports[r].gateway) : ports[r].gateway;
+  const gateways = Object.fromEntries(regions.map((r) => [r, `nats://127.0.0.1:${dial[r]}`]));
+  const accountsRegion = regions[0];
 
   const infra = regions.flatMap((r) => {
     const dir = join(data, "nats", r);
@@ -154,7 +168,8 @@ try {
     const { nats, monitor, cluster, gateway } = ports[r];
     writeFileSync(conf, renderRegionConfig({
       region: r, port: nats, monitorPort: monitor, storeDir: join(dir, "js"),
-      ...(multi ? { clusterPort: cluster, routes: [`nats-route://127.0.0.1:${cluster}`], gatewayPort: gateway, gateways } : {}),
+      ...(multi ? { clusterPort: cluster, routes: [`nats-route://127.0.0.1:${cluster}`], gatewayPort: gateway, gateways,
+        gatewayAdvertise: wanMs > 0 ? `127.0.0.1:${dial[r]}` : undefined } : {}),
     }));
     const redisDir = join(data, "redis", r);
     mkdirSync(redisDir, { recursive: true });
@@ -166,11 +181,19 @@ try {
     // Regions start together: in a supercluster no server is healthy before the JetStream meta leader is elected.
     return [waitForHttp(`http://127.0.0.1:${monitor}/healthz`, { proc: n.proc, timeoutMs: 60_000 }), waitForTcp(ports[r].redis, { proc: rd.proc })];
   });
-  urls.sqld = `http://127.0.0.1:${sqldPort}`;
-  const sqld = sup.spawn("sqld", "sqld", bin.sqld,
-    ["--no-welcome", "--db-path", join(dirs.sqld, "data.sqld"), "--http-listen-addr", `127.0.0.1:${sqldPort}`, "--disable-metrics"],
-    { logPath: logOf("sqld"), env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } });
-  await Promise.all([...infra, waitForHttp(`${urls.sqld}/health`, { proc: sqld.proc, timeoutMs: 60_000 })]);
+  // One libSQL server per region: the region's primary (conversations and inboxes homed there).
+  const sqlds = regions.map((r) => {
+    urls[`sqld-${r}`] = `http://127.0.0.1:${ports[r].sqld}`;
+    const dir = join(dirs.sqld, r);
+    mkdirSync(dir, { recursive: true });
+    const proc = sup.spawn(`sqld-${r}`, "sqld", bin.sqld,
+      ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${ports[r].sqld}`, "--disable-metrics"],
+      { logPath: logOf(`sqld-${r}`), env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } });
+    return waitForHttp(`${urls[`sqld-${r}`]}/health`, { proc: proc.proc, timeoutMs: 60_000 });
+  });
+  await Promise.all([...infra, ...sqlds]);
+  const accountsUrl = urls[`sqld-${accountsRegion}`];
+  const accountsFromAfar = wanMs > 0 && multi ? `http://127.0.0.1:${await delayed(ports[accountsRegion].sqld)}` : accountsUrl;
 
   // Each node's embedded libSQL replica, made afresh from sqld (a replica from another database
   // generation, e.g. after sqld's folder was replaced, must not be reused).
@@ -181,11 +204,12 @@ try {
     const env = withBunRuntimeEnv({
       ...process.env,
       PORT: String(n.port), HOST: host, DATA_DIR: data, JWT_SECRET: jwtSecret,
-      NATS_URL: urls[`nats-${n.region}`], REDIS_URL: urls[`redis-${n.region}`], LIBSQL_URL: urls.sqld,
+      NATS_URL: urls[`nats-${n.region}`], REDIS_URL: urls[`redis-${n.region}`], LIBSQL_URL: urls[`sqld-${n.region}`],
+      ACCOUNTS_LIBSQL_URL: n.region === accountsRegion ? accountsUrl : accountsFromAfar,
       LIBSQL_REPLICA_PATH: join(dirs.replicas, `${n.id}.db`),
       NEXUS_REGION: n.region, NEXUS_NODE_ID: n.id, NEXUS_NODE_ROLE: n.role, NEXUS_CLUSTER_NAME: name,
     });
-    const p = sup.spawn(n.id, "node", bin.bun, [join("hosts", "cluster", "server.ts")], { cwd: ROOT, env, logPath: logOf(n.id) });
+    const p = sup.spawn(n.id, "node", bin.bun, [join("hosts", "cluster", "server.ts")], { cwd: ROOT, env, logPath: logOf(n.id), restart: true });
     return waitForHttp(`${urls[n.id]}/health`, { proc: p.proc, timeoutMs: 60_000 });
   }));
 } catch (e) {
@@ -201,7 +225,8 @@ const line = (r) => ("  " + r.map((c, i) => c.padEnd(widths[i])).join("  ")).tri
 console.log(`\nNexus cluster "${name}": ${regions.length} region(s), ${nodes.length} node(s); data in ${data}\n`);
 console.log(rows.map(line).join("\n"));
 console.log(`\n  infrastructure (logs in ${rel(dirs.logs)}/):`);
-for (const r of regions) console.log(`    region ${r}: NATS ${urls[`nats-${r}`]}  Redis ${urls[`redis-${r}`]}`);
-console.log(`    libSQL (sqld) ${urls.sqld}, database ${rel(join(dirs.sqld, "data.sqld"))}`);
+for (const r of regions)
+  console.log(`    region ${r}: NATS ${urls[`nats-${r}`]}  Redis ${urls[`redis-${r}`]}  libSQL ${urls[`sqld-${r}`]} (${rel(join(dirs.sqld, r))})${r === regions[0] ? ", accounts" : ""}`);
+if (wanMs > 0) console.log(`    ${wanMs} ms one way injected between regions (delaying proxies on the gateways and the accounts server)`);
 console.log(`  PIDs in ${rel(pidsFile)}. Ctrl-C stops everything (nodes first).\n`);
 say("ready: every node answers /health");

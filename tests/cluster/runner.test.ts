@@ -1,9 +1,10 @@
 /**
  * `npm run cluster` (infra/cluster/run.mjs) end to end: the runner starts two regions (a nats-server
- * and a redis-server each, gateways between them), one sqld and nodes a1 and b1. A group created
+ * and a redis-server and a sqld each, gateways between them) and nodes a1 and b1. A group created
  * through b1 lives in region b; a member connected to a1 gets a message sent through b1, across
- * the gateway, with the seq the sender was acked. SIGTERM stops the runner with exit 0 and takes
- * every process it started with it.
+ * the gateway, with the seq the sender was acked. A node killed with -9 is started again by the
+ * runner, with backoff. SIGTERM stops the runner with exit 0 and takes every process it started
+ * with it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
@@ -52,11 +53,34 @@ afterAll(async () => {
   if (existsSync(file)) for (const p of (JSON.parse(readFileSync(file, "utf8")) as PidFile).processes) if (alive(p.pid)) process.kill(-p.pid, "SIGKILL");
 }, 40_000);
 
+const pidOf = (name: string) => (JSON.parse(readFileSync(join(data, "pids.json"), "utf8")) as PidFile).processes.find((p) => p.name === name)?.pid;
+
 describe("npm run cluster", () => {
+  test("a node that dies (kill -9, twice) is started again by the runner with backoff, and serves again", async () => {
+    for (const [n, wait] of [[1, 500], [2, 1000]] as const) {
+      const old = pidOf("a1")!;
+      expect(alive(old)).toBe(true);
+      process.kill(-old, "SIGKILL");
+      // pids.json names the new process once it runs (a guard against hanging, not a speed goal).
+      const deadline = Date.now() + 30_000;
+      let pid: number | undefined;
+      while (!((pid = pidOf("a1")) && pid !== old && alive(pid))) {
+        if (Date.now() > deadline) throw new Error(`a1 was not restarted; runner log:\n${runner.log()}`);
+        await Bun.sleep(100);
+      }
+      await waitForHttp(`${a1}/health`, { timeoutMs: 30_000 });
+      expect(runner.log(1_000_000)).toContain(`node a1 (pid ${old}) exited unexpectedly (code null, signal SIGKILL); restarting in ${wait} ms (restart ${n})`);
+    }
+    // It serves: an account made through it logs in through the other region's node.
+    const carol = await new Nexus(a1).register("rc");
+    expect((await new Nexus(b1).login(carol.username, carol.password)).token).toBeTruthy();
+    expect(runner.running()).toBe(true);
+  }, 90_000);
+
   test("two regions: a message sent through b1 reaches a socket on a1 with its acked seq; SIGTERM stops every process", async () => {
     const pids = JSON.parse(readFileSync(join(data, "pids.json"), "utf8")) as PidFile;
     expect(pids.runner).toBe(runner.pid);
-    expect(pids.processes.map((p) => p.name).sort()).toEqual(["a1", "b1", "nats-a", "nats-b", "redis-a", "redis-b", "sqld"]);
+    expect(pids.processes.map((p) => p.name).sort()).toEqual(["a1", "b1", "nats-a", "nats-b", "redis-a", "redis-b", "sqld-a", "sqld-b"]);
     for (const p of pids.processes) expect(alive(p.pid)).toBe(true);
     expect(pids.processes.find((p) => p.name === "a1")?.url).toBe(a1);
 
@@ -86,7 +110,8 @@ describe("npm run cluster", () => {
     expect(left).toEqual([]);
     expect(existsSync(join(data, "pids.json"))).toBe(false);
     // What persists for the next run.
-    expect(existsSync(join(data, "sqld", "data.sqld"))).toBe(true);
+    expect(existsSync(join(data, "sqld", "a", "data.sqld"))).toBe(true);
+    expect(existsSync(join(data, "sqld", "b", "data.sqld"))).toBe(true);
     expect(readFileSync(join(data, "jwt-secret"), "utf8").trim().length).toBeGreaterThanOrEqual(32);
   }, 60_000);
 });
