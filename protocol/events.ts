@@ -123,6 +123,9 @@ export const ConversationSummary = z.object({
   preview: z.object({ author: UserId, text: z.string(), deleted: z.literal(true).optional() }).nullable(),
   unread: z.number().int().min(0),
   readSeq: z.number().int().min(0),
+  /** Members (of `members`) who have taken part here: written, or read at least once. Only they
+   *  show their presence to the others (docs/api.md, presence). Absent in rows stored before it. */
+  engaged: z.array(UserId).optional(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 

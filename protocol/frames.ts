@@ -130,7 +130,8 @@ export const ServerFrame = z.discriminatedUnion("t", [
     candidate: CallSignal.shape.candidate,
   }),
   z.object({ t: z.literal("pong"), ts: z.number() }),
-  z.object({ t: z.literal("error"), code: z.string(), message: z.string(), clientId: z.string().optional() }),
+  /** `retryAfter` (seconds) comes with `rate_limited`. */
+  z.object({ t: z.literal("error"), code: z.string(), message: z.string(), clientId: z.string().optional(), retryAfter: z.number().min(0).optional() }),
   // inbox socket
   z.object({
     t: z.literal("inbox"),

@@ -23,6 +23,16 @@ export const LimitsSchema = z.object({
   maxAttachmentBytes: z.number().int().min(1).default(10 * 1024 * 1024),
   /** Max members in a group. */
   maxGroupMembers: z.number().int().min(2).max(100_000).default(1000),
+  /** `history` frames per socket per second; burst = 2x. Over it: error frame `rate_limited`. */
+  historyPerSecond: z.number().min(0.1).max(10_000).default(5),
+  /** `typing` frames that turn typing on (the ones fanned out), per socket per second; burst = 2x.
+   *  Refreshes while on and `on: false` are free: they fan out nothing new. */
+  typingPerSecond: z.number().min(0.1).max(10_000).default(2),
+  /** Inbox `presence` frames per socket per second (each may tell every contact); burst = 2x. */
+  presencePerSecond: z.number().min(0.1).max(10_000).default(2),
+  /** Open sockets (conversation + inbox) per user; a new one past it is refused with 429. On a
+   *  cluster this is per node (each node counts its own sockets). */
+  maxSocketsPerUser: z.number().int().min(1).max(100_000).default(32),
 });
 
 export type Limits = z.infer<typeof LimitsSchema>;

@@ -27,6 +27,10 @@ export class TypingTracker {
     }
   }
 
+  has(userId: string): boolean {
+    return this.until.has(userId);
+  }
+
   who(): string[] {
     return [...this.until.keys()];
   }

@@ -8,6 +8,8 @@ import { CloseCodes, defaultLimits, InboxClientFrame, NexusError, type Conversat
 import type { InboxApi, InboxMeshApi } from "../api.ts";
 import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice, SocketActor } from "../ports.ts";
 import { socketStats } from "../socketStats.ts";
+import { audienceOf, visibleTo } from "./contacts.ts";
+import { SocketBuckets } from "../frameRate.ts";
 import { SocketBuckets } from "../frameRate.ts";
 import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
 
@@ -44,6 +46,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private seenDirty = false;
   private cancelSave: (() => void) | null = null;
   private readonly rates: SocketBuckets<"presence">;
+  private readonly rates: SocketBuckets<"presence">;
 
   constructor(readonly userId: string, private readonly deps: InboxDeps) {
     this.rates = new SocketBuckets({ presence: deps.presencePerSecond ?? defaultLimits.presencePerSecond }, () => deps.clock.now());
@@ -76,13 +79,9 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     return [...this.rows.values()].sort((a, b) => b.lastTs - a.lastTs);
   }
 
+  /** Who hears this user's presence (the rule: ./contacts.ts). */
   private contacts(): string[] {
-    const set = new Set<string>();
-    for (const r of this.rows.values()) {
-      for (const m of r.members) if (m.userId !== this.userId) set.add(m.userId);
-      if (set.size >= MAX_CONTACTS) break;
-    }
-    return [...set];
+    return audienceOf(this.userId, this.rows.values(), MAX_CONTACTS);
   }
 
   async kick(caller: Caller): Promise<void> {
@@ -138,7 +137,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
       this.choose("online");
       this.setStatus("online");
     }
-    const presence = await this.deps.mesh.presenceOf(this.contacts()).catch(() => []);
+    const presence = await this.deps.mesh.presenceOf(visibleTo(this.userId, this.rows.values(), MAX_CONTACTS)).catch(() => []);
     const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
     conn.send(frame("inbox", { conversations: this.sorted(), presence, flow }));
   }

@@ -5,7 +5,7 @@
  * An InboxDO does the same, and keeps the status its user chose (away) across the wake.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Nexus } from "../support/client.ts";
+import { Nexus, newClientId } from "../support/client.ts";
 import { startNexusWorker, type WorkerTarget } from "./worker.ts";
 
 let t: WorkerTarget;
@@ -56,9 +56,12 @@ test("an idle conversation hibernates; sockets survive and keep working after th
 test("an inbox that hibernates while its user is away wakes away, not online", async () => {
   const nx = new Nexus(t.url);
   const [alice, bob] = [await nx.register("hibaway"), await nx.register("hibaway")];
-  await alice.createDirect(bob);
+  const dm = await alice.createDirect(bob);
+  // Bob takes part, so his presence is shown to alice (docs/api.md, presence).
+  await bob.must("POST", `/v1/conversations/${dm.id}/messages`, { clientId: newClientId("hi"), text: "hi" }, 201);
   const bobInbox = await bob.openInbox();
   await bobInbox.next("inbox");
+  for (let i = 0; i < 100 && !(await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence.length; i++) await Bun.sleep(50);
   bobInbox.send({ t: "presence", status: "away" });
   const presenceOfBob = async () => (await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence[0];
   // The Worker asks bob's inbox object over RPC (not Miniflare's proxy, which would pin it in memory).

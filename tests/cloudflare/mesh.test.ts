@@ -4,7 +4,7 @@
  * callee's inbox object.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Nexus, type Session } from "../support/client.ts";
+import { Nexus, newClientId, type Session } from "../support/client.ts";
 import { startNexusWorker, type WorkerTarget } from "./worker.ts";
 
 let t: WorkerTarget;
@@ -18,6 +18,9 @@ beforeAll(async () => {
   alice = await nx.register("mesha");
   bob = await nx.register("meshb");
   dm = await alice.createDirect(bob);
+  // Presence is shown only by those who took part in a shared conversation (docs/api.md): both write.
+  for (const s of [alice, bob]) await s.must("POST", `/v1/conversations/${dm.id}/messages`, { clientId: newClientId("hi"), text: "hi" }, 201);
+  for (let i = 0; i < 100 && !(await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence.length; i++) await Bun.sleep(50);
 }, 60_000);
 
 afterAll(async () => {

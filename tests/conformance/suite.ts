@@ -8,6 +8,7 @@
  * factory, so guarantees do not disturb one another and a failure points at one guarantee.
  */
 import { describe, setDefaultTimeout } from "bun:test";
+import { abuseTests } from "./abuse.ts";
 import { authorizationTests } from "./authorization.ts";
 import { durabilityTests } from "./durability.ts";
 import { eventTests } from "./events.ts";
@@ -32,6 +33,7 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     resumeTests(target);
     authorizationTests(target);
     typingTests(target);
+    abuseTests(target);
     limitsTests(target);
     eventTests(target);
     storedTextTests(target, opts);
