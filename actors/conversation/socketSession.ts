@@ -6,20 +6,11 @@ import { errorFrame, frame, pongFrame } from "../../protocol/serverFrames.ts";
 import { CloseCodes, ConversationClientFrame, isNexusError, type ConversationEvent } from "../../protocol/index.ts";
 import type { Connection } from "../ports.ts";
 import { SocketBuckets } from "../frameRate.ts";
-import { SocketBuckets } from "../frameRate.ts";
 import type { SessionHost } from "./sessionHost.ts";
 import type { Sub } from "./fanout.ts";
 
 const MAX_BAD_FRAMES = 20;
 const FIRST_PAGE = 50;
-
-/** Per-socket buckets for frames that write nothing (actors/frameRate.ts), one set per actor. */
-const rates = new WeakMap<object, SocketBuckets<"history" | "typing">>();
-const ratesOf = (actor: { limits: { historyPerSecond: number; typingPerSecond: number } }) => {
-  let r = rates.get(actor);
-  if (!r) rates.set(actor, (r = new SocketBuckets({ history: actor.limits.historyPerSecond, typing: actor.limits.typingPerSecond })));
-  return r;
-};
 
 /** Per-socket buckets for frames that write nothing (actors/frameRate.ts), one set per actor. */
 const rates = new WeakMap<object, SocketBuckets<"history" | "typing">>();

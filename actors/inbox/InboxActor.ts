@@ -10,7 +10,6 @@ import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice, Soc
 import { socketStats } from "../socketStats.ts";
 import { audienceOf, visibleTo } from "./contacts.ts";
 import { SocketBuckets } from "../frameRate.ts";
-import { SocketBuckets } from "../frameRate.ts";
 import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
 
 export interface InboxDeps {
@@ -45,7 +44,6 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private leftAt = new Map<string, number>();
   private seenDirty = false;
   private cancelSave: (() => void) | null = null;
-  private readonly rates: SocketBuckets<"presence">;
   private readonly rates: SocketBuckets<"presence">;
 
   constructor(readonly userId: string, private readonly deps: InboxDeps) {

@@ -22,7 +22,6 @@ import { ensureJwtSecret } from "./jwtSecret.ts";
 import { singleNodeParts, type NodeParts } from "./nodeParts.ts";
 import { staticFiles } from "./staticFiles.ts";
 import { CappedSockets } from "./cappedSockets.ts";
-import { CappedSockets } from "./cappedSockets.ts";
 import { ScryptHasher } from "../shared/scryptPasswords.ts";
 
 const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
@@ -89,7 +88,6 @@ export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Pr
   const sweep = opts.parts ? null : new AttachmentSweep(sql, deps.blobs, { ttlMs: config.attachmentTtlMs });
   sweep?.start(config.attachmentSweepMs);
   const app = createApp(deps);
-  const sockets = new CappedSockets(config.limits.maxSocketsPerUser);
   const sockets = new CappedSockets(config.limits.maxSocketsPerUser);
   const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"), config);
 
