@@ -95,10 +95,6 @@ const EnvSchema = z.object({
   NEXUS_TYPING_PER_SECOND: z.coerce.number().optional(),
   NEXUS_PRESENCE_PER_SECOND: z.coerce.number().optional(),
   NEXUS_MAX_SOCKETS_PER_USER: z.coerce.number().optional(),
-  NEXUS_HISTORY_PER_SECOND: z.coerce.number().optional(),
-  NEXUS_TYPING_PER_SECOND: z.coerce.number().optional(),
-  NEXUS_PRESENCE_PER_SECOND: z.coerce.number().optional(),
-  NEXUS_MAX_SOCKETS_PER_USER: z.coerce.number().optional(),
 });
 
 /** Limits field → env variable, so a LimitsSchema issue can name the variable. */
@@ -113,10 +109,6 @@ export const LIMIT_VARS: Record<keyof Limits, keyof z.infer<typeof EnvSchema>> =
   maxAttachmentsPerMessage: "NEXUS_MAX_ATTACHMENTS_PER_MESSAGE",
   maxAttachmentBytes: "NEXUS_MAX_ATTACHMENT_BYTES",
   maxGroupMembers: "NEXUS_MAX_GROUP_MEMBERS",
-  historyPerSecond: "NEXUS_HISTORY_PER_SECOND",
-  typingPerSecond: "NEXUS_TYPING_PER_SECOND",
-  presencePerSecond: "NEXUS_PRESENCE_PER_SECOND",
-  maxSocketsPerUser: "NEXUS_MAX_SOCKETS_PER_USER",
   historyPerSecond: "NEXUS_HISTORY_PER_SECOND",
   typingPerSecond: "NEXUS_TYPING_PER_SECOND",
   presencePerSecond: "NEXUS_PRESENCE_PER_SECOND",

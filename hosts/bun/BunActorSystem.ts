@@ -81,7 +81,6 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
       const actor = new InboxActor(userId, {
         store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
         presencePerSecond: this.limits.presencePerSecond,
-        presencePerSecond: this.limits.presencePerSecond,
       });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
     }

@@ -24,7 +24,6 @@ export class InboxDO extends ActorHost<InboxActor> {
       mesh: new DoMesh(this.env, this.ctx, `inbox ${userId}`),
       maxSocketBufferBytes: limitsFrom(this.env).maxSocketBufferBytes,
       presencePerSecond: limitsFrom(this.env).presencePerSecond,
-      presencePerSecond: limitsFrom(this.env).presencePerSecond,
     });
   }
 

@@ -12,7 +12,6 @@ import { doIds } from "./doClock.ts";
 import { limitsFrom, type DoEnv } from "./doEnv.ts";
 import { ForwardHeaders } from "./doRpc.ts";
 import { errorBody } from "../../edge/middleware/errors.ts";
-import { errorBody } from "../../edge/middleware/errors.ts";
 
 /** What an object hosts: an actor with sockets (actors/ports.ts) that loads itself on `ready`. */
 export type HostedActor = SocketActor & { ready(): Promise<void> };
@@ -124,11 +123,6 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
     if (!userId || !name) return new Response("missing forwarded identity", { status: 400 });
     const actor = await this.start(name);
 
-    // limits.maxSocketsPerUser, counted per object: an object sees only its own sockets, so on
-    // Cloudflare the cap holds per conversation and for the inbox, not across them (docs/operations.md).
-    const max = limitsFrom(this.env).maxSocketsPerUser;
-    if ([...this.conns.values()].filter((c) => c.userId === userId).length >= max)
-      return Response.json(errorBody("rate_limited", `too many open sockets: at most ${max} per user here; close one first`, { retryAfter: 5 }), { status: 429, headers: { "retry-after": "5" } });
     // limits.maxSocketsPerUser, counted per object: an object sees only its own sockets, so on
     // Cloudflare the cap holds per conversation and for the inbox, not across them (docs/operations.md).
     const max = limitsFrom(this.env).maxSocketsPerUser;
