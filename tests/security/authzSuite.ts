@@ -1,0 +1,146 @@
+/**
+ * Runs the authorization matrix (authzMatrix.ts) against a host: for every row, every caller makes
+ * the row's request and the answers must equal the row. Also fails when the app has a route or a
+ * client frame type without a row, or a row without a way to ask it.
+ */
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { useTarget } from "../conformance/harness.ts";
+import type { TargetFactory } from "../conformance/target.ts";
+import { newClientId, type Session } from "../support/client.ts";
+import { appRoutes, conversationFrameTypes, inboxFrameTypes } from "./appRoutes.ts";
+import { frameAnswer, makeFixture, openAs, ticketOf, FORGED, type Fixture } from "./authzFixture.ts";
+import { CALLERS, MATRIX, type Answer, type Caller, type Row } from "./authzMatrix.ts";
+
+type Ask = (fx: Fixture, caller: Caller, s: Session | undefined) => Promise<Answer>;
+
+const http =
+  (method: string, path: (fx: Fixture, s: Session | undefined, caller: Caller) => string | Promise<string>, body?: (fx: Fixture, s: Session | undefined, caller: Caller) => unknown): Ask =>
+  async (fx, caller, s) => (await fx.nx.request(method, await path(fx, s, caller), await body?.(fx, s, caller), s?.token)).status;
+const at = (p: string) => () => p;
+const G = (suffix = "") => (fx: Fixture) => `/v1/conversations/${fx.group}${suffix}`;
+
+async function onConversationSocket(fx: Fixture, caller: Caller, frame: (fx: Fixture) => Promise<Record<string, unknown>> | Record<string, unknown>): Promise<Answer> {
+  const { answer, sock } = await openAs(fx, caller, `/v1/ws/conversations/${fx.group}?ticket=${await ticketOf(fx, caller)}`, "welcome");
+  try {
+    return answer === "welcome" ? await frameAnswer(sock, await frame(fx)) : answer;
+  } finally {
+    await sock.close();
+  }
+}
+
+async function onInboxSocket(fx: Fixture, caller: Caller, frame: Record<string, unknown>): Promise<Answer> {
+  const { answer, sock } = await openAs(fx, caller, `/v1/ws/inbox?ticket=${await ticketOf(fx, caller)}`, "inbox");
+  try {
+    return answer === "welcome" ? await frameAnswer(sock, frame) : answer;
+  } finally {
+    await sock.close();
+  }
+}
+
+/** How each row is asked, keyed by route (and variant). */
+const ASK: Record<string, Ask> = {
+  "GET /health": http("GET", at("/health")),
+  "GET /ready": http("GET", at("/ready")),
+  "GET /metrics": http("GET", at("/metrics")),
+  "POST /v1/auth/register": async (fx) => (await fx.nx.request("POST", "/v1/auth/register", { username: `azreg_${newClientId("r").slice(-12).toLowerCase().replace(/[^a-z0-9_]/g, "")}`, password: "a-long-enough-passphrase-42" })).status,
+  "POST /v1/auth/login": async (fx, caller, s) =>
+    (await fx.nx.request("POST", "/v1/auth/login", s ? { username: s.username, password: s.password } : { username: fx.peer.username, password: "wrong-password-1" })).status,
+  "POST /v1/auth/refresh": async (fx, _c, s) => {
+    const res = await fx.nx.request("POST", "/v1/auth/refresh", { refreshToken: s?.refreshToken ?? FORGED });
+    if (res.status === 200 && s) [s.token, s.refreshToken] = [res.body.accessToken, res.body.refreshToken];
+    return res.status;
+  },
+  "POST /v1/auth/logout": async (fx, caller, s) => {
+    // A session of its own, so the caller's other rows are unaffected; locked: its revoked token.
+    const token = !s ? FORGED : caller === "locked" ? s.refreshToken : (await fx.nx.login(s.username, s.password)).refreshToken;
+    return (await fx.nx.request("POST", "/v1/auth/logout", { refreshToken: token })).status;
+  },
+  "GET /v1/me": http("GET", at("/v1/me")),
+  "GET /v1/users": http("GET", at("/v1/users?q=az")),
+  "GET /v1/users/by-name/:username": http("GET", (fx) => `/v1/users/by-name/${fx.as.groupAdmin!.username}`),
+  "POST /v1/ws-ticket": http("POST", at("/v1/ws-ticket")),
+  "GET /v1/ws/conversations/:id": async (fx, caller) => {
+    const { answer, sock } = await openAs(fx, caller, `/v1/ws/conversations/${fx.group}?ticket=${await ticketOf(fx, caller)}`, "welcome");
+    await sock.close();
+    return answer;
+  },
+  "GET /v1/ws/inbox": async (fx, caller) => {
+    const { answer, sock } = await openAs(fx, caller, `/v1/ws/inbox?ticket=${await ticketOf(fx, caller)}`, "inbox");
+    await sock.close();
+    return answer;
+  },
+  "GET /v1/conversations": http("GET", at("/v1/conversations")),
+  "POST /v1/conversations/direct": http("POST", at("/v1/conversations/direct"), (fx) => ({ username: fx.peer.username })),
+  "POST /v1/conversations": http("POST", at("/v1/conversations"), () => ({ title: "authz matrix" })),
+  "GET /v1/conversations/:id": http("GET", G()),
+  "PATCH /v1/conversations/:id": http("PATCH", G(), (_fx, _s, caller) => ({ title: `renamed by ${caller}` })),
+  "POST /v1/conversations/:id/members": http("POST", G("/members"), async (fx) => ({ username: (await fx.fresh("add")).username })),
+  "DELETE /v1/conversations/:id/members/:userId another member": http("DELETE", async (fx) => `/v1/conversations/${fx.group}/members/${(await fx.freshMember()).id}`),
+  "DELETE /v1/conversations/:id/members/:userId oneself": async (fx, caller, s) => {
+    const status = (await fx.nx.request("DELETE", `/v1/conversations/${fx.group}/members/${s?.id ?? "u_nobody0000"}`, undefined, s?.token)).status;
+    // Come back, so the caller's later rows still ask as a member.
+    if (status === 200) await fx.as.groupAdmin!.must("POST", `/v1/conversations/${fx.group}/members`, { username: s!.username });
+    return status;
+  },
+  "PATCH /v1/conversations/:id/members/:userId": http("PATCH", async (fx) => `/v1/conversations/${fx.group}/members/${(await fx.freshMember()).id}`, () => ({ role: "admin" })),
+  "GET /v1/conversations/:id/messages": http("GET", G("/messages")),
+  "POST /v1/conversations/:id/messages": http("POST", G("/messages"), () => ({ clientId: newClientId("az"), text: "matrix" })),
+  "DELETE /v1/conversations/:id/messages/:seq": http("DELETE", async (fx) => `/v1/conversations/${fx.group}/messages/${await fx.freshMessage()}`),
+  "GET /v1/search": http("GET", (fx) => `/v1/search?q=words&conversationId=${fx.group}`),
+  "POST /v1/attachments": async (fx, _c, s) =>
+    (await fx.nx.request("POST", `/v1/attachments?conversationId=${fx.group}&name=m.txt`, new TextEncoder().encode("m"), s?.token, { "content-type": "text/plain" })).status,
+  "GET /v1/conversations/:id/attachments/:attachmentId": http("GET", (fx) => `/v1/conversations/${fx.group}/attachments/${fx.attachmentId}`),
+  "POST /v1/conversations/:id/attachments/upload-url": http("POST", G("/attachments/upload-url"), () => ({ name: "u.txt", type: "text/plain", size: 4 })),
+  "POST /v1/conversations/:id/attachments/:attachmentId/confirm": http("POST", (fx) => `/v1/conversations/${fx.group}/attachments/${fx.attachmentId}/confirm`, () => ({ name: "c.txt" })),
+  "GET /v1/conversations/:id/attachments/:attachmentId/download": http("GET", (fx) => `/v1/conversations/${fx.group}/attachments/${fx.attachmentId}/download`),
+  "GET /v1/calls/ice": http("GET", at("/v1/calls/ice")),
+  "GET /v1/presence": async (fx, _c, s) => {
+    const res = await fx.nx.request("GET", `/v1/presence?userIds=${fx.as.groupAdmin!.id}`, undefined, s?.token);
+    if (res.status !== 200) return res.status;
+    return res.body.presence.some((p: { userId: string }) => p.userId === fx.as.groupAdmin!.id) ? 200 : "hidden";
+  },
+  "GET /v1/admin/users": http("GET", at("/v1/admin/users")),
+  "POST /v1/admin/users/:id/lock": http("POST", async (fx) => `/v1/admin/users/${(await fx.fresh("lockme")).id}/lock`, () => ({ minutes: 5 })),
+  "POST /v1/admin/users/:id/unlock": http("POST", (fx) => `/v1/admin/users/${fx.peer.id}/unlock`),
+  "conversation frame send": (fx, c) => onConversationSocket(fx, c, () => ({ t: "send", clientId: newClientId("az"), text: "over the socket" })),
+  "conversation frame edit": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "edit", clientId: newClientId("az"), target: fx.seq, text: `edited by ${c}` })),
+  "conversation frame delete": (fx, c) => onConversationSocket(fx, c, async (fx) => ({ t: "delete", clientId: newClientId("az"), target: await fx.freshMessage() })),
+  "conversation frame react": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "react", clientId: newClientId("az"), target: fx.seq, emoji: "👍", on: true })),
+  "conversation frame typing": (fx, c) => onConversationSocket(fx, c, () => ({ t: "typing", on: true })),
+  "conversation frame read": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "read", seq: fx.seq })),
+  "conversation frame history": (fx, c) => onConversationSocket(fx, c, () => ({ t: "history", limit: 5 })),
+  "conversation frame ping": (fx, c) => onConversationSocket(fx, c, () => ({ t: "ping" })),
+  "conversation frame call": (fx, c) => onConversationSocket(fx, c, () => ({ t: "call", callId: newClientId("call"), action: "ring", media: "audio" })),
+  "conversation frame received": (fx, c) => onConversationSocket(fx, c, () => ({ t: "received", chars: 0 })),
+  "inbox frame presence": (fx, c) => onInboxSocket(fx, c, { t: "presence", status: "away" }),
+  "inbox frame ping": (fx, c) => onInboxSocket(fx, c, { t: "ping" }),
+  "inbox frame received": (fx, c) => onInboxSocket(fx, c, { t: "received", chars: 0 }),
+};
+
+const keyOf = (r: Row) => (r.variant ? `${r.route} ${r.variant}` : r.route);
+
+export function authzSuite(name: string, factory: TargetFactory): void {
+  setDefaultTimeout(120_000);
+  describe(`authorization matrix: ${name}`, () => {
+    // AUTH_CACHE_MS=0: a lock takes effect at once (the cache's delay is tested elsewhere).
+    const ctx = useTarget(factory, { AUTH_CACHE_MS: "0" });
+    let fx: Fixture;
+
+    test("every route and client frame type of the app has a row, and every row a way to ask it", () => {
+      const rows = new Set(MATRIX.map((r) => r.route));
+      const app = [...appRoutes(), ...conversationFrameTypes().map((t) => `conversation frame ${t}`), ...inboxFrameTypes().map((t) => `inbox frame ${t}`)];
+      expect(app.filter((r) => !rows.has(r))).toEqual([]);
+      expect([...rows].filter((r) => !app.includes(r))).toEqual([]);
+      expect(MATRIX.map(keyOf).filter((k) => !ASK[k])).toEqual([]);
+    });
+
+    for (const row of MATRIX) {
+      test(`${keyOf(row)}${row.item ? ` (#18 item ${row.item})` : ""}`, async () => {
+        fx ??= await makeFixture(ctx.nx, ctx.root);
+        const got = {} as Record<Caller, Answer>;
+        for (const caller of CALLERS) got[caller] = await ASK[keyOf(row)]!(fx, caller, fx.as[caller]);
+        expect(got).toEqual(row.expect);
+      });
+    }
+  });
+}
