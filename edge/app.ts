@@ -1,5 +1,5 @@
 /**
- * The edge HTTP app, identical on Bun and Cloudflare: built only from injected EdgeDeps.
+ * The edge HTTP app, identical on Bun and Cloudflare: built only from injected Host.
  *
  * Order matters:
  *  1. request metrics (outermost, so errors and 404s are counted and timed);
@@ -12,7 +12,7 @@
  * Static files of the web client are served by the Bun entry, not here.
  */
 import { Hono } from "hono";
-import type { EdgeDeps } from "./host.ts";
+import type { Host } from "./host.ts";
 import { requireUser } from "./middleware/auth.ts";
 import { bodyLimits } from "./middleware/bodyLimits.ts";
 import { corsAllowlist } from "./middleware/cors.ts";
@@ -23,6 +23,7 @@ import { requestMetrics } from "./middleware/requestMetrics.ts";
 import { securityHeaders } from "./middleware/securityHeaders.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { attachmentRoutes } from "./routes/attachments.ts";
+import { presignedAttachmentRoutes } from "./routes/presignedAttachments.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { callRoutes } from "./routes/calls.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
@@ -35,7 +36,7 @@ import { userRoutes } from "./routes/users.ts";
 /** /v1 paths reachable without an access token. */
 export const isPublicV1Path = (path: string) => path.startsWith("/v1/auth/") || path.startsWith("/v1/ws/");
 
-export function createApp(deps: EdgeDeps): Hono<AppEnv> {
+export function createApp(deps: Host): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError(errorHandler);
   app.notFound(notFoundHandler);
@@ -61,6 +62,7 @@ export function createApp(deps: EdgeDeps): Hono<AppEnv> {
     adminRoutes,
     conversationRoutes,
     attachmentRoutes,
+    presignedAttachmentRoutes,
     callRoutes,
     searchRoutes,
     presenceRoutes,

@@ -72,6 +72,26 @@ export const AttachmentUploadQuery = z.object({
 export const Attachment = AttachmentRef.extend({ conversationId: ConversationId, uploadedBy: z.string(), createdAt: z.number() });
 export type Attachment = z.infer<typeof Attachment>;
 
+/** POST /v1/conversations/:id/attachments/upload-url: what the client is about to upload. The type
+ *  and size are signed into the URL; the server checks both again before recording the upload. */
+export const AttachmentUploadUrlBody = z.object({
+  name: z.string().min(1).max(255),
+  type: z.string().trim().toLowerCase().pipe(z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, "type must be type/subtype")),
+  size: z.number().int().min(1),
+});
+/** PUT the bytes to `url` with exactly `headers`, before `expiresAt` (ms), then confirm. */
+export const AttachmentUploadUrl = z.object({
+  attachmentId: z.string(),
+  method: z.literal("PUT"),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: z.number(),
+});
+export type AttachmentUploadUrl = z.infer<typeof AttachmentUploadUrl>;
+/** POST /v1/conversations/:id/attachments/:attachmentId/confirm: the name to record (the type and
+ *  size are read from what was stored). */
+export const AttachmentConfirmBody = z.object({ name: z.string().min(1).max(255) });
+
 export const IceServers = z.object({
   iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
   ttlSeconds: z.number(),
