@@ -1,36 +1,27 @@
 /**
- * Edge configuration from environment variables, validated with zod. Every error names the
- * variable it came from, so a misconfigured deployment fails at start with a readable message.
+ * The app's configuration (what the edge app and the actors need, on every host) from environment
+ * variables, validated with zod. Every error names the variable it came from, so a misconfigured
+ * deployment fails at start with a readable message. Each host reads its own settings the same way
+ * with parseEnv: the Bun host's listener and storage (hosts/bun/config.ts), the cluster's servers
+ * and region (hosts/cluster/config.ts).
  */
 import { z } from "zod";
 import { LimitsSchema, type Limits } from "../protocol/limits.ts";
 
-const list = z
+export const list = z
   .string()
   .optional()
   .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
-const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+export const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
-const bool = (def: boolean) =>
+export const bool = (def: boolean) =>
   z
     .enum(["1", "0", "true", "false", "yes", "no", ""])
     .optional()
     .transform((v) => (v === undefined || v === "" ? def : v === "1" || v === "true" || v === "yes"));
 
-/**
- * Group-commit spacing by mode, ms. One node: a local file, whose commit costs an fsync; 2 ms cut
- * the server's CPU by 15-20% under load for 1-2 ms of p50 (libsqlSql.ts). Cluster: every node's
- * commits are HTTP transactions on the one libSQL server, ~1 ms of its CPU each whatever their size
- * (bench/README.md). At 20k deliveries/s on the 2-core bench box, 10 ms instead of 2 took sqld from
- * 62% to 41% of a core and the cluster from 133% to 102%, and p99 fell (82 -> 41 ms: less queueing
- * for CPU) while p50 rose 8.6 -> 12.7 ms. A send after a quiet moment is not delayed either way.
- */
-export const COMMIT_INTERVAL_DEFAULTS = { single: 2, cluster: 10 } as const;
-
 /** Env variable → config field. Keys are the variable names so issues name them. */
 const EnvSchema = z.object({
-  PORT: int(8787, 0, 65535),
-  DATA_DIR: z.string().min(1).default("./data"),
   /** Empty means "the host fills it": the Bun host generates one and persists it in DATA_DIR. */
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   ACCESS_TTL_SECONDS: int(900, 30, 86_400),
@@ -52,36 +43,10 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
   /** Force HSTS even when the request does not look like https (behind a TLS-terminating proxy). */
   HSTS: bool(false),
-  /** Bun host storage: "full" fsyncs every commit (survives power loss); "normal" survives a process crash only. */
-  NEXUS_SYNC: z.enum(["full", "normal"]).default("full"),
-  /** Bun host storage: at most one group commit starts per this many ms (0 = as soon as the last
-   *  ends). Default 2 on one node; 10 in cluster mode, where each transaction costs the shared libSQL
-   *  server ~1 ms of CPU (see COMMIT_INTERVAL_DEFAULTS). */
-  NEXUS_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(100).optional(),
-  /** Cluster mode (docs/cluster.md): set NATS_URL and the node joins a cluster instead of running alone. */
-  NATS_URL: list.pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s]+$/, "NATS_URL: comma-separated nats://host:port URLs"))),
-  REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, "REDIS_URL must look like redis://host:port").optional(),
-  LIBSQL_URL: z.string().regex(/^(https?|libsql|wss?):\/\/[^\s]+$/, "LIBSQL_URL must be the libSQL server's http(s):// URL").optional(),
-  LIBSQL_AUTH_TOKEN: z.string().optional(),
-  /** Cluster mode: the libSQL server holding accounts (one home for the whole cluster); unset = LIBSQL_URL.
-   *  LIBSQL_URL is then this region's primary, holding the conversations and inboxes homed here. */
-  ACCOUNTS_LIBSQL_URL: z.string().regex(/^(https?|libsql|wss?):\/\/[^\s]+$/, "ACCOUNTS_LIBSQL_URL must be a libSQL server's http(s):// URL").optional(),
-  /** A local file for this node's embedded replica of the libSQL server (history reads stay local). */
-  LIBSQL_REPLICA_PATH: z.string().min(1).optional(),
-  NEXUS_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "NEXUS_REGION: 1-32 chars of [a-z0-9-]").default("local"),
-  NEXUS_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "NEXUS_NODE_ID: 1-64 chars of [A-Za-z0-9_-]").optional(),
-  /** "all": edge and actors; "edge": serves clients, never owns actors (an edge tier). */
-  NEXUS_NODE_ROLE: z.enum(["all", "edge"]).default("all"),
-  /** Cluster liveness lease (docs/cluster.md): a crashed owner's actors move after at most this long. */
-  NEXUS_LEASE_TTL_MS: z.coerce.number().int().min(600).max(60_000).default(1500),
-  /** Subject prefix on the bus, so two clusters can share one NATS. */
-  NEXUS_CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "NEXUS_CLUSTER_NAME: 1-32 chars of [A-Za-z0-9_-]").default("nexus"),
   /** Attachment bytes one user may upload per rolling hour (429 + Retry-After beyond). */
   UPLOAD_BYTES_PER_HOUR: int(256 * 1024 * 1024, 1),
   /** An upload no message references within this many seconds is deleted (and can no longer be sent). */
   ATTACHMENT_UNREFERENCED_TTL_SECONDS: int(86_400, 1, 30 * 86_400),
-  /** How often the Bun host sweeps unreferenced uploads and orphaned bytes. */
-  ATTACHMENT_SWEEP_INTERVAL_SECONDS: int(3600, 1, 86_400),
   NEXUS_MAX_TEXT_LENGTH: z.coerce.number().optional(),
   NEXUS_MAX_FRAME_BYTES: z.coerce.number().optional(),
   NEXUS_SENDS_PER_SECOND: z.coerce.number().optional(),
@@ -116,8 +81,6 @@ export const LIMIT_VARS: Record<keyof Limits, keyof z.infer<typeof EnvSchema>> =
 };
 
 export interface EdgeConfig {
-  port: number;
-  dataDir: string;
   /** "" until the host fills it (AccountService refuses to start without >= 32 chars). */
   jwtSecret: string;
   accessTtlSeconds: number;
@@ -138,8 +101,6 @@ export interface EdgeConfig {
   uploadBytesPerHour: number;
   /** Unreferenced uploads are deleted after this long (ms); docs/operations.md "Attachments". */
   attachmentTtlMs: number;
-  /** Period of the Bun host's attachment sweep (ms). */
-  attachmentSweepMs: number;
   turnUrls: string[];
   turnSecret?: string;
   turnTtlSeconds: number;
@@ -148,42 +109,24 @@ export interface EdgeConfig {
   hsts: boolean;
   /** GET /metrics needs `Authorization: Bearer <metricsToken>`; unset = loopback clients only. */
   metricsToken?: string;
-  /** Bun host storage (the Durable Object host commits per conversation and ignores both). */
-  sync: "full" | "normal";
-  commitIntervalMs: number;
   limits: Limits;
-  /** Set in cluster mode (NATS_URL given). */
-  cluster?: ClusterConfig;
-}
-
-export interface ClusterConfig {
-  natsUrls: string[];
-  redisUrl: string;
-  libsqlUrl: string;
-  libsqlAuthToken?: string;
-  /** The accounts' libSQL server (LIBSQL_URL when one server holds everything). */
-  accountsLibsqlUrl: string;
-  /** Embedded replica file (local disk, one per node); unset: every read goes to the server. */
-  libsqlReplicaPath?: string;
-  region: string;
-  /** Unique in the cluster; a restarted node may reuse it (its incarnation changes). */
-  nodeId: string;
-  role: "all" | "edge";
-  name: string;
-  /** Liveness lease TTL in Redis; heartbeats and "gone" detection on the bus scale with it. */
-  leaseTtlMs: number;
 }
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export function loadConfig(env: Record<string, string | undefined>): EdgeConfig {
+/** `env` checked against `schema`, whose keys are the variable names: a ConfigError names each bad one. */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   // Empty strings mean "unset" (docker-compose and .env files produce them).
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = EnvSchema.safeParse(clean);
+  const parsed = schema.safeParse(clean);
   if (!parsed.success) throw new ConfigError(describe(parsed.error.issues, (path) => String(path[0])));
-  const e = parsed.data;
+  return parsed.data;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): EdgeConfig {
+  const e = parseEnv(EnvSchema, env);
 
   const limitInput: Record<string, number> = {};
   for (const [field, variable] of Object.entries(LIMIT_VARS)) {
@@ -194,33 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
   if (!limits.success)
     throw new ConfigError(describe(limits.error.issues, (path) => LIMIT_VARS[path[0] as keyof Limits] ?? String(path[0])));
 
-  let cluster: ClusterConfig | undefined;
-  if (e.NATS_URL.length > 0) {
-    const missing = [
-      !e.REDIS_URL && "REDIS_URL (this region's Redis: leases, rate limits)",
-      !e.LIBSQL_URL && "LIBSQL_URL (this region's libSQL server)",
-      !e.JWT_SECRET && "JWT_SECRET (the same on every node)",
-    ].filter(Boolean);
-    if (missing.length > 0) throw new ConfigError(`Invalid configuration: cluster mode (NATS_URL is set) also needs ${missing.join(", ")}`);
-    cluster = {
-      natsUrls: e.NATS_URL,
-      redisUrl: e.REDIS_URL!,
-      libsqlUrl: e.LIBSQL_URL!,
-      libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
-      accountsLibsqlUrl: e.ACCOUNTS_LIBSQL_URL ?? e.LIBSQL_URL!,
-      libsqlReplicaPath: e.LIBSQL_REPLICA_PATH,
-      region: e.NEXUS_REGION,
-      nodeId: e.NEXUS_NODE_ID ?? `${(env.HOSTNAME ?? "node").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${e.PORT}`,
-      role: e.NEXUS_NODE_ROLE,
-      name: e.NEXUS_CLUSTER_NAME,
-      leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
-    };
-  }
-
   return {
-    cluster,
-    port: e.PORT,
-    dataDir: e.DATA_DIR,
     jwtSecret: e.JWT_SECRET ?? "",
     accessTtlSeconds: e.ACCESS_TTL_SECONDS,
     refreshTtlSeconds: e.REFRESH_TTL_SECONDS,
@@ -233,7 +150,6 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadBytesPerHour: e.UPLOAD_BYTES_PER_HOUR,
     attachmentTtlMs: e.ATTACHMENT_UNREFERENCED_TTL_SECONDS * 1000,
-    attachmentSweepMs: e.ATTACHMENT_SWEEP_INTERVAL_SECONDS * 1000,
     turnUrls: e.TURN_URLS,
     turnSecret: e.TURN_SECRET,
     turnTtlSeconds: e.TURN_TTL_SECONDS,
@@ -241,8 +157,6 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     authCacheMs: e.AUTH_CACHE_MS,
     hsts: e.HSTS,
     metricsToken: e.METRICS_TOKEN,
-    sync: e.NEXUS_SYNC,
-    commitIntervalMs: e.NEXUS_COMMIT_INTERVAL_MS ?? (cluster ? COMMIT_INTERVAL_DEFAULTS.cluster : COMMIT_INTERVAL_DEFAULTS.single),
     limits: limits.data,
   };
 }

@@ -8,7 +8,7 @@ import { bunSocketRouter, bunWebSocketHandler } from "./bunSockets.ts";
 import type { ActorsClient } from "../../actors/api.ts";
 import { openLibsql } from "./storage/libsqlSql.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
-import type { EdgeConfig } from "../../edge/config.ts";
+import type { NodeConfig } from "./config.ts";
 import type { RateLimiter, SocketRouter } from "../../edge/host.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
 import type { PromMetrics } from "./promMetrics.ts";
@@ -33,7 +33,7 @@ export interface NodeParts {
 }
 
 /** `npm start`: one libSQL file in DATA_DIR, every actor in this process. */
-export async function singleNodeParts(config: EdgeConfig): Promise<NodeParts> {
+export async function singleNodeParts(config: NodeConfig): Promise<NodeParts> {
   const sql = await openLibsql(join(config.dataDir, "nexus.db"), { synchronous: config.sync, commitIntervalMs: config.commitIntervalMs });
   await BunActorSystem.migrate(sql);
   const actors = new BunActorSystem(sql, config.limits);

@@ -1,7 +1,7 @@
 /**
  * One Nexus node on Bun: Hono edge, static web client, and the actors — all in this process on one
  * libSQL file (the default), or as one node of a cluster when the cluster host passes its parts
- * (hosts/cluster/server.ts: `startNode(config, { parts: clusterParts })`).
+ * (hosts/cluster/server.ts: `startNode(config, { parts: (c) => clusterParts(c, cluster) })`).
  * Used by `npm start` (hosts/bun/server.ts) and by tests and benchmarks that start a node in-process.
  */
 import { mkdirSync } from "node:fs";
@@ -15,7 +15,7 @@ import { AccountService } from "../../edge/auth/accounts.ts";
 import { DiskBlobStore } from "./diskBlobStore.ts";
 import { AttachmentSweep } from "./attachmentSweep.ts";
 import { AttachmentBlobs } from "../../actors/storage/attachmentBlobs.ts";
-import type { EdgeConfig } from "../../edge/config.ts";
+import type { NodeConfig } from "./config.ts";
 import type { BlobStore, Host } from "../../edge/host.ts";
 import { PromMetrics } from "./promMetrics.ts";
 import { ensureJwtSecret } from "./jwtSecret.ts";
@@ -35,12 +35,12 @@ export interface NexusNode {
 export interface StartOptions {
   webRoot?: string;
   /** The actor system, sockets, storage and limiter: one file on one node unless a host says otherwise. */
-  parts?: (config: EdgeConfig) => Promise<NodeParts>;
+  parts?: (config: NodeConfig) => Promise<NodeParts>;
   /** Attachment bytes (hosts/bun/blobConfig.ts picks them from BLOB_STORE); default DATA_DIR/attachments. */
   blobs?: BlobStore;
 }
 
-export async function startNode(config: EdgeConfig, opts: StartOptions = {}): Promise<NexusNode> {
+export async function startNode(config: NodeConfig, opts: StartOptions = {}): Promise<NexusNode> {
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   config = { ...config, dataDir, jwtSecret: ensureJwtSecret(dataDir, config.jwtSecret) };

@@ -1,5 +1,5 @@
 /**
- * The parts of a cluster-mode node (config.cluster set): its region's libSQL server for the actors
+ * The parts of a cluster-mode node (hosts/cluster/config.ts): its region's libSQL server for the actors
  * homed there (LIBSQL_URL) and the accounts' one home (ACCOUNTS_LIBSQL_URL), NATS
  * for routing between nodes and regions, this region's Redis for leases and rate limits. startNode.ts
  * builds the same edge on top of either these parts or the single-node ones.
@@ -25,15 +25,15 @@ import { SocketBridge } from "./socketBridge.ts";
 import { subjects } from "./wire.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { openRemoteLibsql } from "./storage/remoteLibsql.ts";
-import type { EdgeConfig } from "../../edge/config.ts";
+import type { NodeConfig } from "../bun/config.ts";
+import type { ClusterConfig } from "./config.ts";
 import { RedisRateLimiter } from "./redisRateLimiter.ts";
 import type { NodeParts } from "../bun/nodeParts.ts";
 
 /** Between reconnect attempts to NATS: short, so a node serves again soon after NATS returns. */
 const NATS_RECONNECT_WAIT_MS = 250;
 
-export async function clusterParts(config: EdgeConfig): Promise<NodeParts> {
-  const cc = config.cluster!;
+export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promise<NodeParts> {
   const incarnation = randomBytes(6).toString("hex");
   // Migrate before the replica opens: a replica connection opened on an older schema does not see
   // tables made after it (its reads would all fall back to the server).

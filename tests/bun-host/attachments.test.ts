@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "../../edge/config.ts";
+import { loadNodeConfig } from "../../hosts/bun/config.ts";
 import { startNode, type NexusNode } from "../../hosts/bun/startNode.ts";
 import { AttachmentSweep } from "../../hosts/bun/attachmentSweep.ts";
 import { DiskBlobStore } from "../../hosts/bun/diskBlobStore.ts";
@@ -24,7 +24,7 @@ let root: Session;
 beforeAll(async () => {
   dataDir = tempDir("nexus-attachments-");
   node = await startNode(
-    loadConfig({ PORT: "0", DATA_DIR: dataDir, UPLOAD_BYTES_PER_HOUR: String(QUOTA), ATTACHMENT_UNREFERENCED_TTL_SECONDS: "2",
+    loadNodeConfig({ PORT: "0", DATA_DIR: dataDir, UPLOAD_BYTES_PER_HOUR: String(QUOTA), ATTACHMENT_UNREFERENCED_TTL_SECONDS: "2",
       AUTH_RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_PER_MINUTE: "100000" }),
     { webRoot: tempDir("nexus-attachments-web-") },
   );

@@ -8,7 +8,7 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { bunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
-import { loadConfig } from "../../edge/config.ts";
+import { loadNodeConfig } from "../../hosts/bun/config.ts";
 import { freePort, spawnLogged, tempDir, waitForHttp } from "../../scripts/lib/processes.mjs";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -42,7 +42,7 @@ test("the unit's environment holds the runtime defaults and is a valid configura
   const s = service();
   const env = environment(s);
   for (const [k, v] of Object.entries(bunRuntimeEnv)) expect(env[k]).toBe(v);
-  const config = loadConfig(env);
+  const config = loadNodeConfig(env);
   expect(config.port).toBe(8787);
   expect(config.dataDir).toBe("/var/lib/nexus");
   // The data folder is the state directory systemd makes: the one path the sandboxed service may write.

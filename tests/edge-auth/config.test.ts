@@ -1,13 +1,24 @@
+/**
+ * The app's settings (edge/config.ts). The Bun host's own (PORT, DATA_DIR, storage) are tested in
+ * tests/bun-host/config.test.ts, the cluster's in tests/cluster/config.test.ts.
+ */
 import { describe, expect, test } from "bun:test";
 import { ConfigError, generateJwtSecret, loadConfig } from "../../edge/config.ts";
 import { defaultLimits } from "../../protocol/limits.ts";
+
+function errorOf(f: () => unknown): Error | undefined {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  return undefined;
+}
 
 describe("loadConfig", () => {
   test("defaults", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
-      port: 8787,
-      dataDir: "./data",
       jwtSecret: "",
       accessTtlSeconds: 900,
       refreshTtlSeconds: 30 * 86_400,
@@ -19,15 +30,17 @@ describe("loadConfig", () => {
       authPerMinute: 30,
       bodyLimitBytes: 65_536,
       turnUrls: [],
-      sync: "full",
-      commitIntervalMs: 2,
     });
     expect(c.limits).toEqual(defaultLimits);
   });
 
+  test("holds no host's settings: storage and cluster belong to their hosts", () => {
+    const c = loadConfig({ PORT: "9000", DATA_DIR: "/x", NEXUS_SYNC: "normal", NATS_URL: "nats://127.0.0.1:4222" }) as unknown as Record<string, unknown>;
+    for (const key of ["port", "dataDir", "sync", "commitIntervalMs", "cluster", "attachmentSweepMs"]) expect(key in c).toBe(false);
+  });
+
   test("lists, overrides and limits", () => {
     const c = loadConfig({
-      PORT: "9000",
       ADMIN_USERNAMES: "Root, ops ,",
       CORS_ORIGINS: "https://a.example.com/,http://localhost:5173",
       TURN_URLS: "turn:t1.example.com:3478,turns:t2.example.com:5349",
@@ -37,12 +50,7 @@ describe("loadConfig", () => {
       NEXUS_SENDS_PER_SECOND: "2.5",
       NEXUS_REPLAY_CAP: "50",
       JWT_SECRET: "x".repeat(32),
-      NEXUS_SYNC: "normal",
-      NEXUS_COMMIT_INTERVAL_MS: "0",
     });
-    expect(c.port).toBe(9000);
-    expect(c.sync).toBe("normal");
-    expect(c.commitIntervalMs).toBe(0);
     expect(c.adminUsernames).toEqual(["root", "ops"]);
     expect(c.corsOrigins).toEqual(["https://a.example.com", "http://localhost:5173"]);
     expect(c.turnUrls.length).toBe(2);
@@ -53,42 +61,21 @@ describe("loadConfig", () => {
 
   test("errors name the variable", () => {
     const bad: [Record<string, string>, string][] = [
-      [{ PORT: "eighty" }, "PORT"],
-      [{ PORT: "70000" }, "PORT"],
       [{ JWT_SECRET: "short" }, "JWT_SECRET"],
       [{ CORS_ORIGINS: "not a url" }, "CORS_ORIGINS"],
       [{ NEXUS_REPLAY_CAP: "0" }, "NEXUS_REPLAY_CAP"],
       [{ NEXUS_MAX_TEXT_LENGTH: "lots" }, "NEXUS_MAX_TEXT_LENGTH"],
       [{ RATE_LIMIT_PER_MINUTE: "-5" }, "RATE_LIMIT_PER_MINUTE"],
-      [{ NEXUS_SYNC: "off" }, "NEXUS_SYNC"],
-      [{ NEXUS_COMMIT_INTERVAL_MS: "1000" }, "NEXUS_COMMIT_INTERVAL_MS"],
-      [{ NEXUS_COMMIT_INTERVAL_MS: "1.5" }, "NEXUS_COMMIT_INTERVAL_MS"],
     ];
     for (const [env, name] of bad) {
-      let err: unknown;
-      try {
-        loadConfig(env);
-      } catch (e) {
-        err = e;
-      }
+      const err = errorOf(() => loadConfig(env));
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as Error).message).toContain(name);
+      expect(err!.message).toContain(name);
     }
   });
 
-  test("cluster mode: needs its servers, and spaces group commits 10 ms apart unless told", () => {
-    const cluster = { NATS_URL: "nats://127.0.0.1:4222", REDIS_URL: "redis://127.0.0.1:6379", LIBSQL_URL: "http://127.0.0.1:8080", JWT_SECRET: "x".repeat(32) };
-    const c = loadConfig(cluster);
-    expect(c.cluster).toMatchObject({ natsUrls: ["nats://127.0.0.1:4222"], libsqlUrl: "http://127.0.0.1:8080", role: "all" });
-    expect(c.commitIntervalMs).toBe(10);
-    expect(loadConfig({ ...cluster, NEXUS_COMMIT_INTERVAL_MS: "3" }).commitIntervalMs).toBe(3);
-    expect(loadConfig({ ...cluster, NEXUS_COMMIT_INTERVAL_MS: "" }).commitIntervalMs).toBe(10);
-    expect(loadConfig({ NEXUS_COMMIT_INTERVAL_MS: "" }).commitIntervalMs).toBe(2);
-    expect(() => loadConfig({ ...cluster, LIBSQL_URL: undefined })).toThrow(/LIBSQL_URL/);
-  });
-
   test("empty strings count as unset", () => {
-    expect(loadConfig({ PORT: "", JWT_SECRET: "" }).port).toBe(8787);
+    expect(loadConfig({ JWT_SECRET: "", LOCKOUT_MINUTES: "" })).toMatchObject({ jwtSecret: "", lockoutMinutes: 15 });
   });
 
   test("generated secrets are long and distinct", () => {

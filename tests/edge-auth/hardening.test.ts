@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../edge/config.ts";
+import { loadNodeConfig } from "../../hosts/bun/config.ts";
 import { startNode, type NexusNode } from "../../hosts/bun/startNode.ts";
 import { call, makeHarness, register, type Harness } from "./harness.ts";
 
@@ -111,7 +111,7 @@ describe("Bun host: malformed URLs and unexpected failures", () => {
     const web = tempDir("nexus-web-");
     if (index === "file") writeFileSync(join(web, "index.html"), "<!doctype html><title>nexus</title>");
     else mkdirSync(join(web, "index.html")); // makes serving index.html throw inside Bun
-    const config = loadConfig({ PORT: "0", DATA_DIR: tempDir("nexus-data-"), NODE_ENV: "development" });
+    const config = loadNodeConfig({ PORT: "0", DATA_DIR: tempDir("nexus-data-"), NODE_ENV: "development" });
     node = await startNode(config, { webRoot: web });
     return node.url;
   }

@@ -1,0 +1,76 @@
+/**
+ * A cluster node's own settings (docs/cluster.md): the NATS, Redis and libSQL servers it uses, its
+ * region, id and role. Read from the environment like the app's settings (edge/config.ts), with
+ * errors naming the variable; on top of the Bun host's (hosts/bun/config.ts).
+ */
+import { z } from "zod";
+import { ConfigError, list, parseEnv } from "../../edge/config.ts";
+
+const libsqlUrl = (name: string) => z.string().regex(/^(https?|libsql|wss?):\/\/[^\s]+$/, `${name} must be a libSQL server's http(s):// URL`);
+
+/** Env variable → setting; keys are the variable names so issues name them. */
+const ClusterEnvSchema = z.object({
+  /** Set NATS_URL and the node joins a cluster instead of running alone. */
+  NATS_URL: list.pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s]+$/, "NATS_URL: comma-separated nats://host:port URLs"))),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, "REDIS_URL must look like redis://host:port").optional(),
+  LIBSQL_URL: libsqlUrl("LIBSQL_URL").optional(),
+  LIBSQL_AUTH_TOKEN: z.string().optional(),
+  /** The libSQL server holding accounts (one home for the whole cluster); unset = LIBSQL_URL.
+   *  LIBSQL_URL is then this region's primary, holding the conversations and inboxes homed here. */
+  ACCOUNTS_LIBSQL_URL: libsqlUrl("ACCOUNTS_LIBSQL_URL").optional(),
+  /** A local file for this node's embedded replica of the libSQL server (history reads stay local). */
+  LIBSQL_REPLICA_PATH: z.string().min(1).optional(),
+  NEXUS_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "NEXUS_REGION: 1-32 chars of [a-z0-9-]").default("local"),
+  NEXUS_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "NEXUS_NODE_ID: 1-64 chars of [A-Za-z0-9_-]").optional(),
+  /** "all": edge and actors; "edge": serves clients, never owns actors (an edge tier). */
+  NEXUS_NODE_ROLE: z.enum(["all", "edge"]).default("all"),
+  /** Liveness lease: a crashed owner's actors move after at most this long. */
+  NEXUS_LEASE_TTL_MS: z.coerce.number().int().min(600).max(60_000).default(1500),
+  /** Subject prefix on the bus, so two clusters can share one NATS. */
+  NEXUS_CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "NEXUS_CLUSTER_NAME: 1-32 chars of [A-Za-z0-9_-]").default("nexus"),
+});
+
+export interface ClusterConfig {
+  natsUrls: string[];
+  redisUrl: string;
+  libsqlUrl: string;
+  libsqlAuthToken?: string;
+  /** The accounts' libSQL server (LIBSQL_URL when one server holds everything). */
+  accountsLibsqlUrl: string;
+  /** Embedded replica file (local disk, one per node); unset: every read goes to the server. */
+  libsqlReplicaPath?: string;
+  region: string;
+  /** Unique in the cluster; a restarted node may reuse it (its incarnation changes). */
+  nodeId: string;
+  role: "all" | "edge";
+  name: string;
+  /** Liveness lease TTL in Redis; heartbeats and "gone" detection on the bus scale with it. */
+  leaseTtlMs: number;
+}
+
+/** The cluster settings, or undefined when NATS_URL is unset (not a cluster node). `node` is what
+ *  the rest of the configuration says: the port names a node by default, and every node must share
+ *  one JWT secret (a generated one would differ per node). */
+export function loadClusterConfig(env: Record<string, string | undefined>, node: { port: number; jwtSecret: string }): ClusterConfig | undefined {
+  const e = parseEnv(ClusterEnvSchema, env);
+  if (e.NATS_URL.length === 0) return undefined;
+  const missing = [
+    !e.REDIS_URL && "REDIS_URL (this region's Redis: leases, rate limits)",
+    !e.LIBSQL_URL && "LIBSQL_URL (this region's libSQL server)",
+    !node.jwtSecret && "JWT_SECRET (the same on every node)",
+  ].filter(Boolean);
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration: cluster mode (NATS_URL is set) also needs ${missing.join(", ")}`);
+  return {
+    natsUrls: e.NATS_URL,
+    redisUrl: e.REDIS_URL!,
+    libsqlUrl: e.LIBSQL_URL!,
+    libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+    accountsLibsqlUrl: e.ACCOUNTS_LIBSQL_URL ?? e.LIBSQL_URL!,
+    libsqlReplicaPath: e.LIBSQL_REPLICA_PATH,
+    region: e.NEXUS_REGION,
+    nodeId: e.NEXUS_NODE_ID ?? `${(env.HOSTNAME ?? "node").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${node.port}`,
+    role: e.NEXUS_NODE_ROLE,
+    name: e.NEXUS_CLUSTER_NAME,
+    leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
+  };
+}

@@ -1,0 +1,52 @@
+/** A cluster node's own settings (hosts/cluster/config.ts): its servers, region, id and role. */
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../edge/config.ts";
+import { loadClusterConfig } from "../../hosts/cluster/config.ts";
+
+const servers = { NATS_URL: "nats://127.0.0.1:4222", REDIS_URL: "redis://127.0.0.1:6379", LIBSQL_URL: "http://127.0.0.1:8080" };
+const node = { port: 8800, jwtSecret: "x".repeat(32) };
+
+describe("loadClusterConfig", () => {
+  test("no NATS_URL: not a cluster node", () => {
+    expect(loadClusterConfig({}, node)).toBeUndefined();
+    expect(loadClusterConfig({ NATS_URL: "" }, node)).toBeUndefined();
+  });
+
+  test("defaults and overrides", () => {
+    expect(loadClusterConfig({ ...servers, HOSTNAME: "box.1" }, node)).toEqual({
+      natsUrls: ["nats://127.0.0.1:4222"], redisUrl: "redis://127.0.0.1:6379", libsqlUrl: "http://127.0.0.1:8080",
+      libsqlAuthToken: undefined, accountsLibsqlUrl: "http://127.0.0.1:8080", libsqlReplicaPath: undefined,
+      region: "local", nodeId: "box-1-8800", role: "all", name: "nexus", leaseTtlMs: 1500,
+    });
+    const c = loadClusterConfig({ ...servers, NATS_URL: "nats://a:4222, nats://b:4222", ACCOUNTS_LIBSQL_URL: "http://acc:8080", NEXUS_REGION: "eu-1",
+      NEXUS_NODE_ID: "n1", NEXUS_NODE_ROLE: "edge", NEXUS_CLUSTER_NAME: "c2", NEXUS_LEASE_TTL_MS: "3000", LIBSQL_REPLICA_PATH: "/r.db" }, node);
+    expect(c).toMatchObject({ natsUrls: ["nats://a:4222", "nats://b:4222"], accountsLibsqlUrl: "http://acc:8080", region: "eu-1", nodeId: "n1",
+      role: "edge", name: "c2", leaseTtlMs: 3000, libsqlReplicaPath: "/r.db" });
+  });
+
+  test("needs its servers and a shared JWT secret; errors name the variable", () => {
+    expect(() => loadClusterConfig({ ...servers, LIBSQL_URL: undefined }, node)).toThrow(/LIBSQL_URL/);
+    expect(() => loadClusterConfig({ ...servers, REDIS_URL: "" }, node)).toThrow(/REDIS_URL/);
+    expect(() => loadClusterConfig(servers, { ...node, jwtSecret: "" })).toThrow(/JWT_SECRET/);
+    const bad: [Record<string, string>, string][] = [
+      [{ NATS_URL: "http://x" }, "NATS_URL"],
+      [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
+      [{ LIBSQL_URL: "file:x.db" }, "LIBSQL_URL"],
+      [{ NEXUS_REGION: "EU" }, "NEXUS_REGION"],
+      [{ NEXUS_NODE_ID: "a b" }, "NEXUS_NODE_ID"],
+      [{ NEXUS_NODE_ROLE: "actors" }, "NEXUS_NODE_ROLE"],
+      [{ NEXUS_LEASE_TTL_MS: "100" }, "NEXUS_LEASE_TTL_MS"],
+      [{ NEXUS_CLUSTER_NAME: "a.b" }, "NEXUS_CLUSTER_NAME"],
+    ];
+    for (const [env, name] of bad) {
+      let err: unknown;
+      try {
+        loadClusterConfig({ ...servers, ...env }, node);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain(name);
+    }
+  });
+});
