@@ -70,7 +70,7 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
         if (ws.readyState !== WebSocket.OPEN) continue;
         const conn = DoConnection.fromSocket(ws, this.maxBacklog());
         if (!conn) {
-          ws.close(1011, "lost socket state");
+          ws.close(CloseCodes.internal, "lost socket state");
           continue;
         }
         this.conns.set(ws, conn);

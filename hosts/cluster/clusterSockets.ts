@@ -5,7 +5,7 @@
  * the socket (1012) and the client's reconnect lands on the new owner.
  */
 import type { WebSocketHandler } from "bun";
-import type { Limits } from "../../protocol/index.ts";
+import { CloseCodes, type Limits } from "../../protocol/index.ts";
 import type { SocketRouter } from "../../edge/host.ts";
 import { bunWebSocketHandler, socketSettings, upgradeSocket, type SocketData } from "../bun/bunSockets.ts";
 import type { BunActorSystem } from "../bun/BunActorSystem.ts";
@@ -34,7 +34,7 @@ export function clusterWebSocketHandler(local: BunActorSystem | null, bridge: So
     open(ws) {
       if (bridged(ws.data)) bridge.open(ws as never);
       else if (here) here.open!(ws);
-      else ws.close(1011, "this node hosts no actors");
+      else ws.close(CloseCodes.internal, "this node hosts no actors");
     },
     message(ws, message) {
       if (bridged(ws.data)) bridge.message(ws as never, text(message));
