@@ -10,7 +10,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { ActorKind } from "./leases.ts";
+import type { ActorKind } from "../../actors/api.ts";
 
 export interface HomeRegionsOptions {
   /** KV bucket name; default "nexus_placement". */

@@ -12,7 +12,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 
-export type { ActorKind } from "../../actors/api.ts";
 import type { ActorKind } from "../../actors/api.ts";
 
 export interface LeaseOptions {
