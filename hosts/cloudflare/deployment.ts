@@ -14,15 +14,16 @@ export const JURISDICTIONS = ["eu", "fedramp", "fedramp-high"] as const;
 export type Jurisdiction = (typeof JURISDICTIONS)[number];
 
 const Schema = z.object({
-  NEXUS_JURISDICTION: z
-    .enum(JURISDICTIONS, { message: `NEXUS_JURISDICTION must be one of ${JURISDICTIONS.join(", ")} (or unset)` })
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  // An empty var counts as unset.
+  NEXUS_JURISDICTION: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.enum(JURISDICTIONS, { error: `must be one of ${JURISDICTIONS.join(", ")} (or unset)` }).optional(),
+  ),
   NEXUS_DIRECTORY_SHARDS: z.coerce
-    .number({ message: "NEXUS_DIRECTORY_SHARDS must be a number" })
+    .number({ error: "must be a whole number" })
     .int()
     .min(1)
-    .max(MAX_SHARDS, `NEXUS_DIRECTORY_SHARDS is at most ${MAX_SHARDS}`)
+    .max(MAX_SHARDS, `at most ${MAX_SHARDS}`)
     .default(1),
 });
 
