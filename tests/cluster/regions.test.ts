@@ -116,6 +116,21 @@ describe("cluster: two regions", () => {
     const conf = join(nats.dir, "nats.conf");
     restarted = Bun.spawn([Bun.which("nats-server", { PATH: `${process.env.PATH}:/usr/sbin` })!, "-c", conf], { stdout: "ignore", stderr: "ignore" });
     const back = Date.now();
+    // When the server answers and when b1 says it is back on the bus (both only printed, below).
+    let ready = 0;
+    let rejoined = 0;
+    void (async () => {
+      while (!ready) {
+        if (await fetch(`http://127.0.0.1:${nats.monitorPort}/healthz`).then((r) => r.ok, () => false)) ready = Date.now();
+        else await Bun.sleep(50);
+      }
+    })();
+    void (async () => {
+      while (!rejoined && Date.now() - back < 60_000) {
+        if (b1.proc.log(1_000_000).includes("is back on the bus")) rejoined = Date.now();
+        else await Bun.sleep(50);
+      }
+    })();
     let served = 0;
     for (;;) {
       const clientId = newClientId("nb");
@@ -129,7 +144,7 @@ describe("cluster: two regions", () => {
       if (Date.now() - back > 60_000) throw new Error("b1 never served region a again");
       await Bun.sleep(100);
     }
-    console.log(`[bus outage] ${during} sends acked on b1 while its NATS was down; NATS back -> region a served by b1 again after ${served - back} ms`);
+    console.log(`[bus outage] ${during} sends acked on b1 while its NATS was down; nats-server restarted -> healthy ${ready - back} ms, b1 back on the bus ${rejoined - back} ms, region a served by b1 again ${served - back} ms`);
     // Live across the gateway again: bob (in a) sees alice's next message (in b) on his socket.
     const { sock: sbob } = await bob.join(homedB.id);
     await sendOn("after");
