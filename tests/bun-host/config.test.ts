@@ -1,7 +1,7 @@
 /** The Bun host's own settings (hosts/bun/config.ts): listener, data folder, storage commits. */
 import { describe, expect, test } from "bun:test";
-import { ConfigError } from "../../edge/config.ts";
 import { loadBunHostConfig, loadNodeConfig } from "../../hosts/bun/config.ts";
+import { expectErrorsNameTheVariable } from "../support/configErrors.ts";
 
 describe("loadNodeConfig", () => {
   test("defaults, on top of the app's settings", () => {
@@ -24,24 +24,14 @@ describe("loadNodeConfig", () => {
   });
 
   test("errors name the variable, the app's and the host's alike", () => {
-    const bad: [Record<string, string>, string][] = [
+    expectErrorsNameTheVariable(loadNodeConfig, [
       [{ PORT: "eighty" }, "PORT"],
       [{ PORT: "70000" }, "PORT"],
       [{ NEXUS_SYNC: "off" }, "NEXUS_SYNC"],
       [{ NEXUS_COMMIT_INTERVAL_MS: "1000" }, "NEXUS_COMMIT_INTERVAL_MS"],
       [{ NEXUS_COMMIT_INTERVAL_MS: "1.5" }, "NEXUS_COMMIT_INTERVAL_MS"],
       [{ JWT_SECRET: "short" }, "JWT_SECRET"],
-    ];
-    for (const [env, name] of bad) {
-      let err: unknown;
-      try {
-        loadNodeConfig(env);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as Error).message).toContain(name);
-    }
+    ]);
   });
 
   test("empty strings count as unset", () => {

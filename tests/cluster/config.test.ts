@@ -1,7 +1,7 @@
 /** A cluster node's own settings (hosts/cluster/config.ts): its servers, region, id and role. */
 import { describe, expect, test } from "bun:test";
-import { ConfigError } from "../../edge/config.ts";
 import { loadClusterConfig } from "../../hosts/cluster/config.ts";
+import { expectErrorsNameTheVariable } from "../support/configErrors.ts";
 
 const servers = { NATS_URL: "nats://127.0.0.1:4222", REDIS_URL: "redis://127.0.0.1:6379", LIBSQL_URL: "http://127.0.0.1:8080" };
 const node = { port: 8800, jwtSecret: "x".repeat(32) };
@@ -28,7 +28,7 @@ describe("loadClusterConfig", () => {
     expect(() => loadClusterConfig({ ...servers, LIBSQL_URL: undefined }, node)).toThrow(/LIBSQL_URL/);
     expect(() => loadClusterConfig({ ...servers, REDIS_URL: "" }, node)).toThrow(/REDIS_URL/);
     expect(() => loadClusterConfig(servers, { ...node, jwtSecret: "" })).toThrow(/JWT_SECRET/);
-    const bad: [Record<string, string>, string][] = [
+    expectErrorsNameTheVariable((env) => loadClusterConfig({ ...servers, ...env }, node), [
       [{ NATS_URL: "http://x" }, "NATS_URL"],
       [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
       [{ LIBSQL_URL: "file:x.db" }, "LIBSQL_URL"],
@@ -37,16 +37,6 @@ describe("loadClusterConfig", () => {
       [{ NEXUS_NODE_ROLE: "actors" }, "NEXUS_NODE_ROLE"],
       [{ NEXUS_LEASE_TTL_MS: "100" }, "NEXUS_LEASE_TTL_MS"],
       [{ NEXUS_CLUSTER_NAME: "a.b" }, "NEXUS_CLUSTER_NAME"],
-    ];
-    for (const [env, name] of bad) {
-      let err: unknown;
-      try {
-        loadClusterConfig({ ...servers, ...env }, node);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(ConfigError);
-      expect((err as Error).message).toContain(name);
-    }
+    ]);
   });
 });

@@ -3,17 +3,9 @@
  * tests/bun-host/config.test.ts, the cluster's in tests/cluster/config.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import { ConfigError, generateJwtSecret, loadConfig } from "../../edge/config.ts";
+import { generateJwtSecret, loadConfig } from "../../edge/config.ts";
 import { defaultLimits } from "../../protocol/limits.ts";
-
-function errorOf(f: () => unknown): Error | undefined {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  return undefined;
-}
+import { expectErrorsNameTheVariable } from "../support/configErrors.ts";
 
 describe("loadConfig", () => {
   test("defaults", () => {
@@ -60,18 +52,13 @@ describe("loadConfig", () => {
   });
 
   test("errors name the variable", () => {
-    const bad: [Record<string, string>, string][] = [
+    expectErrorsNameTheVariable(loadConfig, [
       [{ JWT_SECRET: "short" }, "JWT_SECRET"],
       [{ CORS_ORIGINS: "not a url" }, "CORS_ORIGINS"],
       [{ NEXUS_REPLAY_CAP: "0" }, "NEXUS_REPLAY_CAP"],
       [{ NEXUS_MAX_TEXT_LENGTH: "lots" }, "NEXUS_MAX_TEXT_LENGTH"],
       [{ RATE_LIMIT_PER_MINUTE: "-5" }, "RATE_LIMIT_PER_MINUTE"],
-    ];
-    for (const [env, name] of bad) {
-      const err = errorOf(() => loadConfig(env));
-      expect(err).toBeInstanceOf(ConfigError);
-      expect(err!.message).toContain(name);
-    }
+    ]);
   });
 
   test("empty strings count as unset", () => {
