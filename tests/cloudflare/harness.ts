@@ -24,11 +24,12 @@ export interface Built {
   cleanup(): void;
 }
 
-/** `wrangler deploy --dry-run --outdir <tmp>` with a given config file. Throws with wrangler's output. */
-export async function buildWithConfig(configPath: string): Promise<Built> {
+/** `wrangler deploy --dry-run --outdir <tmp>` with a given config file (and `--env`, "" = top level).
+ *  Throws with wrangler's output. */
+export async function buildWithConfig(configPath: string, env = ""): Promise<Built> {
   const dir = mkdtempSync(join(tmpdir(), "nexus-cf-build-"));
   // Spawned through node (the bin's shebang): wrangler is a Node program.
-  const proc = Bun.spawn([WRANGLER, "deploy", "--dry-run", "--outdir", dir, "--config", configPath], {
+  const proc = Bun.spawn([WRANGLER, "deploy", "--dry-run", "--outdir", dir, "--config", configPath, `--env=${env}`], {
     cwd: ROOT,
     env: quietEnv,
     stdout: "pipe",
