@@ -11,7 +11,9 @@ export const Username = z
 export const Password = z.string().min(8, "password: at least 8 characters").max(256);
 
 export const RegisterBody = z.object({ username: Username, password: Password });
-export const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+// A name with NUL or an unpaired surrogate cannot exist (usernames are a-z 0-9 _ . -), and an unpaired
+// surrogate cannot even be sent to a libSQL server (cluster mode answered 503): refused here.
+export const LoginBody = z.object({ username: storableText("username").min(1).max(64), password: z.string().min(1).max(256) });
 export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(512) });
 export const LogoutBody = RefreshBody;
 

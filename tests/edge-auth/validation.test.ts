@@ -55,6 +55,15 @@ describe("login", () => {
   });
 });
 
+describe("login with a username no account can have", () => {
+  // An unpaired surrogate has no UTF-8 form: a libSQL server (cluster mode) refused the lookup and
+  // login answered 503 storage_unavailable (found by tests/security/fuzz.cluster.test.ts).
+  test("NUL or an unpaired surrogate → 400, never reaches storage", async () => {
+    for (const username of ["\udc00", "a\ud800b", "a\u0000b"])
+      await expect400(await call(h, "POST", "/v1/auth/login", { body: { username, password: "whatever-1" } }), "username");
+  });
+});
+
 describe("refresh and logout", () => {
   test("bad refreshToken shapes → 400, session intact", async () => {
     for (const body of [{}, { refreshToken: "short" }, { refreshToken: 12345678901 }, { refreshToken: "x".repeat(513) }]) {
