@@ -91,6 +91,8 @@ async function startRegions(regions: string[], wanMs: number, proxies: WanProxy[
 export interface ClusterOptions {
   /** One-way delay injected on every cross-region link, ms (0: none). */
   wanMs?: number;
+  /** A DATA_DIR of its own for each node (attachments then need BLOB_STORE=s3); default one shared. */
+  dataDirPerNode?: boolean;
 }
 
 export async function startCluster(specs: NodeSpec[], env: Record<string, string> = {}, opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -123,7 +125,7 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
       RATE_LIMIT_PER_MINUTE: "100000",
       ...env,
       PORT: String(port),
-      DATA_DIR: dataDir,
+      DATA_DIR: opts.dataDirPerNode ? tempDir(`nexus-${spec.id}-`) : dataDir,
       JWT_SECRET: CLUSTER_SECRET,
       NATS_URL: nats[spec.region]!.url,
       REDIS_URL: redis[spec.region]!.url,

@@ -1,0 +1,79 @@
+/**
+ * Cluster mode without a shared folder: two nodes, each with a DATA_DIR of its own, keep attachments
+ * in one S3 bucket (s3rver), so what is uploaded through one node is served and deleted through the
+ * other. The same cluster on disk (BLOB_STORE unset) shows why the bucket is needed.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eventually } from "../conformance/harness.ts";
+import { newClientId, Nexus } from "../support/client.ts";
+import { startS3, type TestS3 } from "../support/s3Server.ts";
+import { startCluster, type LocalCluster } from "./harness.ts";
+
+let s3: TestS3;
+beforeAll(async () => {
+  s3 = await startS3();
+});
+afterAll(() => s3?.stop());
+
+const objectStatus = async (key: string) => (await fetch(`${s3.endpoint}/${s3.bucket}/${key}`, { method: "HEAD" })).status;
+
+describe("cluster with BLOB_STORE=s3 and no shared folder", () => {
+  let cluster: LocalCluster;
+  beforeAll(async () => {
+    cluster = await startCluster([{ id: "a1", region: "a" }, { id: "a2", region: "a" }], s3.env, { dataDirPerNode: true });
+  });
+  afterAll(() => cluster?.stop());
+
+  test("uploaded through one node, served and deleted through the other", async () => {
+    const n1 = new Nexus(cluster.nodes.a1!.url);
+    const n2 = new Nexus(cluster.nodes.a2!.url);
+    const alice = await n1.register("alice");
+    const bob = await n2.register("bob");
+    const conv = await alice.createGroup("files", [bob]);
+
+    // Through the server, on a1; read on a2.
+    const up = await n1.request("POST", `/v1/attachments?conversationId=${conv.id}&name=a.txt`, "from a1", alice.token, { "content-type": "text/plain" });
+    expect(up.status).toBe(201);
+    const got = await bob.api("GET", `/v1/conversations/${conv.id}/attachments/${up.body.id}`);
+    expect(got.status).toBe(200);
+    expect(got.text).toBe("from a1");
+
+    // Presigned on a2, confirmed and downloaded on a1.
+    const slot = await bob.must("POST", `/v1/conversations/${conv.id}/attachments/upload-url`, { name: "b.txt", type: "text/plain", size: 7 });
+    expect((await fetch(slot.url, { method: "PUT", headers: slot.headers, body: "from a2" })).status).toBe(200);
+    const viaA1 = new Nexus(cluster.nodes.a1!.url);
+    const res = await viaA1.request("POST", `/v1/conversations/${conv.id}/attachments/${slot.attachmentId}/confirm`, { name: "b.txt" }, bob.token);
+    expect(res.status).toBe(201);
+    const redirect = await fetch(`${cluster.nodes.a1!.url}/v1/conversations/${conv.id}/attachments/${slot.attachmentId}/download`, {
+      headers: { authorization: `Bearer ${alice.token}` },
+      redirect: "manual",
+    });
+    expect(redirect.status).toBe(302);
+    expect(await (await fetch(redirect.headers.get("location")!)).text()).toBe("from a2");
+
+    // A message deleted through a2 takes its attachment's object with it.
+    const sent = await alice.must("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("c"), text: "x", attachments: [up.body.id] }, 201);
+    const del = await new Nexus(cluster.nodes.a2!.url).request("DELETE", `/v1/conversations/${conv.id}/messages/${sent.seq}`, undefined, alice.token);
+    expect(del.status).toBeLessThan(300);
+    expect(await eventually(async () => (await objectStatus(`${conv.id}/${up.body.id}`)) === 404, 10_000)).toBe(true);
+  });
+});
+
+describe("the same cluster on disk, without a shared folder", () => {
+  let cluster: LocalCluster;
+  beforeAll(async () => {
+    cluster = await startCluster([{ id: "d1", region: "a" }, { id: "d2", region: "a" }], {}, { dataDirPerNode: true });
+  });
+  afterAll(() => cluster?.stop());
+
+  test("an attachment uploaded through one node is missing through the other", async () => {
+    const n1 = new Nexus(cluster.nodes.d1!.url);
+    const [alice, bob] = await Promise.all([n1.register("alice"), n1.register("bob")]);
+    const conv = await alice.createGroup("files", [bob]);
+    const up = await n1.request("POST", `/v1/attachments?conversationId=${conv.id}&name=a.txt`, "on d1 only", alice.token, { "content-type": "text/plain" });
+    expect(up.status).toBe(201);
+    const path = `/v1/conversations/${conv.id}/attachments/${up.body.id}`;
+    expect((await n1.request("GET", path, undefined, alice.token)).status).toBe(200);
+    expect((await new Nexus(cluster.nodes.d2!.url).request("GET", path, undefined, alice.token)).status).toBe(404);
+  });
+});
