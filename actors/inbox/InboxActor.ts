@@ -110,10 +110,17 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     } else {
       if ((this.leftAt.get(c.id) ?? -1) >= c.lastSeq) return; // from before the removal
       this.leftAt.delete(c.id);
+      // First write or read here: this user now shows their presence to the others in it
+      // (./contacts.ts), who would otherwise learn it only at their next change.
+      const joinedIn = (old?.readSeq ?? 0) <= 0 && c.readSeq > 0;
       this.rows.set(c.id, c);
       this.dirty.add(c.id);
       this.removed.delete(c.id);
       if (this.conns.size > 0) this.push(frame("conv", { c }));
+      if (joinedIn) {
+        const p: Presence = { userId: this.userId, status: this.status, lastSeen: this.lastSeen };
+        for (const m of c.members) if (m.userId !== this.userId) this.deps.mesh.presenceChanged(m.userId, p);
+      }
     }
   }
 

@@ -118,8 +118,10 @@ export function abuseTests(factory: TargetFactory): void {
       await settle();
       expect(malloryInbox.all((f) => f.t === "presence" && f.p.userId === victim.id)).toEqual([]);
       expect(await ask()).toEqual([]);
-      // The victim answers: from now on they are a contact.
+      // The victim answers: from now on they are a contact, and mallory's open inbox is told at once.
       await speak(victim, dm.id);
+      const told = await malloryInbox.next((f) => f.t === "presence" && f.p.userId === victim.id);
+      expect(told.p.status).toBe("away");
       expect(await eventually(async () => (await ask()).length === 1)).toBe(true);
       expect((await ask())[0]).toMatchObject({ userId: victim.id, status: "away" });
       victimInbox.send({ t: "presence", status: "online" });

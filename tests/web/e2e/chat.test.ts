@@ -202,6 +202,9 @@ describe("two people chatting", () => {
     await send(carol.page, "hello from carol");
     const first = bob.page.locator('[data-testid="conversation-item"]').first();
     await until(bob.page, async () => (await first.getAttribute("data-conversation-id")) === carolChat, "carol's chat on top");
+    // Bob answers (presence is shown only by people who took part: docs/protocol.md, presence).
+    await openConversation(bob.page, carolChat);
+    await send(bob.page, "hi carol");
     // Bob is online in carol's list: a green presence dot.
     const dot = carol.page.locator(`[data-testid="conversation-item"][data-conversation-id="${carolChat}"] [data-testid="presence-dot"]`);
     await until(carol.page, async () => (await dot.getAttribute("data-status")) === "online", "bob shows online to carol");
