@@ -75,9 +75,9 @@ export const Attachment = AttachmentRef.extend({ conversationId: ConversationId,
 export type Attachment = z.infer<typeof Attachment>;
 
 /** POST /v1/conversations/:id/attachments/upload-url: what the client is about to upload. The type
- *  and size are signed into the URL; the server checks both again before recording the upload. */
+ *  and size are signed into the URL; the server checks both again before recording the upload. The
+ *  name is given at confirm (it is only stored then). */
 export const AttachmentUploadUrlBody = z.object({
-  name: z.string().min(1).max(255),
   type: z.string().trim().toLowerCase().pipe(z.string().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, "type must be type/subtype")),
   size: z.number().int().min(1),
 });
@@ -92,7 +92,7 @@ export const AttachmentUploadUrl = z.object({
 export type AttachmentUploadUrl = z.infer<typeof AttachmentUploadUrl>;
 /** POST /v1/conversations/:id/attachments/:attachmentId/confirm: the name to record (the type and
  *  size are read from what was stored). */
-export const AttachmentConfirmBody = z.object({ name: z.string().min(1).max(255) });
+export const AttachmentConfirmBody = z.object({ name: storableText("name").min(1).max(255) });
 
 export const IceServers = z.object({
   iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),

@@ -39,7 +39,7 @@ describe("cluster with BLOB_STORE=s3 and no shared folder", () => {
     expect(got.text).toBe("from a1");
 
     // Presigned on a2, confirmed and downloaded on a1.
-    const slot = await bob.must("POST", `/v1/conversations/${conv.id}/attachments/upload-url`, { name: "b.txt", type: "text/plain", size: 7 });
+    const slot = await bob.must("POST", `/v1/conversations/${conv.id}/attachments/upload-url`, { type: "text/plain", size: 7 });
     expect((await fetch(slot.url, { method: "PUT", headers: slot.headers, body: "from a2" })).status).toBe(200);
     const viaA1 = new Nexus(cluster.nodes.a1!.url);
     const res = await viaA1.request("POST", `/v1/conversations/${conv.id}/attachments/${slot.attachmentId}/confirm`, { name: "b.txt" }, bob.token);
