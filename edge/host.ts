@@ -66,4 +66,9 @@ export interface Host {
   homeOf?(req: Request): string | undefined;
   /** Is storage reachable (for /ready). */
   ready(): Promise<boolean>;
+  /**
+   * Move a conversation's home to another region (cluster mode, an account admin's command;
+   * hosts/cluster/homeMoves.ts). Hosts without regions leave it out.
+   */
+  moveConversation?(id: string, region: string): Promise<{ from: string; to: string; pausedMs: number }>;
 }

@@ -4,6 +4,7 @@
  * baseline; nats-server too for the cluster targets) are installed, then run bench/run.ts under
  * Bun. Quick mode (< 2 min) by default; `npm run bench -- --full` for the full run. Other flags pass through, e.g.
  * `--targets=nexus,socketio`, `--scenarios=fanout,saturation`, `--rounds=3`, `--verbose`, `--no-write`.
+ * `npm run bench -- --regions [--wan=40]`: cross-region ack and delivery latency (bench/regions.ts).
  */
 import { join } from "node:path";
 import { ROOT, ensureNpm, ensureSystemPackages } from "./ensure.mjs";
@@ -20,6 +21,11 @@ try {
   process.exit(1);
 }
 
-if (!args.some((a) => a === "--full" || a === "--quick" || a === "--tiny")) args.unshift("--quick");
 const bun = join(ROOT, "node_modules", ".bin", "bun");
+// `npm run bench -- --regions [--wan=40]`: the cross-region costs (bench/regions.ts), a run of its own.
+if (args.includes("--regions")) {
+  ensureSystemPackages(["redis-server", "nats-server"]);
+  process.exit(await runInForeground("bench", bun, [join(ROOT, "bench", "regions.ts"), ...args.filter((a) => a !== "--regions")], { cwd: ROOT }));
+}
+if (!args.some((a) => a === "--full" || a === "--quick" || a === "--tiny")) args.unshift("--quick");
 process.exit(await runInForeground("bench", bun, [join(ROOT, "bench", "run.ts"), ...args], { cwd: ROOT }));

@@ -376,6 +376,18 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
       this.creating === null && !this.inbox.pending && !this.calls.active;
   }
 
+  /**
+   * Hand the conversation over to another host (cluster mode moves it to another region). Every
+   * socket is closed with `restart`, so clients reconnect and resume at the new home; this resolves
+   * once nothing is left to commit and what is held behind is written. The host must route no more
+   * writes here first: what it already accepted is committed before this resolves.
+   */
+  async handOver(): Promise<void> {
+    this.fanout.closeAll(CloseCodes.restart, "moved");
+    while (this.pipeline.busy || this.creating !== null) await new Promise<void>((r) => this.deps.clock.schedule(5, r));
+    await this.close();
+  }
+
   /** Host shutdown: write what is held behind (read cursors, inbox summaries). */
   async close(): Promise<void> {
     this.inbox.flush();

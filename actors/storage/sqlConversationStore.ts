@@ -2,6 +2,8 @@
  * Storage of one conversation actor over `Sql`. The actor is the only writer, so it may keep state
  * in memory and only ever append / patch through `commit`, which is one atomic batch.
  */
+import { movedSchema, movedTo } from "./conversationTransfer.ts";
+import { NexusError } from "../../protocol/errors.ts";
 import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
 import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
@@ -139,7 +141,7 @@ export class SqlConversationStore {
   }
 
   static async migrate(sql: Sql): Promise<void> {
-    await sql.migrate(conversationSchema);
+    await sql.migrate([...conversationSchema, ...movedSchema]);
     await sql.migrate(sql.separateIndex ? dropInlineSearchSchema : inlineSearchSchema);
   }
 
@@ -148,7 +150,12 @@ export class SqlConversationStore {
     const id = this.conversationId;
     const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(
       "SELECT type, title, epoch FROM conversations WHERE id = ?", [id]);
-    if (!conv) return null;
+    if (!conv) {
+      // Moved to another region's database (cluster mode): whoever still routes here must look again.
+      const to = await movedTo(this.sql, id);
+      if (to !== null) throw new NexusError("unavailable", `conversation ${id} moved to region ${to}; try again`);
+      return null;
+    }
     const members = await this.sql.all<{ user_id: string; username: string; role: string; read_seq: number }>(
       "SELECT user_id, username, role, read_seq FROM members WHERE conv_id = ? ORDER BY rowid", [id]);
     const last = await this.sql.first<{ seq: number; ts: number }>(

@@ -88,6 +88,15 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     return slot.actor;
   }
 
+  /** The conversation leaves this host (cluster mode moves it): its sockets are closed, what it
+   *  accepted is committed, and the actor is dropped; the next use here would load it anew. */
+  async handOverConversation(id: string): Promise<void> {
+    const slot = this.conversations.get(id);
+    if (!slot) return;
+    await slot.actor.handOver();
+    if (this.conversations.get(id) === slot) this.conversations.delete(id);
+  }
+
   // ---- ActorMesh: in-process, so delivery is a method call.
   notifyInbox(userId: string, update: InboxUpdate): void {
     this.inbox(userId).apply(update).catch((e) => console.error(`[mesh] inbox ${userId} update failed`, e));

@@ -9,7 +9,7 @@ import type { ActorsClient } from "../../actors/api.ts";
 import { openLibsql } from "./storage/libsqlSql.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
 import type { NodeConfig } from "./config.ts";
-import type { RateLimiter, SocketRouter } from "../../edge/host.ts";
+import type { Host, RateLimiter, SocketRouter } from "../../edge/host.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
 import type { PromMetrics } from "./promMetrics.ts";
 import { join } from "node:path";
@@ -29,6 +29,8 @@ export interface NodeParts {
   /** The server listens: hand its publish to whoever fans out. */
   listening(server: Server<unknown>): void;
   gauges(metrics: PromMetrics): void;
+  /** Cluster mode: move a conversation's home to another region (Host.moveConversation). */
+  moveConversation?: Host["moveConversation"];
   stop(): Promise<void>;
 }
 

@@ -71,6 +71,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     blobs: opts.blobs ?? new DiskBlobStore(join(dataDir, "attachments")),
     limiter: parts.limiter,
     metrics,
+    moveConversation: parts.moveConversation,
     ready: async () => {
       try {
         await sql.first("SELECT 1");

@@ -55,6 +55,8 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
   private releasing = new Map<string, Promise<void>>();
   /** Set by stop(): this node owns nothing any more (see owns()). */
   private stopping = false;
+  /** Actors being moved to another region (homeMoves.ts): answered "moved" meanwhile, by key. */
+  private moving = new Set<string>();
   /** The actors owned here; set by the host before start() on nodes that host actors. */
   local: BunActorSystem | null = null;
   /** False while the NATS connection is down (set by the host): calls that need the bus are
@@ -104,7 +106,25 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
   /** Is this actor held here (sync: used for every socket frame and rpc). A stopping node holds
    *  nothing: new sockets and calls are sent on while it flushes. */
   owns(kind: ActorKind, id: string): boolean {
-    return !this.stopping && this.owned.has(`${kind}:${id}`);
+    const key = `${kind}:${id}`;
+    return !this.stopping && this.owned.has(key) && !this.moving.has(key);
+  }
+
+  /** A move starts: calls and sockets for the actor are refused (callers retry, clients reconnect)
+   *  and the local actor hands over, so nothing changes while its log is copied. */
+  async pauseForMove(kind: ActorKind, id: string): Promise<void> {
+    this.moving.add(`${kind}:${id}`);
+    if (kind === "conversation") await this.local?.handOverConversation(id);
+  }
+
+  /** The move ended: moved (this node gives the actor up: `evicted` releases the lease), or failed
+   *  (this node serves it again). */
+  endMove(kind: ActorKind, id: string, moved: boolean): void {
+    if (moved) {
+      this.evicted(kind, id);
+      this.forget(kind, id);
+    }
+    this.moving.delete(`${kind}:${id}`);
   }
 
   /** Claims in this region's Redis. Never while this node is still giving the same actor back

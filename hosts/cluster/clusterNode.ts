@@ -18,6 +18,7 @@ import { BunActorSystem } from "../bun/BunActorSystem.ts";
 import { ClusterActorSystem } from "./ClusterActorSystem.ts";
 import { clusterSocketRouter, clusterWebSocketHandler } from "./clusterSockets.ts";
 import { HomeRegions } from "./homeRegions.ts";
+import { HomeMoves } from "./homeMoves.ts";
 import { NodeLeases } from "./leases.ts";
 import { Peers } from "./peers.ts";
 import { RemoteSockets } from "./remoteSockets.ts";
@@ -66,6 +67,9 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     : null;
   cluster.local = local;
   const remote = local ? new RemoteSockets(nc, subj, cc.nodeId, local, (kind, id) => cluster.owns(kind, id)) : null;
+  // Moves need a node here that hosts actors (it writes the imported log into this region's primary).
+  const moves = new HomeMoves({ nc, prefix: cc.name, node: cc.nodeId, region: cc.region, homes, cluster, sql,
+    regions: () => [...new Set([cc.region, ...peers.list().map((p) => p.region).filter(Boolean)])] });
   const bridge = new SocketBridge(nc, subj, cc.nodeId);
   bridge.onMoved = (kind, id) => cluster.forget(kind, id);
 
@@ -104,6 +108,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   remote?.start();
   bridge.start();
   cluster.start();
+  if (hostsActors) moves.start();
   peers.start();
   console.log(`[cluster] node ${cc.nodeId} (${cc.role}) in region ${cc.region}, incarnation ${incarnation}`);
 
@@ -120,7 +125,9 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       bridge.publish = publishLocal;
       if (local && remote) local.publisher = remote.topics.publisher(publishLocal, (edge, topic, frame) => remote.publishTo(edge, topic, frame));
     },
+    moveConversation: (id, region) => moves.move(id, region),
     gauges(metrics) {
+      metrics.gauge("nexus_cluster_moves", "Conversations this node moved to another region", [], () => moves.moved);
       metrics.gauge("nexus_cluster_owned_actors", "Actors whose lease this node holds", [], () => cluster.stats.owned);
       metrics.gauge("nexus_cluster_bridged_sockets", "Client sockets held here for actors on other nodes", [], () => bridge.size);
       metrics.gauge("nexus_cluster_remote_sockets", "Sockets of other nodes attached to actors here", [], () => remote?.size ?? 0);
@@ -144,6 +151,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       cluster.close();
       peers.stop();
       bridge.stop();
+      moves.stop();
       remote?.stop();
       await nc.drain().catch(() => {});
       redis.disconnect();

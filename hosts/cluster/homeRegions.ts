@@ -1,8 +1,9 @@
 /**
  * Home region of each actor (cluster mode): decided once, globally, in a NATS JetStream KV bucket
  * shared by the supercluster (regions joined by gateways). The first region to ask wins: `kv.create`
- * succeeds for exactly one writer, everyone else reads the winner. Answers never change afterwards,
- * so they are cached in a bounded map (least recently used evicted).
+ * succeeds for exactly one writer, everyone else reads the winner. An answer changes only when the
+ * actor is moved (homeMoves.ts: compare-and-set, then a broadcast every node learns from), so
+ * answers are cached in a bounded map (least recently used evicted).
  * Why KV get/create and not `kv.watch()`: on nats-server 2.9 a watch from another region can miss
  * its first events; create (expected last sequence 0) and reads by subject work across gateways.
  * Reads go to the stream leader (allow_direct off) so a read right after a lost create sees the winner.
@@ -100,6 +101,22 @@ export class HomeRegions {
       this.pending.set(key, p);
     }
     return p;
+  }
+
+  /** Change a home from `from` to `to`, only if it still is `from` (compare-and-set on the KV
+   *  entry's revision): two moves of one actor cannot both win. */
+  async move(kind: ActorKind, id: string, from: string, to: string): Promise<void> {
+    const key = placementKey(kind, id);
+    const e = await this.kv.get(key);
+    const now = e && e.operation === "PUT" ? e.string() : null;
+    if (now !== from) throw new Error(`home of ${key} is ${now ?? "unset"}, not ${from}`);
+    await this.kv.update(key, to, e!.revision);
+    this.remember(key, to);
+  }
+
+  /** Another node moved this actor (its broadcast): answer `region` from now on. */
+  learn(kind: ActorKind, id: string, region: string): void {
+    this.remember(placementKey(kind, id), region);
   }
 
   /** Cached answers (for tests and metrics). */

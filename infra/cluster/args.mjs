@@ -13,6 +13,8 @@ export const USAGE = `Usage: npm run cluster -- --regions a:2,b:1 [--edge a] [--
   --data DIR         logs, the libSQL database, JWT secret, attachments (default ./data-cluster)
   --host H           address the nodes listen on (default 127.0.0.1)
   --name NAME        NEXUS_CLUSTER_NAME, the subject prefix on the bus (default nexus)
+  --wan MS           inject MS ms of one-way delay between regions (NATS gateways, the accounts
+                     server seen from other regions) with a user-space delaying proxy (default 0)
   --no-install       skip installing what is missing (npm deps, nats-server, redis-server, web build)`;
 
 export class UsageError extends Error {}
@@ -49,6 +51,7 @@ export function parse(argv) {
         data: { type: "string", default: "./data-cluster" },
         host: { type: "string", default: "127.0.0.1" },
         name: { type: "string", default: "nexus" },
+        wan: { type: "string", default: "0" },
         "no-install": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -81,7 +84,10 @@ export function parse(argv) {
     throw new UsageError(`--port ${values.port}: ${nodes.length} node(s) need ${nodes.length} port(s) from there, within 1-65535`);
   nodes.forEach((node, i) => (node.port = port + i));
 
+  const wanMs = Number(values.wan);
+  if (!/^\d+$/.test(values.wan) || wanMs > 2000) throw new UsageError(`--wan ${values.wan}: a one-way delay in whole ms, 0 to 2000`);
+
   const base = process.env.INIT_CWD ?? process.cwd(); // npm run changes the cwd; paths are the caller's
   const data = isAbsolute(values.data) ? values.data : resolve(base, values.data);
-  return { regions: [...regions.keys()], nodes, data, host: values.host, name: values.name, install: !values["no-install"] };
+  return { regions: [...regions.keys()], nodes, data, host: values.host, name: values.name, wanMs, install: !values["no-install"] };
 }

@@ -1,0 +1,114 @@
+/**
+ * Moving a conversation's home between regions under load (#15; hosts/cluster/homeMoves.ts): two
+ * regions with 20 ms one way injected between them, a conversation created in a whose members only
+ * use c, two writers sending all along (they reconnect and resend by clientId, as the web client
+ * does) and a reader that resumes with `after` + `epoch`. An account admin moves the home to c.
+ * Every acknowledged message is then in the log exactly once, in each writer's order, at the seq it
+ * was acked with; the reader resumes with no gap; the log lives on c's libSQL server only, and a's
+ * keeps a tombstone, so a node that still believes a can never serve a stale copy.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createClient } from "@libsql/client";
+import { Nexus, newClientId, type Session } from "../support/client.ts";
+import { BusyWriter } from "./busyWriter.ts";
+import { startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
+
+let cl: LocalCluster;
+let a1: ClusterNode, c1: ClusterNode;
+
+beforeAll(async () => {
+  cl = await startCluster([{ id: "a1", region: "a" }, { id: "c1", region: "c" }], { NEXUS_SENDS_PER_SECOND: "10000" }, { wanMs: 20 });
+  ({ a1, c1 } = cl.nodes as Record<string, ClusterNode>);
+}, 180_000);
+afterAll(async () => {
+  await cl?.stop();
+}, 60_000);
+
+async function rows(region: string, sql: string, args: string[]): Promise<Record<string, unknown>[]> {
+  const client = createClient({ url: cl.sqlds[region]!.url });
+  try {
+    return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
+  } finally {
+    client.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("cluster: moving a conversation's home", () => {
+  let admin: Session;
+  beforeAll(async () => {
+    admin = await new Nexus(a1.url).register("mvadmin"); // the first account is the admin
+  });
+
+  test("under load: every ack once and in order, resume without a gap, the log on the new home only", async () => {
+    const viaA = new Nexus(a1.url);
+    const alice0 = await viaA.register("mva");
+    const bob0 = await viaA.register("mvb");
+    const conv = await alice0.createGroup("moves to c", [bob0]);
+    const alice = await new Nexus(c1.url).login(alice0.username, alice0.password);
+    const bob = await new Nexus(c1.url).login(bob0.username, bob0.password);
+
+    // A reader that will resume across the move.
+    const { sock: reader, welcome } = await bob.join(conv.id);
+    const writers = [new BusyWriter(alice, conv.id, "wa").start(), new BusyWriter(bob, conv.id, "wb").start()];
+    await sleep(1500);
+    const moveStart = Date.now();
+    const move = await admin.must("POST", `/v1/admin/conversations/${conv.id}/home`, { region: "c" });
+    const moveEnd = Date.now();
+    expect(move).toMatchObject({ from: "a", to: "c" });
+    console.log(`[moves] writes paused ${move.pausedMs} ms on the owner; the admin's call took ${moveEnd - moveStart} ms`);
+    await sleep(1500);
+    for (const w of writers) await w.stop();
+
+    // The reader was told to reconnect (1012) and resumes from the last event it saw.
+    const closed = await Promise.race([reader.closed, sleep(15_000).then(() => ({ code: -1 }))]);
+    expect(closed.code).toBe(1012);
+    const seen = reader.all((f) => f.t === "event").map((f) => f.e.seq as number);
+    const lastSeen = Math.max(welcome.conversation.lastSeq, ...seen);
+    const { sock: again, welcome: resumed } = await bob.join(conv.id, { after: lastSeen, epoch: welcome.conversation.epoch });
+    expect(resumed.recovered).toBe(true);
+    expect(resumed.events.map((e: any) => e.seq)).toEqual(resumed.events.map((_: unknown, i: number) => lastSeen + 1 + i));
+    again.close();
+
+    // Every ack exactly once, at its seq, each writer's messages in send order, no gap anywhere.
+    const history = await alice.fullHistory(conv.id);
+    expect(history.map((e: any) => e.seq)).toEqual(history.map((_: unknown, i: number) => i + 1));
+    const bySeq = new Map(history.map((e: any) => [e.seq, e]));
+    for (const w of writers) {
+      expect(w.acks.length).toBeGreaterThan(0);
+      expect(w.acksAfter(moveEnd)).toBeGreaterThan(0); // writing resumed at the new home
+      for (const a of w.acks) expect((bySeq.get(a.seq) as any)?.clientId).toBe(a.clientId);
+      const mine = history.filter((e: any) => e.kind === "message" && e.author === (w === writers[0] ? alice.id : bob.id));
+      const ids = mine.map((e: any) => e.clientId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual(w.sent.map((s) => s.clientId).filter((id) => ids.includes(id)));
+    }
+
+    // The log lives on c's primary now; a's copy is gone, with a tombstone naming c.
+    expect((await rows("c", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]!.n).toBe(history.length);
+    expect((await rows("a", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]!.n).toBe(0);
+    expect((await rows("a", "SELECT region FROM moved_conversations WHERE id = ?", [conv.id])).map((r) => r.region)).toEqual(["c"]);
+
+    // Reached through region a as well, and writable there.
+    const viaAAgain = await new Nexus(a1.url).login(alice0.username, alice0.password);
+    const sent = await viaAAgain.must("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("mv"), text: "after the move" }, 201);
+    expect(sent.seq).toBe(history.length + 1);
+  }, 120_000);
+
+  test("only an account admin may move a home, to a region the cluster has", async () => {
+    const viaA = new Nexus(a1.url);
+    const carol = await viaA.register("mvc");
+    const dave = await viaA.register("mvd");
+    const conv = await carol.createGroup("stays", [dave]);
+    const refused = await carol.api("POST", `/v1/admin/conversations/${conv.id}/home`, { region: "c" });
+    expect(refused.status).toBe(403);
+    const nowhere = await admin.api("POST", `/v1/admin/conversations/${conv.id}/home`, { region: "zz" });
+    expect(nowhere.status).toBe(400);
+    const bad = await admin.api("POST", `/v1/admin/conversations/${conv.id}/home`, { region: "C!" });
+    expect(bad.status).toBe(400);
+    // Nothing moved: still written through a, on a's primary.
+    await carol.must("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("mv"), text: "still in a" }, 201);
+    expect((await rows("a", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]!.n).toBeGreaterThan(0);
+  }, 60_000);
+});
