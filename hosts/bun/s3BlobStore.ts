@@ -104,7 +104,8 @@ export class S3BlobStore implements BlobStore, PresignedBlobs {
         const mtimeMs = Date.parse(/<LastModified>([^<]*)<\/LastModified>/.exec(body!)?.[1] ?? "");
         if (!key) continue;
         last = key;
-        if (Number.isFinite(mtimeMs)) yield { key, mtimeMs };
+        // Only keys this store could have written: anything else in the bucket is not the sweep's.
+        if (Number.isFinite(mtimeMs) && isOurKey(key)) yield { key, mtimeMs };
       }
       if (!/<IsTruncated>true<\/IsTruncated>/.test(xml) || last === undefined) return;
       after = last;
@@ -148,3 +149,13 @@ export class S3BlobStore implements BlobStore, PresignedBlobs {
 
 const unescapeXml = (s: string) =>
   s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!);
+
+/** `<conversationId>/<attachmentId>`, as BlobStore keys are (edge/routes/attachments.ts). */
+function isOurKey(key: string): boolean {
+  try {
+    assertSafeKey(key);
+  } catch {
+    return false;
+  }
+  return key.split("/").length === 2;
+}

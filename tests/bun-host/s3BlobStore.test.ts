@@ -73,6 +73,8 @@ describe("S3BlobStore on s3rver", () => {
     const keys = ["c_list/a_one000001", "c_list/a_two000002", "c_list2/a_three00003", "c_list2/a_four000004", "c_list3/a_five000005"];
     const before = Date.now() - 1000; // LastModified has whole seconds
     for (const k of keys) await store.put(k, text(k), "text/plain");
+    // Not a key the store writes: never listed, so the sweep never touches it.
+    expect((await fetch(`${s3.endpoint}/${s3.bucket}/c_list/other/deeper.txt`, { method: "PUT", body: "x" })).status).toBe(200);
     const listed = [];
     for await (const e of paged.entries()) if (e.key.startsWith("c_list")) listed.push(e);
     expect(listed.map((e) => e.key).sort()).toEqual([...keys].sort());
