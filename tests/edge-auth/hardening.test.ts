@@ -111,7 +111,7 @@ describe("Bun host: malformed URLs and unexpected failures", () => {
     const web = tempDir("nexus-web-");
     if (index === "file") writeFileSync(join(web, "index.html"), "<!doctype html><title>nexus</title>");
     else mkdirSync(join(web, "index.html")); // makes serving index.html throw inside Bun
-    const config = loadNodeConfig({ PORT: "0", DATA_DIR: tempDir("nexus-data-"), NODE_ENV: "development" });
+    const config = loadNodeConfig({ PORT: "0", DATA_DIR: tempDir("nexus-data-") });
     node = await startNode(config, { webRoot: web });
     return node.url;
   }
@@ -138,5 +138,51 @@ describe("Bun host: malformed URLs and unexpected failures", () => {
     const text = await r.text();
     expect(JSON.parse(text)).toEqual({ error: { code: "internal", message: "internal error" } });
     expect(text).not.toContain("/");
+  });
+});
+
+describe("Bun host: sockets per user", () => {
+  test("conversation and inbox sockets count together; past the cap the upgrade is a 429 with a JSON error", async () => {
+    const web = tempDir("nexus-web-");
+    node = await startNode(loadNodeConfig({ PORT: "0", DATA_DIR: tempDir("nexus-data-"), NEXUS_MAX_SOCKETS_PER_USER: "2" }), { webRoot: web });
+    const post = async (path: string, body: unknown, token?: string) => {
+      const r = await fetch(node!.url + path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+      return (await r.json()) as any;
+    };
+    const alice = await post("/v1/auth/register", { username: "alice", password: "correct horse battery" });
+    await post("/v1/auth/register", { username: "bob", password: "correct horse battery" });
+    const conv = await post("/v1/conversations/direct", { username: "bob" }, alice.accessToken);
+    const ticket = async () => (await post("/v1/ws-ticket", {}, alice.accessToken)).ticket as string;
+    const ws = node.url.replace("http", "ws");
+    const open = async (path: string) => {
+      const s = new WebSocket(`${ws}${path}${path.includes("?") ? "&" : "?"}ticket=${await ticket()}`);
+      const first = await new Promise<string>((resolve) => {
+        s.onmessage = (e) => resolve(JSON.parse(String(e.data)).t);
+        s.onclose = () => resolve("closed");
+      });
+      return { s, first };
+    };
+    const a = await open(`/v1/ws/conversations/${conv.id}`);
+    const b = await open("/v1/ws/inbox");
+    expect([a.first, b.first]).toEqual(["welcome", "inbox"]);
+    // The raw upgrade request shows the refusal: 429 and the usual error body.
+    const refused = await fetch(`${node.url}/v1/ws/inbox?ticket=${await ticket()}`, {
+      headers: { upgrade: "websocket", connection: "Upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" },
+    });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as any).error.code).toBe("rate_limited");
+    const third = await open(`/v1/ws/conversations/${conv.id}`);
+    expect(third.first).toBe("closed");
+    // Closing one frees its place.
+    a.s.close();
+    let again = "closed";
+    for (let i = 0; i < 20 && again === "closed"; i++) {
+      await Bun.sleep(50);
+      const o = await open("/v1/ws/inbox");
+      again = o.first;
+      o.s.close();
+    }
+    expect(again).toBe("inbox");
+    b.s.close();
   });
 });
