@@ -106,6 +106,8 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/admin/users", expect: accountAdmins(200) },
   { route: "POST /v1/admin/users/:id/lock", expect: accountAdmins(204) },
   { route: "POST /v1/admin/users/:id/unlock", expect: accountAdmins(204) },
+  // Moving G's home region: account admins only; the hosts this matrix runs on have no regions (400).
+  { route: "POST /v1/admin/conversations/:id/home", expect: accountAdmins(400) },
   // ---- conversation socket frames (on G) ----
   { route: "conversation frame send", expect: frame("ack") },
   // The author's message: only the author edits, not even a group admin.

@@ -102,6 +102,7 @@ const ASK: Record<string, Ask> = {
   "GET /v1/admin/users": http("GET", at("/v1/admin/users")),
   "POST /v1/admin/users/:id/lock": http("POST", async (fx) => `/v1/admin/users/${(await fx.fresh("lockme")).id}/lock`, () => ({ minutes: 5 })),
   "POST /v1/admin/users/:id/unlock": http("POST", (fx) => `/v1/admin/users/${fx.peer.id}/unlock`),
+  "POST /v1/admin/conversations/:id/home": http("POST", (fx) => `/v1/admin/conversations/${fx.group}/home`, () => ({ region: "b" })),
   "conversation frame send": (fx, c) => onConversationSocket(fx, c, () => ({ t: "send", clientId: newClientId("az"), text: "over the socket" })),
   "conversation frame edit": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "edit", clientId: newClientId("az"), target: fx.seq, text: `edited by ${c}` })),
   "conversation frame delete": (fx, c) => onConversationSocket(fx, c, async (fx) => ({ t: "delete", clientId: newClientId("az"), target: await fx.freshMessage() })),

@@ -71,12 +71,12 @@ export function expectCleanAnswer(res: ApiResponse, what: string, urlLength = 0)
     expect(typeof res.body?.error?.code, where).toBe("string");
     const code = res.body.error.code as keyof typeof ErrorCodes;
     expect(Object.keys(ErrorCodes), where).toContain(code);
-    expect(ErrorCodes[code], where).toBe(res.status);
+    expect(ErrorCodes[code] as number, where).toBe(res.status);
   }
 }
 
 /** An error frame is clean: a known code, never `internal`. */
-export function expectCleanErrorFrame(f: { code?: unknown; message?: unknown }, what: string): void {
+export function expectCleanErrorFrame(f: Record<string, unknown>, what: string): void {
   const where = `${what} → ${JSON.stringify(f).slice(0, 200)}`;
   expect(f.code, where).not.toBe("internal");
   expect(Object.keys(ErrorCodes), where).toContain(f.code as string);

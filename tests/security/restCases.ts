@@ -56,7 +56,8 @@ const schemaNamed = (name: string): z.ZodType => ((P as Record<string, unknown>)
 
 /** A query object as the server receives it: strings, lone surrogates replaced as URL encoding does. */
 const asSentInUrl = (q: object): Record<string, string> =>
-  Object.fromEntries(Object.entries(q).map(([k, v]) => [k, (typeof v === "string" ? v : JSON.stringify(v) ?? "").toWellFormed()]));
+  Object.fromEntries(Object.entries(q).map(([k, v]) => [k, wellFormed(typeof v === "string" ? v : JSON.stringify(v) ?? "")]));
+const wellFormed = (s: string) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
 
 /** fetch refuses header values outside visible Latin-1: keep what a client could send. */
 const latin1 = (s: string) => s.replace(/[^\x20-\x7e\xa0-\xff]/g, "").trim();
@@ -214,6 +215,15 @@ export const REST_CASES: Record<string, RestCase> = {
   "POST /v1/admin/users/:id/lock": {
     as: (w) => w.root,
     request: (w) => fc.tuple(param(w.victim.id), jsonBody(P.LockBody)).map(([id, b]) => ({ path: `/v1/admin/users/${id}/lock`, ...b })),
+  },
+  // Cluster mode moves the conversation (the sandbox too: it must keep answering); elsewhere 400.
+  "POST /v1/admin/conversations/:id/home": {
+    as: (w) => w.root,
+    request: (w) =>
+      fc.tuple(conv(w), jsonBody(z.object({ region: z.string().regex(/^[a-z0-9-]{1,32}$/) }), { region: fc.constantFrom("a", "b", "nowhere") })).map(([id, b]) => ({
+        path: `/v1/admin/conversations/${id}/home`,
+        ...b,
+      })),
   },
   "POST /v1/admin/users/:id/unlock": { as: (w) => w.root, request: (w) => param(w.victim.id).map((id) => ({ path: `/v1/admin/users/${id}/unlock` })) },
 };
