@@ -19,6 +19,7 @@ import { ClusterActorSystem } from "./ClusterActorSystem.ts";
 import { clusterSocketRouter, clusterWebSocketHandler } from "./clusterSockets.ts";
 import { HomeRegions } from "./homeRegions.ts";
 import { HomeMoves } from "./homeMoves.ts";
+import { MovePolicy } from "./movePolicy.ts";
 import { NodeLeases } from "./leases.ts";
 import { Peers } from "./peers.ts";
 import { RemoteSockets } from "./remoteSockets.ts";
@@ -70,6 +71,9 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   // Moves need a node here that hosts actors (it writes the imported log into this region's primary).
   const moves = new HomeMoves({ nc, prefix: cc.name, node: cc.nodeId, region: cc.region, homes, cluster, sql,
     regions: () => [...new Set([cc.region, ...peers.list().map((p) => p.region).filter(Boolean)])] });
+  const policy = new MovePolicy(cc.movePolicy, cc.region, (id) => cluster.owns("conversation", id), (id, to) => moves.move(id, to));
+  moves.onMoved = (id) => policy.moved(id);
+  if (remote) remote.onWrite = (id, edge) => policy.write(id, peers.regionOf(edge) || cc.region);
   const bridge = new SocketBridge(nc, subj, cc.nodeId);
   bridge.onMoved = (kind, id) => cluster.forget(kind, id);
 
@@ -108,7 +112,10 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   remote?.start();
   bridge.start();
   cluster.start();
-  if (hostsActors) moves.start();
+  if (hostsActors) {
+    moves.start();
+    policy.start();
+  }
   peers.start();
   console.log(`[cluster] node ${cc.nodeId} (${cc.role}) in region ${cc.region}, incarnation ${incarnation}`);
 
@@ -118,7 +125,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     actors: cluster,
     local,
     sockets: clusterSocketRouter(cluster),
-    websocket: clusterWebSocketHandler(local, bridge, config.limits),
+    websocket: clusterWebSocketHandler(local, bridge, config.limits, (id) => policy.write(id, cc.region)),
     limiter: new RedisRateLimiter(redis, { prefix: `${cc.name}:rl` }),
     listening(server) {
       const publishLocal = (topic: string, frame: string) => void server.publish(topic, frame);
@@ -152,6 +159,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       peers.stop();
       bridge.stop();
       moves.stop();
+      policy.stop();
       remote?.stop();
       await nc.drain().catch(() => {});
       redis.disconnect();

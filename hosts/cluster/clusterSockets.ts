@@ -11,6 +11,7 @@ import { bunWebSocketHandler, socketSettings, upgradeSocket, type SocketData } f
 import type { BunActorSystem } from "../bun/BunActorSystem.ts";
 import type { ClusterActorSystem } from "./ClusterActorSystem.ts";
 import type { BridgedData, SocketBridge } from "./socketBridge.ts";
+import { SEND_FRAME } from "./remoteSockets.ts";
 
 export type ClusterSocketData = SocketData & { owner?: string };
 
@@ -25,7 +26,9 @@ export function clusterSocketRouter(cluster: ClusterActorSystem): SocketRouter {
   };
 }
 
-export function clusterWebSocketHandler(local: BunActorSystem | null, bridge: SocketBridge, limits: Limits): WebSocketHandler<ClusterSocketData> {
+export function clusterWebSocketHandler(local: BunActorSystem | null, bridge: SocketBridge, limits: Limits,
+  /** A write to a conversation owned here arrived on one of this node's own sockets (movePolicy.ts). */
+  onLocalWrite?: (conversationId: string) => void): WebSocketHandler<ClusterSocketData> {
   const here = local ? bunWebSocketHandler(local, limits) : null;
   const bridged = (d: ClusterSocketData) => d.owner !== undefined;
   const text = (m: string | Buffer) => (typeof m === "string" ? m : new TextDecoder().decode(m));
@@ -38,7 +41,10 @@ export function clusterWebSocketHandler(local: BunActorSystem | null, bridge: So
     },
     message(ws, message) {
       if (bridged(ws.data)) bridge.message(ws as never, text(message));
-      else here?.message!(ws, message);
+      else {
+        if (onLocalWrite && ws.data.kind === "conversation" && typeof message === "string" && message.startsWith(SEND_FRAME)) onLocalWrite(ws.data.id);
+        here?.message!(ws, message);
+      }
     },
     close(ws, code, reason) {
       if (bridged(ws.data)) bridge.close(ws as never);

@@ -26,6 +26,15 @@ const ClusterEnvSchema = z.object({
   NEXUS_NODE_ROLE: z.enum(["all", "edge"]).default("all"),
   /** Liveness lease: a crashed owner's actors move after at most this long. */
   NEXUS_LEASE_TTL_MS: z.coerce.number().int().min(600).max(60_000).default(1500),
+  /** Automatic moves (movePolicy.ts): how often the owner looks at where a conversation's writes
+   *  come from, ms; 0 turns automatic moves off (an admin can still move a home). */
+  NEXUS_MOVE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** Consecutive checks another region must dominate before the conversation moves there. */
+  NEXUS_MOVE_SUSTAINED_CHECKS: z.coerce.number().int().min(1).max(1000).default(3),
+  /** Fewest socket writes in the last six checks for a conversation to be considered at all. */
+  NEXUS_MOVE_MIN_WRITES: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** After a move, no automatic move of the same conversation for this long, ms (hysteresis). */
+  NEXUS_MOVE_COOLDOWN_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
   /** Subject prefix on the bus, so two clusters can share one NATS. */
   NEXUS_CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "NEXUS_CLUSTER_NAME: 1-32 chars of [A-Za-z0-9_-]").default("nexus"),
 });
@@ -46,6 +55,8 @@ export interface ClusterConfig {
   name: string;
   /** Liveness lease TTL in Redis; heartbeats and "gone" detection on the bus scale with it. */
   leaseTtlMs: number;
+  /** Automatic moves of conversations toward their writers (movePolicy.ts). */
+  movePolicy: { checkMs: number; sustainedChecks: number; minWrites: number; cooldownMs: number };
 }
 
 /** The cluster settings, or undefined when NATS_URL is unset (not a cluster node). `node` is what
@@ -72,5 +83,7 @@ export function loadClusterConfig(env: Record<string, string | undefined>, node:
     role: e.NEXUS_NODE_ROLE,
     name: e.NEXUS_CLUSTER_NAME,
     leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
+    movePolicy: { checkMs: e.NEXUS_MOVE_CHECK_MS, sustainedChecks: e.NEXUS_MOVE_SUSTAINED_CHECKS, minWrites: e.NEXUS_MOVE_MIN_WRITES,
+      cooldownMs: e.NEXUS_MOVE_COOLDOWN_MS },
   };
 }

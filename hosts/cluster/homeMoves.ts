@@ -47,6 +47,8 @@ export class HomeMoves {
   private subs: Subscription[] = [];
   /** Moves completed here (metrics). */
   moved = 0;
+  /** A conversation moved, here or elsewhere (the broadcast): the automatic policy cools down. */
+  onMoved: ((id: string) => void) | undefined;
 
   private readonly subject: { importTo(region: string): string; moveOn(node: string): string; moved: string };
 
@@ -81,6 +83,7 @@ export class HomeMoves {
       const { id, region } = msg.json<{ id: string; region: string }>();
       this.p.homes.learn("conversation", id, region);
       this.p.cluster.forget("conversation", id);
+      this.onMoved?.(id);
     } }));
   }
 

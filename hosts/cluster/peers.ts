@@ -82,6 +82,11 @@ export class Peers {
     if (node !== this.node && !this.peers.has(node)) this.peers.set(node, { incarnation: "?", region: "", seen: Date.now() });
   }
 
+  /** The region a node's heartbeats name (this node's own too); "" when not heard from yet. */
+  regionOf(node: string): string {
+    return node === this.node ? this.region : (this.peers.get(node)?.region ?? "");
+  }
+
   /** `node` went away (or restarted): called once per disappearance. */
   onGone(fn: (node: string) => void): void {
     this.listeners.push(fn);

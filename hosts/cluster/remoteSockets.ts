@@ -77,7 +77,12 @@ export class RemoteTopics {
   }
 }
 
+/** How a client's write frame starts (clients encode `t` first): counted for automatic moves. */
+export const SEND_FRAME = '{"t":"send"';
+
 export class RemoteSockets {
+  /** A write to a conversation arrived from a socket held by `edge` (movePolicy.ts counts them). */
+  onWrite: ((conversationId: string, edge: string) => void) | undefined;
   private conns = new Map<string, RemoteConnection>();
   private sub: Subscription | undefined;
   private readonly pieces = new Reassembler();
@@ -134,7 +139,10 @@ export class RemoteSockets {
       if (op === In.Frame) this.outTo(edge)(Out.Close, connId, `${CLOSE_RETRY}|unknown socket`);
       return;
     }
-    if (op === In.Frame) conn.attached?.receive(payload);
+    if (op === In.Frame) {
+      if (conn.open.kind === "conversation" && payload.startsWith(SEND_FRAME)) this.onWrite?.(conn.open.id, edge);
+      conn.attached?.receive(payload);
+    }
     else if (op === In.Closed) {
       this.pieces.forget(key);
       this.drop(key, conn);

@@ -3,18 +3,21 @@
  * (scripts/lib/wanProxy.mjs on the NATS gateways and on the accounts server seen from b and c).
  * A conversation homed in a region commits to that region's own libSQL server: its events are there
  * and on no other region's; accounts live in their one home (region a's server) and sign-in works
- * from every region. Latency against the targets is measured by the bench, not here.
+ * from every region. A conversation created in a whose members only write from c moves to c by
+ * itself, losing nothing. Latency against the targets is measured by the bench, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createClient } from "@libsql/client";
 import { Nexus, newClientId } from "../support/client.ts";
+import { BusyWriter } from "./busyWriter.ts";
 import { startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
 
 let cl: LocalCluster;
 
 beforeAll(async () => {
   cl = await startCluster([{ id: "a1", region: "a" }, { id: "b1", region: "b" }, { id: "c1", region: "c" }],
-    { NEXUS_SENDS_PER_SECOND: "10000" }, { wanMs: 40 });
+    // Automatic moves on a short fuse (movePolicy.ts): checks every 500 ms, two in a row, 5 writes.
+    { NEXUS_SENDS_PER_SECOND: "10000", NEXUS_MOVE_CHECK_MS: "500", NEXUS_MOVE_SUSTAINED_CHECKS: "2", NEXUS_MOVE_MIN_WRITES: "5" }, { wanMs: 40 });
 }, 180_000);
 afterAll(async () => {
   await cl?.stop();
@@ -69,5 +72,32 @@ describe("cluster: regions own their data", () => {
     const history = await bob.fullHistory(conv.id);
     expect(history.filter((e: any) => e.kind === "message").map((e: any) => e.text)).toEqual(["m 0", "m 1", "m 2"]);
     expect(await rows("c", "SELECT seq FROM events WHERE conv_id = ?", [conv.id])).toEqual([]);
+  }, 90_000);
+
+  test("created in a, written only from c: its home moves to c by itself, every ack kept in order", async () => {
+    const a1 = cl.nodes.a1 as ClusterNode;
+    const c1 = cl.nodes.c1 as ClusterNode;
+    const alice0 = await new Nexus(a1.url).register("ama");
+    const bob0 = await new Nexus(a1.url).register("amb");
+    const conv = await alice0.createGroup("drifts to c", [bob0]);
+    const alice = await new Nexus(c1.url).login(alice0.username, alice0.password);
+    const writer = new BusyWriter(alice, conv.id, "am").start();
+    const deadline = Date.now() + 30_000;
+    let onC = 0;
+    while (Date.now() < deadline) {
+      await Bun.sleep(300);
+      onC = Number((await rows("c", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]?.n ?? 0);
+      if (onC > 0) break;
+    }
+    await Bun.sleep(1000); // and it keeps being written at its new home
+    await writer.stop();
+    expect(onC).toBeGreaterThan(0);
+    expect(await rows("a", "SELECT seq FROM events WHERE conv_id = ?", [conv.id])).toEqual([]);
+    const history = await alice.fullHistory(conv.id);
+    expect(history.map((e: any) => e.seq)).toEqual(history.map((_: unknown, i: number) => i + 1));
+    const bySeq = new Map(history.map((e: any) => [e.seq, e.clientId]));
+    for (const a of writer.acks) expect(bySeq.get(a.seq)).toBe(a.clientId);
+    const ids = history.filter((e: any) => e.kind === "message").map((e: any) => e.clientId);
+    expect(new Set(ids).size).toBe(ids.length);
   }, 90_000);
 });
