@@ -49,16 +49,26 @@ export function expectMessage(w: World, conv: string, seq: number, m: { text?: s
   byConv.set(seq, { ...byConv.get(seq), ...m });
 }
 
-/** The state a rejected request must not change: the sandbox as its admin sees it, and the accounts. */
+/**
+ * The state a rejected request must not change: the sandbox as its admin sees it (info and the
+ * newest 200 events, materialized: a refused edit must not touch the text either), and the accounts.
+ * Not the conversation list: it is derived from these and pushed up to 100 ms after a commit
+ * (docs/protocol.md), so an earlier accepted write could still be arriving in it.
+ */
 export async function snapshot(w: World): Promise<unknown> {
-  const [info, users] = await Promise.all([w.alice.api("GET", `/v1/conversations/${w.group}`), w.root.api("GET", "/v1/admin/users")]);
+  const [info, page, users] = await Promise.all([
+    w.alice.api("GET", `/v1/conversations/${w.group}`),
+    w.alice.api("GET", `/v1/conversations/${w.group}/messages?limit=200`),
+    w.root.api("GET", "/v1/admin/users"),
+  ]);
   expect(info.status).toBe(200);
+  expect(page.status).toBe(200);
   expect(users.status).toBe(200);
   // Read cursors are written behind the ack (docs/protocol.md), so they are not part of it.
   const { reads: _reads, ...conv } = info.body;
   conv.members = [...conv.members].sort((a: any, b: any) => a.userId.localeCompare(b.userId));
   const accounts = users.body.users.map((u: any) => `${u.id}:${u.username}:${u.role}:${u.lockedUntil !== null}`).sort();
-  return { conv, accounts };
+  return { conv, events: page.body.events, accounts };
 }
 
 /** No 5xx; a refusal is a 4xx with a known code whose status matches. */
