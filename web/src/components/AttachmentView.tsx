@@ -28,9 +28,11 @@ export function AttachmentView(props: { conversationId: string; att: AttachmentR
 
   return (
     <div class="attachment" data-testid="attachment" data-name={props.att.name}>
-      <Show when={isImage() && url()}>
-        <a href={url()} target="_blank" rel="noopener">
-          <img src={url()} alt={props.att.name} data-testid="attachment-image" loading="lazy" />
+      <Show when={isImage()}>
+        <a class="image-frame" href={url()} target="_blank" rel="noopener">
+          <Show when={url()}>
+            <img src={url()} alt={props.att.name} data-testid="attachment-image" loading="lazy" />
+          </Show>
         </a>
       </Show>
       <a class="file" href={url() ?? "#"} download={props.att.name} data-testid="attachment-download" aria-disabled={!url()}>

@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, For, on, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import type { ConversationConnection } from "../net/conversation.ts";
 import { groupRows, seenBy } from "../state/grouping.ts";
 import type { MessageRow } from "../state/timeline.ts";
@@ -84,11 +84,22 @@ export function MessageList(props: {
   // After each change: follow the bottom, and fill the screen if the first page is short.
   createEffect(
     on(rows, () => {
-      if (atBottom()) box.scrollTop = box.scrollHeight;
+      if (atBottom()) {
+        box.scrollTop = box.scrollHeight;
+        // Once more after the browser has laid the new rows out.
+        requestAnimationFrame(() => atBottom() && (box.scrollTop = box.scrollHeight));
+      }
       if (conn.timeline.loaded && conn.timeline.hasMore && box.scrollHeight <= box.clientHeight + 10) void loadOlder();
     }),
   );
-  onMount(() => (box.scrollTop = box.scrollHeight));
+  onMount(() => {
+    box.scrollTop = box.scrollHeight;
+    // Anything that still grows after layout (an image decoding, a font) keeps the newest message
+    // in view if that is where the person was. `load` does not bubble: listen in the capture phase.
+    const stick = () => atBottom() && (box.scrollTop = box.scrollHeight);
+    box.addEventListener("load", stick, true);
+    onCleanup(() => box.removeEventListener("load", stick, true));
+  });
 
   // Jump to a search hit: load back until it is in the window, then bring it into view.
   createEffect(() => {
