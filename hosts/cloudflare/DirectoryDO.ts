@@ -1,13 +1,14 @@
 /**
- * The account directory: one Durable Object (idFromName("directory")) whose SQLite holds users,
- * refresh tokens and lockouts. It has no logic of its own: it lends its `Sql` over RPC so the Worker
+ * One shard of the account directory: a Durable Object ("directory", "directory-1", …: stubs.ts)
+ * whose SQLite holds the users whose names hash to it, their refresh tokens and lockouts
+ * (edge/auth/shardedAccounts.ts decides which shard; NEXUS_DIRECTORY_SHARDS how many). It has no logic of its own: it lends its `Sql` over RPC so the Worker
  * runs the same AccountService (edge/auth/accounts.ts) as the Bun host, over a remote Sql
  * (hosts/cloudflare/remoteSql.ts).
  *
  * Every statement is one RPC and runs alone in the object (DOs are single-threaded; a batch is one
  * transactionSync), so each call is atomic; sequences of calls interleave with other requests just
- * as they do on a shared libSQL file. Being one object, it bounds sign-in throughput globally
- * (roughly one object's worth of requests per second); shard by username if that ever matters.
+ * as they do on a shared libSQL file. Each object bounds the sign-ins of its share of the names
+ * (roughly one object's worth of requests per second), so throughput grows with the shard count.
  */
 import { DurableObject } from "cloudflare:workers";
 import { DoSql } from "./doSql.ts";

@@ -43,6 +43,12 @@ describe("across isolates and directory shards", () => {
     expect(bodies.filter((b) => b.user.role === "admin").length).toBe(1);
     // They landed in more than one shard (the id names it), so the admin claim crossed shards.
     expect(new Set(bodies.map((b) => /^u(\d+)/.exec(b.user.id)![1])).size).toBeGreaterThan(1);
+    // The admin's user list gathers every shard.
+    const admin = bodies.find((b) => b.user.role === "admin");
+    const list = await w.fetch("b", "/v1/admin/users", { headers: { authorization: `Bearer ${admin.accessToken}`, "cf-connecting-ip": newIp() } });
+    expect(list.status).toBe(200);
+    const listed = ((await list.json()) as any).users.map((u: any) => u.username);
+    for (const n of names) expect(listed).toContain(n);
   });
 
   test("concurrent sign-ups of one name through both isolates: exactly one wins, the rest are 409", async () => {
