@@ -5,6 +5,7 @@ import { AttachmentView } from "./AttachmentView.tsx";
 import { clockTime } from "./format.ts";
 import { Icon } from "./Icon.tsx";
 import { ReactionPicker } from "./ReactionPicker.tsx";
+import { RichText } from "./RichText.tsx";
 import { SystemLine } from "./SystemLine.tsx";
 
 /** One row of the log: a message bubble (mine or theirs), a queued send, or a system line. */
@@ -66,7 +67,7 @@ export function MessageItem(props: {
               <Show when={!msg()?.deleted} fallback={<em class="muted" data-testid="message-text">Message deleted</em>}>
                 <Show when={(row() as MessageRow).text}>
                   <div class="msg-text" data-testid="message-text">
-                    {(row() as MessageRow).text}
+                    <RichText text={(row() as MessageRow).text} me={props.me} />
                   </div>
                 </Show>
                 <For each={(row() as MessageRow).attachments ?? []}>{(a) => <AttachmentView conversationId={props.conversationId} att={a} />}</For>
