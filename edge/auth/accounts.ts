@@ -19,9 +19,10 @@ import {
 import type { PasswordHasher } from "./passwordHasher.ts";
 import { LOGIN_FAILURE_MIGRATIONS, LoginThrottle } from "./loginThrottle.ts";
 import { assertAcceptablePassword } from "./passwordPolicy.ts";
-import { RefreshTokens } from "./refreshTokens.ts";
+import { RefreshTokens, type IssuedRefresh } from "./refreshTokens.ts";
+import { TICKET_MIGRATIONS, TicketLedger } from "./ticketLedger.ts";
 import { randomId } from "../../protocol/ids.ts";
-import { TICKET_TTL_SECONDS, TokenSigner, type Principal } from "./tokens.ts";
+import { TICKET_TTL_SECONDS, TokenSigner, type Principal, type VerifiedToken } from "./tokens.ts";
 import { TokenVersionCache } from "./tokenVersionCache.ts";
 
 export type { Principal, AccountRole } from "./tokens.ts";
@@ -62,6 +63,9 @@ export class AccountService {
   private readonly signer: TokenSigner;
   private readonly refreshTokens: RefreshTokens;
   private readonly versions: TokenVersionCache;
+  /** Family → revoked? Logout on this isolate drops the entry at once; others see it within authCacheMs. */
+  private readonly families: TokenVersionCache<boolean>;
+  private readonly tickets: TicketLedger;
   private readonly throttle: LoginThrottle;
   /** Hash verified for unknown usernames, so "no such user" costs as long as a wrong password. */
   private dummyHash: Promise<string> | undefined;
@@ -74,8 +78,10 @@ export class AccountService {
     this.newUserId = opts.newUserId ?? (() => randomId("u"));
     this.claimFirstAdmin = opts.claimFirstAdmin;
     this.signer = new TokenSigner(opts.config.jwtSecret, this.now);
-    this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now);
+    this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now, (f) => this.families.invalidate(f));
     this.versions = new TokenVersionCache(opts.config.authCacheMs, this.now);
+    this.families = new TokenVersionCache<boolean>(opts.config.authCacheMs, this.now);
+    this.tickets = new TicketLedger(this.sql, this.now);
     this.throttle = new LoginThrottle(
       this.sql,
       { maxFailures: opts.config.maxFailedLogins, lockoutMs: opts.config.lockoutMinutes * 60_000 },
@@ -84,9 +90,10 @@ export class AccountService {
   }
 
   async init(): Promise<void> {
-    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS]);
+    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS, ...TICKET_MIGRATIONS]);
     await this.refreshTokens.purgeExpired();
     await this.throttle.purge();
+    await this.tickets.purge();
   }
 
   /** `home`: where the host says the user signed up from (an opaque label for newUserId). */
@@ -130,8 +137,8 @@ export class AccountService {
   }
 
   async refresh(refreshToken: string): Promise<AuthResponse> {
-    const { token, user } = await this.refreshTokens.rotate(refreshToken);
-    return this.respond(user, user.token_version, token);
+    const { token, family, user } = await this.refreshTokens.rotate(refreshToken);
+    return this.respond(user, user.token_version, { token, family });
   }
 
   async logout(refreshToken: string): Promise<void> {
@@ -146,11 +153,17 @@ export class AccountService {
   async issueTicket(p: Principal): Promise<{ ticket: string; expiresIn: number }> {
     const version = await this.currentVersion(p.userId);
     if (version === null) throw new NexusError("unauthorized", "no such user");
-    return { ticket: await this.signer.sign(p, version, "ws", TICKET_TTL_SECONDS), expiresIn: TICKET_TTL_SECONDS };
+    return { ticket: await this.signer.sign(p, version, "ws", TICKET_TTL_SECONDS, randomId("t")), expiresIn: TICKET_TTL_SECONDS };
   }
 
+  /** Verifies and spends a ticket: it opens one socket (ticketLedger.ts). */
   async verifyTicket(ticket: string): Promise<Principal> {
-    return this.checkVersion(await this.signer.verify(ticket, "ws"));
+    const t = await this.signer.verify(ticket, "ws");
+    const principal = await this.checkVersion(t);
+    // Spent only once valid, so garbage cannot fill the ledger. Kept 1 s past the token's expiry.
+    if (!t.jti || !(await this.tickets.spend(t.jti, this.now() + (TICKET_TTL_SECONDS + 1) * 1000)))
+      throw new NexusError("unauthorized", "ticket already used; get a new one");
+    return principal;
   }
 
   async getUser(id: string): Promise<PublicUser | null> {
@@ -218,17 +231,22 @@ export class AccountService {
     return this.sql.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
   }
 
-  private currentVersion(userId: string): Promise<number | null> {
+  /** `signed`: the version a verified token carries, trusted when storage cannot be reached and
+   *  nothing newer is known (a lock then takes effect once storage answers; docs/operations.md). */
+  private currentVersion(userId: string, signed?: number): Promise<number | null> {
     return this.versions.get(userId, async () => {
       const r = await this.sql.first<{ token_version: number }>(`SELECT token_version FROM users WHERE id = ?`, [userId]);
       return r ? Number(r.token_version) : null;
-    });
+    }, signed === undefined ? undefined : () => signed);
   }
 
-  private async checkVersion(t: { userId: string; username: string; role: Principal["role"]; tokenVersion: number }): Promise<Principal> {
-    const version = await this.currentVersion(t.userId);
+  private async checkVersion(t: VerifiedToken): Promise<Principal> {
+    const version = await this.currentVersion(t.userId, t.tokenVersion);
     if (version === null || version !== t.tokenVersion) throw new NexusError("unauthorized", "session revoked");
-    return { userId: t.userId, username: t.username, role: t.role };
+    // Tokens from before families were stamped in (none after one access-token lifetime) have none.
+    if (t.family !== undefined && (await this.families.get(t.family, () => this.refreshTokens.isRevoked(t.family!), () => false)))
+      throw new NexusError("unauthorized", "session ended (logged out)");
+    return { userId: t.userId, username: t.username, role: t.role, ...(t.family ? { family: t.family } : {}) };
   }
 
   private async startSession(row: UserRow, tokenVersion: number): Promise<AuthResponse> {
@@ -238,12 +256,13 @@ export class AccountService {
   private async respond(
     row: Pick<UserRow, "id" | "username" | "role" | "created_at">,
     tokenVersion: number,
-    refreshToken: string,
+    refresh: IssuedRefresh,
   ): Promise<AuthResponse> {
     const user = toPublicUser(row, this.config.adminUsernames);
-    const principal: Principal = { userId: row.id, username: row.username, role: effectiveRole(row, this.config.adminUsernames) };
+    const role = effectiveRole(row, this.config.adminUsernames);
+    const principal: Principal = { userId: row.id, username: row.username, role, family: refresh.family };
     const accessToken = await this.signer.sign(principal, tokenVersion, "api", this.config.accessTtlSeconds);
-    return { user, accessToken, accessExpiresIn: this.config.accessTtlSeconds, refreshToken };
+    return { user, accessToken, accessExpiresIn: this.config.accessTtlSeconds, refreshToken: refresh.token };
   }
 
   private locked(until: number): NexusError {

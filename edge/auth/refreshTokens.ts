@@ -16,23 +16,38 @@ export const hashToken = (token: string) => sha256Hex(token);
 
 export type RotatedUser = Pick<UserRow, "id" | "username" | "role" | "created_at" | "token_version">;
 
+/** A refresh token and the family (sign-in session) it belongs to; access tokens carry the family. */
+export interface IssuedRefresh {
+  token: string;
+  family: string;
+}
+
 export class RefreshTokens {
   constructor(
     private readonly sql: Sql,
     private readonly ttlMs: number,
     private readonly now: () => number,
+    /** A family was revoked here (logout, reuse): the caller drops what it cached about it. */
+    private readonly onRevoked: (family: string) => void = () => {},
   ) {}
 
   /** Start a new family for a user (login / register). Returns the plaintext token. */
-  async issue(userId: string, tokenVersion: number): Promise<string> {
+  async issue(userId: string, tokenVersion: number): Promise<IssuedRefresh> {
     const token = randomToken(32);
+    const family = randomId("f");
     const now = this.now();
     await this.sql.run(
       `INSERT INTO refresh_tokens (token_hash, user_id, family_id, token_version, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
-      [await hashToken(token), userId, randomId("f"), tokenVersion, now, now + this.ttlMs],
+      [await hashToken(token), userId, family, tokenVersion, now, now + this.ttlMs],
     );
-    return token;
+    return { token, family };
+  }
+
+  /** Has the family been revoked (logout, reuse, admin lock)? Revocation marks every row of it. */
+  async isRevoked(family: string): Promise<boolean> {
+    const row = await this.sql.first(`SELECT 1 AS r FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NOT NULL LIMIT 1`, [family]);
+    return row !== undefined;
   }
 
   /**
@@ -40,7 +55,7 @@ export class RefreshTokens {
    * the successor are one atomic batch; the insert only happens if this batch made the claim and
    * the user's token_version still matches (an admin lock bumps it).
    */
-  async rotate(token: string): Promise<{ token: string; user: RotatedUser }> {
+  async rotate(token: string): Promise<{ token: string; family: string; user: RotatedUser }> {
     const oldHash = await hashToken(token);
     const next = randomToken(32);
     const newHash = await hashToken(next);
@@ -59,34 +74,41 @@ export class RefreshTokens {
         args: [newHash, now, now + this.ttlMs, oldHash, newHash],
       },
     ]);
-    const user = await this.sql.first<RotatedUser>(
-      `SELECT u.id, u.username, u.role, u.created_at, t.token_version
+    const row = await this.sql.first<RotatedUser & { family_id: string }>(
+      `SELECT u.id, u.username, u.role, u.created_at, t.token_version, t.family_id
        FROM refresh_tokens t JOIN users u ON u.id = t.user_id AND u.token_version = t.token_version
        WHERE t.token_hash = ? AND t.revoked_at IS NULL`,
       [newHash],
     );
-    if (user) return { token: next, user };
+    if (row) {
+      const { family_id, ...user } = row;
+      return { token: next, family: family_id, user };
+    }
 
     // Not rotated. If the token exists and was already spent (by someone else), revoke its family.
-    const { changes } = await this.sql.run(
+    const revoked = await this.sql.all<{ family_id: string }>(
       `UPDATE refresh_tokens SET revoked_at = ?
        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ? AND used_at IS NOT NULL)
-         AND revoked_at IS NULL`,
+         AND revoked_at IS NULL
+       RETURNING family_id`,
       [now, oldHash],
     );
+    if (revoked[0]) this.onRevoked(revoked[0].family_id);
     throw new NexusError(
       "unauthorized",
-      changes > 0 ? "refresh token reuse detected; the session was revoked" : "invalid or expired refresh token",
+      revoked.length > 0 ? "refresh token reuse detected; the session was revoked" : "invalid or expired refresh token",
     );
   }
 
   /** Revoke the family `token` belongs to (logout). Unknown tokens are ignored. */
   async revokeFamily(token: string): Promise<void> {
-    await this.sql.run(
+    const revoked = await this.sql.all<{ family_id: string }>(
       `UPDATE refresh_tokens SET revoked_at = ?
-       WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?) AND revoked_at IS NULL`,
+       WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?) AND revoked_at IS NULL
+       RETURNING family_id`,
       [this.now(), await hashToken(token)],
     );
+    if (revoked[0]) this.onRevoked(revoked[0].family_id);
   }
 
   /** Statement revoking all of a user's tokens (batched with an admin lock). */

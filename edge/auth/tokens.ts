@@ -3,6 +3,8 @@
  *  - access tokens (aud "api", short TTL) in `Authorization: Bearer`;
  *  - WebSocket tickets (aud "ws", 30 s) in socket URLs, so access tokens never land in URLs/logs.
  * Both carry `tv` (the user's token_version); bumping it (admin lock) invalidates every token.
+ * Both carry `fam`, the refresh-token family (= sign-in session) they were issued under, so a logout
+ * ends that session's access tokens too; tickets carry a `jti` so each opens one socket only.
  */
 import { jwtVerify, SignJWT, errors as joseErrors } from "jose";
 import { NexusError } from "../../protocol/errors.ts";
@@ -14,10 +16,14 @@ export interface Principal {
   userId: string;
   username: string;
   role: AccountRole;
+  /** The sign-in session (refresh family) the token belongs to; tickets issued from it inherit it. */
+  family?: string;
 }
 
 export interface VerifiedToken extends Principal {
   tokenVersion: number;
+  /** Tickets: their single-use id. */
+  jti?: string;
 }
 
 const ISSUER = "nexus";
@@ -35,8 +41,10 @@ export class TokenSigner {
     this.key = new TextEncoder().encode(secret);
   }
 
-  sign(p: Principal, tokenVersion: number, audience: "api" | "ws", ttlSeconds: number): Promise<string> {
-    return new SignJWT({ name: p.username, role: p.role, tv: tokenVersion })
+  sign(p: Principal, tokenVersion: number, audience: "api" | "ws", ttlSeconds: number, jti?: string): Promise<string> {
+    const jwt = new SignJWT({ name: p.username, role: p.role, tv: tokenVersion, ...(p.family ? { fam: p.family } : {}) });
+    if (jti) jwt.setJti(jti);
+    return jwt
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(p.userId)
       .setIssuer(ISSUER)
@@ -55,10 +63,12 @@ export class TokenSigner {
         algorithms: ["HS256"],
         currentDate: new Date(this.now()),
       });
-      const { sub, name, role, tv } = payload as Record<string, unknown>;
+      const { sub, name, role, tv, fam, jti } = payload as Record<string, unknown>;
       if (typeof sub !== "string" || typeof name !== "string" || (role !== "admin" && role !== "user") || typeof tv !== "number")
         throw new NexusError("unauthorized", "malformed token");
-      return { userId: sub, username: name, role, tokenVersion: tv };
+      if ((fam !== undefined && typeof fam !== "string") || (jti !== undefined && typeof jti !== "string"))
+        throw new NexusError("unauthorized", "malformed token");
+      return { userId: sub, username: name, role, tokenVersion: tv, family: fam as string | undefined, jti: jti as string | undefined };
     } catch (e) {
       if (e instanceof NexusError) throw e;
       const expired = e instanceof joseErrors.JWTExpired;
