@@ -23,6 +23,9 @@ export interface InboxDeps {
 }
 
 const WRITE_BEHIND_MS = 500;
+/** Invalid frames a socket may send before it is closed (4009): the conversation socket's rule
+ *  (actors/conversation/socketSession.ts), so a broken or hostile client cannot keep us answering. */
+const MAX_BAD_FRAMES = 20;
 const MAX_CONTACTS = 500;
 
 export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
@@ -31,6 +34,8 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   /** Sockets this actor closed as slow consumers: frames still arriving from them are ignored (a
    *  presence frame would otherwise announce a user who has no socket left). */
   private readonly dropped = new WeakSet<Connection>();
+  /** Invalid frames received per socket. */
+  private readonly badFrames = new WeakMap<Connection, number>();
   private status: PresenceStatus = "offline";
   private lastSeen: number | null = null;
   /** What the user last chose while connected (online / away), stored: sockets restored after a
@@ -159,7 +164,11 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     try {
       frame = InboxClientFrame.parse(JSON.parse(raw));
     } catch {
-      return conn.send(errorFrame("bad_request", "invalid inbox frame (presence, ping or received)"));
+      conn.send(errorFrame("bad_request", "invalid inbox frame (presence, ping or received)"));
+      const bad = (this.badFrames.get(conn) ?? 0) + 1;
+      this.badFrames.set(conn, bad);
+      if (bad > MAX_BAD_FRAMES) conn.close(CloseCodes.policy, "too many invalid frames");
+      return;
     }
     if (frame.t === "ping") conn.send(pongFrame(this.deps.clock.now()));
     else if (frame.t === "received") conn.received?.(frame.chars);

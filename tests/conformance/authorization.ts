@@ -221,5 +221,25 @@ export function authorizationTests(factory: TargetFactory): void {
       expect(history.find((e) => e.seq === left.body.seq)).toMatchObject({ kind: "member", userId: dave.id, action: "leave" });
       expect(forbidden((await dave.api("GET", `/v1/conversations/${conv.id}/messages`)).status)).toBe(true);
     });
+
+    // Issue #18 item 14: a ticket (30 s, in a URL) could open any number of sockets until it expired.
+    test("a socket ticket opens one socket: used again, for any socket, it is refused with 401", async () => {
+      const status = async (path: string, ticket: string) => {
+        const raw = await openRawWebSocket(ctx.nx.wsUrl(`${path}?ticket=${encodeURIComponent(ticket)}`));
+        raw.destroy();
+        return raw.status;
+      };
+      const convPath = `/v1/ws/conversations/${conv.id}`;
+      const t1 = await bob.ticket();
+      expect(await status(convPath, t1)).toBe(101);
+      expect(await status(convPath, t1)).toBe(401);
+      expect(await status("/v1/ws/inbox", t1)).toBe(401);
+      const t2 = await bob.ticket();
+      expect(await status("/v1/ws/inbox", t2)).toBe(101);
+      expect(await status("/v1/ws/inbox", t2)).toBe(401);
+      expect(await status(convPath, t2)).toBe(401);
+      // A fresh ticket still works.
+      expect(await status(convPath, await bob.ticket())).toBe(101);
+    });
   });
 }

@@ -113,6 +113,19 @@ export function limitsTests(factory: TargetFactory): void {
       await expectNextSeq(sb, last + 1);
       expect((await ctx.nx.request("GET", "/health")).status).toBe(200);
     });
+
+    // Issue #18 item 14: the inbox socket kept answering invalid frames forever.
+    test("an inbox socket tolerates 20 invalid frames and is closed (4009) on the 21st, like a conversation socket", async () => {
+      const [u] = await ctx.users(1, "inboxbad");
+      const sock = await u.openInbox();
+      await sock.next("inbox");
+      for (let i = 0; i < 20; i++) sock.sendRaw(i % 2 ? `garbage ${i}` : JSON.stringify({ t: "presence", status: "nonsense" }));
+      sock.send({ t: "ping" });
+      await sock.next("pong");
+      expect(sock.all("error").map((f) => f.code)).toEqual(Array(20).fill("bad_request"));
+      sock.sendRaw("one too many");
+      expect((await sock.closed).code).toBe(4009);
+    });
   });
 
   describe("limits: send rate", () => {
