@@ -70,6 +70,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
       relay: (to, from, signal) => this.fanout.toUser(to, frame("call", { ...signal, from, conversationId: id })),
       ring: (to, from, signal) => deps.mesh.ring(to, { conversationId: id, from, signal }),
       log: (c) => void this.pipeline.submit({ kind: "call", author: c.caller, callId: c.callId, media: c.media, outcome: c.outcome, durationMs: c.durationMs }).catch(() => {}),
+      // Offline: no socket here and none on their inbox (where rings reach every screen).
+      isOffline: async (userId) => !this.fanout.hasUser(userId) && (await deps.mesh.presenceOf([userId]))[0]?.status === "offline",
     });
   }
 

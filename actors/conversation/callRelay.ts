@@ -14,6 +14,9 @@ export interface CallHooks {
    *  that ringing (a `hangup` for the same callId) when the call ends unanswered. */
   ring(toUserId: string, from: string, signal: CallSignal): void;
   log(call: { callId: string; caller: string; media: "audio" | "video"; outcome: "completed" | "missed" | "declined"; durationMs: number }): void;
+  /** Whether the callee has any device connected (their inbox's presence). Ringing nobody for 45 s
+   *  helps no one: an offline callee's call ends at once as missed, and is logged as such. */
+  isOffline?(userId: string): Promise<boolean>;
 }
 
 interface ActiveCall {
@@ -48,6 +51,9 @@ export class CallRelay {
         if (from !== c.callee || c.answeredAt !== null) throw new NexusError("conflict", "cannot accept this call");
         c.answeredAt = this.clock.now();
         c.cancelTimeout();
+        // Answered on one device: the callee's other devices, ringing through the inbox, stop. An
+        // `accept` from the callee themself on their inbox socket says "answered elsewhere".
+        this.hooks.ring(c.callee, c.callee, { t: "call", callId: c.callId, action: "accept" });
         break;
       case "decline":
         if (from !== c.callee || c.answeredAt !== null) throw new NexusError("conflict", "cannot decline this call");
@@ -84,6 +90,14 @@ export class CallRelay {
     this.call = { callId: s.callId, caller, callee, media, answeredAt: null, cancelTimeout };
     this.hooks.relay(callee, caller, { ...s, media });
     this.hooks.ring(callee, caller, { ...s, media });
+    void this.hooks.isOffline?.(callee).then(
+      (offline) => {
+        if (!offline || this.call?.callId !== s.callId || this.call.answeredAt !== null) return;
+        this.hooks.relay(caller, callee, { t: "call", callId: s.callId, action: "hangup" });
+        this.end("missed");
+      },
+      () => {}, // presence unknown: let it ring until the timeout
+    );
   }
 
   private end(outcome: "completed" | "missed" | "declined"): void {

@@ -83,8 +83,10 @@ export class CallController {
 
   /** A frame from either socket. Rings are deduplicated by callId (both sockets may carry them). */
   onSignal(f: CallFrame): void {
-    if (f.from === this.me) return;
     const v = this.view;
+    // My own accept, pushed to my inbox: I answered this call on another device; stop ringing here.
+    if (f.from === this.me && f.action === "accept" && v.phase === "incoming" && f.callId === v.callId) return this.finish("Answered on another device");
+    if (f.from === this.me) return;
     if (f.action === "ring") {
       if (v.callId === f.callId) return;
       if (v.phase !== "idle" && v.phase !== "ended") {
@@ -115,7 +117,8 @@ export class CallController {
         this.finish("Declined");
         break;
       case "hangup":
-        this.finish(v.phase === "incoming" ? "Missed call" : "Call ended");
+        // Outgoing and never answered: the server gave up (nobody reachable) or the callee left.
+        this.finish(v.phase === "incoming" ? "Missed call" : v.phase === "outgoing" ? "No answer" : "Call ended");
         break;
     }
   }

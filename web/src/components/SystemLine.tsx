@@ -18,7 +18,8 @@ export function SystemLine(props: { row: SystemRow; nameOf(u: string): string })
       case "call": {
         const kind = e.media === "video" ? "Video call" : "Audio call";
         if (e.outcome === "completed") return `${kind} · ${Math.max(1, Math.round(e.durationMs / 1000))} s`;
-        return `${kind} · ${e.outcome}`;
+        if (e.outcome === "missed") return `Missed ${kind.toLowerCase()}`;
+        return `${kind} · declined`;
       }
     }
   };
