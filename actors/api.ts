@@ -29,6 +29,8 @@ export interface SendInput {
   text: string;
   replyTo?: number;
   attachments?: string[];
+  /** Member ids, "@all", "@here" (protocol/mentions.ts); checked when the message is applied. */
+  mentions?: string[];
 }
 
 export interface HistoryPage {

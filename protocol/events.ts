@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { Mentions } from "./mentions.ts";
 import { storableText } from "./storableText.ts";
+
+export * from "./mentions.ts";
 
 /**
  * The ordered log of a conversation. Every event has `seq = previous + 1`, assigned only by the
@@ -45,6 +48,8 @@ export const MessageEvent = z.object({
   text: z.string(),
   replyTo: Seq.optional(),
   attachments: z.array(AttachmentRef).optional(),
+  /** Who it mentions (protocol/mentions.ts): fixed at send, an edit does not change them. */
+  mentions: Mentions.optional(),
   /** Materialized state (history pages and after-the-fact views). */
   editedTs: z.number().optional(),
   deleted: z.boolean().optional(),
@@ -122,6 +127,9 @@ export const ConversationSummary = z.object({
   /** The last message: its text (empty for an attachment-only message), or `deleted`. */
   preview: z.object({ author: UserId, text: z.string(), deleted: z.literal(true).optional() }).nullable(),
   unread: z.number().int().min(0),
+  /** Unread messages (of `unread`) that mention this member or "@all"/"@here"; 0 once read.
+   *  Absent in rows stored before mentions existed (read it as 0). */
+  mentions: z.number().int().min(0).optional(),
   readSeq: z.number().int().min(0),
   /** Members (of `members`) who have taken part here: written, or read at least once. Only they
    *  show their presence to the others (docs/api.md, presence). Absent in rows stored before it. */

@@ -13,6 +13,7 @@ import {
   UserId,
 } from "./events.ts";
 import { FlowControl, ReceivedFrame } from "./flow.ts";
+import { Mentions } from "./mentions.ts";
 import { storableText } from "./storableText.ts";
 
 /**
@@ -55,6 +56,8 @@ export const SendFrame = z.object({
   replyTo: Seq.optional(),
   /** Attachment ids from POST /v1/attachments (uploaded to this conversation). */
   attachments: z.array(z.string().min(1).max(64)).optional(),
+  /** Member ids (and "@all"/"@here" in groups, admins only) it mentions: protocol/mentions.ts. */
+  mentions: Mentions.optional(),
 });
 export const EditFrame = z.object({ t: z.literal("edit"), clientId: ClientId, base: Base.optional(), target: Seq, text: storableText("text") });
 export const DeleteFrame = z.object({ t: z.literal("delete"), clientId: ClientId, base: Base.optional(), target: Seq });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AttachmentRef, Base, ClientId, ConversationId, Role, Seq } from "./events.ts";
+import { Mentions } from "./mentions.ts";
 import { storableText } from "./storableText.ts";
 
 /** REST bodies and query strings under /v1. Responses are documented in docs/api.md. */
@@ -53,6 +54,7 @@ export const RestSendBody = z.object({
   text: storableText("text"),
   replyTo: Seq.optional(),
   attachments: z.array(z.string().min(1).max(64)).optional(),
+  mentions: Mentions.optional(),
 });
 export const SearchQuery = z.object({
   q: z.string().trim().min(1).max(200),

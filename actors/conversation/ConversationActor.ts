@@ -92,9 +92,13 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     if (!l) return;
     const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
     const unread = new Map<string, number>();
-    for (const m of l.members) unread.set(m.userId, await this.deps.store.countUnread(m.userId, m.readSeq));
+    const mentions = new Map<string, number>();
+    for (const m of l.members) {
+      unread.set(m.userId, await this.deps.store.countUnread(m.userId, m.readSeq));
+      mentions.set(m.userId, await this.deps.store.countMentions(m.userId, m.readSeq));
+    }
     this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor);
-    this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread };
+    this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread, mentions };
   }
 
   // ---------------------------------------------------------------- sockets (see socketSession.ts)
@@ -206,6 +210,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     const created: ConversationEvent = { seq: 1, ts, author: caller.userId, kind: "created", type: init.type, title, members };
     await this.deps.store.commit({ ...emptyCommit(), create: { type: init.type, title, epoch, ts }, events: [created], memberUpserts: members });
     this.s = { type: init.type, title, epoch, lastSeq: 1, lastTs: ts, lastMessage: null, unread: new Map(members.map((m) => [m.userId, 0])),
+      mentions: new Map(members.map((m) => [m.userId, 0])),
       members: new Map(members.map((m) => [m.userId, { ...m, readSeq: 0 }])) };
     await this.inbox.syncAll(this.s);
     return this.infoOf(this.s);
@@ -228,7 +233,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.checkText(input.text, (input.attachments?.length ?? 0) > 0);
     this.checkRate(caller.userId, input.clientId);
     if ((input.attachments?.length ?? 0) > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
-    return { kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments };
+    return { kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments,
+      mentions: input.mentions };
   }
 
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {
@@ -323,10 +329,13 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
         // in-memory count by applyCommitted, so that change is kept on top of the count.
         const upTo = s.lastSeq;
         const before = s.unread.get(userId) ?? 0;
+        const mentionsBefore = s.mentions.get(userId) ?? 0;
         const n = await this.deps.store.countUnread(userId, to, upTo);
+        const mentioned = await this.deps.store.countMentions(userId, to, upTo);
         if (s.members.get(userId)?.readSeq !== to) return; // removed, or a newer read / own send moved the cursor
         if (this.pipeline.exclusiveSubmitted !== mark) continue;
         s.unread.set(userId, Math.max(0, n + (s.unread.get(userId) ?? 0) - before));
+        s.mentions.set(userId, Math.max(0, mentioned + (s.mentions.get(userId) ?? 0) - mentionsBefore));
         break;
       }
     } catch (e) {

@@ -9,6 +9,7 @@ import type { PipelineHost } from "./pipelineHost.ts";
 import type { Working } from "./drafts.ts";
 import type { RecentMessages } from "./recentMessages.ts";
 import type { Op, OpResult, State } from "./state.ts";
+import { countMentions } from "./mentions.ts";
 
 /** An op of a committed batch and the event it made. */
 export interface Accepted {
@@ -68,6 +69,8 @@ export function applyBatch(a: Applier, s: State, accepted: Accepted[], w: Workin
       s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
     }
     if (!isPlain && event.kind === "message") countUnread(s, [event]);
+    if (event.kind === "message" || event.kind === "delete" || event.kind === "member")
+      countMentions(s, event, event.kind === "delete" ? w.messages.get(event.target) : undefined);
     a.succeed(op, { seq: event.seq, ts: event.ts, duplicate: false });
     encoded[i] = JSON.stringify(event);
     seqs[i] = event.seq;

@@ -12,6 +12,8 @@ export interface State {
   lastTs: number;
   lastMessage: MessageEvent | null;
   unread: Map<string, number>;
+  /** Per member: how many of their unread messages mention them (mentions.ts). */
+  mentions: Map<string, number>;
 }
 
 export interface OpResult {

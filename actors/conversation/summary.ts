@@ -21,6 +21,7 @@ export function summaryFor(id: string, s: State, userId: string, members: Member
     id, type: s.type, title: s.title, members, lastSeq: s.lastSeq, lastTs: s.lastTs,
     preview: !last ? null : last.deleted ? { author: last.author, text: "", deleted: true } : { author: last.author, text: last.text.slice(0, PREVIEW_CHARS) },
     unread: s.unread.get(userId) ?? 0,
+    mentions: s.mentions.get(userId) ?? 0,
     readSeq: s.members.get(userId)?.readSeq ?? 0,
     // A read cursor moves when a member reads or writes (own sends count as read): a conversation
     // someone else started and this member never opened does not make them anyone's contact.

@@ -324,6 +324,16 @@ export class SqlConversationStore {
     return r ? Number(r.n) : 0;
   }
 
+  /** Unread messages after `afterSeq` (up to `upTo`) that mention `userId`, "@all" or "@here":
+   *  mentions live in the `body` JSON (no column, no migration), read with json_each. */
+  async countMentions(userId: string, afterSeq: number, upTo = Number.MAX_SAFE_INTEGER): Promise<number> {
+    const r = await this.sql.first<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND kind = 'message' AND author <> ? AND deleted = 0
+         AND body LIKE '%"mentions"%' AND EXISTS (SELECT 1 FROM json_each(events.body, '$.mentions') j WHERE j.value IN (?, '@all', '@here'))`,
+      [this.conversationId, afterSeq, upTo, userId, userId]);
+    return r ? Number(r.n) : 0;
+  }
+
   /** Full-text search; every word must match (prefix match on each). CROSS JOIN makes the FTS index
    *  drive the query; otherwise SQLite walked every event of the conversation and probed per row. */
   async search(q: string, limit: number): Promise<MessageEvent[]> {

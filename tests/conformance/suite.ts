@@ -14,6 +14,7 @@ import { durabilityTests } from "./durability.ts";
 import { eventTests } from "./events.ts";
 import { idempotencyTests } from "./idempotency.ts";
 import { limitsTests } from "./limits.ts";
+import { mentionTests } from "./mentions.ts";
 import { orderTests } from "./order.ts";
 import { resumeTests } from "./resume.ts";
 import { storedTextTests } from "./storedText.ts";
@@ -37,5 +38,6 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     limitsTests(target);
     eventTests(target);
     storedTextTests(target, opts);
+    mentionTests(target, opts);
   });
 }
