@@ -68,7 +68,7 @@ export class Api {
   async history(id: string, before?: number, limit = 50) {
     return HistoryPage.parse(await this.http.json("GET", `/v1/conversations/${id}/messages`, { query: { before, limit } }));
   }
-  async sendMessage(id: string, body: { clientId: string; text: string; replyTo?: number; attachments?: string[] }) {
+  async sendMessage(id: string, body: { clientId: string; text: string; replyTo?: number; attachments?: string[]; mentions?: string[] }) {
     return SendResult.parse(await this.http.json("POST", `/v1/conversations/${id}/messages`, { body }));
   }
   async deleteMessage(id: string, seq: number) {

@@ -1,11 +1,14 @@
 import { createEffect, createSignal, For, Show } from "solid-js";
+import { insertMention, type Mentionable, mentionQuery, suggestions } from "../state/mentionPicks.ts";
 import type { MessageRow } from "../state/timeline.ts";
 import { fileSize } from "./format.ts";
 import { Icon } from "./Icon.tsx";
+import { MentionSuggest } from "./MentionSuggest.tsx";
 import type { Upload } from "./useUploads.ts";
 
 /**
  * The message box. Enter sends, Shift+Enter is a newline; Escape cancels a reply or an edit.
+ * Typing "@" suggests the conversation's members (Up/Down choose, Enter or Tab pick, Escape closes).
  * Attachments: the 📎 button or a drop anywhere on the conversation; each shows upload progress.
  * An unsent draft is kept per conversation while the app runs (switching away and back keeps it),
  * and editing a message puts it aside until the edit is saved or cancelled.
@@ -27,6 +30,10 @@ export function Composer(props: {
   maxLength?: number | null;
   /** Why nothing can be sent here any more (e.g. removed from the group); the box is disabled. */
   disabled?: string | null;
+  /** Who "@" suggests; `canMentionAll` adds "@all"/"@here" (group admins). */
+  members?: Mentionable[];
+  me?: string;
+  canMentionAll?: boolean;
 }) {
   const [text, setTextSignal] = createSignal(drafts.get(props.conversationId) ?? "");
   /** The draft put aside while a message is being edited. */
@@ -39,6 +46,27 @@ export function Composer(props: {
   };
   let area!: HTMLTextAreaElement;
   let picker!: HTMLInputElement;
+
+  const [mention, setMention] = createSignal<{ start: number; query: string } | null>(null);
+  const [active, setActive] = createSignal(0);
+  const options = () => {
+    const q = mention();
+    return q ? suggestions(props.members ?? [], q.query, props.me ?? "", props.canMentionAll ?? false) : [];
+  };
+  const lookForMention = () => {
+    setMention(area.selectionStart === area.selectionEnd ? mentionQuery(area.value, area.selectionStart) : null);
+    setActive(0);
+  };
+  const pick = (m: Mentionable) => {
+    const q = mention();
+    if (!q) return;
+    const r = insertMention(area.value, area.selectionStart, q, m.username);
+    setText(r.text);
+    area.value = r.text;
+    area.setSelectionRange(r.caret, r.caret);
+    setMention(null);
+    area.focus();
+  };
 
   createEffect(() => {
     const e = props.editing;
@@ -66,6 +94,24 @@ export function Composer(props: {
   };
 
   const onKey = (e: KeyboardEvent) => {
+    const opts = options();
+    if (opts.length > 0 && !e.isComposing) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        setActive((active() + (e.key === "ArrowDown" ? 1 : opts.length - 1)) % opts.length);
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        pick(opts[Math.min(active(), opts.length - 1)]!);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        setMention(null);
+        return;
+      }
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       submit();
@@ -110,6 +156,9 @@ export function Composer(props: {
           </For>
         </ul>
       </Show>
+      <Show when={options().length > 0}>
+        <MentionSuggest options={options()} active={active()} onPick={pick} />
+      </Show>
       <div class="composer-row">
         <button class="icon" title="Attach files" aria-label="Attach files" data-testid="attach" onClick={() => picker.click()}>
           <Icon name="clip" size={20} />
@@ -137,7 +186,10 @@ export function Composer(props: {
           onInput={(e) => {
             setText(e.currentTarget.value);
             props.onTyping(e.currentTarget.value.length > 0);
+            lookForMention();
           }}
+          onClick={lookForMention}
+          onBlur={() => setMention(null)}
           onKeyDown={onKey}
           onPaste={(e) => {
             const files = [...(e.clipboardData?.files ?? [])];

@@ -45,6 +45,11 @@ export function ConversationListItem(props: {
           <span class="conv-preview" data-testid="conversation-preview">
             {preview()}
           </span>
+          <Show when={(c().mentions ?? 0) > 0}>
+            <span class="badge mention-badge" data-testid="mention-badge" aria-label={`${c().mentions} mentions`} title={`${c().mentions} mentions`}>
+              @
+            </span>
+          </Show>
           <Show when={c().unread > 0}>
             <span class="badge" data-testid="unread-badge" aria-label={`${c().unread} unread`}>
               {c().unread > 99 ? "99+" : c().unread}

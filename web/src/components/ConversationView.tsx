@@ -3,6 +3,7 @@ import type { AttachmentRef } from "../../../protocol/index.ts";
 import { errorMessage } from "../api/http.ts";
 import { newClientId } from "../state/ids.ts";
 import { markRead } from "../state/inbox.ts";
+import { mentionsIn } from "../state/mentionPicks.ts";
 import type { MessageRow } from "../state/timeline.ts";
 import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
@@ -81,7 +82,9 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
       return false;
     }
     if (!text.trim() && ready.length === 0) return false;
-    const r = live.send(props.id, text, { replyTo: replyTo()?.seq, attachments: ready as AttachmentRef[] });
+    const members = info()?.members ?? [];
+    const mentions = mentionsIn(text, members, live.user.id, canMentionAll());
+    const r = live.send(props.id, text, { replyTo: replyTo()?.seq, attachments: ready as AttachmentRef[], mentions });
     if (!r.ok) {
       app.toast("Too many messages waiting to be sent. Reconnect first.", "error");
       return false;
@@ -119,6 +122,8 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
   };
 
   const myRole = createMemo(() => info()?.members.find((m) => m.userId === live.user.id)?.role);
+  // The server's rule (protocol/mentions.ts): "@all"/"@here" in groups, by their admins.
+  const canMentionAll = () => info()?.type === "group" && myRole() === "admin";
 
   return (
     <section
@@ -165,6 +170,9 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         onFiles={(files) => uploads.add(files)}
         maxLength={(v(), conn.maxTextLength)}
         disabled={(v(), conn.closedReason)}
+        members={info()?.members ?? []}
+        me={live.user.id}
+        canMentionAll={canMentionAll()}
       />
       <Show when={settings() && info()}>
         <GroupSettings live={live} info={info()!} onClose={() => setSettings(false)} />

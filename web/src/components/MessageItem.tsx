@@ -6,6 +6,7 @@ import { clockTime } from "./format.ts";
 import { Icon } from "./Icon.tsx";
 import { ReactionPicker } from "./ReactionPicker.tsx";
 import { RichText } from "./RichText.tsx";
+import { storedMentionLookup } from "../state/mentionPicks.ts";
 import { SystemLine } from "./SystemLine.tsx";
 
 /** One row of the log: a message bubble (mine or theirs), a queued send, or a system line. */
@@ -67,7 +68,7 @@ export function MessageItem(props: {
               <Show when={!msg()?.deleted} fallback={<em class="muted" data-testid="message-text">Message deleted</em>}>
                 <Show when={(row() as MessageRow).text}>
                   <div class="msg-text" data-testid="message-text">
-                    <RichText text={(row() as MessageRow).text} me={props.me} />
+                    <RichText text={(row() as MessageRow).text} me={props.me} mentionOf={storedMentionLookup((row() as MessageRow).mentions, props.nameOf)} />
                   </div>
                 </Show>
                 <For each={(row() as MessageRow).attachments ?? []}>{(a) => <AttachmentView conversationId={props.conversationId} att={a} />}</For>

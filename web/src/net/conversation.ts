@@ -84,6 +84,7 @@ export class ConversationConnection {
         text: item.text,
         replyTo: item.replyTo,
         attachments: item.attachments?.map((a) => a.id),
+        mentions: item.mentions,
       });
       if (!ok) return resolve({ kind: "retry", reason: "socket not open" });
       const timer = setTimeout(() => {

@@ -21,7 +21,7 @@ export function sortByActivity(list: ConversationSummary[]): ConversationSummary
 
 /** The person is looking at it: zero the badge locally until the server agrees. */
 export function markRead(list: ConversationSummary[], id: string, seq: number): ConversationSummary[] {
-  return list.map((x) => (x.id === id && x.readSeq < seq ? { ...x, readSeq: seq, unread: 0 } : x));
+  return list.map((x) => (x.id === id && x.readSeq < seq ? { ...x, readSeq: seq, unread: 0, mentions: 0 } : x));
 }
 
 export function totalUnread(list: ConversationSummary[]): number {

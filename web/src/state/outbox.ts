@@ -16,6 +16,7 @@ export interface OutboxItem {
   text: string;
   replyTo?: number;
   attachments?: AttachmentRef[];
+  mentions?: string[];
   createdAt: number;
   /** The newest seq of the conversation this client had seen when the message was written: sent with
    *  every attempt, it lets the server check for an earlier copy cheaply (protocol/events.ts `Base`). */

@@ -19,6 +19,8 @@ export interface MessageRow {
   text: string;
   replyTo?: number;
   attachments?: AttachmentRef[];
+  /** Member ids, "@all", "@here" (protocol/mentions.ts). */
+  mentions?: string[];
   editedTs?: number;
   deleted?: boolean;
   reactions: Record<string, string[]>;
@@ -33,6 +35,7 @@ export interface PendingRow {
   text: string;
   replyTo?: number;
   attachments?: AttachmentRef[];
+  mentions?: string[];
   /** Known once the server acknowledged it, before its event reached this window. */
   ackedSeq?: number;
   error?: string;
@@ -148,6 +151,7 @@ export class Timeline {
       text: item.text,
       replyTo: item.replyTo,
       attachments: item.attachments,
+      mentions: item.mentions,
       ackedSeq: prev?.ackedSeq,
       error: item.error,
     });
@@ -215,6 +219,7 @@ function toRow(e: MessageEvent): MessageRow {
     text: e.deleted ? "" : e.text,
     replyTo: e.replyTo,
     attachments: e.deleted ? undefined : e.attachments,
+    mentions: e.deleted ? undefined : e.mentions,
     editedTs: e.editedTs,
     deleted: e.deleted,
     reactions: e.reactions ?? {},

@@ -62,10 +62,11 @@ export class LiveSession {
     this.flusher.kick();
   }
 
-  send(conversationId: string, text: string, opts: { replyTo?: number; attachments?: AttachmentRef[] } = {}): EnqueueResult {
+  send(conversationId: string, text: string, opts: { replyTo?: number; attachments?: AttachmentRef[]; mentions?: string[] } = {}): EnqueueResult {
     const timeline = this.registry.peek(conversationId)?.timeline;
     const base = timeline?.loaded ? timeline.lastSeq : undefined;
-    const r = this.outbox.enqueue({ clientId: newClientId("m"), conversationId, text, replyTo: opts.replyTo, attachments: opts.attachments, base });
+    const r = this.outbox.enqueue({ clientId: newClientId("m"), conversationId, text, replyTo: opts.replyTo, attachments: opts.attachments,
+      mentions: opts.mentions?.length ? opts.mentions : undefined, base });
     if (r.ok) this.flusher.kick();
     return r;
   }
@@ -117,6 +118,7 @@ export class LiveSession {
         text: item.text,
         replyTo: item.replyTo,
         attachments: item.attachments?.map((a) => a.id),
+        mentions: item.mentions,
       });
       return { kind: "ok", seq: r.seq, ts: r.ts };
     } catch (e) {
