@@ -40,7 +40,8 @@ export function MessageList(props: {
   /** The newest message of mine someone has read: where "Seen by" goes. */
   const seen = createMemo(() => {
     v();
-    const names = Object.fromEntries((conn.info?.members ?? []).map((m) => [m.userId, m.username]));
+    // Everyone with a read cursor, members or not any more (their name then comes from the history).
+    const names = Object.fromEntries(Object.keys(conn.reads).map((u) => [u, props.live.nameOf(u)]));
     const list = rows();
     for (let i = list.length - 1; i >= 0; i--) {
       const r = list[i]!;

@@ -6,6 +6,7 @@ import { InboxConnection } from "../net/inbox.ts";
 import { ConnectionRegistry } from "../net/registry.ts";
 import { OutboxFlusher, type SendOutcome } from "../state/flusher.ts";
 import { newClientId } from "../state/ids.ts";
+import { UNKNOWN_PERSON, usernameInHistory } from "../state/names.ts";
 import { type EnqueueResult, Outbox, type OutboxItem } from "../state/outbox.ts";
 import type { KeyValueStore } from "../state/storage.ts";
 import { Notifier } from "./notifier.ts";
@@ -94,7 +95,12 @@ export class LiveSession {
     if (userId === this.user.id) return this.user.username;
     for (const c of this.inbox.list) for (const m of c.members) if (m.userId === userId) return m.username;
     for (const conn of this.registry.all()) for (const m of conn.info?.members ?? []) if (m.userId === userId) return m.username;
-    return userId;
+    // Gone from every member list (left, removed): the history still has their name.
+    for (const conn of this.registry.all()) {
+      const name = usernameInHistory(conn.timeline.rows(), userId);
+      if (name) return name;
+    }
+    return UNKNOWN_PERSON;
   }
 
   dispose(): void {
