@@ -16,6 +16,8 @@ import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
 import { randomIds, timerClock } from "../../actors/timerClock.ts";
 
 const EVICT_AFTER_MS = 5 * 60_000;
+/** A conversation that does not exist is dropped once unused this long (issue #18 item 14). */
+const EVICT_ABSENT_AFTER_MS = 1000;
 
 export interface BunActorSystemOptions {
   /** Where actors reach other actors; default: this system (everything in-process). */
@@ -33,6 +35,8 @@ export interface LocalActors {
 interface Slot<A> {
   actor: A;
   used: number;
+  /** Its first load is done (a conversation's `exists()` means something only then). */
+  loaded?: boolean;
 }
 
 export class BunActorSystem implements ActorsClient, ActorMesh {
@@ -64,7 +68,18 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
         onDiverged: () => {
           if (this.conversations.get(id)?.actor === actor) this.conversations.delete(id);
         } });
-      this.conversations.set(id, (slot = { actor, used: 0 }));
+      const fresh: Slot<ConversationActor> = (slot = { actor, used: 0 });
+      this.conversations.set(id, fresh);
+      // Probes of ids that do not exist must not leave an actor each in memory: once loaded and
+      // found absent, it goes as soon as it is idle. The check waits a macrotask, so the op that
+      // asked for the actor runs first (a create sets `creating` and the actor is not idle).
+      actor.ready().then(
+        () => {
+          fresh.loaded = true;
+          setTimeout(() => this.dropIfAbsent(id, fresh), 0);
+        },
+        () => {},
+      );
     }
     slot.used = Date.now();
     return slot.actor;
@@ -120,14 +135,27 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     return Promise.all(userIds.map((u) => this.inbox(u).presence()));
   }
 
+  /** Evicts `slot` if it is still the one for `id`, idle, and its conversation does not exist. */
+  private dropIfAbsent(id: string, slot: Slot<ConversationActor>): boolean {
+    if (this.conversations.get(id) !== slot || !slot.loaded || slot.actor.exists() || !slot.actor.idle()) return false;
+    slot.actor.dispose();
+    this.conversations.delete(id);
+    this.opts.onEvict?.("conversation", id);
+    return true;
+  }
+
   private evictIdle(): void {
     const cutoff = Date.now() - EVICT_AFTER_MS;
-    for (const [id, slot] of this.conversations)
+    // Absent ones left behind by a failed create (not idle at the first check) go here.
+    const absentCutoff = Date.now() - EVICT_ABSENT_AFTER_MS;
+    for (const [id, slot] of this.conversations) {
+      if (slot.used < absentCutoff && this.dropIfAbsent(id, slot)) continue;
       if (slot.used < cutoff && slot.actor.idle()) {
         slot.actor.dispose();
         this.conversations.delete(id);
         this.opts.onEvict?.("conversation", id);
       }
+    }
     for (const [id, slot] of this.inboxes)
       if (slot.used < cutoff && slot.actor.idle()) {
         this.inboxes.delete(id);
