@@ -91,6 +91,24 @@ describe("cluster: one region, three nodes", () => {
     sa.close();
   }, 60_000);
 
+  // Issue #18 item 14: each probe of an absent id used to leave an actor (and its lease) on its owner.
+  test("probes of conversation ids that do not exist, through the edge node, leave no actor on any node", async () => {
+    const prober = await new Nexus(e1.url).register("cprobe");
+    const before = await actorCounts();
+    for (let i = 0; i < 200; i += 25) {
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, (_, k) => prober.api("GET", `/v1/conversations/g_absent${String(i + k).padStart(6, "0")}/messages`)),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(25).fill(404));
+    }
+    let after = await actorCounts();
+    for (let tries = 0; tries < 20 && JSON.stringify(after) !== JSON.stringify(before); tries++) {
+      await Bun.sleep(100);
+      after = await actorCounts();
+    }
+    expect(after).toEqual(before);
+  });
+
   test("kill -9 of the owner: clients resume through the edge on the surviving node; every ack kept once", async () => {
     const nx = new Nexus(e1.url);
     const alice = await nx.register("fa");
