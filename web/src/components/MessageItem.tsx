@@ -9,6 +9,9 @@ import { RichText } from "./RichText.tsx";
 import { storedMentionLookup } from "../state/mentionPicks.ts";
 import { SystemLine } from "./SystemLine.tsx";
 
+/** The one message whose reaction picker is open (one at a time, across the whole log). */
+const [pickingKey, setPickingKey] = createSignal<string | null>(null);
+
 /** One row of the log: a message bubble (mine or theirs), a queued send, or a system line. */
 export function MessageItem(props: {
   conversationId: string;
@@ -26,8 +29,9 @@ export function MessageItem(props: {
   onRetry(clientId: string): void;
   onDiscard(clientId: string): void;
 }) {
-  const [picking, setPicking] = createSignal(false);
   const row = () => props.row;
+  const picking = () => pickingKey() === row().key;
+  const setPicking = (on: boolean) => setPickingKey(on ? row().key : null);
   const msg = () => (row().kind === "message" ? (row() as MessageRow) : null);
   const mine = () => row().kind !== "system" && (row() as MessageRow).author === props.me;
   const pending = () => (row().kind === "pending" ? (row() as Extract<Row, { kind: "pending" }>) : null);
@@ -46,7 +50,7 @@ export function MessageItem(props: {
         <Match when={row().kind !== "system"}>
           <article
             class="msg"
-            classList={{ mine: mine(), first: props.meta?.groupStart !== false, last: props.meta?.groupEnd !== false, pending: !!pending(), failed: !!pending()?.error, deleted: !!msg()?.deleted }}
+            classList={{ picking: picking(), mine: mine(), first: props.meta?.groupStart !== false, last: props.meta?.groupEnd !== false, pending: !!pending(), failed: !!pending()?.error, deleted: !!msg()?.deleted }}
             data-testid="message"
             data-seq={msg()?.seq}
             data-client-id={(row() as MessageRow).clientId}

@@ -1,11 +1,17 @@
-import { For, onMount } from "solid-js";
+import { For, onCleanup, onMount } from "solid-js";
 
 const EMOJIS = ["👍", "❤️", "😂", "😮", "😢", "🎉", "🙏", "👀"];
 
 /** A small row of emoji; arrow keys move, Enter picks, Escape closes. */
 export function ReactionPicker(props: { onPick(emoji: string): void; onClose(): void }) {
   let box!: HTMLDivElement;
-  onMount(() => (box.querySelector("button") as HTMLButtonElement | null)?.focus());
+  onMount(() => {
+    (box.querySelector("button") as HTMLButtonElement | null)?.focus();
+    // A press anywhere outside its toolbar closes it (the toolbar's own React button toggles it).
+    const away = (e: PointerEvent) => !box.parentElement?.contains(e.target as Node) && props.onClose();
+    document.addEventListener("pointerdown", away, true);
+    onCleanup(() => document.removeEventListener("pointerdown", away, true));
+  });
   const onKey = (e: KeyboardEvent) => {
     const buttons = [...box.querySelectorAll("button")];
     const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
