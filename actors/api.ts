@@ -10,6 +10,7 @@ import type {
   ConversationInfo,
   ConversationSummary,
   Member,
+  MessageEvent,
   Presence,
   Role,
 } from "../protocol/index.ts";
@@ -33,6 +34,13 @@ export interface SendInput {
   mentions?: string[];
 }
 
+export interface PinInput {
+  clientId: string;
+  base?: number;
+  target: number;
+  on: boolean;
+}
+
 export interface HistoryPage {
   events: ConversationEvent[];
   hasMore: boolean;
@@ -50,6 +58,10 @@ export interface ConversationApi {
   history(caller: Caller, before: number | undefined, limit: number): Promise<HistoryPage>;
   send(caller: Caller, input: SendInput): Promise<{ seq: number; ts: number; duplicate: boolean }>;
   deleteMessage(caller: Caller, target: number, clientId: string): Promise<{ seq: number }>;
+  /** Pin (`on`) or unpin a message: a `pin` event. */
+  pin(caller: Caller, input: PinInput): Promise<{ seq: number; ts: number; duplicate: boolean }>;
+  /** The pinned messages, newest first (at most 100). */
+  pins(caller: Caller): Promise<MessageEvent[]>;
   search(caller: Caller, q: string, limit: number): Promise<ConversationEvent[]>;
   /** Record an uploaded blob as belonging to this conversation (uploader must be a member). */
   addAttachment(caller: Caller, ref: AttachmentRef): Promise<Attachment>;
@@ -90,7 +102,7 @@ export type ActorKind = keyof RemoteApi;
 type Arities<Api> = { [M in keyof Api]-?: Api[M] extends (...a: infer P) => unknown ? Required<P>["length"] : never };
 export const REMOTE_METHODS = {
   conversation: {
-    create: 2, info: 1, rename: 2, addMember: 2, removeMember: 2, setRole: 3, history: 3, send: 2, deleteMessage: 3,
+    create: 2, info: 1, rename: 2, addMember: 2, removeMember: 2, setRole: 3, history: 3, send: 2, deleteMessage: 3, pin: 2, pins: 1,
     search: 3, addAttachment: 2, attachment: 2, kick: 2,
   },
   inbox: { list: 1, presence: 0, kick: 1, apply: 1, ring: 1, presenceChanged: 1 },

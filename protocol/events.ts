@@ -52,6 +52,8 @@ export const MessageEvent = z.object({
   mentions: Mentions.optional(),
   /** Materialized state (history pages and after-the-fact views). */
   editedTs: z.number().optional(),
+  /** Pinned (by whom, when): see `pin` events. */
+  pinned: z.object({ by: UserId, ts: z.number() }).optional(),
   deleted: z.boolean().optional(),
   reactions: z.record(z.string(), z.array(UserId)).optional(),
 });
@@ -65,6 +67,8 @@ export const ReactionEvent = z.object({
   emoji: Emoji,
   on: z.boolean(),
 });
+/** Pin (`on`) or unpin a message. In a direct chat any member may; in a group, its admins. */
+export const PinEvent = z.object({ ...base, kind: z.literal("pin"), clientId: z.string(), target: Seq, on: z.boolean() });
 export const MemberEvent = z.object({
   ...base,
   kind: z.literal("member"),
@@ -95,6 +99,7 @@ export const ConversationEvent = z.discriminatedUnion("kind", [
   EditEvent,
   DeleteEvent,
   ReactionEvent,
+  PinEvent,
   MemberEvent,
   RenameEvent,
   CreatedEvent,

@@ -62,6 +62,7 @@ export const SendFrame = z.object({
 export const EditFrame = z.object({ t: z.literal("edit"), clientId: ClientId, base: Base.optional(), target: Seq, text: storableText("text") });
 export const DeleteFrame = z.object({ t: z.literal("delete"), clientId: ClientId, base: Base.optional(), target: Seq });
 export const ReactFrame = z.object({ t: z.literal("react"), clientId: ClientId, base: Base.optional(), target: Seq, emoji: Emoji, on: z.boolean() });
+export const PinFrame = z.object({ t: z.literal("pin"), clientId: ClientId, base: Base.optional(), target: Seq, on: z.boolean() });
 export const TypingFrame = z.object({ t: z.literal("typing"), on: z.boolean().default(true) });
 export const ReadFrame = z.object({ t: z.literal("read"), seq: z.number().int().min(0) });
 export const HistoryFrame = z.object({
@@ -77,6 +78,7 @@ export const ConversationClientFrame = z.discriminatedUnion("t", [
   EditFrame,
   DeleteFrame,
   ReactFrame,
+  PinFrame,
   TypingFrame,
   ReadFrame,
   HistoryFrame,

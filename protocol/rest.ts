@@ -56,6 +56,8 @@ export const RestSendBody = z.object({
   attachments: z.array(z.string().min(1).max(64)).optional(),
   mentions: Mentions.optional(),
 });
+/** POST /v1/conversations/:id/pins: pin (`on`, the default) or unpin message `target`. */
+export const PinBody = z.object({ clientId: ClientId, base: Base.optional(), target: Seq, on: z.boolean().default(true) });
 export const SearchQuery = z.object({
   q: z.string().trim().min(1).max(200),
   conversationId: ConversationId.optional(),

@@ -17,9 +17,10 @@ import {
   type ConversationInfo,
   type Limits,
   type Member,
+  type MessageEvent,
   type Role,
 } from "../../protocol/index.ts";
-import type { ConversationApi, CreateConversation, HistoryPage, SendInput } from "../api.ts";
+import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput } from "../api.ts";
 import type { Caller, Connection, Resume, SocketActor } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
@@ -257,6 +258,21 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.state(caller);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "reaction", author: caller.userId, clientId, target, emoji, on }, conn, base);
+  }
+
+  /** Pin or unpin a message (drafts.ts has who may). */
+  async pin(caller: Caller, input: PinInput, conn?: Connection): Promise<OpResult> {
+    await this.ready();
+    this.state(caller);
+    this.checkRate(caller.userId, input.clientId);
+    return this.pipeline.submit({ kind: "pin", author: caller.userId, clientId: input.clientId, target: input.target, on: input.on }, conn, input.base);
+  }
+
+  /** The pinned messages, newest first; members only. */
+  async pins(caller: Caller): Promise<MessageEvent[]> {
+    await this.ready();
+    this.state(caller);
+    return this.deps.store.pins();
   }
 
   async rename(caller: Caller, title: string): Promise<{ seq: number }> {

@@ -12,6 +12,7 @@ export type Draft =
   | { kind: "edit"; author: string; clientId: string; target: number; text: string }
   | { kind: "delete"; author: string; clientId: string; target: number; accountAdmin: boolean }
   | { kind: "reaction"; author: string; clientId: string; target: number; emoji: string; on: boolean }
+  | { kind: "pin"; author: string; clientId: string; target: number; on: boolean }
   | { kind: "member"; author: string; userId: string; username: string; action: "add" | "remove" | "leave" | "role"; role?: Role }
   | { kind: "rename"; author: string; title: string }
   | { kind: "call"; author: string; callId: string; media: "audio" | "video"; outcome: "completed" | "missed" | "declined"; durationMs: number };
@@ -87,6 +88,7 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
       m.text = "";
       delete m.attachments;
       delete m.reactions;
+      delete m.pinned; // storage drops the body (pin included): a deleted message is unpinned
       return { event: { ...base, kind: "delete", clientId: d.clientId, target: d.target },
         patch: { seq: d.target, deleted: true, ...(attachmentIds?.length ? { attachmentIds } : {}) } };
     }
@@ -103,6 +105,16 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
       else delete reactions[d.emoji];
       m.reactions = reactions;
       return { event: { ...base, kind: "reaction", clientId: d.clientId, target: d.target, emoji: d.emoji, on: d.on }, patch: { seq: d.target, reactions } };
+    }
+    case "pin": {
+      const m = target(w, d.target);
+      if (w.type === "group" && !isGroupAdmin(w, d.author)) throw new NexusError("forbidden", "only group admins may pin in a group");
+      // Pinning twice (or unpinning what is not pinned) would log an event that changes nothing.
+      if (!!m.pinned === d.on) throw new NexusError("conflict", d.on ? `message ${d.target} is pinned already` : `message ${d.target} is not pinned`);
+      const pinned = d.on ? { by: d.author, ts } : null;
+      if (pinned) m.pinned = pinned;
+      else delete m.pinned;
+      return { event: { ...base, kind: "pin", clientId: d.clientId, target: d.target, on: d.on }, patch: { seq: d.target, pinned } };
     }
     case "member":
       return { event: applyMember(w, d, base) };

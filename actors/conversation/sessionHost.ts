@@ -4,7 +4,7 @@
  * knows nothing else of the actor, so the two do not import each other.
  */
 import type { ConversationEvent, ConversationInfo, Limits } from "../../protocol/index.ts";
-import type { ConversationApi, SendInput } from "../api.ts";
+import type { ConversationApi, PinInput, SendInput } from "../api.ts";
 import type { Caller, Connection } from "../ports.ts";
 import type { CallRelay } from "./callRelay.ts";
 import type { Fanout } from "./fanout.ts";
@@ -35,5 +35,6 @@ export interface SessionHost extends Pick<ConversationApi, "history"> {
   deleteMessage: FromSocket<ConversationApi["deleteMessage"]>;
   edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult>;
   react(caller: Caller, clientId: string, target: number, emoji: string, on: boolean, conn?: Connection, base?: number): Promise<OpResult>;
+  pin(caller: Caller, input: PinInput, conn?: Connection): Promise<OpResult>;
   markRead(userId: string, seq: number): Promise<void>;
 }

@@ -114,6 +114,9 @@ export async function receiveFrame(actor: SessionHost, conn: Connection, raw: st
       case "react":
         await actor.react(caller, f.clientId, f.target, f.emoji, f.on, conn, f.base);
         break;
+      case "pin":
+        await actor.pin(caller, f, conn);
+        break;
       case "typing":
         actor.state(caller);
         // Only a change to "on" fans out something new: refreshes and "off" are never limited.

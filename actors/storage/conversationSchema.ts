@@ -23,6 +23,8 @@ export const conversationSchema = [
      client_id TEXT, text TEXT, body TEXT, edited_ts INTEGER, deleted INTEGER NOT NULL DEFAULT 0, reactions TEXT,
      PRIMARY KEY (conv_id, seq))`,
   `DROP INDEX IF EXISTS events_client`,
+  // Pinned messages only (a partial index: other rows add nothing to it), for the pins list.
+  `CREATE INDEX IF NOT EXISTS events_pinned ON events (conv_id, seq) WHERE kind = 'message' AND json_extract(body, '$.pinned') IS NOT NULL`,
   `CREATE TABLE IF NOT EXISTS attachments (
      conv_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL,
      uploaded_by TEXT NOT NULL, created_ts INTEGER NOT NULL, PRIMARY KEY (conv_id, id))`,

@@ -33,6 +33,8 @@ export interface MessagePatch {
   /** With `deleted`: the message's attachments, which stop being downloadable. */
   attachmentIds?: string[];
   reactions?: Record<string, string[]>;
+  /** Pinned (by, ts) or unpinned (null): kept in the message's `body` JSON. */
+  pinned?: { by: string; ts: number } | null;
 }
 
 export interface Commit {
@@ -244,6 +246,10 @@ export class SqlConversationStore {
       if (p.reactions !== undefined)
         st.push({ sql: "UPDATE events SET reactions = ? WHERE conv_id = ? AND seq = ?",
           args: [Object.keys(p.reactions).length ? JSON.stringify(p.reactions) : null, id, p.seq] });
+      if (p.pinned !== undefined)
+        st.push(p.pinned
+          ? { sql: "UPDATE events SET body = json_set(COALESCE(body, '{}'), '$.pinned', json(?)) WHERE conv_id = ? AND seq = ?", args: [JSON.stringify(p.pinned), id, p.seq] }
+          : { sql: "UPDATE events SET body = json_remove(body, '$.pinned') WHERE conv_id = ? AND seq = ?", args: [id, p.seq] });
     }
     for (const [userId, seq] of c.reads)
       st.push({ sql: "UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conv_id = ? AND user_id = ?", args: [seq, id, userId] });
@@ -322,6 +328,15 @@ export class SqlConversationStore {
       "SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND kind = 'message' AND author <> ? AND deleted = 0",
       [this.conversationId, afterSeq, upTo, userId]);
     return r ? Number(r.n) : 0;
+  }
+
+  /** The pinned messages, newest first (at most `limit`). The WHERE repeats the partial index's
+   *  (conversationSchema.ts events_pinned) so SQLite reads the pins only, not the whole log. */
+  async pins(limit = 100): Promise<MessageEvent[]> {
+    const rows = await this.sql.all<EventRow>(
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind = 'message' AND json_extract(body, '$.pinned') IS NOT NULL
+         AND deleted = 0 ORDER BY seq DESC LIMIT ?`, [this.conversationId, limit]);
+    return rows.map((r) => rowToEvent(r) as MessageEvent);
   }
 
   /** Unread messages after `afterSeq` (up to `upTo`) that mention `userId`, "@all" or "@here":

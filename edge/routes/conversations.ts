@@ -12,6 +12,7 @@ import {
   HistoryQuery,
   NexusError,
   RenameBody,
+  PinBody,
   RestSendBody,
   SetRoleBody,
   UserId,
@@ -90,6 +91,14 @@ export function conversationRoutes(deps: EdgeDeps): Hono<AppEnv> {
 
   r.post("/v1/conversations/:id/messages", validate("param", IdParam), validate("json", RestSendBody), async (c) => {
     const r = await conv(c.req.valid("param").id).send(callerOf(c), c.req.valid("json"));
+    return c.json(r, r.duplicate ? 200 : 201);
+  });
+
+  r.get("/v1/conversations/:id/pins", validate("param", IdParam), async (c) =>
+    c.json({ pins: await conv(c.req.valid("param").id).pins(callerOf(c)) }));
+
+  r.post("/v1/conversations/:id/pins", validate("param", IdParam), validate("json", PinBody), async (c) => {
+    const r = await conv(c.req.valid("param").id).pin(callerOf(c), c.req.valid("json"));
     return c.json(r, r.duplicate ? 200 : 201);
   });
 

@@ -15,6 +15,7 @@ import { eventTests } from "./events.ts";
 import { idempotencyTests } from "./idempotency.ts";
 import { limitsTests } from "./limits.ts";
 import { mentionTests } from "./mentions.ts";
+import { pinTests } from "./pins.ts";
 import { orderTests } from "./order.ts";
 import { resumeTests } from "./resume.ts";
 import { storedTextTests } from "./storedText.ts";
@@ -39,5 +40,6 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     eventTests(target);
     storedTextTests(target, opts);
     mentionTests(target, opts);
+    pinTests(target);
   });
 }

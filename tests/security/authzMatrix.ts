@@ -89,6 +89,9 @@ export const MATRIX: Row[] = [
   { route: "POST /v1/conversations/:id/messages", expect: members(201) },
   // A fresh message by `author`: the author, a group admin, or an account admin deletes.
   { route: "DELETE /v1/conversations/:id/messages/:seq", expect: { ...groupAdmins(200), author: 200, accountAdmin: 200 } },
+  { route: "GET /v1/conversations/:id/pins", expect: members(200) },
+  // G is a group: only its admins pin (a fresh message each time, so none is pinned already).
+  { route: "POST /v1/conversations/:id/pins", expect: groupAdmins(201) },
   // Scoped to G: members only (unscoped, anyone searches their own conversations).
   { route: "GET /v1/search", expect: members(200) },
   // ---- attachments, calls, presence ----
@@ -114,6 +117,7 @@ export const MATRIX: Row[] = [
   { route: "conversation frame edit", expect: frame("forbidden", "ack", "forbidden") },
   { route: "conversation frame delete", expect: frame("forbidden", "ack", "ack") },
   { route: "conversation frame react", expect: frame("ack") },
+  { route: "conversation frame pin", expect: frame("forbidden", "forbidden", "ack") },
   { route: "conversation frame typing", expect: frame("none") },
   { route: "conversation frame read", expect: frame("none") },
   { route: "conversation frame history", expect: frame("history") },

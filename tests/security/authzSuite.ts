@@ -86,6 +86,8 @@ const ASK: Record<string, Ask> = {
   "GET /v1/conversations/:id/messages": http("GET", G("/messages")),
   "POST /v1/conversations/:id/messages": http("POST", G("/messages"), () => ({ clientId: newClientId("az"), text: "matrix" })),
   "DELETE /v1/conversations/:id/messages/:seq": http("DELETE", async (fx) => `/v1/conversations/${fx.group}/messages/${await fx.freshMessage()}`),
+  "GET /v1/conversations/:id/pins": http("GET", G("/pins")),
+  "POST /v1/conversations/:id/pins": http("POST", G("/pins"), async (fx) => ({ clientId: newClientId("az"), target: await fx.freshMessage() })),
   "GET /v1/search": http("GET", (fx) => `/v1/search?q=words&conversationId=${fx.group}`),
   "POST /v1/attachments": async (fx, _c, s) =>
     (await fx.nx.request("POST", `/v1/attachments?conversationId=${fx.group}&name=m.txt`, new TextEncoder().encode("m"), s?.token, { "content-type": "text/plain" })).status,
@@ -107,6 +109,7 @@ const ASK: Record<string, Ask> = {
   "conversation frame edit": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "edit", clientId: newClientId("az"), target: fx.seq, text: `edited by ${c}` })),
   "conversation frame delete": (fx, c) => onConversationSocket(fx, c, async (fx) => ({ t: "delete", clientId: newClientId("az"), target: await fx.freshMessage() })),
   "conversation frame react": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "react", clientId: newClientId("az"), target: fx.seq, emoji: "👍", on: true })),
+  "conversation frame pin": (fx, c) => onConversationSocket(fx, c, async (fx) => ({ t: "pin", clientId: newClientId("az"), target: await fx.freshMessage(), on: true })),
   "conversation frame typing": (fx, c) => onConversationSocket(fx, c, () => ({ t: "typing", on: true })),
   "conversation frame read": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "read", seq: fx.seq })),
   "conversation frame history": (fx, c) => onConversationSocket(fx, c, () => ({ t: "history", limit: 5 })),

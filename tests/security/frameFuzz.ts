@@ -13,7 +13,7 @@ import { inputsFor, rawGarbageText } from "./arbitraries.ts";
 import { eventAt, expectCleanErrorFrame, expectMessage, snapshot, type World } from "./fuzzWorld.ts";
 
 const DEFAULT_MAX_FRAME_BYTES = defaultLimits.maxFrameBytes;
-const WRITES = new Set(["send", "edit", "delete", "react"]);
+const WRITES = new Set(["send", "edit", "delete", "react", "pin"]);
 
 /** A frame as sent: its JSON text and, when it was an object, the object. */
 export interface SentFrame {
@@ -104,6 +104,8 @@ export async function checkConversationAnswer(w: World, conv: string, f: SentFra
   } else if (o.t === "react") {
     const m = await eventAt(w.alice, conv, o.target);
     expect(m?.reactions?.[o.emoji]?.includes(w.alice.id) ?? false, `${what}: reaction state`).toBe(o.on);
+  } else if (o.t === "pin") {
+    expect(!!(await eventAt(w.alice, conv, o.target))?.pinned, `${what}: pinned state`).toBe(o.on);
   } else if (o.t === "delete") {
     expect((await eventAt(w.alice, conv, o.target))?.deleted).toBe(true);
     expectMessage(w, conv, o.target, { deleted: true });

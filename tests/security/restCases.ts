@@ -154,6 +154,22 @@ export const REST_CASES: Record<string, RestCase> = {
       expectMessage(w, id, res.body.seq, { text: sent.text });
     },
   },
+  "GET /v1/conversations/:id/pins": {
+    as: alice,
+    request: (w) => conv(w).map((id) => ({ path: `/v1/conversations/${id}/pins` })),
+  },
+  "POST /v1/conversations/:id/pins": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), jsonBody(P.PinBody, { target: fc.integer({ min: 1, max: 40 }), base: fc.constantFrom(undefined, 0) })).map(([id, b]) => ({ path: `/v1/conversations/${id}/pins`, ...b })),
+    async readBack(w, req, res) {
+      // History pages fold pin events into their message (like reactions): the message is the read-back.
+      expect(typeof res.body.seq).toBe("number");
+      const body = req.body as { target: number; on?: boolean };
+      if (res.body.duplicate) return;
+      expect(!!(await eventAt(w.alice, idFromPath(req.path), body.target))?.pinned, "pinned state as acked").toBe(body.on ?? true);
+    },
+  },
   "DELETE /v1/conversations/:id/messages/:seq": {
     as: alice,
     request: (w) => fc.tuple(conv(w), fc.oneof(fc.integer({ min: 1, max: 40 }).map(String), nastyString.map(pathSegment))).map(([id, s]) => ({ path: `/v1/conversations/${id}/messages/${s}` })),

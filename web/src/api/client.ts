@@ -5,6 +5,7 @@ import {
   ConversationInfo,
   ConversationSummary,
   IceServers,
+  MessageEvent,
   Presence,
   PublicUser,
 } from "../../../protocol/index.ts";
@@ -13,6 +14,7 @@ import { ApiError, Http, NetworkError, toApiError } from "./http.ts";
 
 /** Every REST route of docs/api.md the client uses, with responses checked against the protocol schemas. */
 const HistoryPage = z.object({ events: z.array(ConversationEvent), hasMore: z.boolean() });
+const Pins = z.object({ pins: z.array(MessageEvent) });
 const SendResult = z.object({ seq: z.number(), ts: z.number(), duplicate: z.boolean().optional() });
 const SearchHits = z.object({ hits: z.array(z.object({ conversationId: z.string(), event: ConversationEvent })) });
 const AdminUser = PublicUser.extend({ lockedUntil: z.number().nullable().optional(), failedLogins: z.number().optional() });
@@ -70,6 +72,10 @@ export class Api {
   }
   async sendMessage(id: string, body: { clientId: string; text: string; replyTo?: number; attachments?: string[]; mentions?: string[] }) {
     return SendResult.parse(await this.http.json("POST", `/v1/conversations/${id}/messages`, { body }));
+  }
+  /** The conversation's pinned messages, newest first. */
+  async pins(id: string) {
+    return Pins.parse(await this.http.json("GET", `/v1/conversations/${id}/pins`)).pins;
   }
   async deleteMessage(id: string, seq: number) {
     await this.http.json("DELETE", `/v1/conversations/${id}/messages/${seq}`);

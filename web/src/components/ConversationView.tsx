@@ -12,6 +12,7 @@ import { Composer } from "./Composer.tsx";
 import { ConversationHeader } from "./ConversationHeader.tsx";
 import { GroupSettings } from "./GroupSettings.tsx";
 import { MessageList } from "./MessageList.tsx";
+import { PinsPanel } from "./PinsPanel.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
 import { type Upload, useUploads } from "./useUploads.ts";
 
@@ -124,6 +125,11 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
   const myRole = createMemo(() => info()?.members.find((m) => m.userId === live.user.id)?.role);
   // The server's rule (protocol/mentions.ts): "@all"/"@here" in groups, by their admins.
   const canMentionAll = () => info()?.type === "group" && myRole() === "admin";
+  // Who may pin (drafts.ts): any member of a direct chat, a group's admins.
+  const canPin = () => info()?.type === "direct" || myRole() === "admin";
+  const pin = (row: MessageRow) => {
+    if (!conn.frame({ t: "pin", clientId: newClientId("p"), base: conn.timeline.lastSeq, target: row.seq, on: !row.pinned })) app.toast("Not connected.", "error");
+  };
 
   return (
     <section
@@ -146,9 +152,12 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
           {conn.closedReason}
         </p>
       </Show>
+      <PinsPanel conn={conn} nameOf={(u) => live.nameOf(u)} />
       <MessageList
         live={live}
         conn={conn}
+        canPin={canPin()}
+        onPin={pin}
         canModerate={app.user()?.role === "admin" || myRole() === "admin"}
         onReply={(r) => (setEditing(null), setReplyTo(r))}
         onEdit={(r) => (setReplyTo(null), setEditing(r))}

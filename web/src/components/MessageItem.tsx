@@ -22,6 +22,9 @@ export function MessageItem(props: {
   replyOf?: MessageRow;
   seenBy?: string[];
   canDelete: boolean;
+  /** Who may pin here (protocol: any member of a direct chat, a group's admins). */
+  canPin?: boolean;
+  onPin?(r: MessageRow): void;
   onReply(r: MessageRow): void;
   onEdit(r: MessageRow): void;
   onDelete(r: MessageRow): void;
@@ -78,6 +81,11 @@ export function MessageItem(props: {
                 <For each={(row() as MessageRow).attachments ?? []}>{(a) => <AttachmentView conversationId={props.conversationId} att={a} />}</For>
               </Show>
               <div class="msg-meta">
+                <Show when={msg()?.pinned && !msg()?.deleted}>
+                  <span class="pinned-mark" data-testid="pinned-mark" title={`Pinned by ${props.nameOf(msg()!.pinned!.by)}`}>
+                    <Icon name="pin" size={11} /> pinned ·{" "}
+                  </span>
+                </Show>
                 <Show when={msg()?.editedTs && !msg()?.deleted}>
                   <span data-testid="edited">edited · </span>
                 </Show>
@@ -130,6 +138,11 @@ export function MessageItem(props: {
                 <Show when={mine()}>
                   <button class="icon small" aria-label="Edit" data-testid="action-edit" onClick={() => props.onEdit(msg()!)}>
                     <Icon name="edit" size={16} />
+                  </button>
+                </Show>
+                <Show when={props.canPin && props.onPin}>
+                  <button class="icon small" aria-label={msg()!.pinned ? "Unpin" : "Pin"} aria-pressed={!!msg()!.pinned} data-testid="action-pin" onClick={() => props.onPin!(msg()!)}>
+                    <Icon name="pin" size={16} />
                   </button>
                 </Show>
                 <Show when={props.canDelete}>

@@ -17,6 +17,8 @@ export function MessageList(props: {
   live: LiveSession;
   conn: ConversationConnection;
   canModerate: boolean;
+  canPin?: boolean;
+  onPin?(r: MessageRow): void;
   onReply(r: MessageRow): void;
   onEdit(r: MessageRow): void;
   onDelete(r: MessageRow): void;
@@ -176,6 +178,8 @@ export function MessageList(props: {
               replyOf={replyOf(row as MessageRow)}
               seenBy={seen()?.seq === (row as MessageRow).seq && row.kind === "message" ? seen()!.who : undefined}
               canDelete={row.kind === "message" && (row.author === me || props.canModerate)}
+              canPin={props.canPin}
+              onPin={props.onPin}
               onReply={props.onReply}
               onEdit={props.onEdit}
               onDelete={props.onDelete}

@@ -21,6 +21,7 @@ export interface MessageRow {
   attachments?: AttachmentRef[];
   /** Member ids, "@all", "@here" (protocol/mentions.ts). */
   mentions?: string[];
+  pinned?: { by: string; ts: number };
   editedTs?: number;
   deleted?: boolean;
   reactions: Record<string, string[]>;
@@ -46,13 +47,13 @@ export interface SystemRow {
   key: string;
   seq: number;
   ts: number;
-  event: Exclude<ConversationEvent, { kind: "message" | "edit" | "delete" | "reaction" }>;
+  event: Exclude<ConversationEvent, { kind: "message" | "edit" | "delete" | "reaction" | "pin" }>;
 }
 
 export type Row = MessageRow | PendingRow | SystemRow;
 export type LiveResult = "applied" | "duplicate" | "gap";
 
-const PATCH_KINDS = new Set(["edit", "delete", "reaction"]);
+const PATCH_KINDS = new Set(["edit", "delete", "reaction", "pin"]);
 
 export class Timeline {
   epoch: string | null = null;
@@ -108,10 +109,13 @@ export class Timeline {
         this.patch(e.target, (m) => ({ ...m, text: e.text, editedTs: e.ts }));
         break;
       case "delete":
-        this.patch(e.target, (m) => ({ ...m, text: "", attachments: undefined, deleted: true }));
+        this.patch(e.target, (m) => ({ ...m, text: "", attachments: undefined, pinned: undefined, deleted: true }));
         break;
       case "reaction":
         this.patch(e.target, (m) => ({ ...m, reactions: toggle(m.reactions, e.emoji, e.author, e.on) }));
+        break;
+      case "pin":
+        this.patch(e.target, (m) => ({ ...m, pinned: e.on ? { by: e.author, ts: e.ts } : undefined }));
         break;
       default:
         this.insertMaterialized(e);
@@ -220,6 +224,7 @@ function toRow(e: MessageEvent): MessageRow {
     replyTo: e.replyTo,
     attachments: e.deleted ? undefined : e.attachments,
     mentions: e.deleted ? undefined : e.mentions,
+    pinned: e.deleted ? undefined : e.pinned,
     editedTs: e.editedTs,
     deleted: e.deleted,
     reactions: e.reactions ?? {},
