@@ -9,7 +9,7 @@ import type { PipelineHost } from "./pipelineHost.ts";
 import type { Working } from "./drafts.ts";
 import type { RecentMessages } from "./recentMessages.ts";
 import type { Op, OpResult, State } from "./state.ts";
-import { countMentions } from "./mentions.ts";
+import { countMentions } from "./mentionCounts.ts";
 
 /** An op of a committed batch and the event it made. */
 export interface Accepted {

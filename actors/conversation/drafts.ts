@@ -5,7 +5,7 @@
  */
 import { NexusError, type AttachmentRef, type ConversationEvent, type Member, type MessageEvent, type Role } from "../../protocol/index.ts";
 import type { MessagePatch } from "../storage/sqlConversationStore.ts";
-import { checkMentions } from "./mentions.ts";
+import { checkMentions } from "./mentionRules.ts";
 
 export type Draft =
   | { kind: "message"; author: string; clientId: string; text: string; replyTo?: number; attachments?: string[]; mentions?: string[] }
@@ -64,7 +64,7 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
       });
       if (d.replyTo !== undefined && (d.replyTo >= seq || d.replyTo < 1)) throw new NexusError("bad_request", "replyTo must be an earlier seq");
       // Checked against the members as of this event (a member removed earlier in the batch is out).
-      const mentions = checkMentions(w, d.author, d.mentions);
+      const mentions = checkMentions(w.type, w.members, d.author, d.mentions);
       // Built field by field (the hot path): one object per message, in the wire order.
       const event: MessageEvent = { seq, ts, author: d.author, kind: "message", clientId: d.clientId, text: d.text };
       if (d.replyTo !== undefined) event.replyTo = d.replyTo;
