@@ -112,6 +112,9 @@ export const ServerFrame = z.discriminatedUnion("t", [
     flow: FlowControl.optional(),
     /** Limits a client can check before sending (longer text is refused with payload_too_large). */
     limits: z.object({ maxTextLength: z.number().int().min(1) }).optional(),
+    /** Present (true) while the conversation's storage is unreachable: history and resume work,
+     *  writes are refused with the retryable `storage_unavailable` (a `storage` frame ends it). */
+    readOnly: z.boolean().optional(),
   }),
   /** A durable event. The sender's sockets get theirs too: an event whose `clientId` and `author`
    *  are yours is the ack of that operation (seq and ts included). */
@@ -135,6 +138,9 @@ export const ServerFrame = z.discriminatedUnion("t", [
     candidate: CallSignal.shape.candidate,
   }),
   z.object({ t: z.literal("pong"), ts: z.number() }),
+  /** The conversation's storage became unreachable (`readOnly: true`: writes are refused with
+   *  `storage_unavailable`, keep them queued) or is back (`false`: send what was queued). */
+  z.object({ t: z.literal("storage"), readOnly: z.boolean() }),
   /** `retryAfter` (seconds) comes with `rate_limited`. */
   z.object({ t: z.literal("error"), code: z.string(), message: z.string(), clientId: z.string().optional(), retryAfter: z.number().min(0).optional() }),
   // inbox socket

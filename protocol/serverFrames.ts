@@ -28,6 +28,9 @@ export const readFrame = (userId: string, seq: number): string => `{"t":"read","
 
 export const pongFrame = (ts: number): string => `{"t":"pong","ts":${ts}}`;
 
+/** The conversation's storage is unreachable (read-only) or back. */
+export const storageFrame = (readOnly: boolean): string => frame("storage", { readOnly });
+
 /** A refusal, answering the frame with `clientId` when it had one. */
 export const errorFrame = (code: string, message: string, clientId?: unknown): string =>
   frame("error", typeof clientId === "string" ? { code, message, clientId } : { code, message });

@@ -23,6 +23,7 @@ import {
 import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput } from "../api.ts";
 import type { Caller, Connection, Resume, SocketActor } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
+import { StorageOutage } from "./storageOutage.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
 import type { ConversationDeps } from "./deps.ts";
 import type { Draft } from "./drafts.ts";
@@ -58,12 +59,18 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   readonly typing: TypingTracker;
   readonly calls: CallRelay;
   readonly rate: RateBuckets;
+  /** Read-only while storage is unreachable (storageOutage.ts). */
+  private readonly outage: StorageOutage;
 
   constructor(readonly id: string, readonly deps: ConversationDeps) {
     this.pipeline = new CommitPipeline(this);
     this.reads = new ReadCursors(deps.store, deps.clock);
     this.inbox = new InboxNotices(id, deps.mesh, deps.clock, () => this.s);
     this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
+    this.outage = new StorageOutage({
+      id, deps, fanout: this.fanout, current: () => this.s, drained: () => this.pipeline.drained(),
+      stopWrites: () => this.pipeline.stop(), resumeWrites: () => this.pipeline.resume(), diverged: () => this.diverged(),
+    });
     this.rate = new RateBuckets(deps.limits.sendsPerSecond, () => deps.clock.now());
     this.typing = new TypingTracker(deps.clock, deps.limits.typingTtlMs, (userId, on) =>
       this.fanout.broadcast(frame("typing", { userId, on }), 0, userId));
@@ -152,12 +159,18 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   async history(caller: Caller, before: number | undefined, limit: number): Promise<HistoryPage> {
     await this.ready();
     this.state(caller);
-    return this.deps.store.page(before, limit, this.s!.lastSeq);
+    const s = this.s!;
+    return this.outage.page(() => this.deps.store.page(before, limit, s.lastSeq), before, limit, (seq) => this.pipeline.messages.get(seq));
   }
 
   /** Replay for a resuming socket: everything after `after` up to `upTo`. */
   replay(after: number, upTo: number): Promise<ConversationEvent[]> {
-    return this.deps.store.range(after, upTo);
+    return this.outage.replay(() => this.deps.store.range(after, upTo), after, upTo);
+  }
+
+  /** Storage is unreachable: history and resume work, writes are refused (storageOutage.ts). */
+  get readOnly(): boolean {
+    return this.outage.active;
   }
 
   async search(caller: Caller, q: string, limit: number): Promise<ConversationEvent[]> {
@@ -397,6 +410,14 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.deps.onDiverged!();
   }
 
+  storageLost(reason: unknown): void {
+    this.outage.begin(reason);
+  }
+
+  appended(events: ConversationEvent[]): void {
+    for (const e of events) this.outage.tail.push(e);
+  }
+
   /** No sockets, nothing queued or pending: the host may evict this actor. */
   idle(): boolean {
     return this.fanout.size === 0 && !this.pipeline.busy && !this.reads.pending &&
@@ -423,6 +444,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   dispose(): void {
+    this.outage.dispose();
     this.typing.dispose();
     this.calls.dispose();
     this.reads.dispose();

@@ -79,6 +79,7 @@ export function applyBatch(a: Applier, s: State, accepted: Accepted[], w: Workin
   // The whole batch goes out as one frame: one publish and one WebSocket frame per socket instead
   // of one per event (a busy conversation commits several events per batch).
   a.host.fanout.broadcastEvents(seqs, encoded);
+  a.host.appended(accepted.map((x) => x.event));
   for (const { event } of accepted) if (event.kind === "message") a.host.typing.set(event.author, false);
   for (const id of removed) {
     a.host.fanout.closeUser(id, CloseCodes.forbidden, "removed from conversation");

@@ -26,6 +26,7 @@ import { applyDraft, type Draft, type Working } from "./drafts.ts";
 import { loadAttachments, loadTargets } from "./preCommitReads.ts";
 import type { Fanout } from "./fanout.ts";
 import { dropResends, type Resends } from "./resends.ts";
+import { isStorageOutage } from "./storageOutage.ts";
 import { storageUnavailable, type Op, type OpResult, type State } from "./state.ts";
 import type { TypingTracker } from "./typing.ts";
 
@@ -114,7 +115,13 @@ export class CommitPipeline {
   }
 
   private add(op: Op): void {
-    if (this.stopped) return this.fail(op, storageUnavailable());
+    if (this.stopped) {
+      // Read-only (storageOutage.ts): a resend of a stored clientId is still answered as a duplicate.
+      const d = op.draft;
+      const hit = "clientId" in d ? this.clientIds.get(d.author, d.clientId) : undefined;
+      if (hit && !hit.op) return this.succeed(op, { seq: hit.seq, ts: hit.ts, duplicate: true });
+      return this.fail(op, storageUnavailable());
+    }
     if (this.queue.length === 0 && !this.building && this.addNow(op)) return;
     this.queue.push(op);
     this.kick();
@@ -304,6 +311,15 @@ export class CommitPipeline {
       return this.requeue(ops);
     }
     console.error(`[conversation ${this.host.id}] commit failed`, error);
+    if (this.host.deps.onDiverged && isStorageOutage(error)) {
+      // Storage cannot be reached, and may or may not hold this batch: write nothing more until it
+      // answers and says which (storageOutage.ts); sockets stay, reads come from memory meanwhile.
+      this.stopped = true;
+      for (const op of ops) this.fail(op, storageUnavailable());
+      for (const op of this.queue.splice(0)) this.fail(op, storageUnavailable());
+      this.host.storageLost(error);
+      return;
+    }
     if (this.host.deps.onDiverged && mayHaveDiverged(error)) {
       // The batch may be stored after all, or another writer's is: seqs from this state could
       // collide or skip. Write nothing more (the chain stays failed, so batches already queued are
@@ -318,6 +334,24 @@ export class CommitPipeline {
     this.chain = { failed: false };
     this.builtSeq = s.lastSeq;
     for (const op of ops) this.fail(op, storageUnavailable());
+  }
+
+  /** Read-only: refuse writes without trying storage (storageOutage.ts). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Storage answers again and holds exactly the applied state: write on from it. */
+  resume(): void {
+    const s = this.host.current();
+    this.stopped = false;
+    this.chain = { failed: false };
+    if (s) this.builtSeq = s.lastSeq;
+  }
+
+  /** Resolves once every batch submitted so far has settled (and nothing is being built). */
+  async drained(): Promise<void> {
+    while (this.inFlight > 0 || this.building) await (this.inFlight > 0 ? this.tail : new Promise<void>((r) => this.host.deps.clock.schedule(5, r)));
   }
 
   private applyCommitted(s: State, b: Batch): void {

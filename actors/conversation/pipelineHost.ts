@@ -1,4 +1,5 @@
 /** What the write path (commitPipeline.ts, applyBatch.ts) needs from its conversation actor. */
+import type { ConversationEvent } from "../../protocol/index.ts";
 import type { ConversationDeps } from "./deps.ts";
 import type { Fanout } from "./fanout.ts";
 import type { State } from "./state.ts";
@@ -16,4 +17,8 @@ export interface PipelineHost {
   readMoved(userId: string, seq: number): void;
   /** Storage may differ from the state (only called when deps.onDiverged is set). */
   diverged(): void;
+  /** Storage could not be reached (only when deps.onDiverged is set): go read-only (storageOutage.ts). */
+  storageLost(reason: unknown): void;
+  /** Committed events, in seq order (kept in memory for reads while storage is unreachable). */
+  appended(events: ConversationEvent[]): void;
 }

@@ -29,6 +29,8 @@ export interface SessionHost extends Pick<ConversationApi, "history"> {
   state(caller: Caller): State;
   infoOf(s: State): ConversationInfo;
   replay(after: number, upTo: number): Promise<ConversationEvent[]>;
+  /** Storage is unreachable: reads work, writes are refused (storageOutage.ts). */
+  readonly readOnly: boolean;
   send(caller: Caller, input: SendInput, conn?: Connection): Promise<OpResult>;
   /** A send from a loaded actor's socket, without a promise per send (see ConversationActor). */
   sendFromSocket(caller: Caller, input: SendInput, conn: Connection, refused: (e: unknown) => void): void;

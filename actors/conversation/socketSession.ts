@@ -54,7 +54,8 @@ export async function connectSocket(actor: SessionHost, conn: Connection, resume
   const conversation = { ...actor.infoOf(actor.state({ userId: conn.userId })), lastSeq: upTo };
   const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
   const limits = { maxTextLength: actor.limits.maxTextLength };
-  conn.send(frame("welcome", { conversation, recovered, events, hasMore, typing: actor.typing.who(), flow, limits }));
+  const readOnly = actor.readOnly ? true : undefined;
+  conn.send(frame("welcome", { conversation, recovered, events, hasMore, typing: actor.typing.who(), flow, limits, readOnly }));
   actor.fanout.release(sub, upTo);
 }
 

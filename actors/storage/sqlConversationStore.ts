@@ -316,6 +316,24 @@ export class SqlConversationStore {
     return { events: rows.reverse().map(rowToEvent), hasMore };
   }
 
+  /** The newest stored seq, from the primary (a read-only actor compares it with its own). */
+  async head(): Promise<number> {
+    const r = await this.sql.first<{ seq: number }>("SELECT seq FROM events WHERE conv_id = ? ORDER BY seq DESC LIMIT 1", [this.conversationId]);
+    return r ? Number(r.seq) : 0;
+  }
+
+  /** While the primary cannot be reached: a page from the local replica as it is (it may trail). */
+  async stalePage(before: number | undefined, limit: number): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
+    const replica = this.sql.replica;
+    if (!replica) throw new NexusError("storage_unavailable", "storage is unreachable and there is no local replica");
+    const rows = await replica.all<EventRow>(
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} ORDER BY seq DESC LIMIT ?`,
+      [this.conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1]);
+    const hasMore = rows.length > limit;
+    if (hasMore) rows.pop();
+    return { events: rows.reverse().map(rowToEvent), hasMore };
+  }
+
   async getMessage(seq: number): Promise<MessageEvent | null> {
     const r = await this.sql.first<EventRow>(
       `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq = ? AND kind = 'message'`, [this.conversationId, seq]);

@@ -1,5 +1,5 @@
 /**
- * GET /health (process up), GET /ready (storage reachable, else 503), GET /metrics (Prometheus).
+ * GET /health (process up), GET /ready (storage reachable; else degraded, or 503 with ?strict=1), GET /metrics (Prometheus).
  * /metrics tells an outsider how busy the server is, how many actors and sockets it holds, and its
  * route patterns: with METRICS_TOKEN it needs `Authorization: Bearer <token>`; without one only a
  * loopback client that came through no proxy may read it (docs/operations.md).
@@ -43,7 +43,13 @@ export function healthRoutes(deps: Host): Hono<AppEnv> {
       console.error("[edge] readiness check failed:", e);
       return false;
     });
-    return ok ? c.json({ ok: true }) : c.json(errorBody("storage_unavailable", "storage is not reachable"), 503);
+    if (ok) return c.json({ ok: true });
+    // Degraded, not down (issue #16): with storage unreachable a node still serves sign-ins already
+    // made, sockets, resumes and history (read-only), and every node of a region shares its storage,
+    // so taking them out of the load balancer would turn read-only into down. `?strict=1` is for a
+    // probe that wants the old answer (docs/operations.md).
+    if (c.req.query("strict") !== undefined) return c.json(errorBody("storage_unavailable", "storage is not reachable"), 503);
+    return c.json({ ok: true, degraded: true, storage: "unreachable" });
   });
 
   r.get("/metrics", async (c) => {

@@ -26,6 +26,8 @@ export class BusyWriter {
   closes = 0;
   /** Joins that failed (refused, closed before the welcome, no welcome in time). */
   failedJoins = 0;
+  /** Error frames answering a send, by code (each is followed by a resend of the same clientId). */
+  readonly refusals: Record<string, number> = {};
   private running = true;
   private done: Promise<void> | undefined;
 
@@ -85,7 +87,10 @@ export class BusyWriter {
         if (reply.t === "ack") {
           this.acks.push({ clientId: pending.clientId, seq: reply.seq, at: Date.now(), joinedAt, duplicate: reply.duplicate === true });
           pending = undefined;
-        } else await sleep(50); // a retryable refusal (unavailable, storage_unavailable): same clientId again
+        } else {
+          if (reply.t === "error") this.refusals[reply.code] = (this.refusals[reply.code] ?? 0) + 1;
+          await sleep(50); // a retryable refusal (unavailable, storage_unavailable): same clientId again
+        }
       }
       if (sock.isClosed) this.closes++;
       else await sock.close().catch(() => {});

@@ -115,11 +115,14 @@ describe("ops routes", () => {
     expect(text).toContain("process_cpu_user_seconds_total");
   });
 
-  test("/ready → 503 storage_unavailable when storage is down", async () => {
+  test("/ready when storage is down: 200 degraded (the node still serves reads), 503 storage_unavailable with ?strict=1", async () => {
     h = await makeHarness({}, { ready: async () => { throw new Error("db gone"); } });
     const r = await call(h, "GET", "/ready");
-    expect(r.status).toBe(503);
-    expect(r.body.error.code).toBe("storage_unavailable");
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ ok: true, degraded: true, storage: "unreachable" });
+    const strict = await call(h, "GET", "/ready?strict=1");
+    expect(strict.status).toBe(503);
+    expect(strict.body.error.code).toBe("storage_unavailable");
   });
 
   test("unknown /v1 route without a token → 401 (auth by default), with a token → 404 not_found", async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ServerFrame, type ConversationEvent, type ConversationSummary } from "../../protocol/index.ts";
-import { duplicateAckFrame, errorFrame, eventFrame, eventsFrame, frame, pongFrame, readFrame } from "../../protocol/serverFrames.ts";
+import { duplicateAckFrame, errorFrame, eventFrame, eventsFrame, frame, pongFrame, readFrame, storageFrame } from "../../protocol/serverFrames.ts";
 
 const message = (seq: number): ConversationEvent => ({ seq, ts: 1_700_000_000_000 + seq, author: "u_alice", kind: "message", clientId: `c_${seq}abcdefgh`, text: `hi "${seq}" \u2028 😀` });
 const info = { id: "d_abcdefgh", type: "direct" as const, title: "", members: [{ userId: "u_alice", username: "alice", role: "member" as const }], epoch: "e1", lastSeq: 2, reads: { u_alice: 1 } };
@@ -14,7 +14,8 @@ const presence = { userId: "u_bob", status: "online" as const, lastSeen: null };
 
 /** One sample per frame type, each made by the builder the server uses. */
 const samples: Record<ServerFrame["t"], string[]> = {
-  welcome: [frame("welcome", { conversation: info, recovered: true, events: [message(1)], hasMore: false, typing: [], flow: { ackChars: 65536 }, limits: { maxTextLength: 4000 } })],
+  welcome: [frame("welcome", { conversation: info, recovered: true, events: [message(1)], hasMore: false, typing: [], flow: { ackChars: 65536 }, limits: { maxTextLength: 4000 } }),
+    frame("welcome", { conversation: info, recovered: false, events: [], hasMore: false, typing: [], readOnly: true })],
   event: [eventFrame(JSON.stringify(message(1)))],
   events: [eventsFrame([JSON.stringify(message(1)), JSON.stringify(message(2))])],
   ack: [duplicateAckFrame("c_abcdefgh-_", 3, 12345)],
@@ -23,6 +24,7 @@ const samples: Record<ServerFrame["t"], string[]> = {
   history: [frame("history", { before: null, events: [message(1)], hasMore: true }), frame("history", { before: 5, events: [], hasMore: false })],
   call: [frame("call", { callId: "call-12345678", action: "offer", sdp: "v=0", from: "u_alice", conversationId: "d_abcdefgh" })],
   pong: [pongFrame(Date.now())],
+  storage: [storageFrame(true), storageFrame(false)],
   error: [errorFrame("bad_request", "no", "c_abcdefgh"), errorFrame("internal", "internal error", 42)],
   inbox: [frame("inbox", { conversations: [summary], presence: [presence] })],
   conv: [frame("conv", { c: summary })],

@@ -152,6 +152,11 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
           {conn.closedReason}
         </p>
       </Show>
+      <Show when={(v(), conn.readOnly)}>
+        <p class="banner" role="status" data-testid="read-only">
+          Read-only for now: this conversation's storage cannot be reached. What you send is queued and goes out when it is back.
+        </p>
+      </Show>
       <PinsPanel conn={conn} nameOf={(u) => live.nameOf(u)} />
       <MessageList
         live={live}

@@ -21,6 +21,9 @@ export class ConversationConnection {
   state: SocketState = "connecting";
   /** Closed for good (removed from the group, not found): the reason, for the UI. */
   closedReason: string | null = null;
+  /** The conversation's storage is unreachable: history works, sends are refused as retryable and
+   *  stay queued in the outbox until a `storage` frame says it is back (the flusher is kicked then). */
+  readOnly = false;
   /** The server's text limit, from the welcome (the composer checks it before sending). */
   maxTextLength: number | null = null;
   typing = new Map<string, number>();
@@ -182,6 +185,7 @@ export class ConversationConnection {
         this.maxTextLength = f.limits?.maxTextLength ?? this.maxTextLength;
         this.reads = { ...f.conversation.reads };
         this.typing = new Map(f.typing.filter((u) => u !== this.me).map((u) => [u, Date.now()]));
+        this.readOnly = f.readOnly === true;
         this.timeline.applyWelcome(f);
         this.socket.healthy();
         break;
@@ -220,6 +224,9 @@ export class ConversationConnection {
       case "call":
         for (const fn of this.callListeners) fn(f);
         return;
+      case "storage":
+        this.readOnly = f.readOnly;
+        break;
       default:
         return;
     }

@@ -138,9 +138,12 @@ export class LiveSession {
   private wire(conn: ConversationConnection): void {
     for (const item of this.outbox.forConversation(conn.id)) conn.timeline.addPending(item);
     let wasOpen = false;
+    let wasReadOnly = false;
     conn.subscribe(() => {
-      if (conn.open && !wasOpen) this.flusher.kick();
+      // Reconnected, or its storage is back (queued sends were refused as retryable meanwhile).
+      if ((conn.open && !wasOpen) || (wasReadOnly && !conn.readOnly)) this.flusher.kick();
       wasOpen = conn.open;
+      wasReadOnly = conn.readOnly;
     });
   }
 
