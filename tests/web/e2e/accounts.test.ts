@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
+import { confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -76,6 +76,7 @@ describe("accounts", () => {
     // Lock bob from the admin view: his next login is refused.
     const bobRow = admin.page.locator(`[data-testid="admin-user"][data-username="${bob.username}"]`);
     await bobRow.getByTestId("admin-lock").click();
+    await confirmInApp(admin.page);
     await until(admin.page, async () => ((await bobRow.getByTestId("admin-user-status").textContent()) ?? "").startsWith("Locked"), "bob locked");
     // Bob's open session is ended by the lock, with a message saying why; logging in is refused.
     await bob.page.getByTestId("auth-notice").waitFor();
@@ -119,6 +120,7 @@ describe("groups", () => {
     await shot(admin.page, "group-settings");
 
     await admin.page.locator(`[data-testid="member"][data-username="${carol.username}"] [data-testid="member-remove"]`).click();
+    await confirmInApp(admin.page);
     await admin.page.locator(`[data-testid="member"][data-username="${carol.username}"]`).waitFor({ state: "detached" });
     await carol.page.locator(`[data-testid="conversation-item"][data-conversation-id="${groupId}"]`).waitFor({ state: "detached" });
     // Carol had it open: the view says why, and nothing can be typed or sent there any more.
@@ -131,6 +133,7 @@ describe("groups", () => {
     // Bob leaves; the group disappears from his list and the others see a system line.
     await bob.page.getByTestId("group-settings").click();
     await bob.page.getByTestId("leave-group").click();
+    await confirmInApp(bob.page);
     await bobItem.waitFor({ state: "detached" });
     await admin.page.locator('[data-testid="system-line"]', { hasText: `${bob.username} left` }).waitFor();
   });
@@ -143,6 +146,7 @@ describe("groups", () => {
     const msg = messageByText(admin.page, "please delete me");
     await msg.hover();
     await msg.getByTestId("action-delete").click();
+    await confirmInApp(admin.page);
     await until(carol.page, async () => (await messageTexts(carol.page)).includes("Message deleted"), "carol sees it deleted");
     expect(await messageTexts(carol.page)).not.toContain("please delete me");
   });

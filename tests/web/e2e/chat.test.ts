@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import { launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
+import { confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(60_000);
 
@@ -177,6 +177,7 @@ describe("two people chatting", () => {
     const first = messageByText(alice.page, "Hi Bob!");
     await first.hover();
     await first.getByTestId("action-delete").click();
+    await confirmInApp(alice.page);
     await until(bob.page, async () => !(await messageTexts(bob.page)).includes("Hi Bob!"), "bob no longer sees the deleted text");
     expect(await messageTexts(bob.page)).toContain("Message deleted");
   });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, until } from "./harness.ts";
+import { confirmInApp, launchChromium, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -32,9 +32,7 @@ async function leave(p: Person, groupId: string) {
   await openConversation(p.page, groupId);
   await p.page.getByTestId("group-settings").click();
   await p.page.getByTestId("leave-group").click();
-  // The app asks in its own dialog (defect 8); older builds used confirm(), accepted by the harness.
-  const confirm = p.page.getByTestId("confirm-ok");
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  await confirmInApp(p.page);
   await p.page.locator(`[data-testid="conversation-item"][data-conversation-id="${groupId}"]`).waitFor({ state: "detached" });
 }
 

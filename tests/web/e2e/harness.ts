@@ -146,3 +146,10 @@ export function messageByText(page: Page, text: string) {
   const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
   return page.locator('[data-testid="message"]').filter({ has: page.locator('[data-testid="message-text"]', { hasText: exact }) });
 }
+
+/** Answer the app's own confirmation dialog (destructive actions ask there, never with `confirm()`). */
+export async function confirmInApp(page: Page, answer: "ok" | "cancel" = "ok"): Promise<void> {
+  await page.getByTestId("confirm-dialog").waitFor();
+  await page.getByTestId(`confirm-${answer}`).click();
+  await page.getByTestId("confirm-dialog").waitFor({ state: "detached" });
+}

@@ -15,6 +15,10 @@ export function AdminView() {
       app.toast(errorMessage(e), "error");
     }
   };
+  const lock = async (id: string, username: string) => {
+    const ok = await app.confirm({ title: `Lock ${username}?`, body: `${username} is signed out everywhere and cannot log in until unlocked.`, action: "Lock", danger: true });
+    if (ok) await act(() => app.api.lock(id));
+  };
   const locked = (until: number | null | undefined) => !!until && until > Date.now();
 
   return (
@@ -52,7 +56,7 @@ export function AdminView() {
                       <Show
                         when={locked(u.lockedUntil)}
                         fallback={
-                          <button class="ghost small" data-testid="admin-lock" onClick={() => void act(() => app.api.lock(u.id))}>
+                          <button class="ghost small" data-testid="admin-lock" onClick={() => void lock(u.id, u.username)}>
                             Lock
                           </button>
                         }

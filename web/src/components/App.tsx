@@ -1,6 +1,7 @@
 import { Show } from "solid-js";
 import { AppProvider, useApp } from "../stores/app.tsx";
 import { AuthScreen } from "./AuthScreen.tsx";
+import { ConfirmDialog } from "./ConfirmDialog.tsx";
 import { Shell } from "./Shell.tsx";
 import { Toasts } from "./Toasts.tsx";
 
@@ -9,6 +10,7 @@ export function App() {
     <AppProvider>
       <Gate />
       <Toasts />
+      <ConfirmDialog />
     </AppProvider>
   );
 }

@@ -101,7 +101,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
 
   // Deletes go over REST: it answers yes or no, and carries the account-admin role for moderation.
   const remove = async (row: MessageRow) => {
-    if (!confirm("Delete this message for everyone?")) return;
+    if (!(await app.confirm({ title: "Delete this message?", body: "It is deleted for everyone in the conversation.", action: "Delete", danger: true }))) return;
     try {
       await app.api.deleteMessage(props.id, row.seq);
     } catch (e) {

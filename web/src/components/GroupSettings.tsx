@@ -27,12 +27,17 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
   };
 
   const leave = async () => {
-    if (!confirm(`Leave “${props.info.title}”?`)) return;
+    if (!(await app.confirm({ title: `Leave “${props.info.title}”?`, body: "You will no longer get its messages. A group admin can add you again.", action: "Leave", danger: true }))) return;
     if (await run(() => app.api.removeMember(props.info.id, me))) {
       props.onClose();
       props.live.inbox.patch((l) => l.filter((c) => c.id !== props.info.id));
       app.navigate({ name: "home" });
     }
+  };
+
+  const removeMember = async (userId: string, username: string) => {
+    if (!(await app.confirm({ title: `Remove ${username}?`, body: `${username} will no longer see “${props.info.title}” or get its messages.`, action: "Remove", danger: true }))) return;
+    await run(() => app.api.removeMember(props.info.id, userId));
   };
 
   return (
@@ -55,7 +60,7 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
                   {m.username} <span class="muted small">{m.role === "admin" ? "admin" : ""}</span>
                 </span>
                 <Show when={isAdmin() && m.userId !== me}>
-                  <button class="ghost small" data-testid="member-remove" onClick={() => void run(() => app.api.removeMember(props.info.id, m.userId))}>
+                  <button class="ghost small" data-testid="member-remove" onClick={() => void removeMember(m.userId, m.username)}>
                     Remove
                   </button>
                 </Show>

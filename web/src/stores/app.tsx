@@ -5,6 +5,7 @@ import { Http } from "../api/http.ts";
 import { Session } from "../api/session.ts";
 import { LocalStore } from "../state/storage.ts";
 import { LiveSession } from "./live.ts";
+import { type ConfirmOptions, type ConfirmRequest, createConfirm } from "./confirm.ts";
 import { createRoute, type Route } from "./route.ts";
 import { createToasts, type Toast } from "./toasts.ts";
 import { createTheme, type Theme } from "./theme.ts";
@@ -28,6 +29,9 @@ export interface AppContext {
   logout(): Promise<void>;
   /** Why the person is looking at the login screen, when it was not their choice. */
   notice: Accessor<string | null>;
+  /** Ask before something that cannot be undone, in the app's own dialog. */
+  confirm(o: ConfirmOptions): Promise<boolean>;
+  confirmRequest: Accessor<ConfirmRequest | null>;
 }
 
 const Ctx = createContext<AppContext>();
@@ -41,6 +45,7 @@ export function AppProvider(props: ParentProps) {
   const { route, navigate } = createRoute();
   const { toasts, toast, dismissToast } = createToasts();
   const { theme, setTheme } = createTheme(store);
+  const { confirm, confirmRequest } = createConfirm();
   const [jump, setJump] = createSignal<{ conversationId: string; seq: number } | null>(null);
   const [live, setLive] = createSignal<LiveSession | null>(null);
 
@@ -76,7 +81,8 @@ export function AppProvider(props: ParentProps) {
 
   const logout = async () => {
     const waiting = live()?.outbox.size ?? 0;
-    if (waiting > 0 && !confirm(`${waiting} message(s) have not been sent yet and will be discarded. Log out anyway?`)) return;
+    const discard = waiting > 0 && { title: "Log out?", body: `${waiting === 1 ? "1 message has" : `${waiting} messages have`} not been sent yet and will be discarded.`, action: "Log out", danger: true };
+    if (discard && !(await confirm(discard))) return;
     const s = session.current;
     live()?.outbox.clear();
     session.clear();
@@ -84,7 +90,7 @@ export function AppProvider(props: ParentProps) {
     if (s) await api.logout(s.refreshToken).catch(() => {});
   };
 
-  const ctx: AppContext = { api, session, user, live, route, navigate, theme, setTheme, toasts, toast, dismissToast, jump, setJump, logout, notice };
+  const ctx: AppContext = { api, session, user, live, route, navigate, theme, setTheme, toasts, toast, dismissToast, jump, setJump, logout, notice, confirm, confirmRequest };
   return <Ctx.Provider value={ctx}>{props.children}</Ctx.Provider>;
 }
 
