@@ -1,4 +1,5 @@
 import { AuthResponse, ErrorBody } from "../../../protocol/index.ts";
+import { humanError } from "./humanErrors.ts";
 import type { Session } from "./session.ts";
 
 /** The server answered with an error body. */
@@ -130,7 +131,7 @@ export async function toApiError(res: Response): Promise<ApiError> {
 }
 
 export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
+  if (e instanceof ApiError) return humanError(e.code, e.message, e.details, e.status);
   if (e instanceof NetworkError) return "Cannot reach the server. Check your connection.";
   return e instanceof Error ? e.message : String(e);
 }

@@ -1,5 +1,6 @@
 import { CloseCodes, type CallSignal, type ConversationInfo, type ServerFrame, type ServerFrameOf } from "../../../protocol/index.ts";
 import type { Api } from "../api/client.ts";
+import { humanError } from "../api/humanErrors.ts";
 import type { SendOutcome } from "../state/flusher.ts";
 import type { OutboxItem } from "../state/outbox.ts";
 import { resumeParams } from "../state/resume.ts";
@@ -203,10 +204,10 @@ export class ConversationConnection {
         if (waiter && f.clientId) {
           clearTimeout(waiter.timer);
           this.acks.delete(f.clientId);
-          waiter.resolve(RETRYABLE.has(f.code) ? { kind: "retry", reason: f.code } : { kind: "fatal", message: f.message });
+          waiter.resolve(RETRYABLE.has(f.code) ? { kind: "retry", reason: f.code } : { kind: "fatal", message: humanError(f.code, f.message) });
         } else {
           // An edit, reaction or other frame the actor refused: tell the person.
-          for (const fn of this.errorListeners) fn(f.message);
+          for (const fn of this.errorListeners) fn(humanError(f.code, f.message));
         }
         return;
       }
