@@ -118,6 +118,10 @@ export class ShardedAccounts implements Accounts {
   async init(): Promise<void> {
     await Promise.all(this.services.map((s) => s.init()));
     await this.claims.migrate(FIRST_ADMIN_MIGRATIONS);
+    // Accounts from before sharding are all in shard 0, where a name lookup over N > 1 shards would
+    // not look: refuse to start rather than strand them.
+    if (this.services.length > 1 && (await this.claims.first(`SELECT 1 AS legacy FROM users WHERE substr(id, 1, 2) = 'u_' LIMIT 1`)))
+      throw new Error("this directory holds accounts from before sharding: keep NEXUS_DIRECTORY_SHARDS=1");
   }
 
   register: AccountService["register"] = async (username, ...rest) => {

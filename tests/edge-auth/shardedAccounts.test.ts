@@ -25,15 +25,10 @@ const failure = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
 let dir: string;
 let shards: Sql[];
 let accounts: ShardedAccounts;
-let legacy: Awaited<ReturnType<AccountService["register"]>>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "nexus-shards-"));
   shards = await Promise.all([0, 1, 2, 3].map((i) => openLibsql(join(dir, `shard${i}.db`))));
-  // A deployment from before sharding: one store (now shard 0) whose first user is the admin.
-  const old = new AccountService({ sql: shards[0]!, config, hasher });
-  await old.init();
-  legacy = await old.register("oldtimer", PASSWORD);
   accounts = new ShardedAccounts({ shards, config, hasher });
   await accounts.init();
 });
@@ -62,7 +57,7 @@ describe("ShardedAccounts", () => {
     // Stored in exactly that shard.
     const holders = await Promise.all(shards.map((s) => s.first(`SELECT id FROM users WHERE username = ?`, ["zoe-routing"])));
     expect(holders.map((h) => h !== undefined)).toEqual([0, 1, 2, 3].map((i) => i === shard));
-    expect(r.user.role).toBe("user"); // the legacy store already has its admin
+    expect(r.user.role).toBe("admin"); // the first sign-up of this store
     const login = await accounts.login("zoe-routing", PASSWORD);
     expect(login.user.id).toBe(r.user.id);
     const p = await accounts.verifyAccess(login.accessToken);
@@ -90,20 +85,10 @@ describe("ShardedAccounts", () => {
     for (const n of ["mrg-d", "mrg-a", "mrg-c", "mrg-b"]) await accounts.register(n, PASSWORD);
     expect((await accounts.searchUsers("mrg-", 3)).map((u) => u.username)).toEqual(["mrg-a", "mrg-b", "mrg-c"]);
     const all = (await accounts.listUsers()).map((u) => u.username);
-    for (const n of ["oldtimer", "zoe-routing", "mrg-a", "mrg-d"]) expect(all).toContain(n);
-    expect(all[0]).toBe("oldtimer"); // oldest first
+    for (const n of ["zoe-routing", "mrg-a", "mrg-d"]) expect(all).toContain(n);
+    expect(all[0]).toBe("zoe-routing"); // oldest first
   });
 
-  // Names are looked up by hash, so an existing deployment keeps NEXUS_DIRECTORY_SHARDS=1 (all in
-  // shard 0); what must still resolve here are its ids and tokens.
-  test("ids and refresh tokens from before sharding resolve to shard 0 (and its admin claim stands)", async () => {
-    expect(legacy.user.id).toMatch(/^u_/);
-    expect(legacy.user.role).toBe("admin");
-    expect((await accounts.getUser(legacy.user.id))?.username).toBe("oldtimer");
-    const rotated = await accounts.refresh(legacy.refreshToken);
-    expect(rotated.user.id).toBe(legacy.user.id);
-    expect(rotated.refreshToken.startsWith("0.")).toBe(true);
-  });
 });
 
 test("a fresh sharded store: the first registration becomes the one admin, whatever shard it lands in", async () => {
@@ -118,6 +103,28 @@ test("a fresh sharded store: the first registration becomes the one admin, whate
     // The admin role is also stored, not just in the first token.
     const admin = res.find((r) => r.user.role === "admin")!;
     expect((await a.getUser(admin.user.id))?.role).toBe("admin");
+  } finally {
+    await rm(d, { recursive: true, force: true });
+  }
+});
+
+test("a directory from before sharding: kept at one shard it works as before; over more shards it refuses to start", async () => {
+  const d = await mkdtemp(join(tmpdir(), "nexus-shards-legacy-"));
+  try {
+    const sql = await openLibsql(join(d, "directory.db"));
+    const old = new AccountService({ sql, config, hasher });
+    await old.init();
+    const legacy = await old.register("oldtimer", PASSWORD);
+    expect(legacy.user.id).toMatch(/^u_/);
+    const others = await Promise.all([1, 2, 3].map((i) => openLibsql(join(d, `s${i}.db`))));
+    expect((await failure(new ShardedAccounts({ shards: [sql, ...others], config, hasher }).init()))?.message).toMatch(/NEXUS_DIRECTORY_SHARDS=1/);
+    const one = new ShardedAccounts({ shards: [sql], config, hasher });
+    await one.init();
+    expect((await one.login("oldtimer", PASSWORD)).user).toMatchObject({ id: legacy.user.id, role: "admin" });
+    const rotated = await one.refresh(legacy.refreshToken); // unprefixed: shard 0
+    expect(rotated.refreshToken.startsWith("0.")).toBe(true);
+    expect((await one.getUser(legacy.user.id))?.username).toBe("oldtimer");
+    expect((await one.register("newcomer", PASSWORD)).user.role).toBe("user"); // the old admin stands
   } finally {
     await rm(d, { recursive: true, force: true });
   }
