@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { NexusError } from "../../protocol/errors.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "./env.ts";
 
 export function bearerToken(header: string | undefined): string | null {
@@ -14,7 +14,7 @@ export function bearerToken(header: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
-export function requireUser(deps: Pick<EdgeDeps, "accounts">): MiddlewareHandler<AppEnv> {
+export function requireUser(deps: Pick<Host, "accounts">): MiddlewareHandler<AppEnv> {
   return async function requireUser(c, next) {
     if (!c.get("user")) {
       const token = bearerToken(c.req.header("authorization"));

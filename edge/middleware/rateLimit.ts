@@ -5,11 +5,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { NexusError } from "../../protocol/errors.ts";
 import type { EdgeConfig } from "../config.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "./env.ts";
 
 export function rateLimit<E extends AppEnv>(
-  limiter: EdgeDeps["limiter"],
+  limiter: Host["limiter"],
   perMinute: number,
   key: (c: Context<E>) => string,
 ): MiddlewareHandler<E> {
@@ -21,12 +21,12 @@ export function rateLimit<E extends AppEnv>(
 }
 
 /** Per-user REST limit; must run after requireUser. */
-export function userRateLimit(deps: Pick<EdgeDeps, "limiter" | "config">): MiddlewareHandler<AppEnv> {
+export function userRateLimit(deps: Pick<Host, "limiter" | "config">): MiddlewareHandler<AppEnv> {
   return rateLimit(deps.limiter, deps.config.restPerMinute, (c) => `rest:u:${c.get("user").userId}`);
 }
 
 /** Per-client-IP limit under a named bucket (e.g. "auth"). */
-export function ipRateLimit(deps: Pick<EdgeDeps, "limiter" | "config">, bucket: string, perMinute: number): MiddlewareHandler<AppEnv> {
+export function ipRateLimit(deps: Pick<Host, "limiter" | "config">, bucket: string, perMinute: number): MiddlewareHandler<AppEnv> {
   return rateLimit(deps.limiter, perMinute, (c) => `${bucket}:ip:${clientIp(c, deps.config)}`);
 }
 

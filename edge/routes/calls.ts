@@ -4,7 +4,7 @@
  * so they expire by themselves and never need storing.
  */
 import { Hono } from "hono";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 
 async function hmacSha1Base64(secret: string, message: string): Promise<string> {
@@ -13,7 +13,7 @@ async function hmacSha1Base64(secret: string, message: string): Promise<string> 
   return btoa(String.fromCharCode(...sig));
 }
 
-export function callRoutes(deps: EdgeDeps): Hono<AppEnv> {
+export function callRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/v1/calls/ice", async (c) => {
     const { turnUrls, turnSecret, turnTtlSeconds } = deps.config;

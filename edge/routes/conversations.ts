@@ -18,7 +18,7 @@ import {
   UserId,
   type Member,
 } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";
@@ -29,7 +29,7 @@ const IdParam = z.object({ id: ConversationId });
 const MemberParam = z.object({ id: ConversationId, userId: UserId });
 const SeqParam = z.object({ id: ConversationId, seq: z.coerce.number().int().min(1) });
 
-export function conversationRoutes(deps: EdgeDeps): Hono<AppEnv> {
+export function conversationRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const conv = (id: string) => deps.actors.conversation(id);
 

@@ -4,13 +4,13 @@
  */
 import { Hono } from "hono";
 import { PresenceQuery } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";
 import { visibleTo } from "../../actors/inbox/contacts.ts";
 
-export function presenceRoutes(deps: EdgeDeps): Hono<AppEnv> {
+export function presenceRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/v1/presence", validate("query", PresenceQuery), async (c) => {
     const caller = callerOf(c);

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import { SearchQuery, type ConversationEvent } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";
@@ -12,7 +12,7 @@ import { callerOf } from "./callerOf.ts";
 /** How many conversations one search visits (most recently active first). */
 const MAX_CONVERSATIONS = 200;
 
-export function searchRoutes(deps: EdgeDeps): Hono<AppEnv> {
+export function searchRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/v1/search", validate("query", SearchQuery), async (c) => {
     const q = c.req.valid("query");

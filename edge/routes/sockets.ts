@@ -5,11 +5,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ConversationId, ResumeQuery } from "../../protocol/index.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 
-export function socketRoutes(deps: EdgeDeps): Hono<AppEnv> {
+export function socketRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/v1/ws/conversations/:id", validate("param", z.object({ id: ConversationId })), validate("query", ResumeQuery), async (c) => {
     const q = c.req.valid("query");

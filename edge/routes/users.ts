@@ -3,14 +3,14 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { NexusError } from "../../protocol/errors.ts";
 import { UserSearchQuery, Username } from "../../protocol/rest.ts";
-import type { EdgeDeps } from "../host.ts";
+import type { Host } from "../host.ts";
 import { requireUser } from "../middleware/auth.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 
 export const USER_SEARCH_LIMIT = 20;
 
-export function userRoutes(deps: EdgeDeps): Hono<AppEnv> {
+export function userRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const auth = requireUser(deps);
 

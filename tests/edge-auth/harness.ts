@@ -10,7 +10,7 @@ import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { createApp } from "../../edge/app.ts";
 import { AccountService } from "../../edge/auth/accounts.ts";
 import { loadConfig, type EdgeConfig } from "../../edge/config.ts";
-import type { EdgeDeps } from "../../edge/host.ts";
+import type { Host } from "../../edge/host.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
 import { PromMetrics } from "../../hosts/bun/promMetrics.ts";
 import { DiskBlobStore } from "../../hosts/bun/diskBlobStore.ts";
@@ -21,7 +21,7 @@ export const notUsed = (what: string) =>
 
 export interface Harness {
   app: ReturnType<typeof createApp>;
-  deps: EdgeDeps;
+  deps: Host;
   accounts: AccountService;
   config: EdgeConfig;
   clock: { t: number };
@@ -40,7 +40,7 @@ export async function makeHarness(env: Record<string, string> = {}, opts: { read
   await accounts.init();
   await BunActorSystem.migrate(sql);
   const actors = new BunActorSystem(sql, config.limits);
-  const deps: EdgeDeps = {
+  const deps: Host = {
     config,
     accounts,
     actors,
