@@ -1,7 +1,8 @@
 /**
  * When storage may hold what a conversation actor does not know — a commit whose answer was lost
  * after the server committed it, or another writer's event (a fenced former owner in cluster mode)
- * — the actor stops writing, closes its sockets (1001) and the host loads a fresh one from storage.
+ * — the actor stops writing, closes its sockets (1001) and the host loads a fresh one from storage
+ * (a lost answer first makes it read-only until storage answers: storageOutage.ts).
  * Before, every later commit reused a stored seq and failed until a restart.
  */
 import { afterEach, describe, expect, test } from "bun:test";
@@ -35,6 +36,10 @@ describe("storage diverged from the actor", () => {
     env.sql.commitThenFailWhen = () => (once ? !(once = false) : false);
     const lost = await outcome(conv.send({ userId: "ann" }, { clientId: "dv-two-0002", text: "two" }));
     expect(lost).toMatchObject({ err: { code: "storage_unavailable" } });
+    // Read-only until storage answers (storageOutage.ts); it answers holding more than the actor
+    // knows (the lost batch), so the actor reloads and the sockets are told to.
+    expect(cat.of("storage")).toEqual([{ t: "storage", readOnly: true }]);
+    for (let i = 0; i < 150 && !cat.closed; i++) await Bun.sleep(20);
     expect(cat.closed).toEqual({ code: 1001, reason: "reloading the conversation" });
     // The old actor writes nothing more.
     expect(await outcome(conv.send({ userId: "ben" }, { clientId: "dv-old-0003", text: "to the old actor" }))).toMatchObject({ err: { code: "storage_unavailable" } });

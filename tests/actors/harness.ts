@@ -6,6 +6,7 @@ import { LimitsSchema, type Limits } from "../../protocol/index.ts";
 import type { Connection } from "../../actors/ports.ts";
 import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { LibsqlSql, openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
+import { NexusError } from "../../protocol/errors.ts";
 import { ChainBrokenError, materialize, OutcomeUnknownError, type BatchStatements, type CommitChain, type Sql, type Statement } from "../../actors/storage/sql.ts";
 
 /** A Sql whose writes can be made to fail or to wait: fault injection around the real database. */
@@ -16,6 +17,9 @@ export class FaultySql implements Sql {
   failReads = false;
   /** Commit these batches, then report an unknown outcome (the answer lost after the commit). */
   commitThenFailWhen: ((statements: Statement[]) => boolean) | null = null;
+  /** The server cannot be reached: reads fail with storage_unavailable, commits with an unknown
+   *  outcome (as RemoteLibsqlSql reports a dropped connection), and nothing is written. */
+  unreachable = false;
   hold: Promise<void> | null = null;
   /** Reads run at once, but the results of those this returns a promise for are handed back only
    *  when it resolves: a read that saw the database before a later commit, answered after it. */
@@ -28,6 +32,7 @@ export class FaultySql implements Sql {
   }
   all: Sql["all"] = async (sql, args) => {
     if (this.failReads) throw new Error("injected read failure");
+    if (this.unreachable) throw new NexusError("storage_unavailable", "injected: server unreachable");
     const rows = await this.inner.all(sql, args);
     const wait = this.delayReadResult?.(sql);
     if (wait) await wait;
@@ -46,6 +51,10 @@ export class FaultySql implements Sql {
     this.batches++;
     if (this.hold) await this.hold;
     if (chain?.failed) throw new ChainBrokenError();
+    if (this.unreachable) {
+      if (chain) chain.failed = true;
+      throw new OutcomeUnknownError(new Error("injected: server unreachable"));
+    }
     if (this.failWrites || this.failWritesWhen?.(statements)) {
       if (chain) chain.failed = true; // as a real Sql does for a batch that failed (sql.ts CommitChain)
       throw new Error("injected storage failure");
