@@ -63,9 +63,9 @@ describe("pinned messages", () => {
     await alice.page.getByTestId("group-title").fill("Pins group");
     await alice.page.getByTestId("group-members").fill(bob.username);
     await alice.page.getByTestId("group-create").click();
-    const view = alice.page.getByTestId("conversation-view");
-    await view.waitFor();
-    const id = (await view.getAttribute("data-conversation-id"))!;
+    // The direct chat's view stays until the new group's opens: read the id only then.
+    await until(alice.page, async () => (await alice.page.getByTestId("conversation-title").textContent()) === "Pins group", "the group is open");
+    const id = (await alice.page.getByTestId("conversation-view").getAttribute("data-conversation-id"))!;
     await send(alice.page, "group rules");
     await openConversation(bob.page, id);
     await until(bob.page, async () => (await messageTexts(bob.page)).includes("group rules"), "bob sees it");
