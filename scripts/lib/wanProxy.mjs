@@ -41,8 +41,11 @@ function delayedPipe(from, to, delayMs) {
  */
 export function startWanProxy({ target, delayMs, listenPort = 0, host = "127.0.0.1" }) {
   const sockets = new Set();
+  /** Paused: a partition (npm run chaos). Connections are cut, new ones are dropped on arrival. */
+  let paused = false;
   // Half-open allowed: a FIN is forwarded (delayed) by delayedPipe, not answered at once by Node.
   const server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
+    if (paused) return void client.destroy();
     const upstream = connect({ host: target.host ?? "127.0.0.1", port: target.port, noDelay: true, allowHalfOpen: true });
     sockets.add(client).add(upstream);
     const stops = [delayedPipe(client, upstream, delayMs), delayedPipe(upstream, client, delayMs)];
@@ -62,6 +65,13 @@ export function startWanProxy({ target, delayMs, listenPort = 0, host = "127.0.0
       resolve({
         port: server.address().port,
         delayMs,
+        pause: () => {
+          paused = true;
+          for (const s of sockets) s.destroy();
+        },
+        resume: () => {
+          paused = false;
+        },
         close: () =>
           new Promise((done) => {
             for (const s of sockets) s.destroy();

