@@ -36,6 +36,10 @@ export class EventTail {
 
   constructor(private readonly size = 2000) {}
 
+  get first(): number | undefined {
+    return this.events[0]?.seq;
+  }
+
   push(e: ConversationEvent): void {
     const last = this.events.at(-1);
     if (last && e.seq !== last.seq + 1) this.events = []; // a gap (reloaded elsewhere): start again
@@ -109,14 +113,20 @@ export class StorageOutage {
     }
   }
 
-  /** A resume replay; when storage cannot be reached, from memory (read-only). */
+  /** A resume replay; when storage cannot be reached, from memory, and what memory no longer holds
+   *  from the node's replica if it has all of it (a replay must have no gap). */
   async replay(read: () => Promise<ConversationEvent[]>, after: number, upTo: number): Promise<ConversationEvent[]> {
     try {
       return await read();
     } catch (e) {
-      const events = this.fallsBack(e) ? this.tail.range(after, upTo) : null;
-      if (!events) throw e;
-      return events;
+      if (!this.fallsBack(e)) throw e;
+      const fromMemory = this.tail.range(after, upTo);
+      if (fromMemory) return fromMemory;
+      const first = Math.min(this.tail.first ?? upTo + 1, upTo + 1);
+      const newer = this.tail.range(first - 1, upTo);
+      const older = await this.host.deps.store.staleRange(after, first - 1).catch(() => null);
+      if (!newer || !older || older.length !== first - 1 - after || older.some((ev, i) => ev.seq !== after + 1 + i)) throw e;
+      return [...older, ...newer];
     }
   }
 

@@ -334,6 +334,16 @@ export class SqlConversationStore {
     return { events: rows.reverse().map(rowToEvent), hasMore };
   }
 
+  /** While the primary cannot be reached: the raw log in (after, upTo] from the local replica, as
+   *  far as it has it (the caller checks for gaps). */
+  async staleRange(after: number, upTo: number): Promise<ConversationEvent[]> {
+    const replica = this.sql.replica;
+    if (!replica) throw new NexusError("storage_unavailable", "storage is unreachable and there is no local replica");
+    const rows = await replica.all<EventRow>(
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? ORDER BY seq`, [this.conversationId, after, upTo]);
+    return rows.map(rowToEvent);
+  }
+
   async getMessage(seq: number): Promise<MessageEvent | null> {
     const r = await this.sql.first<EventRow>(
       `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq = ? AND kind = 'message'`, [this.conversationId, seq]);

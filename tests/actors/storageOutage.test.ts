@@ -6,6 +6,9 @@
  * the same sockets. (Storage answering with more than the actor knows: divergence.test.ts.)
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
+import { LimitsSchema } from "../../protocol/index.ts";
+import type { ReplicaReads } from "../../actors/storage/sql.ts";
 import { makeSystem, member, TestConn } from "./harness.ts";
 
 let env: Awaited<ReturnType<typeof makeSystem>>;
@@ -49,5 +52,37 @@ describe("storage unreachable", () => {
     const fresh = new TestConn("ben");
     await conv.connect(fresh, {});
     expect(fresh.of("welcome")[0].readOnly).toBeUndefined();
+  });
+
+  test("a resume older than memory: the part memory no longer holds comes from the node's replica, gap-free", async () => {
+    env = await makeSystem({ sendsPerSecond: 1000 });
+    const first = env.system.conversation(ID);
+    await first.create(ann, { type: "group", title: "t", members: ["ann", "ben", "cat"].map((m) => member(m)) });
+    for (let i = 1; i <= 3; i++) await first.send(ann, { clientId: `so-old-000${i}`, text: `old${i}` }); // seqs 2-4
+    // A replica that trails: it has seq 4 and nothing after (as if last synced then).
+    const inner = env.sql.inner;
+    const replica: ReplicaReads = {
+      all: async (sql, args) => {
+        if (/seq = \?/.test(sql) && Number(args?.[1]) > 4) return [];
+        return ((await inner.all(sql, args)) as any[]).filter((r) => !("seq" in r) || Number(r.seq) <= 4);
+      },
+      sync: async () => {},
+      warm: false,
+      noteRead: () => {},
+      stats: { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 },
+    };
+    Object.defineProperty(env.sql, "replica", { value: replica });
+    // Another host loads it afresh: its memory starts after seq 4.
+    const other = new BunActorSystem(env.sql, LimitsSchema.parse({ sendsPerSecond: 1000 }), { });
+    const conv = other.conversation(ID);
+    for (let i = 1; i <= 2; i++) expect(await conv.send(ann, { clientId: `so-new-000${i}`, text: `new${i}` })).toMatchObject({ seq: 4 + i });
+    env.sql.unreachable = true;
+    const cat = new TestConn("cat");
+    await conv.connect(cat, { after: 2, epoch: (await conv.info(ann)).epoch });
+    expect(cat.closed).toBeNull();
+    expect(cat.of("welcome")[0]).toMatchObject({ recovered: true, readOnly: true });
+    expect(cat.of("welcome")[0].events.map((e: any) => e.seq)).toEqual([3, 4, 5, 6]);
+    env.sql.unreachable = false;
+    await other.close();
   });
 });
