@@ -130,7 +130,11 @@ export const ConversationSummary = z.object({
   lastSeq: z.number().int().min(0),
   lastTs: z.number(),
   /** The last message: its text (empty for an attachment-only message), or `deleted`. */
-  preview: z.object({ author: UserId, text: z.string(), deleted: z.literal(true).optional() }).nullable(),
+  preview: z.object({
+    author: UserId, text: z.string(), deleted: z.literal(true).optional(),
+    /** When the last message was sent (edits and reactions move `lastTs`, not this). Absent in rows stored before it. */
+    ts: z.number().optional(),
+  }).nullable(),
   unread: z.number().int().min(0),
   /** Unread messages (of `unread`) that mention this member or "@all"/"@here"; 0 once read.
    *  Absent in rows stored before mentions existed (read it as 0). */

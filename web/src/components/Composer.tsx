@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, onMount, Show } from "solid-js";
 import { insertMention, type Mentionable, mentionQuery, suggestions } from "../state/mentionPicks.ts";
 import type { MessageRow } from "../state/timeline.ts";
 import { fileSize } from "./format.ts";
@@ -67,6 +67,10 @@ export function Composer(props: {
     setMention(null);
     area.focus();
   };
+
+  // An opened or just started conversation is ready to type in (not on touch screens, where focus
+  // would pop the keyboard over what the person came to read).
+  onMount(() => !matchMedia("(pointer: coarse)").matches && area.focus({ preventScroll: true }));
 
   createEffect(() => {
     const e = props.editing;

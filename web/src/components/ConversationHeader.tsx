@@ -2,6 +2,7 @@ import { Show } from "solid-js";
 import type { ConversationConnection } from "../net/conversation.ts";
 import { displayTitle, lastSeenLabel, otherMember } from "../state/inbox.ts";
 import { memberCount } from "../state/names.ts";
+import { relativeNow } from "../stores/clock.ts";
 import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { track } from "../stores/reactive.ts";
@@ -41,7 +42,7 @@ export function ConversationHeader(props: { live: LiveSession; conn: Conversatio
       <div class="conv-header-text">
         <h2 data-testid="conversation-title">{title()}</h2>
         <span class="muted small" data-testid="conversation-subtitle">
-          {info()?.type === "group" ? memberCount(info()!.members.length) : lastSeenLabel(presence())}
+          {info()?.type === "group" ? memberCount(info()!.members.length) : lastSeenLabel(presence(), relativeNow())}
         </span>
       </div>
       <div class="toolbar">

@@ -1,6 +1,7 @@
 import { Show } from "solid-js";
 import type { ConversationSummary, Presence } from "../../../protocol/index.ts";
 import { displayTitle, lastSeenLabel, otherMember } from "../state/inbox.ts";
+import { relativeNow } from "../stores/clock.ts";
 import { Avatar } from "./Avatar.tsx";
 import { shortTime } from "./format.ts";
 
@@ -18,6 +19,8 @@ export function ConversationListItem(props: {
     const o = other();
     return o ? props.presence[o.userId] : undefined;
   };
+  /** The last message's time: a reaction or an edit is not "when we last talked". */
+  const time = () => c().preview?.ts ?? c().lastTs;
   const preview = () => {
     const p = c().preview;
     if (!p) return "No messages yet";
@@ -39,7 +42,7 @@ export function ConversationListItem(props: {
       <span class="conv-main">
         <span class="conv-top">
           <span class="conv-title">{title()}</span>
-          <span class="conv-time">{c().lastTs ? shortTime(c().lastTs) : ""}</span>
+          <span class="conv-time" data-testid="conversation-time">{time() ? shortTime(time()) : ""}</span>
         </span>
         <span class="conv-bottom">
           <span class="conv-preview" data-testid="conversation-preview">
@@ -58,7 +61,7 @@ export function ConversationListItem(props: {
         </span>
         <Show when={other() && presence()?.status !== "online"}>
           <span class="conv-seen" data-testid="last-seen">
-            {lastSeenLabel(presence())}
+            {lastSeenLabel(presence(), relativeNow())}
           </span>
         </Show>
       </span>

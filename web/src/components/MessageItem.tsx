@@ -1,6 +1,7 @@
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import type { DisplayRow } from "../state/grouping.ts";
 import type { MessageRow, Row } from "../state/timeline.ts";
+import { useApp } from "../stores/app.tsx";
 import { AttachmentView } from "./AttachmentView.tsx";
 import { clockTime } from "./format.ts";
 import { Icon } from "./Icon.tsx";
@@ -32,7 +33,13 @@ export function MessageItem(props: {
   onRetry(clientId: string): void;
   onDiscard(clientId: string): void;
 }) {
+  const app = useApp();
   const row = () => props.row;
+  /** The quoted message, brought into view (loading back to it if needed) and flashed. */
+  const showQuoted = () => {
+    const seq = (row() as MessageRow).replyTo;
+    if (seq) app.setJump({ conversationId: props.conversationId, seq });
+  };
   const picking = () => pickingKey() === row().key;
   const setPicking = (on: boolean) => setPickingKey(on ? row().key : null);
   const msg = () => (row().kind === "message" ? (row() as MessageRow) : null);
@@ -67,7 +74,16 @@ export function MessageItem(props: {
             </Show>
             <div class="bubble">
               <Show when={props.replyOf || (row() as MessageRow).replyTo}>
-                <div class="reply-quote" data-testid="reply-quote">
+                <div
+                  class="reply-quote"
+                  classList={{ link: !!(row() as MessageRow).replyTo }}
+                  data-testid="reply-quote"
+                  role="link"
+                  tabindex="0"
+                  aria-label="Show the quoted message"
+                  onClick={showQuoted}
+                  onKeyDown={(e) => e.key === "Enter" && showQuoted()}
+                >
                   <strong>{props.replyOf ? props.nameOf(props.replyOf.author) : "…"}</strong>{" "}
                   {props.replyOf ? (props.replyOf.deleted ? "deleted message" : props.replyOf.text.slice(0, 100)) : "earlier message"}
                 </div>
