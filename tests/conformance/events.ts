@@ -122,7 +122,7 @@ export function eventTests(factory: TargetFactory): void {
       const rowOf = async (u: typeof bob) => (await u.must("GET", "/v1/conversations")).conversations.find((c: any) => c.id === conv.id);
       expect(await eventually(async () => (await rowOf(bob)).preview?.deleted === true)).toBe(true);
       const row = await rowOf(bob);
-      expect(row.preview).toEqual({ author: alice.id, text: "", deleted: true });
+      expect(row.preview).toEqual({ author: alice.id, text: "", deleted: true, ts: oops.ts });
       expect(JSON.stringify(row)).not.toContain("password");
     });
 
