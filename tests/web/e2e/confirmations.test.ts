@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, startDirect, until } from "./harness.ts";
+import { confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -66,6 +66,7 @@ describe("confirmations in the app's own dialog", () => {
     const row = admin.page.locator(`[data-testid="member"][data-username="${bob.username}"]`);
     await row.getByTestId("member-remove").click();
     expect(await dialog(admin.page).textContent()).toContain(`Remove ${bob.username}?`);
+    await shot(admin.page, "confirm-remove-member");
     await admin.page.keyboard.press("Escape");
     await dialog(admin.page).waitFor({ state: "detached" });
     // The settings dialog underneath is still open, bob still a member.

@@ -25,11 +25,13 @@ beforeAll(async () => {
   bob = await registerPerson(browser, server, "bob");
   conversationId = await startDirect(alice.page, bob.username);
   await send(alice.page, "short");
+  // Alice's own widest bubble has the most actions (react, reply, edit, delete, and any others).
+  await send(alice.page, ("mine " + "words ".repeat(40)).trim());
   await bob.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).waitFor();
   await openConversation(bob.page, conversationId);
   // Long lines from bob (widest bubbles), the middle one with a reaction chip.
   for (const t of ["first " + "words ".repeat(40), "second " + "words ".repeat(40), "third " + "words ".repeat(40)]) await send(bob.page, t.trim());
-  await until(alice.page, async () => (await alice.page.getByTestId("message").count()) === 4, "alice has 4 messages");
+  await until(alice.page, async () => (await alice.page.getByTestId("message").count()) === 5, "alice has 5 messages");
   const middle = messageByText(alice.page, ("second " + "words ".repeat(40)).trim());
   await middle.hover();
   await middle.getByTestId("action-react").click();
@@ -77,6 +79,7 @@ describe("message toolbar", () => {
       await alice.page.getByTestId("message-list").evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
       for (const text of ["first", "second", "third"]) await toolbarCoversNothing(alice.page, messageByText(alice.page, (text + " " + "words ".repeat(40)).trim()));
       await toolbarCoversNothing(alice.page, messageByText(alice.page, "short"));
+      await toolbarCoversNothing(alice.page, messageByText(alice.page, ("mine " + "words ".repeat(40)).trim()));
     });
   }
 
