@@ -11,7 +11,7 @@
  */
 import { Nexus, type Session } from "../../tests/support/client.ts";
 import { BusyWriter } from "../../tests/cluster/busyWriter.ts";
-import { startCluster, type LocalCluster } from "../../tests/cluster/harness.ts";
+import { gauge, startCluster, type LocalCluster } from "../../tests/cluster/harness.ts";
 
 export type FaultKind = "node" | "nats" | "redis" | "sqld" | "partition";
 export const FAULT_KINDS: FaultKind[] = ["node", "nats", "redis", "sqld", "partition"];
@@ -20,6 +20,8 @@ export interface ChaosOptions {
   seed: number;
   durationMs: number;
   wanMs?: number;
+  /** Extra environment for every node (e.g. NEXUS_MOVE_CHECK_MS=0: no automatic moves). */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -44,6 +46,11 @@ export interface ChaosReport {
   /** Nodes that exited by themselves (fencing after a lost Redis lease) and were started again. */
   selfExits: number;
   acked: number;
+  /** Conversations moved to another region (nexus_cluster_moves summed over nodes at the end;
+   *  a node started again counts from 0). */
+  moves: number;
+  /** Lost acks by writer (`<home>-home`, `<home>-from-<region>`). */
+  lostBy: Record<string, number>;
   lost: number;
   duplicated: number;
   misordered: number;
@@ -147,7 +154,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const log = opts.log ?? (() => {});
   const rand = prng(opts.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const cl = await startCluster(NODES, { NEXUS_SENDS_PER_SECOND: "10000" }, { wanMs: opts.wanMs ?? 40 });
+  const cl = await startCluster(NODES, { NEXUS_SENDS_PER_SECOND: "10000", ...opts.env }, { wanMs: opts.wanMs ?? 40 });
   const faults: Fault[] = [];
   const writers: Writer[] = [];
   let supervising = true;
@@ -197,11 +204,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const last = faults.at(-1)?.end ?? 0;
     const deadline = Date.now() + 60_000;
     while (writers.some(({ w }) => !w.acks.some((a) => a.at > last)) && Date.now() < deadline) await Bun.sleep(100);
+    let moves = 0;
+    for (const { id } of NODES) moves += (await gauge(cl.nodes[id]!, "nexus_cluster_moves").catch(() => NaN)) || 0;
     const recoveredAfterLastFault = writers.every(({ w }) => w.acks.some((a) => a.at > last));
     await Promise.all(writers.map(({ w }) => w.stop()));
     supervising = false;
     await supervisor;
-    return { seed: opts.seed, faults, selfExits, recoveredAfterLastFault, ...(await check(writers)), windows: windowsOf(faults, writers.map(({ w }) => w)) };
+    return { seed: opts.seed, faults, selfExits, moves, recoveredAfterLastFault, ...(await check(writers)), windows: windowsOf(faults, writers.map(({ w }) => w)) };
   } finally {
     supervising = false;
     await Promise.all(writers.map(({ w }) => w.stop()));
@@ -219,6 +228,7 @@ function windowsOf(faults: Fault[], writers: BusyWriter[]): Record<FaultKind, nu
 /** Reads every conversation back and checks the acks against it. */
 async function check(writers: Writer[]) {
   let acked = 0, lost = 0, duplicated = 0, misordered = 0;
+  const lostBy: Record<string, number> = {};
   const histories = new Map<string, any[]>();
   for (const { w, convId, session } of writers) {
     let all = histories.get(convId);
@@ -236,12 +246,12 @@ async function check(writers: Writer[]) {
       const seen = firstAck.get(a.clientId);
       if (seen !== undefined && seen !== a.seq) duplicated++; // acked twice at different seqs
       firstAck.set(a.clientId, a.seq);
-      if (bySeq.get(a.seq)?.clientId !== a.clientId) lost++;
+      if (bySeq.get(a.seq)?.clientId !== a.clientId) (lost++, (lostBy[w.name] = (lostBy[w.name] ?? 0) + 1));
     }
     // Sent one at a time: stored in send order.
     const mine = all.filter((e) => e.kind === "message" && e.author === session.id).map((e) => e.clientId as string);
     const order = new Map(w.sent.map((s, i) => [s.clientId, i]));
     for (let i = 1; i < mine.length; i++) if ((order.get(mine[i]!) ?? -1) <= (order.get(mine[i - 1]!) ?? -1)) misordered++;
   }
-  return { acked, lost, duplicated, misordered };
+  return { acked, lost, lostBy, duplicated, misordered };
 }

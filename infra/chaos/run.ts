@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- [--seed N] [--duration SECONDS] [--wan MS]`: a chaos run on a local
+ * `npm run chaos -- [--seed N] [--duration SECONDS] [--wan MS] [--no-moves]`: a chaos run on a local
  * multi-region cluster (infra/chaos/chaos.ts). Prints each fault as it heals, then acknowledged
  * messages lost / duplicated / misordered (all must be 0: the exit code is 1 otherwise) and, per
  * fault kind, the distribution of unavailable windows (the longest stall of each writer's acks
@@ -18,9 +18,12 @@ function arg(name: string, dflt: number): number {
 const seed = arg("seed", Date.now() % 1_000_000);
 const duration = arg("duration", 300);
 const wanMs = arg("wan", 40);
-const r = await runChaos({ seed, durationMs: duration * 1000, wanMs, log: (l) => console.log(`[chaos] ${l}`) });
+// `--no-moves`: automatic moves of conversations between regions off (NEXUS_MOVE_CHECK_MS=0).
+const env: Record<string, string> = process.argv.includes("--no-moves") ? { NEXUS_MOVE_CHECK_MS: "0" } : {};
+const r = await runChaos({ seed, durationMs: duration * 1000, wanMs, env, log: (l) => console.log(`[chaos] ${l}`) });
 console.log(`\nseed ${r.seed}, ${duration} s, ${r.faults.length} faults, ${r.acked} acknowledged messages, ${r.selfExits} nodes exited by themselves (restarted)`);
-console.log(`lost ${r.lost}, duplicated ${r.duplicated}, misordered ${r.misordered}`);
+console.log(`lost ${r.lost}${r.lost ? ` (${JSON.stringify(r.lostBy)})` : ""}, duplicated ${r.duplicated}, misordered ${r.misordered}; ` +
+  `${r.moves} conversations moved between regions${env.NEXUS_MOVE_CHECK_MS === "0" ? " (automatic moves off)" : ""}`);
 console.log("unavailable windows per fault (ms; one per fault and writer):");
 console.log("kind       faults  windows  >1s   p50     p99     max");
 for (const k of FAULT_KINDS) {

@@ -5,7 +5,7 @@
  * waited for, and a replica opened before the tables existed catches up.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LimitsSchema } from "../../protocol/index.ts";
@@ -36,6 +36,18 @@ describe("a node's embedded replica", () => {
     await nodeA.close();
     return { dir, reader, limits };
   }
+
+  test("an unusable replica file (a node killed mid-write) is started afresh instead of keeping the node down", async () => {
+    const { dir, limits } = await replicaSetup("g_replica009", 5, 3_600_000);
+    const path = join(dir, "broken.db");
+    writeFileSync(path, "this is not a database ".repeat(400));
+    const reader = await openRemoteLibsql(sqld.server.url, { replicaPath: path, replicaSyncMs: 3_600_000 });
+    opened.push(reader);
+    const page = await new BunActorSystem(reader, limits).conversation("g_replica009").history({ userId: "ann" }, undefined, 50);
+    expect(page.events.at(-1)!.seq).toBe(6);
+    expect(reader.replica!.stats.reads).toBe(1); // from the fresh replica
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test("history and replays from a node's embedded replica: never stale (synced when it trails)", async () => {
     const { dir, reader, limits } = await replicaSetup("g_replica001", 20, 3_600_000);
