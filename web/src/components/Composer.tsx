@@ -1,9 +1,9 @@
-import { createEffect, createSignal, For, onMount, Show } from "solid-js";
+import { createEffect, createSignal, onMount, Show } from "solid-js";
 import { insertMention, type Mentionable, mentionQuery, suggestions } from "../state/mentionPicks.ts";
 import type { MessageRow } from "../state/timeline.ts";
-import { fileSize } from "./format.ts";
 import { Icon } from "./Icon.tsx";
 import { MentionSuggest } from "./MentionSuggest.tsx";
+import { UploadList } from "./UploadList.tsx";
 import type { Upload } from "./useUploads.ts";
 
 /**
@@ -141,25 +141,7 @@ export function Composer(props: {
           </button>
         </div>
       </Show>
-      <Show when={props.uploads.length > 0}>
-        <ul class="uploads" role="list">
-          <For each={props.uploads}>
-            {(u) => (
-              <li class="upload" data-testid="upload" data-done={u.ref ? "true" : "false"}>
-                <span class="upload-name">
-                  {u.name} <span class="muted">({fileSize(u.size)})</span>
-                </span>
-                <Show when={!u.error} fallback={<span class="error">{u.error}</span>}>
-                  <progress max="1" value={u.progress} data-testid="upload-progress" aria-label={`Uploading ${u.name}`} />
-                </Show>
-                <button class="ghost small" aria-label={`Remove ${u.name}`} onClick={() => props.onRemoveUpload(u.key)}>
-                  ×
-                </button>
-              </li>
-            )}
-          </For>
-        </ul>
-      </Show>
+      <UploadList uploads={props.uploads} onRemove={props.onRemoveUpload} />
       <Show when={options().length > 0}>
         <MentionSuggest options={options()} active={active()} onPick={pick} />
       </Show>

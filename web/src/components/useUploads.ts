@@ -9,6 +9,8 @@ export interface Upload {
   name: string;
   size: number;
   progress: number;
+  /** The picked file itself (for an image's thumbnail before it is sent). */
+  file?: File;
   ref?: AttachmentRef;
   error?: string;
 }
@@ -22,7 +24,7 @@ export function useUploads(api: Api, conversationId: string, onError: (m: string
   const add = (files: File[]) => {
     for (const file of files) {
       const key = nextKey++;
-      setList((l) => [...l, { key, name: file.name, size: file.size, progress: 0 }]);
+      setList((l) => [...l, { key, name: file.name, size: file.size, progress: 0, file }]);
       api
         .upload(conversationId, file, (progress) => patch(key, { progress }))
         .then((a) => patch(key, { progress: 1, ref: { id: a.id, name: a.name, type: a.type, size: a.size } }))
