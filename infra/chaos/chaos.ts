@@ -172,14 +172,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     while (writers.some(({ w }) => w.acks.length < 5)) await Bun.sleep(50);
     // A node that must fence itself (its Redis lease lost) exits 1 and expects its supervisor to
     // start it again, as npm run cluster and the systemd unit do: this loop is that supervisor.
+    // With npm run cluster's backoff: 500 ms, doubling to 10 s, reset after 30 s up.
+    const backoff = new Map<string, { delay: number; startedAt: number }>();
     const supervisor = (async () => {
       while (supervising) {
         for (const { id } of NODES) {
           const node = cl.nodes[id]!;
           if (heldDown.has(id) || node.proc.running()) continue;
-          log(`node ${id} exited by itself (${JSON.stringify(await node.proc.exited)}): starting it again`);
+          const b = backoff.get(id) ?? { delay: 500, startedAt: 0 };
+          if (Date.now() - b.startedAt > 30_000) b.delay = 500;
+          log(`node ${id} exited by itself (${JSON.stringify(await node.proc.exited)}): starting it again in ${b.delay} ms`);
           selfExits++;
-          await node.start().catch((e) => log(`node ${id} did not start: ${e}`));
+          await Bun.sleep(b.delay);
+          backoff.set(id, { delay: Math.min(b.delay * 2, 10_000), startedAt: Date.now() });
+          if (supervising && !heldDown.has(id)) await node.start().catch((e) => log(`node ${id} did not start: ${String(e).split("\n")[0]}`));
         }
         await Bun.sleep(250);
       }
