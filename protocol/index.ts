@@ -6,3 +6,4 @@ export * from "./frames.ts";
 export * from "./flow.ts";
 export * from "./rest.ts";
 export * from "./storableText.ts";
+export * from "./serverFrames.ts";
