@@ -14,7 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { buildWithConfig, run, ROOT } from "../tests/cloudflare/harness.ts";
+import { buildWithConfig, NEXUS_OBJECTS, run, ROOT } from "../tests/cloudflare/harness.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,13 +48,7 @@ async function closedLoop(work: (i: number) => Promise<boolean>): Promise<{ perS
 
 async function measure(shards: number, built: Awaited<ReturnType<typeof buildWithConfig>>) {
   const r = await run(built, {
-    durableObjects: {
-      CONVERSATION: { className: "ConversationDO", useSQLite: true },
-      INBOX: { className: "InboxDO", useSQLite: true },
-      DIRECTORY: { className: "DirectoryDO", useSQLite: true },
-      RATE_LIMIT: { className: "RateLimitDO", useSQLite: true },
-    },
-    r2Buckets: { ATTACHMENTS: "nexus-attachments" },
+    ...NEXUS_OBJECTS,
     bindings: {
       JWT_SECRET: "bench-secret-for-local-workerd-only-0123456789",
       TRUSTED_IP_HEADER: "cf-connecting-ip",

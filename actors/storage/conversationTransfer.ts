@@ -5,9 +5,10 @@
  * the clientIds travel with their events: a client resumes on the new home with no gap and no
  * duplicate, and resends are still recognised.
  *
- * A retired copy leaves a tombstone (`moved_conversations`): a host that still believes the old
- * home and loads the conversation there gets `unavailable` (retry), never an empty conversation it
- * could create anew.
+ * Before the home switches, the old copy gets a tombstone (`moved_conversations`): from then on a
+ * host that loads the conversation there gets `unavailable` (retry) unless the host confirms the
+ * move did not happen (the tombstone of a move that failed midway is cleared on that load). The old
+ * rows are deleted after the switch; until then the tombstone alone keeps them from being served.
  */
 import type { Sql, SqlValue, Statement } from "./sql.ts";
 
@@ -71,12 +72,19 @@ export async function importPage(sql: Sql, id: string, page: TransferPage, fresh
   await sql.batch(statements);
 }
 
-/** The old copy goes; a tombstone names the new home. */
-export async function retireConversation(sql: Sql, id: string, movedTo: string, now: number): Promise<void> {
-  await sql.batch([
-    ...TABLES.map((t) => ({ sql: `DELETE FROM ${t.name} WHERE ${t.key} = ?`, args: [id] as SqlValue[] })),
-    { sql: "INSERT OR REPLACE INTO moved_conversations (id, region, ts) VALUES (?, ?, ?)", args: [id, movedTo, now] },
-  ]);
+/** The conversation is leaving for `to`: loads of this copy are refused from now on. */
+export async function markMoved(sql: Sql, id: string, to: string, now: number): Promise<void> {
+  await sql.batch([{ sql: "INSERT OR REPLACE INTO moved_conversations (id, region, ts) VALUES (?, ?, ?)", args: [id, to, now] }]);
+}
+
+/** The move did not happen after all: this copy is the conversation again. */
+export async function clearMoved(sql: Sql, id: string): Promise<void> {
+  await sql.batch([{ sql: "DELETE FROM moved_conversations WHERE id = ?", args: [id] }]);
+}
+
+/** After the switch: the old rows go (the tombstone stays). */
+export async function retireConversation(sql: Sql, id: string): Promise<void> {
+  await sql.batch(TABLES.map((t) => ({ sql: `DELETE FROM ${t.name} WHERE ${t.key} = ?`, args: [id] as SqlValue[] })));
 }
 
 /** Where the conversation went, when this database's copy was retired. */

@@ -2,7 +2,7 @@
  * Storage of one conversation actor over `Sql`. The actor is the only writer, so it may keep state
  * in memory and only ever append / patch through `commit`, which is one atomic batch.
  */
-import { movedSchema, movedTo } from "./conversationTransfer.ts";
+import { clearMoved, movedSchema, movedTo } from "./conversationTransfer.ts";
 import { NexusError } from "../../protocol/errors.ts";
 import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
 import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
@@ -118,7 +118,11 @@ export class SqlConversationStore {
   /** Tables are not there yet and are made by the first commit (see `SqlConversationStore.open`). */
   private schemaPending: boolean;
 
-  constructor(private readonly sql: Sql, readonly conversationId: string, opts: { schemaPending?: boolean } = {}) {
+  /** Cluster mode: is a tombstone naming `region` current (the home really moved there)? */
+  private readonly confirmMoved: ((region: string) => Promise<boolean>) | undefined;
+
+  constructor(private readonly sql: Sql, readonly conversationId: string, opts: { schemaPending?: boolean; confirmMoved?: (region: string) => Promise<boolean> } = {}) {
+    this.confirmMoved = opts.confirmMoved;
     this.indexer = SearchIndexer.for(sql);
     this.schemaPending = opts.schemaPending ?? false;
   }
@@ -150,14 +154,16 @@ export class SqlConversationStore {
   async load(): Promise<LoadedConversation | null> {
     if (this.schemaPending) return null;
     const id = this.conversationId;
+    // Moved (or moving) to another region's database (cluster mode): whoever still routes here must
+    // look again, unless the host finds the move never happened (then this copy is current again).
+    const to = await movedTo(this.sql, id);
+    if (to !== null) {
+      if (!this.confirmMoved || (await this.confirmMoved(to))) throw new NexusError("unavailable", `conversation ${id} moved to region ${to}; try again`);
+      await clearMoved(this.sql, id);
+    }
     const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(
       "SELECT type, title, epoch FROM conversations WHERE id = ?", [id]);
-    if (!conv) {
-      // Moved to another region's database (cluster mode): whoever still routes here must look again.
-      const to = await movedTo(this.sql, id);
-      if (to !== null) throw new NexusError("unavailable", `conversation ${id} moved to region ${to}; try again`);
-      return null;
-    }
+    if (!conv) return null;
     const members = await this.sql.all<{ user_id: string; username: string; role: string; read_seq: number }>(
       "SELECT user_id, username, role, read_seq FROM members WHERE conv_id = ? ORDER BY rowid", [id]);
     const last = await this.sql.first<{ seq: number; ts: number }>(

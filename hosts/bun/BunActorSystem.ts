@@ -24,6 +24,8 @@ export interface BunActorSystemOptions {
   mesh?: ActorMesh;
   /** An idle actor was evicted (cluster mode gives up its lease). */
   onEvict?: (kind: ActorKind, id: string) => void;
+  /** Cluster mode: is a conversation's tombstone naming `region` current (conversationTransfer.ts)? */
+  confirmMoved?: (id: string, region: string) => Promise<boolean>;
 }
 
 /** The actor class of each kind, as this host holds them. */
@@ -62,7 +64,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   conversation(id: string): ConversationActor {
     let slot = this.conversations.get(id);
     if (!slot) {
-      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id), clock: timerClock, ids: randomIds,
+      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id, { confirmMoved: this.opts.confirmMoved && ((region) => this.opts.confirmMoved!(id, region)) }), clock: timerClock, ids: randomIds,
         mesh: this.mesh, limits: this.limits, publish: this.publisher,
         // Storage may hold what the actor does not know: the next use loads a fresh one.
         onDiverged: () => {
@@ -101,6 +103,16 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     }
     slot.used = Date.now();
     return slot.actor;
+  }
+
+  /** Forget an actor without flushing it: this host is about to (re)claim it, and what it holds in
+   *  memory may be older than storage (another node owned it meanwhile), so the next use loads it. */
+  drop(kind: ActorKind, id: string): void {
+    const map = kind === "conversation" ? this.conversations : this.inboxes;
+    const slot = map.get(id);
+    if (!slot) return;
+    map.delete(id);
+    if (slot.actor instanceof ConversationActor) slot.actor.dispose();
   }
 
   /** The conversation leaves this host (cluster mode moves it): its sockets are closed, what it

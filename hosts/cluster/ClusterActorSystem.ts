@@ -117,10 +117,18 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     if (kind === "conversation") await this.local?.handOverConversation(id);
   }
 
+  /** Another node moved this actor away: an instance left here must never serve it again. */
+  dropLocal(kind: ActorKind, id: string): void {
+    if (!this.owned.has(`${kind}:${id}`)) this.local?.drop(kind, id);
+  }
+
   /** The move ended: moved (this node gives the actor up: `evicted` releases the lease), or failed
    *  (this node serves it again). */
   endMove(kind: ActorKind, id: string, moved: boolean): void {
     if (moved) {
+      // A late frame may have made a fresh instance meanwhile (it could not write: no socket of it
+      // was attached), but it holds the old copy's state: it goes.
+      this.local?.drop(kind, id);
       this.evicted(kind, id);
       this.forget(kind, id);
     }
@@ -133,9 +141,13 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     const key = `${kind}:${id}`;
     for (let r = this.releasing.get(key); r; r = this.releasing.get(key)) await r;
     if (this.stopping) throw new NexusError("unavailable", "this node is stopping");
+    const had = this.owned.has(key);
     const owner = await this.p.leases!.claim(kind, id);
     if (owner === this.p.node) {
       if (this.releasing.has(key)) return this.claimHere(kind, id);
+      // Newly ours: an instance left in memory from an earlier stay may be older than storage (another
+      // node, or another region, wrote since), so it is dropped and the actor loads afresh.
+      if (!had) this.local?.drop(kind, id);
       this.owned.add(key);
       // An actor object now (unloaded: cheap), so that if nothing ever uses it, idle eviction
       // gives the lease back instead of leaving it pinned here.

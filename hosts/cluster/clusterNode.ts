@@ -64,7 +64,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const leases = hostsActors ? new NodeLeases(redis, cc.nodeId, { prefix: cc.name, ttlMs: ttl }) : null;
   const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases, leaseTtlMs: ttl });
   const local = hostsActors
-    ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id) })
+    ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id),
+        confirmMoved: (id, region) => moves.confirmMoved(id, region) })
     : null;
   cluster.local = local;
   const remote = local ? new RemoteSockets(nc, subj, cc.nodeId, local, (kind, id) => cluster.owns(kind, id)) : null;

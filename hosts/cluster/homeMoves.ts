@@ -4,8 +4,9 @@
  *    actor closes its sockets and commits what it had accepted (ClusterActorSystem.pauseForMove);
  * 2. copy its rows, page by page, into the new region's primary (any node of that region writes
  *    them: a queue group on `<prefix>.region.<to>.import`);
- * 3. switch the home: compare-and-set on its placement entry (HomeRegions.move);
- * 4. retire the old copy (rows deleted, a tombstone names the new home) and give up the lease;
+ * 3. tombstone the old copy (loads of it are refused from then on), then switch the home:
+ *    compare-and-set on its placement entry (HomeRegions.move);
+ * 4. delete the old rows and give up the lease;
  * 5. tell every node (`<prefix>.homes.moved`), so cached homes and owners are replaced at once.
  * A failure before step 3 leaves the conversation where it was, serving again. Seqs, the epoch and
  * the clientIds travel with the log: clients resume at the new home with no gap or duplicate.
@@ -13,7 +14,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isNexusError, NexusError } from "../../protocol/index.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
-import { exportConversation, importPage, retireConversation, type TransferPage } from "../../actors/storage/conversationTransfer.ts";
+import { clearMoved, exportConversation, importPage, markMoved, retireConversation, type TransferPage } from "../../actors/storage/conversationTransfer.ts";
 import type { ClusterActorSystem } from "./ClusterActorSystem.ts";
 import type { HomeRegions } from "./homeRegions.ts";
 
@@ -45,6 +46,17 @@ const encode = (v: unknown) => JSON.stringify(v);
 
 export class HomeMoves {
   private subs: Subscription[] = [];
+  /**
+   * A load found this region's copy tombstoned for `region`: is the move real? The placement entry,
+   * read afresh, says; a tombstone of a move that never switched the home is cleared by the caller.
+   */
+  async confirmMoved(id: string, region: string): Promise<boolean> {
+    const home = await this.p.homes.current("conversation", id);
+    if (home === null || home === this.p.region) return false;
+    this.p.cluster.forget("conversation", id);
+    return true;
+  }
+
   /** Moves completed here (metrics). */
   moved = 0;
   /** A conversation moved, here or elsewhere (the broadcast): the automatic policy cools down. */
@@ -83,6 +95,7 @@ export class HomeMoves {
       const { id, region } = msg.json<{ id: string; region: string }>();
       this.p.homes.learn("conversation", id, region);
       this.p.cluster.forget("conversation", id);
+      this.p.cluster.dropLocal("conversation", id);
       this.onMoved?.(id);
     } }));
   }
@@ -120,19 +133,40 @@ export class HomeMoves {
         fresh = false;
       }
       if (fresh) throw new NexusError("not_found", `no conversation ${id}`);
-      await homes.move("conversation", id, from, to);
-      moved = true;
+      // The tombstone goes first: from here on this copy is never served again unless the switch
+      // below is known not to have happened (then the tombstone is cleared).
+      await markMoved(this.p.sql, id, to, Date.now());
+      moved = await this.switchHome(id, from, to);
+      if (!moved) {
+        await clearMoved(this.p.sql, id).catch((e) => console.error(`[cluster] move of ${id}: clearing its tombstone failed (the next load settles it)`, e));
+        throw new NexusError("conflict", `the home of ${id} changed meanwhile; not moved`);
+      }
       try {
-        await retireConversation(this.p.sql, id, to, Date.now());
+        await retireConversation(this.p.sql, id);
       } catch (e) {
-        // The home has switched; the old rows are only unreachable garbage without their tombstone.
-        console.error(`[cluster] moved ${id} to ${to}, but retiring its copy in ${from} failed`, e);
+        // Unreachable garbage behind its tombstone: loads of it are refused (see conversationTransfer.ts).
+        console.error(`[cluster] moved ${id} to ${to}, but deleting its old rows in ${from} failed`, e);
       }
       this.p.nc.publish(this.subject.moved, encode({ id, region: to }));
       this.moved++;
+      this.onMoved?.(id);
       return { from, to, pausedMs: Math.round(performance.now() - t0) };
     } finally {
       cluster.endMove("conversation", id, moved);
+    }
+  }
+
+  /** Compare-and-set of the home. An error leaves it unknown whether the write landed, so the entry
+   *  is read back; if even that fails, the tombstone stays and the next load settles it. */
+  private async switchHome(id: string, from: string, to: string): Promise<boolean> {
+    try {
+      await this.p.homes.move("conversation", id, from, to);
+      return true;
+    } catch (e) {
+      const now = await this.p.homes.current("conversation", id).catch(() => undefined);
+      if (now === to) return true;
+      if (now === undefined) throw new NexusError("unavailable", `move of ${id}: the placement store did not answer (${(e as Error)?.message ?? e}); try again`);
+      return false;
     }
   }
 

@@ -22,6 +22,9 @@ export interface HomeRegionsOptions {
   maxCached?: number;
 }
 
+/** How long a cached home is trusted without a re-read (moves broadcast changes at once). */
+const CACHE_TTL_MS = 60_000;
+
 /** JetStream "wrong last sequence": the key already exists (someone created it first). */
 const WRONG_LAST_SEQ = new Set([10071, 10164]);
 
@@ -46,7 +49,9 @@ export function placementKey(kind: ActorKind, id: string): string {
 }
 
 export class HomeRegions {
-  private readonly cache = new Map<string, string>();
+  /** Cached answers with when they were read: re-read after CACHE_TTL_MS, so a node that missed a
+   *  move's broadcast (it is at-most-once) learns the new home within that time. */
+  private readonly cache = new Map<string, { region: string; at: number }>();
   private readonly pending = new Map<string, Promise<string>>();
 
   private constructor(
@@ -80,10 +85,10 @@ export class HomeRegions {
   regionOf(kind: ActorKind, id: string): Promise<string> {
     const key = placementKey(kind, id);
     const hit = this.cache.get(key);
-    if (hit !== undefined) {
+    if (hit !== undefined && Date.now() - hit.at < CACHE_TTL_MS) {
       this.cache.delete(key); // re-inserted last: most recently used
       this.cache.set(key, hit);
-      return Promise.resolve(hit);
+      return Promise.resolve(hit.region);
     }
     let p = this.pending.get(key);
     if (!p) {
@@ -112,6 +117,14 @@ export class HomeRegions {
     if (now !== from) throw new Error(`home of ${key} is ${now ?? "unset"}, not ${from}`);
     await this.kv.update(key, to, e!.revision);
     this.remember(key, to);
+  }
+
+  /** The home as stored now, bypassing the cache (and refreshing it); null when never placed. */
+  async current(kind: ActorKind, id: string): Promise<string | null> {
+    const key = placementKey(kind, id);
+    const region = await this.read(key);
+    if (region !== null) this.remember(key, region);
+    return region;
   }
 
   /** Another node moved this actor (its broadcast): answer `region` from now on. */
@@ -145,7 +158,8 @@ export class HomeRegions {
   }
 
   private remember(key: string, region: string): void {
-    this.cache.set(key, region);
+    this.cache.delete(key);
+    this.cache.set(key, { region, at: Date.now() });
     while (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
   }
 }

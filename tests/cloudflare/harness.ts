@@ -94,3 +94,14 @@ export async function run(built: Built, options: Omit<MiniflareOptions, "modules
   const url = await mf.ready;
   return { mf, url, stop: () => mf.dispose() };
 }
+
+/** The Worker's Durable Object and R2 bindings, as wrangler.toml declares them, for Miniflare. */
+export const NEXUS_OBJECTS = {
+  durableObjects: {
+    CONVERSATION: { className: "ConversationDO", useSQLite: true },
+    INBOX: { className: "InboxDO", useSQLite: true },
+    DIRECTORY: { className: "DirectoryDO", useSQLite: true },
+    RATE_LIMIT: { className: "RateLimitDO", useSQLite: true },
+  },
+  r2Buckets: { ATTACHMENTS: "nexus-attachments" },
+};

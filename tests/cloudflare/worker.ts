@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Target } from "../conformance/target.ts";
-import { buildWithConfig, run, ROOT, type Built, type Running } from "./harness.ts";
+import { buildWithConfig, NEXUS_OBJECTS, run, ROOT, type Built, type Running } from "./harness.ts";
 
 let building: Promise<Built> | null = null;
 
@@ -66,13 +66,7 @@ export async function startNexusWorker(env: Record<string, string> = {}): Promis
   };
   const start = () =>
     run(built, {
-      durableObjects: {
-        CONVERSATION: { className: "ConversationDO", useSQLite: true },
-        INBOX: { className: "InboxDO", useSQLite: true },
-        DIRECTORY: { className: "DirectoryDO", useSQLite: true },
-        RATE_LIMIT: { className: "RateLimitDO", useSQLite: true },
-      },
-      r2Buckets: { ATTACHMENTS: "nexus-attachments" },
+      ...NEXUS_OBJECTS,
       bindings,
       durableObjectsPersist: join(persist, "do"),
       r2Persist: join(persist, "r2"),

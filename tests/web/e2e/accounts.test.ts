@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -16,17 +16,10 @@ let bob: Person;
 let carol: Person;
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  admin = await registerPerson(browser, server, "admin");
-  bob = await registerPerson(browser, server, "bob");
-  carol = await registerPerson(browser, server, "carol");
+  ({ server, browser, people: [admin, bob, carol] } = await openWorld("admin", "bob", "carol"));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 async function login(page: Page, username: string, password: string) {
   await page.getByTestId("auth-username").fill(username);

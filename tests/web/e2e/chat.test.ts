@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import { confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(60_000);
 
@@ -15,16 +15,10 @@ let bob: Person;
 let conversationId: string;
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  alice = await registerPerson(browser, server, "alice");
-  bob = await registerPerson(browser, server, "bob");
+  ({ server, browser, people: [alice, bob] } = await openWorld("alice", "bob"));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 describe("two people chatting", () => {
   test("alice starts a chat by username and both see messages in order", async () => {

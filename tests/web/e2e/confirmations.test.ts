@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -16,17 +16,11 @@ let bob: Person;
 const nativeDialogs: string[] = [];
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  admin = await registerPerson(browser, server, "admin");
-  bob = await registerPerson(browser, server, "bob");
+  ({ server, browser, people: [admin, bob] } = await openWorld("admin", "bob"));
   for (const p of [admin, bob]) p.page.on("dialog", (d) => nativeDialogs.push(`${d.type()}: ${d.message()}`));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 const dialog = (page: Page) => page.getByTestId("confirm-dialog");
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { confirmInApp, launchChromium, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, until } from "./harness.ts";
+import { closeWorld, openWorld, confirmInApp, launchChromium, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -16,17 +16,10 @@ let bob: Person;
 let carl: Person;
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  alice = await registerPerson(browser, server, "alice");
-  bob = await registerPerson(browser, server, "bob");
-  carl = await registerPerson(browser, server, "carl");
+  ({ server, browser, people: [alice, bob, carl] } = await openWorld("alice", "bob", "carl"));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 async function leave(p: Person, groupId: string) {
   await openConversation(p.page, groupId);

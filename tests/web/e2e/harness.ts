@@ -153,3 +153,18 @@ export async function confirmInApp(page: Page, answer: "ok" | "cancel" = "ok"): 
   await page.getByTestId(`confirm-${answer}`).click();
   await page.getByTestId("confirm-dialog").waitFor({ state: "detached" });
 }
+
+/** What most e2e files start with: a server, one Chromium, and these people registered and signed in. */
+export async function openWorld(...names: string[]): Promise<{ server: NexusServer; browser: Browser; people: Person[] }> {
+  const server = await NexusServer.start();
+  const browser = await launchChromium();
+  const people: Person[] = [];
+  for (const name of names) people.push(await registerPerson(browser, server, name));
+  return { server, browser, people };
+}
+
+/** The matching teardown (either may be missing when the start failed). */
+export async function closeWorld(server: NexusServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await server?.stop();
+}

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import { launchChromium, NexusServer, openConversation, type Person, registerPerson, startDirect } from "./harness.ts";
+import { closeWorld, openWorld, launchChromium, NexusServer, openConversation, type Person, registerPerson, startDirect } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -14,16 +14,10 @@ let alice: Person;
 let bob: Person;
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  alice = await registerPerson(browser, server, "alice");
-  bob = await registerPerson(browser, server, "bob");
+  ({ server, browser, people: [alice, bob] } = await openWorld("alice", "bob"));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 describe("images", () => {
   test("a thumbnail before sending; the received image opens in the app's viewer", async () => {

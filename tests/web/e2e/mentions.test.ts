@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import { launchChromium, NexusServer, openConversation, type Person, registerPerson, shot, until } from "./harness.ts";
+import { closeWorld, openWorld, launchChromium, NexusServer, openConversation, type Person, registerPerson, shot, until } from "./harness.ts";
 
 setDefaultTimeout(60_000);
 
@@ -16,17 +16,10 @@ let bob: Person;
 let carol: Person;
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  alice = await registerPerson(browser, server, "alice");
-  bob = await registerPerson(browser, server, "bob");
-  carol = await registerPerson(browser, server, "carol");
+  ({ server, browser, people: [alice, bob, carol] } = await openWorld("alice", "bob", "carol"));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 const item = (p: Person, id: string) => p.page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
 

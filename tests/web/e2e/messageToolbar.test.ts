@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
-import { launchChromium, messageByText, NexusServer, openConversation, type Person, registerPerson, send, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, launchChromium, messageByText, NexusServer, openConversation, type Person, registerPerson, send, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -19,10 +19,7 @@ type Box = { x: number; y: number; width: number; height: number };
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  alice = await registerPerson(browser, server, "alice");
-  bob = await registerPerson(browser, server, "bob");
+  ({ server, browser, people: [alice, bob] } = await openWorld("alice", "bob"));
   conversationId = await startDirect(alice.page, bob.username);
   await send(alice.page, "short");
   // Alice's own widest bubble has the most actions (react, reply, edit, delete, and any others).
@@ -39,10 +36,7 @@ beforeAll(async () => {
   await middle.getByTestId("reaction").waitFor();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 /** Boxes of everything readable in the log (names, bubbles, chips), except inside `skip`'s toolbar. */
 async function readableBoxes(page: Page): Promise<Box[]> {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, launchChromium, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -31,10 +31,7 @@ async function tallPng(page: Page): Promise<Buffer> {
 const distanceFromBottom = (page: Page) => page.getByTestId("message-list").evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  alice = await registerPerson(browser, server, "alice");
-  bob = await registerPerson(browser, server, "bob");
+  ({ server, browser, people: [alice, bob] } = await openWorld("alice", "bob"));
   conversationId = await startDirect(alice.page, bob.username);
   for (let i = 0; i < 30; i++) await send(alice.page, `line ${i}`);
   // Three images in a row at the end, then nothing: the newest message is an image.
@@ -47,10 +44,7 @@ beforeAll(async () => {
   await until(alice.page, async () => (await alice.page.locator('[data-testid="message"][data-status="delivered"] [data-testid="attachment"]').count()) === 3, "3 images delivered");
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 async function opensAtNewest(p: Person) {
   // A fresh load at the list (on the phone the list and the conversation are separate screens).

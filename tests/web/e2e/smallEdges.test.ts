@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import { launchChromium, messageByText, NexusServer, openConversation, type Person, registerPerson, send, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, launchChromium, messageByText, NexusServer, openConversation, type Person, registerPerson, send, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(120_000);
 
@@ -17,16 +17,10 @@ let bob: Person;
 let conversationId: string;
 
 beforeAll(async () => {
-  server = await NexusServer.start();
-  browser = await launchChromium();
-  alice = await registerPerson(browser, server, "alice");
-  bob = await registerPerson(browser, server, "bob");
+  ({ server, browser, people: [alice, bob] } = await openWorld("alice", "bob"));
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-}, 30_000);
+afterAll(() => closeWorld(server, browser), 30_000);
 
 const item = (p: Person) => p.page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`);
 
