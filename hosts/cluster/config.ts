@@ -27,8 +27,10 @@ const ClusterEnvSchema = z.object({
   /** Liveness lease: a crashed owner's actors move after at most this long. */
   NEXUS_LEASE_TTL_MS: z.coerce.number().int().min(600).max(60_000).default(1500),
   /** Automatic moves (movePolicy.ts): how often the owner looks at where a conversation's writes
-   *  come from, ms; 0 turns automatic moves off (an admin can still move a home). */
-  NEXUS_MOVE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+   *  come from, ms; 0 (the default) turns automatic moves off. Off by default because `npm run
+   *  chaos` still loses acknowledged messages when moves and faults meet (docs/cluster.md "Moves");
+   *  10000 is the intended setting once that is fixed. An admin can always move a home. */
+  NEXUS_MOVE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
   /** Consecutive checks another region must dominate before the conversation moves there. */
   NEXUS_MOVE_SUSTAINED_CHECKS: z.coerce.number().int().min(1).max(1000).default(3),
   /** Fewest socket writes in the last six checks for a conversation to be considered at all. */
