@@ -58,7 +58,10 @@ describe("cluster: moving a conversation's home", () => {
     const moveEnd = Date.now();
     expect(move).toMatchObject({ from: "a", to: "c" });
     console.log(`[moves] writes paused ${move.pausedMs} ms on the owner; the admin's call took ${moveEnd - moveStart} ms`);
-    await sleep(1500);
+    // Keep writing until every writer has been acked a few times at the new home (a writer that
+    // reconnected before its node heard of the move takes a few lookups more; bounded wait).
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && writers.some((w) => w.acksAfter(moveEnd) < 3); ) await sleep(100);
+    console.log(`[moves] first ack at the new home: ${writers.map((w) => (w.firstAckAfter(moveEnd)?.at ?? NaN) - moveEnd).join(", ")} ms after the move`);
     for (const w of writers) await w.stop();
 
     // The reader was told to reconnect (1012) and resumes from the last event it saw.
