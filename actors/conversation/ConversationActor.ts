@@ -34,7 +34,7 @@ import { RateBuckets } from "./rateBuckets.ts";
 import { ReadCursors } from "./readCursors.ts";
 import { TypingTracker } from "./typing.ts";
 import { Fanout } from "./fanout.ts";
-import { connectSocket, disconnectSocket, receiveFrame, restoreSocket } from "./socketSession.ts";
+import { ConversationSockets } from "./socketSession.ts";
 import type { SessionHost } from "./sessionHost.ts";
 
 export type { OpResult } from "./state.ts";
@@ -56,6 +56,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   private readonly reads: ReadCursors;
   private readonly inbox: InboxNotices;
   readonly fanout: Fanout;
+  /** Its client sockets' session: welcome and resume, frames in, refusals out (socketSession.ts). */
+  private readonly sockets: ConversationSockets;
   readonly typing: TypingTracker;
   readonly calls: CallRelay;
   readonly rate: RateBuckets;
@@ -67,6 +69,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.reads = new ReadCursors(deps.store, deps.clock);
     this.inbox = new InboxNotices(id, deps.mesh, deps.clock, () => this.s);
     this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
+    this.sockets = new ConversationSockets(this);
     this.outage = new StorageOutage({
       id, deps, fanout: this.fanout, current: () => this.s, drained: () => this.pipeline.drained(),
       stopWrites: () => this.pipeline.stop(), resumeWrites: () => this.pipeline.resume(), diverged: () => this.diverged(),
@@ -112,16 +115,16 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   // ---------------------------------------------------------------- sockets (see socketSession.ts)
 
   connect(conn: Connection, resume: Resume = {}): Promise<void> {
-    return connectSocket(this, conn, resume);
+    return this.sockets.connect(conn, resume);
   }
   restore(conn: Connection): void {
-    restoreSocket(this, conn);
+    this.sockets.restore(conn);
   }
   receive(conn: Connection, raw: string): Promise<void> {
-    return receiveFrame(this, conn, raw);
+    return this.sockets.receive(conn, raw);
   }
   disconnect(conn: Connection): void {
-    disconnectSocket(this, conn);
+    this.sockets.disconnect(conn);
   }
 
   // ---------------------------------------------------------------- queries
