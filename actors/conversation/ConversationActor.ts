@@ -8,18 +8,8 @@
  * (who may do what).
  */
 import { frame, readFrame } from "../../protocol/serverFrames.ts";
-import {
-  CloseCodes,
-  NexusError,
-  type Attachment,
-  type AttachmentRef,
-  type ConversationEvent,
-  type ConversationInfo,
-  type Limits,
-  type Member,
-  type MessageEvent,
-  type Role,
-} from "../../protocol/index.ts";
+import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type ConversationEvent, type ConversationInfo, type Limits,
+  type Member, type MessageEvent, type Role } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput } from "../api.ts";
 import type { Caller, Connection, Resume, SocketActor } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
@@ -35,18 +25,12 @@ import { ReadCursors } from "./readCursors.ts";
 import { TypingTracker } from "./typing.ts";
 import { Fanout } from "./fanout.ts";
 import { ConversationSockets } from "./socketSession.ts";
+import { checkText } from "./textRules.ts";
+import { recountUnread } from "./unreadRecount.ts";
 import type { SessionHost } from "./sessionHost.ts";
 
 export type { OpResult } from "./state.ts";
 export type { ConversationDeps } from "./deps.ts";
-
-
-/** Whether `text` is empty or only whitespace, without trim()'s copy in the common case. */
-function isBlank(text: string): boolean {
-  const c = text.charCodeAt(0);
-  if (c > 0x20 && c < 0x7f) return false; // starts with a visible ASCII character
-  return text.trim().length === 0;
-}
 
 export class ConversationActor implements ConversationApi, SessionHost, SocketActor {
   private s: State | null = null;
@@ -247,7 +231,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
 
   private messageDraft(caller: Caller, input: SendInput): Draft {
     this.state(caller);
-    this.checkText(input.text, (input.attachments?.length ?? 0) > 0);
+    checkText(input.text, this.deps.limits.maxTextLength, (input.attachments?.length ?? 0) > 0);
     this.checkRate(caller.userId, input.clientId);
     if ((input.attachments?.length ?? 0) > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
     return { kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments,
@@ -257,7 +241,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {
     await this.ready();
     this.state(caller);
-    this.checkText(text, false);
+    checkText(text, this.deps.limits.maxTextLength, false);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "edit", author: caller.userId, clientId, target, text }, conn, base);
   }
@@ -346,47 +330,14 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     await this.recount(userId, to);
   }
 
-  /** The unread count after a read cursor moved to `to`, from storage. A failed read is retried
-   *  (the cursor has moved already; the count must follow it). */
-  private async recount(userId: string, to: number): Promise<void> {
-    const s = this.s!;
-    try {
-      for (;;) {
-        // A delete stored but not yet applied would be counted twice (storage drops its message,
-        // then applyCommitted decrements): count only while no such batch is in flight, and again
-        // if one was submitted meanwhile.
-        await this.pipeline.quiet();
-        const mark = this.pipeline.exclusiveSubmitted;
-        // Up to the applied seq only; messages applied while the count runs are added to the
-        // in-memory count by applyCommitted, so that change is kept on top of the count.
-        const upTo = s.lastSeq;
-        const before = s.unread.get(userId) ?? 0;
-        const mentionsBefore = s.mentions.get(userId) ?? 0;
-        const n = await this.deps.store.countUnread(userId, to, upTo);
-        const mentioned = await this.deps.store.countMentions(userId, to, upTo);
-        if (s.members.get(userId)?.readSeq !== to) return; // removed, or a newer read / own send moved the cursor
-        if (this.pipeline.exclusiveSubmitted !== mark) continue;
-        s.unread.set(userId, Math.max(0, n + (s.unread.get(userId) ?? 0) - before));
-        s.mentions.set(userId, Math.max(0, mentioned + (s.mentions.get(userId) ?? 0) - mentionsBefore));
-        break;
-      }
-    } catch (e) {
-      console.error(`[conversation ${this.id}] unread count for ${userId} failed; retrying`, e);
-      this.deps.clock.schedule(1000, () => void this.recount(userId, to));
-      return;
-    }
-    this.inbox.notify(userId);
+  private recount(userId: string, to: number): Promise<void> {
+    const { store, clock } = this.deps;
+    return recountUnread({ id: this.id, store, clock, pipeline: this.pipeline, recounted: (u) => this.inbox.notify(u) }, this.s!, userId, to);
   }
 
   /** Read cursors are stored behind (readCursors.ts). */
   readMoved(userId: string, seq: number): void {
     this.reads.moved(userId, seq);
-  }
-
-  private checkText(text: string, hasAttachments: boolean): void {
-    if (text.length > this.deps.limits.maxTextLength)
-      throw new NexusError("payload_too_large", `text is longer than ${this.deps.limits.maxTextLength} characters`);
-    if (!hasAttachments && isBlank(text)) throw new NexusError("bad_request", "text is empty");
   }
 
   /** A resend of a stored clientId is answered from the cache and must not count as a new send

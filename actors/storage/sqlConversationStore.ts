@@ -10,6 +10,7 @@ import { conversationSchema } from "./conversationSchema.ts";
 import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
 import { AttachmentBlobs } from "./attachmentBlobs.ts";
+import { EVENT_COLS, insertEvents, rowToEvent, type EventRow } from "./eventRows.ts";
 
 export interface LoadedConversation {
   type: "direct" | "group";
@@ -50,65 +51,9 @@ export interface Commit {
 
 export const emptyCommit = (): Commit => ({ events: [], patches: [], memberUpserts: [], memberRemovals: [], reads: [], attachments: [] });
 
-/** Columns that are not part of `body` JSON. */
-const COLUMN_KEYS = new Set(["seq", "kind", "ts", "author", "clientId", "text", "editedTs", "deleted", "reactions"]);
-
-type EventRow = {
-  seq: number; kind: string; ts: number; author: string; client_id: string | null; text: string | null;
-  body: string | null; edited_ts: number | null; deleted: number; reactions: string | null;
-};
-
-export function rowToEvent(r: EventRow): ConversationEvent {
-  const e: Record<string, unknown> = r.body ? JSON.parse(r.body) : {};
-  e.seq = Number(r.seq);
-  e.kind = r.kind;
-  e.ts = Number(r.ts);
-  e.author = r.author;
-  if (r.client_id !== null) e.clientId = r.client_id;
-  if (r.text !== null) e.text = r.text;
-  if (r.edited_ts !== null) e.editedTs = Number(r.edited_ts);
-  if (r.deleted) e.deleted = true;
-  if (r.reactions) e.reactions = JSON.parse(r.reactions);
-  return e as ConversationEvent;
-}
-
-function bodyOf(e: ConversationEvent): string | null {
-  let body: Record<string, unknown> | null = null;
-  for (const k in e) {
-    if (COLUMN_KEYS.has(k)) continue;
-    (body ??= {})[k] = (e as any)[k];
-  }
-  return body ? JSON.stringify(body) : null;
-}
-
-/** Events are inserted by multi-row INSERTs of these sizes (largest first): a statement per row cost
- *  the writer thread a binding round trip per row. Few sizes, so each is prepared once. */
-const INSERT_SIZES = [32, 8, 1];
-const insertSql = new Map<number, string>();
-
-function insertEvents(convId: string, events: ConversationEvent[], st: Statement[]): void {
-  let i = 0;
-  for (const size of INSERT_SIZES)
-    for (; events.length - i >= size; i += size) {
-      let sql = insertSql.get(size);
-      if (!sql) {
-        sql = `INSERT INTO events (conv_id, ${EVENT_COLS}) VALUES ` + Array(size).fill("(?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, NULL)").join(", ");
-        insertSql.set(size, sql);
-      }
-      const args: SqlValue[] = [];
-      for (let k = i; k < i + size; k++) {
-        const e = events[k]!;
-        args.push(convId, e.seq, e.kind, e.ts, e.author, "clientId" in e ? e.clientId : null,
-          e.kind === "message" || e.kind === "edit" ? e.text : null, bodyOf(e));
-      }
-      st.push({ sql, args });
-    }
-}
-
 /** How many of the newest clientIds an actor keeps in memory (and loads when it starts). */
 export const CLIENT_ID_WINDOW = 5000;
 
-const EVENT_COLS = "seq, kind, ts, author, client_id, text, body, edited_ts, deleted, reactions";
 /** Kinds that history pages show; edit/delete/reaction are folded into their message rows. */
 const PAGE_KINDS = "('message','member','rename','created','call')";
 
@@ -313,7 +258,10 @@ export class SqlConversationStore {
   async page(before: number | undefined, limit: number, newest = Number.MAX_SAFE_INTEGER): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
     // Rows before `before` carry edits, deletes and reactions made by any later event, so the
     // replica must hold `newest` itself, not just the page's last seq.
-    const reader = newest === Number.MAX_SAFE_INTEGER ? this.sql : await this.readerUpTo(newest);
+    return this.pageFrom(newest === Number.MAX_SAFE_INTEGER ? this.sql : await this.readerUpTo(newest), before, limit);
+  }
+
+  private async pageFrom(reader: Pick<Sql, "all">, before: number | undefined, limit: number): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
     const rows = await reader.all<EventRow>(
       `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} ORDER BY seq DESC LIMIT ?`,
       [this.conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1]);
@@ -332,12 +280,7 @@ export class SqlConversationStore {
   async stalePage(before: number | undefined, limit: number): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
     const replica = this.sql.replica;
     if (!replica) throw new NexusError("storage_unavailable", "storage is unreachable and there is no local replica");
-    const rows = await replica.all<EventRow>(
-      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} ORDER BY seq DESC LIMIT ?`,
-      [this.conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1]);
-    const hasMore = rows.length > limit;
-    if (hasMore) rows.pop();
-    return { events: rows.reverse().map(rowToEvent), hasMore };
+    return this.pageFrom(replica, before, limit);
   }
 
   /** While the primary cannot be reached: the raw log in (after, upTo] from the local replica, as

@@ -5,23 +5,14 @@
  * ~1% of messages), and every 10,000th message also carries the rare word "quartzrare".
  */
 import { nowMs } from "../lib/payload.ts";
+import { prng } from "../../scripts/lib/prng.mjs";
 
 const SYL = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "be", "da", "fu", "go", "hi", "ja", "ze", "po", "qu", "wy", "xo", "ce"];
 export const VOCAB: string[] = [];
 for (const a of SYL) for (const b of SYL) for (const c of ["n", "r", "s", "l", "m"]) if (VOCAB.length < 1000) VOCAB.push(a + b + c + "o");
 export const RARE = "quartzrare";
 
-/** Small deterministic PRNG (mulberry32), so every run builds the same texts. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 function text(rand: () => number, n: number): string {
   const words: string[] = [];

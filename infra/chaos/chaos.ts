@@ -12,6 +12,7 @@
 import { Nexus, type Session } from "../../tests/support/client.ts";
 import { BusyWriter } from "../../tests/cluster/busyWriter.ts";
 import { gauge, startCluster, type LocalCluster } from "../../tests/cluster/harness.ts";
+import { prng } from "../../scripts/lib/prng.mjs";
 
 export type FaultKind = "node" | "nats" | "redis" | "sqld" | "partition";
 export const FAULT_KINDS: FaultKind[] = ["node", "nats", "redis", "sqld", "partition"];
@@ -58,17 +59,6 @@ export interface ChaosReport {
   windows: Record<FaultKind, number[]>;
 }
 
-/** mulberry32: small, seedable, good enough to pick faults reproducibly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const percentile = (xs: number[], p: number): number =>
   xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!;

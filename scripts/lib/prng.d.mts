@@ -1,0 +1,2 @@
+/** Types of prng.mjs. */
+export declare function prng(seed: number): () => number;

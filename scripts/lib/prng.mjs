@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seedable PRNG, so a run built from a seed is the same every time (bench
+ * history texts, the chaos run's faults). Plain JavaScript, like the other helpers in scripts/lib.
+ */
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
