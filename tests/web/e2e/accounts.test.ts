@@ -90,7 +90,8 @@ describe("groups", () => {
     await admin.page.getByTestId("group-title").fill("Weekend plans");
     await admin.page.getByTestId("group-members").fill(bob.username);
     await admin.page.getByTestId("group-create").click();
-    const view = admin.page.getByTestId("conversation-view");
+    // A conversation opened before may still be the view: wait for the new group's own.
+    const view = admin.page.locator('[data-testid="conversation-view"][data-conversation-id^="g_"]');
     await view.waitFor();
     groupId = (await view.getAttribute("data-conversation-id"))!;
     await send(admin.page, "Who is in?");

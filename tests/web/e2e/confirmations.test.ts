@@ -53,7 +53,8 @@ describe("confirmations in the app's own dialog", () => {
     await admin.page.getByTestId("group-title").fill("Careful");
     await admin.page.getByTestId("group-members").fill(bob.username);
     await admin.page.getByTestId("group-create").click();
-    const view = admin.page.getByTestId("conversation-view");
+    // The direct chat of the test before may still be the open view: wait for the group's own.
+    const view = admin.page.locator('[data-testid="conversation-view"][data-conversation-id^="g_"]');
     await view.waitFor();
     const groupId = (await view.getAttribute("data-conversation-id"))!;
     await admin.page.getByTestId("group-settings").click();

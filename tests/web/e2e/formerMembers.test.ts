@@ -37,7 +37,8 @@ describe("former members", () => {
     await alice.page.getByTestId("group-title").fill("Trio");
     await alice.page.getByTestId("group-members").fill(`${bob.username}, ${carl.username}`);
     await alice.page.getByTestId("group-create").click();
-    const view = alice.page.getByTestId("conversation-view");
+    // A conversation opened before may still be the view: wait for the new group's own.
+    const view = alice.page.locator('[data-testid="conversation-view"][data-conversation-id^="g_"]');
     await view.waitFor();
     const groupId = (await view.getAttribute("data-conversation-id"))!;
     await send(alice.page, "hello all");

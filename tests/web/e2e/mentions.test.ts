@@ -29,7 +29,8 @@ describe("mentions", () => {
     await alice.page.getByTestId("group-title").fill("Mentions");
     await alice.page.getByTestId("group-members").fill(`${bob.username}, ${carol.username}`);
     await alice.page.getByTestId("group-create").click();
-    const view = alice.page.getByTestId("conversation-view");
+    // A conversation opened before may still be the view: wait for the new group's own.
+    const view = alice.page.locator('[data-testid="conversation-view"][data-conversation-id^="g_"]');
     await view.waitFor();
     const groupId = (await view.getAttribute("data-conversation-id"))!;
 
