@@ -107,6 +107,7 @@ export const ConversationEvent = z.discriminatedUnion("kind", [
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 export type MessageEvent = z.infer<typeof MessageEvent>;
+export type CallEvent = z.infer<typeof CallEvent>;
 
 /** The conversation as a member sees it on connect. */
 export const ConversationInfo = z.object({
@@ -129,9 +130,11 @@ export const ConversationSummary = z.object({
   members: z.array(Member),
   lastSeq: z.number().int().min(0),
   lastTs: z.number(),
-  /** The last message: its text (empty for an attachment-only message), or `deleted`. */
+  /** The last message: its text (empty for an attachment-only message), or `deleted`; or the last
+   *  call if it came after (`call`, `text` empty, `author` the caller): a missed call shows in the list. */
   preview: z.object({
     author: UserId, text: z.string(), deleted: z.literal(true).optional(),
+    call: z.object({ media: z.enum(["audio", "video"]), outcome: z.enum(["completed", "missed", "declined"]) }).optional(),
     /** When the last message was sent (edits and reactions move `lastTs`, not this). Absent in rows stored before it. */
     ts: z.number().optional(),
   }).nullable(),

@@ -57,6 +57,8 @@ export function applyBatch(a: Applier, s: State, accepted: Accepted[], w: Workin
         m.readSeq = event.seq;
         a.host.readMoved(event.author, event.seq);
       }
+    } else if (event.kind === "call") {
+      s.lastMessage = event;
     } else if (event.kind === "member" && event.action === "add") {
       s.unread.set(event.userId, 0); // counted from here on: messages earlier in this batch are before the join
     } else if (event.kind === "delete") {
@@ -89,18 +91,27 @@ export function applyBatch(a: Applier, s: State, accepted: Accepted[], w: Workin
 }
 
 /** Unread counts after messages (in seq order): each message counts for every member but its
- *  author, whose count is zero after their own message. One pass over the members per batch. */
+ *  author, whose count is zero after their own message. A missed call counts too, for everyone but
+ *  the caller (whose count it leaves alone: a call does not move their read cursor, as
+ *  SqlConversationStore.countUnread agrees). One pass over the members per batch. */
 function countUnread(s: State, events: ConversationEvent[]): void {
   let total = 0;
   let lastBy: Map<string, number> | null = null;
+  /** Per caller: their own missed calls since their last message in this batch. */
+  let ownCalls: Map<string, number> | null = null;
   for (const e of events) {
-    if (e.kind !== "message") continue;
-    total++;
-    (lastBy ??= new Map()).set(e.author, total);
+    if (e.kind === "message") {
+      total++;
+      (lastBy ??= new Map()).set(e.author, total);
+      ownCalls?.delete(e.author);
+    } else if (e.kind === "call" && e.outcome === "missed") {
+      total++;
+      (ownCalls ??= new Map()).set(e.author, (ownCalls.get(e.author) ?? 0) + 1);
+    }
   }
   if (total === 0) return;
   for (const [id, n] of s.unread) {
-    const last = lastBy!.get(id);
-    s.unread.set(id, last === undefined ? n + total : total - last);
+    const last = lastBy?.get(id);
+    s.unread.set(id, (last === undefined ? n + total : total - last) - (ownCalls?.get(id) ?? 0));
   }
 }

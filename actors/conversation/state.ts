@@ -1,5 +1,5 @@
 /** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
-import { NexusError, type MessageEvent } from "../../protocol/index.ts";
+import { NexusError, type CallEvent, type MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../ports.ts";
 import type { Draft, MemberState } from "./drafts.ts";
 
@@ -10,7 +10,8 @@ export interface State {
   members: Map<string, MemberState>;
   lastSeq: number;
   lastTs: number;
-  lastMessage: MessageEvent | null;
+  /** What the list previews: the last message, or the last call when it came after it. */
+  lastMessage: MessageEvent | CallEvent | null;
   unread: Map<string, number>;
   /** Per member: how many of their unread messages mention them (mentions.ts). */
   mentions: Map<string, number>;

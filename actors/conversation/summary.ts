@@ -19,7 +19,8 @@ export function summaryFor(id: string, s: State, userId: string, members: Member
   const last = s.lastMessage;
   return {
     id, type: s.type, title: s.title, members, lastSeq: s.lastSeq, lastTs: s.lastTs,
-    preview: !last ? null : last.deleted ? { author: last.author, text: "", deleted: true, ts: last.ts } : { author: last.author, text: last.text.slice(0, PREVIEW_CHARS), ts: last.ts },
+    preview: !last ? null : last.kind === "call" ? { author: last.author, text: "", call: { media: last.media, outcome: last.outcome }, ts: last.ts }
+      : last.deleted ? { author: last.author, text: "", deleted: true, ts: last.ts } : { author: last.author, text: last.text.slice(0, PREVIEW_CHARS), ts: last.ts },
     unread: s.unread.get(userId) ?? 0,
     mentions: s.mentions.get(userId) ?? 0,
     readSeq: s.members.get(userId)?.readSeq ?? 0,

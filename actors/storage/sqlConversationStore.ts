@@ -4,7 +4,7 @@
  */
 import { clearMoved, movedSchema, movedTo } from "./conversationTransfer.ts";
 import { NexusError } from "../../protocol/errors.ts";
-import type { Attachment, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
+import type { Attachment, CallEvent, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
 import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
 import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
@@ -19,7 +19,8 @@ export interface LoadedConversation {
   members: Array<Member & { readSeq: number }>;
   lastSeq: number;
   lastTs: number;
-  lastMessage: MessageEvent | null;
+  /** The last message, or the last call when it came after it (the list's preview). */
+  lastMessage: MessageEvent | CallEvent | null;
   /** (author, clientId, seq, ts) of the newest events that carry a clientId, newest first. */
   recentClientIds: Array<[author: string, clientId: string, seq: number, ts: number]>;
   /** Every event with a clientId and a seq above this is in `recentClientIds`. */
@@ -114,7 +115,7 @@ export class SqlConversationStore {
     const last = await this.sql.first<{ seq: number; ts: number }>(
       "SELECT seq, ts FROM events WHERE conv_id = ? ORDER BY seq DESC LIMIT 1", [id]);
     const lastMsg = await this.sql.first<EventRow>(
-      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind = 'message' ORDER BY seq DESC LIMIT 1`, [id]);
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind IN ('message', 'call') ORDER BY seq DESC LIMIT 1`, [id]);
     const recent = await this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
       "SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IS NOT NULL ORDER BY seq DESC LIMIT ?", [id, CLIENT_ID_WINDOW]);
     return {
@@ -124,7 +125,7 @@ export class SqlConversationStore {
       members: members.map((m) => ({ userId: m.user_id, username: m.username, role: m.role as Role, readSeq: Number(m.read_seq) })),
       lastSeq: last ? Number(last.seq) : 0,
       lastTs: last ? Number(last.ts) : 0,
-      lastMessage: lastMsg ? (rowToEvent(lastMsg) as MessageEvent) : null,
+      lastMessage: lastMsg ? (rowToEvent(lastMsg) as MessageEvent | CallEvent) : null,
       recentClientIds: recent.map((r) => [r.author, r.client_id, Number(r.seq), Number(r.ts)]),
       // A full window may have left older ones out: below its oldest seq, look in storage.
       clientIdFloor: recent.length < CLIENT_ID_WINDOW ? 0 : Number(recent[recent.length - 1]!.seq) - 1,
@@ -299,10 +300,11 @@ export class SqlConversationStore {
     return r ? (rowToEvent(r) as MessageEvent) : null;
   }
 
-  /** Messages by others after `afterSeq` (up to `upTo`), not deleted. */
+  /** Messages and missed calls by others after `afterSeq` (up to `upTo`), not deleted. */
   async countUnread(userId: string, afterSeq: number, upTo = Number.MAX_SAFE_INTEGER): Promise<number> {
     const r = await this.sql.first<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND kind = 'message' AND author <> ? AND deleted = 0",
+      `SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND author <> ? AND deleted = 0
+         AND (kind = 'message' OR (kind = 'call' AND json_extract(body, '$.outcome') = 'missed'))`,
       [this.conversationId, afterSeq, upTo, userId]);
     return r ? Number(r.n) : 0;
   }

@@ -4,6 +4,8 @@
  * anywhere ends at once as missed (logged as a missed `call` event) instead of ringing for 45 s.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { summaryFor } from "../../actors/conversation/summary.ts";
+import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { makeSystem, member, TestConn, tick } from "./harness.ts";
 
 let env: Awaited<ReturnType<typeof makeSystem>>;
@@ -53,5 +55,29 @@ describe("call rings", () => {
     await tick(100);
     expect(ann.of("call")).toEqual([]);
     expect(benInbox.of("call").map((f) => f.action)).toEqual(["ring"]);
+  });
+
+  test("a missed call is the callee's list preview and counts as unread for them, not the caller, also after a reload", async () => {
+    const conv = await direct("d_ringmissed1");
+    const ann = new TestConn("ann");
+    await conv.connect(ann, {});
+    await conv.send({ userId: "ben" }, { clientId: "missed-msg-1", text: "call me" });
+    await conv.receive(ann, JSON.stringify({ t: "call", callId: "call-mis-00001", action: "ring", media: "video" }));
+    await tick(100);
+    const counts = (c: typeof conv) => ["ann", "ben"].map((u) => summaryFor("d_ringmissed1", c.state({ userId: u }), u, []));
+    const [annRow, benRow] = counts(conv);
+    expect(benRow!.preview).toMatchObject({ author: "ann", text: "", call: { media: "video", outcome: "missed" } });
+    // ben: the missed call (his own message before it is read); ann: his message, her call not counted.
+    expect([annRow!.unread, benRow!.unread]).toEqual([1, 1]);
+    await tick(300); // read cursors are written behind
+    const reborn = new BunActorSystem(env.sql).conversation("d_ringmissed1");
+    await reborn.ready();
+    const [annAfter, benAfter] = counts(reborn);
+    expect([annAfter!.unread, benAfter!.unread]).toEqual([1, 1]);
+    expect(benAfter!.preview?.call).toEqual({ media: "video", outcome: "missed" });
+    // The inbox row ben's list shows says the same.
+    await tick(100);
+    const inboxRow = (await env.system.inbox("ben").list({ userId: "ben" })).find((r) => r.id === "d_ringmissed1");
+    expect(inboxRow).toMatchObject({ unread: 1, preview: { call: { outcome: "missed" } } });
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Issue #20, defects 2 and 3 in Chromium: bob on a desktop and a phone; answering on the phone stops
  * the ringing on the desktop at once. A call to someone with no device online ends within seconds as
- * missed, and they find "Missed video call" in the conversation when they come back.
+ * missed, and they find "Missed video call" in their list (counted as unread) and in the conversation
+ * when they come back.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, MEDIA_FLAGS, NexusServer, openConversation, type Person, registerPerson, startDirect } from "./harness.ts";
+import { launchChromium, MEDIA_FLAGS, NexusServer, openConversation, type Person, registerPerson, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -72,8 +73,16 @@ describe("calls across devices", () => {
     await alice.page.locator('[data-testid="system-line"]', { hasText: "Missed video call" }).waitFor();
 
     const back = await secondDevice(carl, { width: 1200, height: 800 });
-    await back.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`).waitFor();
+    const row = back.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
+    await row.waitFor();
+    // The list says so, counted as unread, until carl opens the conversation.
+    expect(await row.getByTestId("conversation-preview").textContent()).toBe("Missed video call");
+    expect(await row.getByTestId("conversation-preview").getAttribute("data-call")).toBe("missed");
+    expect(await row.getByTestId("unread-badge").textContent()).toBe("1");
+    const callerRow = alice.page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"] [data-testid="conversation-preview"]`);
+    await until(alice.page, async () => (await callerRow.textContent()) === "Video call · no answer", "the caller's list says no answer");
     await openConversation(back, id);
+    await row.locator('[data-testid="unread-badge"]').waitFor({ state: "detached" });
     await back.locator('[data-testid="system-line"]', { hasText: "Missed video call" }).waitFor();
   });
 });

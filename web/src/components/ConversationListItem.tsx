@@ -24,9 +24,12 @@ export function ConversationListItem(props: {
   const preview = () => {
     const p = c().preview;
     if (!p) return "No messages yet";
+    if (p.call) return callPreview(p.call, p.author === props.me);
     const who = p.author === props.me ? "You: " : c().type === "group" ? `${c().members.find((m) => m.userId === p.author)?.username ?? "?"}: ` : "";
     return who + (p.deleted ? "Message deleted" : p.text || "Attachment");
   };
+
+  const isMissed = () => c().preview?.call?.outcome === "missed" && c().preview?.author !== props.me;
 
   return (
     <button
@@ -45,7 +48,7 @@ export function ConversationListItem(props: {
           <span class="conv-time" data-testid="conversation-time">{time() ? shortTime(time()) : ""}</span>
         </span>
         <span class="conv-bottom">
-          <span class="conv-preview" data-testid="conversation-preview">
+          <span class="conv-preview" classList={{ missed: isMissed() }} data-testid="conversation-preview" data-call={c().preview?.call?.outcome}>
             {preview()}
           </span>
           <Show when={(c().mentions ?? 0) > 0}>
@@ -67,4 +70,12 @@ export function ConversationListItem(props: {
       </span>
     </button>
   );
+}
+
+/** A call as the list's last line: "Missed video call" for the callee, "No answer" for the caller. */
+function callPreview(call: { media: "audio" | "video"; outcome: "completed" | "missed" | "declined" }, mine: boolean): string {
+  const kind = call.media === "video" ? "Video call" : "Audio call";
+  if (call.outcome === "missed") return mine ? `${kind} · no answer` : `Missed ${kind.toLowerCase()}`;
+  if (call.outcome === "declined") return `${kind} · declined`;
+  return kind;
 }

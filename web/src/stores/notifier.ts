@@ -37,7 +37,7 @@ export class Notifier {
     if (!isNew || (viewing && !document.hidden) || !document.hidden) return;
     if (Notifier.permission !== "granted") return;
     try {
-      const n = new Notification(this.titleOf(c.id), { body: c.preview!.text.slice(0, 140) || "Attachment", tag: c.id });
+      const n = new Notification(this.titleOf(c.id), { body: c.preview!.call ? "Missed call" : c.preview!.text.slice(0, 140) || "Attachment", tag: c.id });
       n.onclick = () => {
         window.focus();
         location.hash = `#/c/${c.id}`;
