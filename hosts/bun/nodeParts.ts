@@ -29,6 +29,10 @@ export interface NodeParts {
   /** The server listens: hand its publish to whoever fans out. */
   listening(server: Server<unknown>): void;
   gauges(metrics: PromMetrics): void;
+  /** How this node takes part in the attachment sweep (hosts/bun/attachmentSweep.ts): `gate` (a
+   *  cluster's lease per region), and whether it may delete listed bytes without a row, which needs
+   *  every row of the blob store in this node's Sql (one node: yes; a cluster's shared store: no). */
+  sweep: { gate?: () => Promise<boolean>; orphans: boolean };
   /** Cluster mode: move a conversation's home to another region (Host.moveConversation). */
   moveConversation?: Host["moveConversation"];
   stop(): Promise<void>;
@@ -49,6 +53,7 @@ export async function singleNodeParts(config: NodeConfig): Promise<NodeParts> {
     // Fan-out publishes once per conversation topic instead of one send per socket.
     listening: (server) => void (actors.publisher = (topic, frame) => void server.publish(topic, frame)),
     gauges: () => {},
+    sweep: { orphans: true },
     async stop() {
       await actors.close();
       await sql.close();

@@ -13,7 +13,7 @@ import { createApp } from "../../edge/app.ts";
 import { errorBody } from "../../edge/middleware/errors.ts";
 import { AccountService } from "../../edge/auth/accounts.ts";
 import { DiskBlobStore } from "./diskBlobStore.ts";
-import { AttachmentSweep } from "./attachmentSweep.ts";
+import { PeriodicSweep } from "./attachmentSweep.ts";
 import { AttachmentBlobs } from "../../actors/storage/attachmentBlobs.ts";
 import type { NodeConfig } from "./config.ts";
 import type { BlobStore, Host } from "../../edge/host.ts";
@@ -23,6 +23,9 @@ import { singleNodeParts, type NodeParts } from "./nodeParts.ts";
 import { staticFiles } from "./staticFiles.ts";
 import { CappedSockets } from "./cappedSockets.ts";
 import { ScryptHasher } from "../shared/scryptPasswords.ts";
+import { ensureVapidKeys } from "../../edge/push/vapidKeys.ts";
+import { WebPushSender } from "../../edge/push/webPushSender.ts";
+import { JimpImages } from "../shared/avatarImages.ts";
 
 const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
 
@@ -53,6 +56,9 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   // Accounts have one home in a cluster (parts.accountsSql); on one node they share the file.
   const accounts = new AccountService({ sql: parts.accountsSql ?? sql, config, hasher: new ScryptHasher() });
   await accounts.init();
+  // Web Push: one VAPID key pair per deployment, kept with the accounts (edge/push/vapidKeys.ts).
+  const vapid = await ensureVapidKeys(parts.accountsSql ?? sql, config.vapid);
+  if (parts.local) parts.local.push = new WebPushSender(vapid, config.vapid.subject);
   const metrics = new PromMetrics();
   metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => parts.local?.stats.conversations ?? 0);
   metrics.gauge("nexus_inbox_actors", "Inbox actors in memory", [], () => parts.local?.stats.inboxes ?? 0);
@@ -71,7 +77,9 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     blobs: opts.blobs ?? new DiskBlobStore(join(dataDir, "attachments")),
     limiter: parts.limiter,
     metrics,
+    images: new JimpImages(),
     moveConversation: parts.moveConversation,
+    vapidPublicKey: vapid.publicKey,
     ready: async () => {
       try {
         await sql.first("SELECT 1");
@@ -82,12 +90,15 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     },
   };
   // Bytes of deleted messages go once the delete is committed (actors/storage/attachmentBlobs.ts);
-  // one process holding every row sweeps unreferenced uploads and orphaned bytes (attachmentSweep.ts).
+  // unreferenced uploads are swept (attachmentSweep.ts): by one node, or per region behind a lease.
   const attachmentBlobs = AttachmentBlobs.for(sql);
   attachmentBlobs.blobs = deps.blobs;
   attachmentBlobs.referenceWindowMs = config.attachmentTtlMs;
-  const sweep = opts.parts ? null : new AttachmentSweep(sql, deps.blobs, { ttlMs: config.attachmentTtlMs });
-  sweep?.start(config.attachmentSweepMs);
+  const blobs = deps.blobs as BlobStore & { entries?: DiskBlobStore["entries"] };
+  const sweep = new PeriodicSweep(sql, parts.sweep.orphans ? blobs : { delete: (key) => blobs.delete(key) },
+    { ttlMs: config.attachmentTtlMs }, { intervalMs: config.attachmentSweepMs, gate: parts.sweep.gate });
+  sweep.start();
+  metrics.gauge("nexus_attachment_sweep_runs", "Attachment sweeps this node ran (in a cluster, one node per region per interval)", [], () => sweep.runs);
   const app = createApp(deps);
   const sockets = new CappedSockets(config.limits.maxSocketsPerUser);
   const serveStatic = staticFiles(opts.webRoot ?? resolve(import.meta.dir, "../../web/dist"), config);
@@ -120,7 +131,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     port: server.port!,
     async stop() {
       server.stop(true);
-      await sweep?.stop();
+      await sweep.stop();
       await parts.stop();
     },
   };

@@ -10,15 +10,21 @@ import type { ActorHost, HostedActor } from "./actorHost.ts";
 type ObjectHost = ActorHost<HostedActor>;
 type Methods = Record<string, (...args: unknown[]) => unknown>;
 
-export function forwardToActor(cls: abstract new (...args: never[]) => ObjectHost, kind: ActorKind): void {
+/** What an object does after a forwarded call succeeded, by method (e.g. set an alarm). */
+export type AfterCall<H> = Partial<Record<string, (host: H, result: unknown) => Promise<void> | void>>;
+
+export function forwardToActor<H extends ObjectHost>(cls: abstract new (...args: never[]) => H, kind: ActorKind, after: AfterCall<H> = {}): void {
   for (const method of Object.keys(REMOTE_METHODS[kind])) {
+    const then = after[method];
     Object.defineProperty(cls.prototype, method, {
       configurable: true,
       writable: true,
       // `actor()` is protected: RPC callers reach the actor only through these methods.
-      value: async function (this: ObjectHost, ...args: unknown[]) {
+      value: async function (this: H, ...args: unknown[]) {
         const actor = (await (this as unknown as { actor(): Promise<HostedActor> }).actor()) as unknown as Methods;
-        return actor[method]!(...args);
+        const result = await actor[method]!(...args);
+        if (then) await then(this, result);
+        return result;
       },
     });
   }

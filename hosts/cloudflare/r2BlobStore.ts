@@ -17,4 +17,15 @@ export class R2BlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     await this.bucket.delete(key);
   }
+
+  /** The objects under `prefix` (one conversation's, `<conversationId>/`) with their upload time,
+   *  for that conversation's sweep (ConversationDO's alarm). */
+  async *entries(prefix: string): AsyncIterable<{ key: string; mtimeMs: number }> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.bucket.list({ prefix, cursor });
+      for (const o of page.objects) yield { key: o.key, mtimeMs: o.uploaded.getTime() };
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+  }
 }

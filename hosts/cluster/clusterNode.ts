@@ -22,6 +22,8 @@ import { HomeMoves } from "./homeMoves.ts";
 import { MovePolicy } from "./movePolicy.ts";
 import { NodeLeases } from "./leases.ts";
 import { Peers } from "./peers.ts";
+import { DeadNodeWatch } from "./deadNodeWatch.ts";
+import { fenceSchema } from "../../actors/storage/ownerFence.ts";
 import { RemoteSockets } from "./remoteSockets.ts";
 import { SocketBridge } from "./socketBridge.ts";
 import { subjects } from "./wire.ts";
@@ -30,17 +32,18 @@ import { openRemoteLibsql } from "./storage/remoteLibsql.ts";
 import type { NodeConfig } from "../bun/config.ts";
 import type { ClusterConfig } from "./config.ts";
 import { RedisRateLimiter } from "./redisRateLimiter.ts";
+import { sweepLease } from "./sweepLease.ts";
 import type { NodeParts } from "../bun/nodeParts.ts";
 
 /** Between reconnect attempts to NATS: short, so a node serves again soon after NATS returns. */
 const NATS_RECONNECT_WAIT_MS = 250;
 
 export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promise<NodeParts> {
-  const incarnation = randomBytes(6).toString("hex");
   // Migrate before the replica opens: a replica connection opened on an older schema does not see
   // tables made after it (its reads would all fall back to the server).
   const bootstrap = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken });
   await BunActorSystem.migrate(bootstrap);
+  await bootstrap.migrate(fenceSchema);
   await bootstrap.close();
   const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs,
     replicaPath: cc.libsqlReplicaPath });
@@ -58,13 +61,16 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   // Heartbeats scale with the lease: a crashed node is declared gone (and never routed to again)
   // within 2/3 of a TTL, before its lease runs out and a peer claims its actors.
   const ttl = cc.leaseTtlMs;
-  const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region, { intervalMs: Math.max(100, ttl / 6), deadAfterMs: (2 * ttl) / 3 });
-  const homes = await HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
   const hostsActors = cc.role === "all";
   const leases = hostsActors ? new NodeLeases(redis, cc.nodeId, { prefix: cc.name, ttlMs: ttl }) : null;
+  // The lease's incarnation on the bus too, so an eviction (deadNodeWatch.ts) names the run it ends.
+  const incarnation = leases?.incarnation ?? randomBytes(6).toString("hex");
+  const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region, { intervalMs: Math.max(100, ttl / 6), deadAfterMs: (2 * ttl) / 3 });
+  const watch = leases ? new DeadNodeWatch(leases, nc, subj, peers, Math.max(50, ttl / 15)) : null;
+  const homes = await HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
   const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases, leaseTtlMs: ttl });
   const local = hostsActors
-    ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id),
+    ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id), fenced: true,
         confirmMoved: (id, region) => moves.confirmMoved(id, region) })
     : null;
   cluster.local = local;
@@ -106,7 +112,10 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   if (leases) {
     leases.onLost(() => {
       console.error(`[cluster] ${cc.nodeId} lost its lease in Redis: stopping (its actors may be claimed elsewhere)`);
-      process.exit(1);
+      // Tests only (NEXUS_LEASE_LOSS_EXIT_DELAY_MS): a stale owner that has not stopped yet, to show
+      // that the storage fence alone refuses its commits.
+      if (cc.leaseLossExitDelayMs > 0) setTimeout(() => process.exit(1), cc.leaseLossExitDelayMs);
+      else process.exit(1);
     });
     await leases.start();
   }
@@ -118,6 +127,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     policy.start();
   }
   peers.start();
+  watch?.start();
   console.log(`[cluster] node ${cc.nodeId} (${cc.role}) in region ${cc.region}, incarnation ${incarnation}`);
 
   return {
@@ -134,12 +144,16 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       if (local && remote) local.publisher = remote.topics.publisher(publishLocal, (edge, topic, frame) => remote.publishTo(edge, topic, frame));
     },
     moveConversation: (id, region) => moves.move(id, region),
+    // One sweeper per region per interval; the blob store (one S3 bucket or folder for every region)
+    // holds keys whose rows are in other regions' primaries, so its listing is not swept here.
+    sweep: { gate: sweepLease(redis, `${cc.name}:attachment-sweep`, cc.nodeId, config.attachmentSweepMs), orphans: false },
     gauges(metrics) {
       metrics.gauge("nexus_cluster_moves", "Conversations this node moved to another region", [], () => moves.moved);
       metrics.gauge("nexus_cluster_owned_actors", "Actors whose lease this node holds", [], () => cluster.stats.owned);
       metrics.gauge("nexus_cluster_bridged_sockets", "Client sockets held here for actors on other nodes", [], () => bridge.size);
       metrics.gauge("nexus_cluster_remote_sockets", "Sockets of other nodes attached to actors here", [], () => remote?.size ?? 0);
       metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
+      metrics.gauge("nexus_cluster_evicted_nodes", "Crashed nodes this node evicted before their lease ran out", [], () => watch?.evicted ?? 0);
       if (sql.replica) {
         const r = sql.replica.stats;
         metrics.gauge("nexus_replica_reads", "History reads served by this node's libSQL replica", [], () => r.reads);
@@ -157,6 +171,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       if (!local) await SearchIndexer.for(sql).stop();
       await leases?.stop();
       cluster.close();
+      watch?.stop();
       peers.stop();
       bridge.stop();
       moves.stop();

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadNodeConfig } from "../../hosts/bun/config.ts";
 import { startNode, type NexusNode } from "../../hosts/bun/startNode.ts";
-import { AttachmentSweep } from "../../hosts/bun/attachmentSweep.ts";
+import { AttachmentSweep } from "../../actors/storage/attachmentSweep.ts";
 import { DiskBlobStore } from "../../hosts/bun/diskBlobStore.ts";
 import { openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
 import { tempDir } from "../../scripts/lib/processes.mjs";

@@ -1,13 +1,14 @@
 /**
  * Cluster mode without a shared folder: two nodes, each with a DATA_DIR of its own, keep attachments
  * in one S3 bucket (s3rver), so what is uploaded through one node is served and deleted through the
- * other. The same cluster on disk (BLOB_STORE unset) shows why the bucket is needed.
+ * other, and uploads no message referenced are swept by one node of the region at a time. The same
+ * cluster on disk (BLOB_STORE unset) shows why the bucket is needed.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventually } from "../conformance/harness.ts";
 import { newClientId, Nexus } from "../support/client.ts";
 import { startS3, type TestS3 } from "../support/s3Server.ts";
-import { startCluster, type LocalCluster } from "./harness.ts";
+import { gauge, startCluster, type LocalCluster } from "./harness.ts";
 
 let s3: TestS3;
 beforeAll(async () => {
@@ -19,8 +20,12 @@ const objectStatus = async (key: string) => (await fetch(`${s3.endpoint}/${s3.bu
 
 describe("cluster with BLOB_STORE=s3 and no shared folder", () => {
   let cluster: LocalCluster;
+  let started = 0;
   beforeAll(async () => {
-    cluster = await startCluster([{ id: "a1", region: "a" }, { id: "a2", region: "a" }], s3.env, { dataDirPerNode: true });
+    started = Date.now();
+    // Uploads may wait 7 s for a message (then 7 s of margin; the first test sends within that); each node tries to sweep every second.
+    cluster = await startCluster([{ id: "a1", region: "a" }, { id: "a2", region: "a" }],
+      { ...s3.env, ATTACHMENT_UNREFERENCED_TTL_SECONDS: "7", ATTACHMENT_SWEEP_INTERVAL_SECONDS: "1" }, { dataDirPerNode: true });
   });
   afterAll(() => cluster?.stop());
 
@@ -57,6 +62,26 @@ describe("cluster with BLOB_STORE=s3 and no shared folder", () => {
     expect(del.status).toBeLessThan(300);
     expect(await eventually(async () => (await objectStatus(`${conv.id}/${up.body.id}`)) === 404, 10_000)).toBe(true);
   });
+
+  test("uploads no message referenced are swept (row and object), by one node of the region per interval; sent ones stay", async () => {
+    const n1 = new Nexus(cluster.nodes.a1!.url);
+    const alice = await n1.register("sweeper");
+    const conv = await alice.createGroup("sweep", []);
+    const upload = async () => (await n1.request("POST", `/v1/attachments?conversationId=${conv.id}&name=s.txt`, "bytes", alice.token, { "content-type": "text/plain" })).body;
+    const [kept, unsent] = [await upload(), await upload()];
+    await alice.must("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("s"), text: "", attachments: [kept.id] }, 201);
+    expect(await objectStatus(`${conv.id}/${unsent.id}`)).toBe(200);
+    expect(await eventually(async () => (await objectStatus(`${conv.id}/${unsent.id}`)) === 404, 30_000)).toBe(true);
+    expect((await alice.api("GET", `/v1/conversations/${conv.id}/attachments/${unsent.id}`)).status).toBe(404);
+    expect(await objectStatus(`${conv.id}/${kept.id}`)).toBe(200);
+    expect((await alice.api("GET", `/v1/conversations/${conv.id}/attachments/${kept.id}`)).status).toBe(200);
+    // Both nodes' timers fire every second; the region's lease (held 0.9 s) lets one of them run.
+    const seconds = (Date.now() - started) / 1000;
+    const runs = (await gauge(cluster.nodes.a1!, "nexus_attachment_sweep_runs")) + (await gauge(cluster.nodes.a2!, "nexus_attachment_sweep_runs"));
+    console.log(`[test] ${runs} sweeps in ${seconds.toFixed(1)} s by two nodes`);
+    expect(runs).toBeGreaterThan(0);
+    expect(runs).toBeLessThanOrEqual(Math.ceil(seconds / 0.9) + 1);
+  }, 60_000);
 });
 
 describe("the same cluster on disk, without a shared folder", () => {
