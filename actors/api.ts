@@ -67,7 +67,8 @@ export interface ConversationApi {
   addAttachment(caller: Caller, ref: AttachmentRef): Promise<Attachment>;
   /** Metadata of an attachment, for members only. */
   attachment(caller: Caller, id: string): Promise<Attachment>;
-  /** Account admins only: close `userId`'s sockets here at once (account locked). */
+  /** Account admins, or the user themselves: close `userId`'s sockets here at once (account locked,
+   *  deactivated or deleted; password changed). */
   kick(caller: Caller, userId: string): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ import { errorHandler, notFoundHandler } from "./middleware/errors.ts";
 import { userRateLimit } from "./middleware/rateLimit.ts";
 import { requestMetrics } from "./middleware/requestMetrics.ts";
 import { securityHeaders } from "./middleware/securityHeaders.ts";
+import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { attachmentRoutes } from "./routes/attachments.ts";
 import { presignedAttachmentRoutes } from "./routes/presignedAttachments.ts";
@@ -63,6 +64,7 @@ export function createApp(deps: Host): Hono<AppEnv> {
     conversationRoutes,
     attachmentRoutes,
     presignedAttachmentRoutes,
+    accountRoutes,
     callRoutes,
     searchRoutes,
     presenceRoutes,

@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   TURN_URLS: list,
   TURN_SECRET: z.string().optional(),
   TURN_TTL_SECONDS: int(3600, 60, 86_400 * 7),
+  /** "relay": calls go through TURN only (no peer learns the other's address; needs TURN_URLS). */
+  ICE_TRANSPORT_POLICY: z.enum(["all", "relay"]).default("all"),
   /** Header carrying the client IP set by a trusted proxy (e.g. x-forwarded-for). Unset = don't trust headers. */
   TRUSTED_IP_HEADER: z.string().trim().toLowerCase().optional(),
   /** How long verifyAccess may trust a cached token_version (lock takes effect within this). */
@@ -104,6 +106,7 @@ export interface EdgeConfig {
   turnUrls: string[];
   turnSecret?: string;
   turnTtlSeconds: number;
+  iceTransportPolicy: "all" | "relay";
   trustedIpHeader?: string;
   authCacheMs: number;
   hsts: boolean;
@@ -153,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     turnUrls: e.TURN_URLS,
     turnSecret: e.TURN_SECRET,
     turnTtlSeconds: e.TURN_TTL_SECONDS,
+    iceTransportPolicy: e.ICE_TRANSPORT_POLICY,
     trustedIpHeader: e.TRUSTED_IP_HEADER || undefined,
     authCacheMs: e.AUTH_CACHE_MS,
     hsts: e.HSTS,

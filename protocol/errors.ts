@@ -10,6 +10,8 @@ export const ErrorCodes = {
   not_found: 404,
   conflict: 409,
   account_locked: 423,
+  /** Login with a temporary password an admin set: send it again with `newPassword`. */
+  password_change_required: 403,
   payload_too_large: 413,
   rate_limited: 429,
   storage_unavailable: 503,

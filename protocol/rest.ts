@@ -101,6 +101,8 @@ export const AttachmentConfirmBody = z.object({ name: storableText("name").min(1
 export const IceServers = z.object({
   iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() })),
   ttlSeconds: z.number(),
+  /** RTCConfiguration.iceTransportPolicy the operator chose (ICE_TRANSPORT_POLICY); absent: "all". */
+  iceTransportPolicy: z.enum(["all", "relay"]).optional(),
 });
 
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });

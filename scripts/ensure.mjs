@@ -8,8 +8,8 @@
  * npm: `npm ci` when node_modules is missing; when package.json / package-lock.json changed since the
  * last install (a hash stamp in node_modules), an incremental `npm install` unless every locked
  * package is already installed at its locked version.
- * Debian: nats-server, redis-server and chromium when their binaries are missing (`apt-get update`
- * first; sudo only when not root).
+ * Debian: nats-server, redis-server, chromium and coturn (the calls' TURN relay test) when their
+ * binaries are missing (`apt-get update` first; sudo only when not root).
  * Also exports `ensureNpm`, `ensureSystemPackages` and `ensureWebBuild` for start.mjs and test.mjs.
  */
 import { spawnSync } from "node:child_process";
@@ -78,7 +78,7 @@ export function ensureNpm() {
 }
 
 /** Debian package → the binary it provides (looked up on PATH plus sbin dirs). */
-const SYSTEM_PACKAGES = { "nats-server": "nats-server", "redis-server": "redis-server", chromium: "chromium" };
+const SYSTEM_PACKAGES = { "nats-server": "nats-server", "redis-server": "redis-server", chromium: "chromium", coturn: "turnserver" };
 const SEARCH = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"];
 
 function hasBinary(name) {

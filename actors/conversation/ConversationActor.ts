@@ -313,7 +313,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async kick(caller: Caller, userId: string): Promise<void> {
-    if (!caller.admin) throw new NexusError("forbidden", "admin role required");
+    // The user themselves too: a password change or an account deletion ends their sessions.
+    if (!caller.admin && caller.userId !== userId) throw new NexusError("forbidden", "admin role required");
     this.fanout.closeUser(userId, CloseCodes.forbidden, "account locked");
   }
 

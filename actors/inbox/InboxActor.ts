@@ -88,7 +88,8 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   }
 
   async kick(caller: Caller): Promise<void> {
-    if (!caller.admin) throw new NexusError("forbidden", "admin role required");
+    // The user themselves too: a password change or an account deletion ends their sessions.
+    if (!caller.admin && caller.userId !== this.userId) throw new NexusError("forbidden", "admin role required");
     for (const c of [...this.conns]) c.close(CloseCodes.forbidden, "account locked");
   }
 

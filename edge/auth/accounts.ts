@@ -24,6 +24,9 @@ import { TICKET_MIGRATIONS, TicketLedger } from "./ticketLedger.ts";
 import { randomId } from "../../protocol/ids.ts";
 import { TICKET_TTL_SECONDS, TokenSigner, type Principal, type VerifiedToken } from "./tokens.ts";
 import { TokenVersionCache } from "./tokenVersionCache.ts";
+import { AccountChanges, type ChangedAccount } from "./accountChanges.ts";
+import { ACCOUNT_STATE_MIGRATIONS, IS_ACTIVE, NO_PASSWORD, stateOf, type AccountStateRow } from "./accountStates.ts";
+import { ADMIN_AUDIT_MIGRATIONS, AdminAudit, type AdminActionInput } from "./adminAudit.ts";
 
 export type { Principal, AccountRole } from "./tokens.ts";
 export type { AdminUserView } from "./accountsSchema.ts";
@@ -67,6 +70,9 @@ export class AccountService {
   private readonly families: TokenVersionCache<boolean>;
   private readonly tickets: TicketLedger;
   private readonly throttle: LoginThrottle;
+  /** Password change, deletion, deactivation, reset (accountChanges.ts). */
+  private readonly changes: AccountChanges;
+  private readonly audit: AdminAudit;
   /** Hash verified for unknown usernames, so "no such user" costs as long as a wrong password. */
   private dummyHash: Promise<string> | undefined;
 
@@ -87,10 +93,20 @@ export class AccountService {
       { maxFailures: opts.config.maxFailedLogins, lockoutMs: opts.config.lockoutMinutes * 60_000 },
       this.now,
     );
+    this.changes = new AccountChanges({
+      sql: this.sql,
+      hasher: this.hasher,
+      now: this.now,
+      refreshTokens: this.refreshTokens,
+      throttle: this.throttle,
+      invalidate: (id) => this.versions.invalidate(id),
+      startSession: (row) => this.startSession(row, row.token_version),
+    });
+    this.audit = new AdminAudit(this.sql, this.now);
   }
 
   async init(): Promise<void> {
-    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS, ...TICKET_MIGRATIONS]);
+    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS, ...TICKET_MIGRATIONS, ...ACCOUNT_STATE_MIGRATIONS, ...ADMIN_AUDIT_MIGRATIONS]);
     await this.refreshTokens.purgeExpired();
     await this.throttle.purge();
     await this.tickets.purge();
@@ -123,7 +139,7 @@ export class AccountService {
    * (name, ip) and per name (loginThrottle.ts); every step runs the same statements whether or not
    * the name exists, so the answer never tells. An admin lock is only revealed to the right password.
    */
-  async login(username: string, password: string, ip = "unknown"): Promise<AuthResponse> {
+  async login(username: string, password: string, ip = "unknown", newPassword?: string): Promise<AuthResponse> {
     const name = username.toLowerCase();
     const from = ip || "unknown";
     await this.throttle.check(name, from);
@@ -131,8 +147,13 @@ export class AccountService {
     const hash = row?.password_hash ?? (await (this.dummyHash ??= this.hasher.hash("not-a-real-password")));
     const verified = await this.hasher.verify(password, hash);
     if (!verified || !row) throw await this.throttle.failed(name, from);
+    const state = await this.changes.stateRow(row.id);
+    if (stateOf(state) === "deactivated")
+      throw new NexusError("account_locked", "account is deactivated by an admin", { until: LOCKED_FOREVER, indefinite: true, scope: "deactivated" });
     if (row.locked_until !== null && row.locked_until > this.now()) throw this.locked(row.locked_until);
     await this.throttle.succeeded(name, from);
+    // A temporary password an admin set only serves to choose a new one (accountChanges.ts).
+    if (state?.temp_password_until != null) return this.changes.finishTemporary(row, Number(state.temp_password_until), newPassword);
     return this.startSession(row, row.token_version);
   }
 
@@ -167,12 +188,13 @@ export class AccountService {
   }
 
   async getUser(id: string): Promise<PublicUser | null> {
-    const row = await this.sql.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
+    const row = await this.sql.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND password_hash <> ?`, [id, NO_PASSWORD]);
     return row ? toPublicUser(row, this.config.adminUsernames) : null;
   }
 
+  /** Deactivated and deleted accounts are not found by name (no new chats, no adding to groups). */
   async findByUsername(username: string): Promise<PublicUser | null> {
-    const row = await this.findRow(username.toLowerCase());
+    const row = await this.sql.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ? AND ${IS_ACTIVE("users")}`, [username.toLowerCase()]);
     return row ? toPublicUser(row, this.config.adminUsernames) : null;
   }
 
@@ -180,7 +202,7 @@ export class AccountService {
   async searchUsers(prefix: string, limit = 20): Promise<PublicUser[]> {
     const p = prefix.toLowerCase();
     const rows = await this.sql.all<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users WHERE username >= ? AND username < ? ORDER BY username LIMIT ?`,
+      `SELECT ${USER_COLUMNS} FROM users WHERE username >= ? AND username < ? AND ${IS_ACTIVE("users")} ORDER BY username LIMIT ?`,
       [p, p + "\uffff", Math.max(1, Math.min(limit, 100))],
     );
     return rows.map((r) => toPublicUser(r, this.config.adminUsernames));
@@ -188,10 +210,10 @@ export class AccountService {
 
   async listUsers(): Promise<AdminUserView[]> {
     const now = this.now();
-    const rows = await this.sql.all<UserRow & { ip_locked_until: number | null }>(
-      `SELECT ${USER_COLUMNS},
+    const rows = await this.sql.all<UserRow & AccountStateRow & { ip_locked_until: number | null }>(
+      `SELECT ${USER_COLUMNS}, s.deactivated_at, s.deleted_at, s.temp_password_until,
          (SELECT MAX(blocked_until) FROM login_failures f WHERE f.username = users.username AND f.ip <> '') AS ip_locked_until
-       FROM users ORDER BY created_at, username`,
+       FROM users LEFT JOIN account_states s ON s.user_id = users.id ORDER BY created_at, username`,
     );
     const failures = await this.throttle.recentFailures();
     // lockedUntil: the admin lock, else the latest lockout of an address after failed logins
@@ -202,6 +224,8 @@ export class AccountService {
       ...toPublicUser(r, this.config.adminUsernames),
       lockedUntil: until(r),
       failedLogins: failures.get(r.username) ?? 0,
+      state: stateOf(r),
+      ...(r.temp_password_until != null && Number(r.temp_password_until) > now ? { temporaryPasswordUntil: Number(r.temp_password_until) } : {}),
     }));
   }
 
@@ -209,7 +233,12 @@ export class AccountService {
   async lock(userId: string, minutes?: number): Promise<{ until: number }> {
     const until = minutes === undefined ? LOCKED_FOREVER : this.now() + minutes * 60_000;
     await this.sql.batch([
-      { sql: `UPDATE users SET locked_until = ?, failed_logins = 0, token_version = token_version + 1 WHERE id = ?`, args: [until, userId] },
+      // A deactivated or deleted account stays locked forever (accountStates.ts).
+      {
+        sql: `UPDATE users SET locked_until = CASE WHEN ${IS_ACTIVE("users")} THEN ? ELSE locked_until END, failed_logins = 0,
+              token_version = token_version + 1 WHERE id = ?`,
+        args: [until, userId],
+      },
       this.refreshTokens.revokeUserStatement(userId),
     ]);
     this.versions.invalidate(userId);
@@ -220,11 +249,49 @@ export class AccountService {
   /** Ends an admin lock and every failed-login lockout and counter of the user's name. */
   async unlock(userId: string): Promise<void> {
     const row = await this.sql.first<{ username: string }>(
-      `UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = ? RETURNING username`,
+      `UPDATE users SET locked_until = CASE WHEN ${IS_ACTIVE("users")} THEN NULL ELSE locked_until END, failed_logins = 0 WHERE id = ? RETURNING username`,
       [userId],
     );
     if (!row) throw new NexusError("not_found", "no such user");
     await this.throttle.clear(row.username);
+  }
+
+  // ---------------------------------------------------------- account changes (accountChanges.ts)
+
+  /** Every session ends, this one too: the answer is a fresh session. `ip` counts wrong passwords. */
+  changePassword(userId: string, currentPassword: string, newPassword: string, ip = "unknown"): Promise<AuthResponse> {
+    return this.changes.changePassword(userId, currentPassword, newPassword, ip || "unknown");
+  }
+
+  /** Deleting an account: step 1 (password checked, stamped, no new sessions); see accountChanges.ts. */
+  beginDeletion(userId: string, password: string, ip = "unknown"): Promise<ChangedAccount> {
+    return this.changes.beginDeletion(userId, password, ip || "unknown");
+  }
+
+  /** Deleting an account: last step, after its groups are left (edge/routes/accountRoutes.ts). */
+  finishDeletion(userId: string): Promise<void> {
+    return this.changes.finishDeletion(userId);
+  }
+
+  deactivate(userId: string): Promise<ChangedAccount> {
+    return this.changes.deactivate(userId);
+  }
+
+  reactivate(userId: string): Promise<ChangedAccount> {
+    return this.changes.reactivate(userId);
+  }
+
+  resetPassword(userId: string): ReturnType<AccountChanges["resetPassword"]> {
+    return this.changes.resetPassword(userId);
+  }
+
+  /** Appends to the admin audit log (adminAudit.ts). */
+  recordAdminAction(a: AdminActionInput): Promise<void> {
+    return this.audit.append(a);
+  }
+
+  adminActions(before: number | undefined, limit: number): ReturnType<AdminAudit["page"]> {
+    return this.audit.page(before, limit);
   }
 
   private findRow(username: string): Promise<UserRow | undefined> {

@@ -5,6 +5,7 @@
  */
 import type { PublicUser } from "../../protocol/rest.ts";
 import type { AccountRole } from "./tokens.ts";
+import type { AccountState } from "./accountStates.ts";
 
 export const ACCOUNT_MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS users (
@@ -49,8 +50,14 @@ export interface UserRow {
 
 export const USER_COLUMNS = "id, username, password_hash, role, created_at, failed_logins, locked_until, token_version";
 
-/** Admin view of a user. `lockedUntil` is null when not (or no longer) locked. */
-export type AdminUserView = PublicUser & { lockedUntil: number | null; failedLogins: number };
+/** Admin view of a user. `lockedUntil` is null when not (or no longer) locked; `state` and a pending
+ *  temporary password: accountStates.ts. */
+export type AdminUserView = PublicUser & {
+  lockedUntil: number | null;
+  failedLogins: number;
+  state: AccountState;
+  temporaryPasswordUntil?: number;
+};
 
 export function toPublicUser(row: Pick<UserRow, "id" | "username" | "role" | "created_at">, admins: readonly string[]): PublicUser {
   return { id: row.id, username: row.username, role: effectiveRole(row, admins), createdAt: Number(row.created_at) };

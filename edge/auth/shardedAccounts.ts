@@ -151,6 +151,16 @@ export class ShardedAccounts implements Accounts {
   findByUsername = (username: string): Promise<PublicUser | null> => this.byName(username).findByUsername(username);
   lock: AccountService["lock"] = (userId, ...rest) => this.byId(userId).lock(userId, ...rest);
   unlock: AccountService["unlock"] = (userId, ...rest) => this.byId(userId).unlock(userId, ...rest);
+  deactivate: AccountService["deactivate"] = (userId) => this.byId(userId).deactivate(userId);
+  reactivate: AccountService["reactivate"] = (userId) => this.byId(userId).reactivate(userId);
+  resetPassword: AccountService["resetPassword"] = (userId) => this.byId(userId).resetPassword(userId);
+  beginDeletion: AccountService["beginDeletion"] = (userId, ...rest) => this.byId(userId).beginDeletion(userId, ...rest);
+  finishDeletion: AccountService["finishDeletion"] = (userId) => this.byId(userId).finishDeletion(userId);
+  changePassword: AccountService["changePassword"] = async (userId, ...rest) =>
+    this.tagged(parseUserId(userId).shard in this.services ? parseUserId(userId).shard : 0, await this.byId(userId).changePassword(userId, ...rest));
+  /** The audit log is one sequence, in shard 0 (beside the first-admin claim). */
+  recordAdminAction: AccountService["recordAdminAction"] = (a) => this.services[0]!.recordAdminAction(a);
+  adminActions: AccountService["adminActions"] = (before, limit) => this.services[0]!.adminActions(before, limit);
 
   /** Every shard's first `limit` matches, merged by name: the same answer as one store gives. */
   searchUsers = async (prefix: string, limit = 20): Promise<PublicUser[]> => {

@@ -16,8 +16,8 @@ export function authRoutes(deps: Host): Hono<AppEnv> {
   });
 
   r.post("/v1/auth/login", perIp, validate("json", LoginBody), async (c) => {
-    const { username, password } = c.req.valid("json");
-    return c.json(await deps.accounts.login(username, password, clientIp(c, deps.config)));
+    const { username, password, newPassword } = c.req.valid("json");
+    return c.json(await deps.accounts.login(username, password, clientIp(c, deps.config), newPassword));
   });
 
   r.post("/v1/auth/refresh", perIp, validate("json", RefreshBody), async (c) => {

@@ -16,7 +16,7 @@ async function hmacSha1Base64(secret: string, message: string): Promise<string> 
 export function callRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/v1/calls/ice", async (c) => {
-    const { turnUrls, turnSecret, turnTtlSeconds } = deps.config;
+    const { turnUrls, turnSecret, turnTtlSeconds, iceTransportPolicy } = deps.config;
     const stun = turnUrls.filter((u) => u.startsWith("stun:"));
     const turn = turnUrls.filter((u) => !u.startsWith("stun:"));
     const iceServers: Array<{ urls: string[]; username?: string; credential?: string }> = [];
@@ -25,7 +25,7 @@ export function callRoutes(deps: Host): Hono<AppEnv> {
       const username = `${Math.floor(Date.now() / 1000) + turnTtlSeconds}:${c.get("user").userId}`;
       iceServers.push({ urls: turn, username, credential: await hmacSha1Base64(turnSecret, username) });
     }
-    return c.json({ iceServers, ttlSeconds: turnTtlSeconds });
+    return c.json({ iceServers, ttlSeconds: turnTtlSeconds, iceTransportPolicy });
   });
   return r;
 }

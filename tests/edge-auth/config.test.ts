@@ -22,6 +22,7 @@ describe("loadConfig", () => {
       authPerMinute: 30,
       bodyLimitBytes: 65_536,
       turnUrls: [],
+      iceTransportPolicy: "all",
     });
     expect(c.limits).toEqual(defaultLimits);
   });
@@ -46,6 +47,7 @@ describe("loadConfig", () => {
     expect(c.adminUsernames).toEqual(["root", "ops"]);
     expect(c.corsOrigins).toEqual(["https://a.example.com", "http://localhost:5173"]);
     expect(c.turnUrls.length).toBe(2);
+    expect(loadConfig({ ICE_TRANSPORT_POLICY: "relay" }).iceTransportPolicy).toBe("relay");
     expect(c.lockoutMinutes).toBe(30);
     expect(c.limits).toMatchObject({ maxTextLength: 8000, sendsPerSecond: 2.5, replayCap: 50 });
     expect(c.jwtSecret).toBe("x".repeat(32));
@@ -54,6 +56,7 @@ describe("loadConfig", () => {
   test("errors name the variable", () => {
     expectErrorsNameTheVariable(loadConfig, [
       [{ JWT_SECRET: "short" }, "JWT_SECRET"],
+      [{ ICE_TRANSPORT_POLICY: "turn" }, "ICE_TRANSPORT_POLICY"],
       [{ CORS_ORIGINS: "not a url" }, "CORS_ORIGINS"],
       [{ NEXUS_REPLAY_CAP: "0" }, "NEXUS_REPLAY_CAP"],
       [{ NEXUS_MAX_TEXT_LENGTH: "lots" }, "NEXUS_MAX_TEXT_LENGTH"],

@@ -70,6 +70,10 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/me", expect: authed(200) },
   { route: "GET /v1/users", expect: authed(200) },
   { route: "GET /v1/users/by-name/:username", expect: authed(200) },
+  // Each caller changes their own password (and back): the session they get replaces theirs.
+  { route: "POST /v1/me/password", expect: authed(200) },
+  // Each caller with a wrong password (nothing is deleted): 403; the only account admin: 409 first.
+  { route: "DELETE /v1/me", expect: { ...authed(403), accountAdmin: 409 } },
   { route: "POST /v1/ws-ticket", expect: authed(200) },
   { route: "GET /v1/ws/conversations/:id", expect: frame("welcome") },
   { route: "GET /v1/ws/inbox", expect: inbox("welcome") },
@@ -109,6 +113,10 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/admin/users", expect: accountAdmins(200) },
   { route: "POST /v1/admin/users/:id/lock", expect: accountAdmins(204) },
   { route: "POST /v1/admin/users/:id/unlock", expect: accountAdmins(204) },
+  { route: "POST /v1/admin/users/:id/deactivate", expect: accountAdmins(204) },
+  { route: "POST /v1/admin/users/:id/reactivate", expect: accountAdmins(204) },
+  { route: "POST /v1/admin/users/:id/reset-password", expect: accountAdmins(200) },
+  { route: "GET /v1/admin/audit", expect: accountAdmins(200) },
   // Moving G's home region: account admins only; the hosts this matrix runs on have no regions (400).
   { route: "POST /v1/admin/conversations/:id/home", expect: accountAdmins(400) },
   // ---- conversation socket frames (on G) ----

@@ -104,6 +104,22 @@ const ASK: Record<string, Ask> = {
   "GET /v1/admin/users": http("GET", at("/v1/admin/users")),
   "POST /v1/admin/users/:id/lock": http("POST", async (fx) => `/v1/admin/users/${(await fx.fresh("lockme")).id}/lock`, () => ({ minutes: 5 })),
   "POST /v1/admin/users/:id/unlock": http("POST", (fx) => `/v1/admin/users/${fx.peer.id}/unlock`),
+  "POST /v1/admin/users/:id/deactivate": http("POST", async (fx) => `/v1/admin/users/${(await fx.fresh("deact")).id}/deactivate`),
+  "POST /v1/admin/users/:id/reactivate": http("POST", (fx) => `/v1/admin/users/${fx.peer.id}/reactivate`),
+  "POST /v1/admin/users/:id/reset-password": http("POST", async (fx) => `/v1/admin/users/${(await fx.fresh("reset")).id}/reset-password`),
+  "GET /v1/admin/audit": http("GET", at("/v1/admin/audit?limit=5")),
+  "POST /v1/me/password": async (fx, _c, s) => {
+    // To a new password and back, so the caller's password is unchanged; its session is the new one.
+    const change = async (from: string, to: string) => {
+      const res = await fx.nx.request("POST", "/v1/me/password", { currentPassword: from, newPassword: to }, s?.token);
+      if (res.status === 200 && s) [s.token, s.refreshToken] = [res.body.accessToken, res.body.refreshToken];
+      return res.status;
+    };
+    const status = await change(s?.password ?? "whatever-1", "another-long-passphrase-77");
+    if (status === 200) expect(await change("another-long-passphrase-77", s!.password)).toBe(200);
+    return status;
+  },
+  "DELETE /v1/me": async (fx, _c, s) => (await fx.nx.request("DELETE", "/v1/me", { password: "not-the-password-9" }, s?.token)).status,
   "POST /v1/admin/conversations/:id/home": http("POST", (fx) => `/v1/admin/conversations/${fx.group}/home`, () => ({ region: "b" })),
   "conversation frame send": (fx, c) => onConversationSocket(fx, c, () => ({ t: "send", clientId: newClientId("az"), text: "over the socket" })),
   "conversation frame edit": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "edit", clientId: newClientId("az"), target: fx.seq, text: `edited by ${c}` })),

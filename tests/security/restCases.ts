@@ -242,4 +242,19 @@ export const REST_CASES: Record<string, RestCase> = {
       })),
   },
   "POST /v1/admin/users/:id/unlock": { as: (w) => w.root, request: (w) => param(w.victim.id).map((id) => ({ path: `/v1/admin/users/${id}/unlock` })) },
+  // The throwaway victim's own account: a generated password is (almost surely) wrong, so 403 and nothing changes.
+  "POST /v1/me/password": { as: (w) => w.victim, request: () => jsonBody(P.ChangePasswordBody).map((b) => ({ path: "/v1/me/password", ...b })) },
+  "DELETE /v1/me": { as: (w) => w.victim, request: () => jsonBody(P.DeleteAccountBody).map((b) => ({ path: "/v1/me", ...b })) },
+  "POST /v1/admin/users/:id/deactivate": { as: (w) => w.root, request: (w) => param(w.victim.id).map((id) => ({ path: `/v1/admin/users/${id}/deactivate` })) },
+  "POST /v1/admin/users/:id/reactivate": { as: (w) => w.root, request: (w) => param(w.victim.id).map((id) => ({ path: `/v1/admin/users/${id}/reactivate` })) },
+  "POST /v1/admin/users/:id/reset-password": {
+    as: (w) => w.root,
+    request: (w) => param(w.victim.id).map((id) => ({ path: `/v1/admin/users/${id}/reset-password` })),
+    async readBack(w, _req, res) {
+      expect(typeof res.body.temporaryPassword).toBe("string");
+      const audit = await w.root.must("GET", "/v1/admin/audit?limit=1");
+      expect(audit.actions[0].action).toBe("reset_password");
+    },
+  },
+  "GET /v1/admin/audit": { as: (w) => w.root, request: () => query(P.AuditQuery).map((q) => ({ path: "/v1/admin/audit", query: q })) },
 };

@@ -174,13 +174,14 @@ export class CallController {
   }
 
   private async createPeer(): Promise<RTCPeerConnection> {
-    let iceServers: RTCIceServer[] = [];
+    let config: RTCConfiguration = {};
     try {
-      iceServers = (await this.api.ice()).iceServers;
+      const ice = await this.api.ice();
+      config = { iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy ?? "all" };
     } catch {
       // Without TURN, direct and STUN-less host candidates still work on the same network.
     }
-    const pc = new RTCPeerConnection({ iceServers });
+    const pc = new RTCPeerConnection(config);
     this.pc = pc;
     const remote = new MediaStream();
     this.set({ remote });
