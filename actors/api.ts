@@ -11,10 +11,16 @@ import type {
   ConversationSummary,
   Member,
   MessageEvent,
+  MessageSearch,
   Presence,
   Role,
+  ConversationNotifyBody,
+  DndBody,
+  NotifySettings,
+  PushSubscriptionBody,
 } from "../protocol/index.ts";
 import type { Caller, InboxUpdate, RingNotice } from "./ports.ts";
+import type { PendingUpload } from "./inbox/pendingUploads.ts";
 
 export interface CreateConversation {
   type: "direct" | "group";
@@ -29,6 +35,8 @@ export interface SendInput {
   base?: number;
   text: string;
   replyTo?: number;
+  /** A reply in the thread of this root (protocol/threads.ts); checked when the message is applied. */
+  threadRoot?: number;
   attachments?: string[];
   /** Member ids, "@all", "@here" (protocol/mentions.ts); checked when the message is applied. */
   mentions?: string[];
@@ -39,6 +47,17 @@ export interface PinInput {
   base?: number;
   target: number;
   on: boolean;
+}
+
+/** A thread: its root (current state), replies after the page's `after` oldest first, and who follows it. */
+export interface ThreadPage {
+  root: MessageEvent;
+  replies: MessageEvent[];
+  hasMore: boolean;
+  followers: string[];
+  /** The caller's place in it: following, and the newest reply they marked read. */
+  following: boolean;
+  readSeq: number;
 }
 
 export interface HistoryPage {
@@ -62,7 +81,14 @@ export interface ConversationApi {
   pin(caller: Caller, input: PinInput): Promise<{ seq: number; ts: number; duplicate: boolean }>;
   /** The pinned messages, newest first (at most 100). */
   pins(caller: Caller): Promise<MessageEvent[]>;
-  search(caller: Caller, q: string, limit: number): Promise<ConversationEvent[]>;
+  /** Messages matching `q` (a string: its words), newest first (ts, then seq), at most `limit`. */
+  search(caller: Caller, q: MessageSearch | string, limit: number): Promise<MessageEvent[]>;
+  /** A thread page (protocol/threads.ts); members only. */
+  thread(caller: Caller, root: number, after: number | undefined, limit: number): Promise<ThreadPage>;
+  /** Follow (`on`) or unfollow a thread; idempotent. */
+  followThread(caller: Caller, root: number, on: boolean): Promise<void>;
+  /** The caller has seen the thread's replies up to `seq`. */
+  readThread(caller: Caller, root: number, seq: number): Promise<void>;
   /** Record an uploaded blob as belonging to this conversation (uploader must be a member). */
   addAttachment(caller: Caller, ref: AttachmentRef): Promise<Attachment>;
   /** Metadata of an attachment, for members only. */
@@ -75,8 +101,21 @@ export interface ConversationApi {
 export interface InboxApi {
   list(caller: Caller): Promise<ConversationSummary[]>;
   presence(): Promise<Presence>;
-  /** Account admins only: close this user's inbox sockets at once (account locked). */
+  /** The caller's own notification settings (protocol/notify.ts); changes reach every device as a
+   *  `notify` frame on the inbox socket. */
+  notifySettings(caller: Caller): Promise<NotifySettings>;
+  setConversationNotify(caller: Caller, conversationId: string, body: ConversationNotifyBody): Promise<NotifySettings>;
+  setDnd(caller: Caller, body: DndBody): Promise<NotifySettings>;
+  /** One Web Push subscription per device (its endpoint is the key). */
+  addPushSubscription(caller: Caller, sub: PushSubscriptionBody): Promise<void>;
+  removePushSubscription(caller: Caller, endpoint: string): Promise<void>;
+  /** The endpoints of the caller's subscribed devices (a dead one is removed at its first 404/410). */
+  pushSubscriptions(caller: Caller): Promise<string[]>;
+  /** Account admins, or the user themselves: close this user's inbox sockets at once. */
   kick(caller: Caller): Promise<void>;
+  /** The user themselves (the edge, before storing an upload's bytes): count the upload as not yet
+   *  sent, or refuse it (429) when the user's unsent uploads would pass `capBytes` (pendingUploads.ts). */
+  reserveUpload(caller: Caller, upload: PendingUpload, capBytes: number): Promise<void>;
 }
 
 /** What conversations tell an inbox (the receiving end of ActorMesh): at-least-once, any order. */
@@ -104,9 +143,12 @@ type Arities<Api> = { [M in keyof Api]-?: Api[M] extends (...a: infer P) => unkn
 export const REMOTE_METHODS = {
   conversation: {
     create: 2, info: 1, rename: 2, addMember: 2, removeMember: 2, setRole: 3, history: 3, send: 2, deleteMessage: 3, pin: 2, pins: 1,
-    search: 3, addAttachment: 2, attachment: 2, kick: 2,
+    search: 3, thread: 4, followThread: 3, readThread: 3, addAttachment: 2, attachment: 2, kick: 2,
   },
-  inbox: { list: 1, presence: 0, kick: 1, apply: 1, ring: 1, presenceChanged: 1 },
+  inbox: {
+    list: 1, presence: 0, kick: 1, notifySettings: 1, setConversationNotify: 3, setDnd: 2, addPushSubscription: 2, removePushSubscription: 2, pushSubscriptions: 1,
+    reserveUpload: 3, apply: 1, ring: 1, presenceChanged: 1,
+  },
 } as const satisfies { [K in ActorKind]: Arities<RemoteApi[K]> };
 
 export interface ActorsClient {

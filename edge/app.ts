@@ -29,10 +29,13 @@ import { authRoutes } from "./routes/auth.ts";
 import { callRoutes } from "./routes/calls.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { presenceRoutes } from "./routes/presence.ts";
 import { searchRoutes } from "./routes/search.ts";
+import { threadRoutes } from "./routes/threads.ts";
 import { socketRoutes } from "./routes/sockets.ts";
 import { userRoutes } from "./routes/users.ts";
+import { profileRoutes } from "./routes/profiles.ts";
 
 /** /v1 paths reachable without an access token. */
 export const isPublicV1Path = (path: string) => path.startsWith("/v1/auth/") || path.startsWith("/v1/ws/");
@@ -59,15 +62,18 @@ export function createApp(deps: Host): Hono<AppEnv> {
   for (const routes of [
     healthRoutes,
     authRoutes,
+    profileRoutes,
     userRoutes,
+    accountRoutes,
     adminRoutes,
     conversationRoutes,
     attachmentRoutes,
     presignedAttachmentRoutes,
-    accountRoutes,
     callRoutes,
     searchRoutes,
+    threadRoutes,
     presenceRoutes,
+    notificationRoutes,
     socketRoutes,
   ])
     app.route("/", routes(deps) as Hono<any>);

@@ -45,8 +45,16 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
   /** Force HSTS even when the request does not look like https (behind a TLS-terminating proxy). */
   HSTS: bool(false),
+  /** Web Push (RFC 8292): who runs this server, sent to push services in the VAPID JWT. */
+  VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, "VAPID_SUBJECT must be a mailto: or https:// URL").default("mailto:admin@localhost"),
+  /** The VAPID key pair (base64url: the uncompressed P-256 public point, the private scalar). Set both on
+   *  Cloudflare (secrets); Bun and the cluster make one at first start and keep it in the accounts db. */
+  VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{87}$/, "VAPID_PUBLIC_KEY: 87 base64url characters").optional(),
+  VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "VAPID_PRIVATE_KEY: 43 base64url characters").optional(),
   /** Attachment bytes one user may upload per rolling hour (429 + Retry-After beyond). */
   UPLOAD_BYTES_PER_HOUR: int(256 * 1024 * 1024, 1),
+  /** Bytes of one user's uploads not yet sent in a message (pending until sent or swept); beyond: 429. */
+  PENDING_UPLOAD_BYTES: int(128 * 1024 * 1024, 1),
   /** An upload no message references within this many seconds is deleted (and can no longer be sent). */
   ATTACHMENT_UNREFERENCED_TTL_SECONDS: int(86_400, 1, 30 * 86_400),
   NEXUS_MAX_TEXT_LENGTH: z.coerce.number().optional(),
@@ -101,6 +109,8 @@ export interface EdgeConfig {
   bodyLimitBytes: number;
   /** Attachment upload quota per user per rolling hour, bytes. */
   uploadBytesPerHour: number;
+  /** Cap on one user's uploaded-but-unsent bytes (actors/inbox/pendingUploads.ts). */
+  pendingUploadBytes: number;
   /** Unreferenced uploads are deleted after this long (ms); docs/operations.md "Attachments". */
   attachmentTtlMs: number;
   turnUrls: string[];
@@ -112,6 +122,8 @@ export interface EdgeConfig {
   hsts: boolean;
   /** GET /metrics needs `Authorization: Bearer <metricsToken>`; unset = loopback clients only. */
   metricsToken?: string;
+  /** Web Push identity (edge/push/vapidKeys.ts); keys absent until the host fills them. */
+  vapid: { subject: string; publicKey?: string; privateKey?: string };
   limits: Limits;
 }
 
@@ -152,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     authPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadBytesPerHour: e.UPLOAD_BYTES_PER_HOUR,
+    pendingUploadBytes: e.PENDING_UPLOAD_BYTES,
     attachmentTtlMs: e.ATTACHMENT_UNREFERENCED_TTL_SECONDS * 1000,
     turnUrls: e.TURN_URLS,
     turnSecret: e.TURN_SECRET,
@@ -161,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined>): EdgeConfig 
     authCacheMs: e.AUTH_CACHE_MS,
     hsts: e.HSTS,
     metricsToken: e.METRICS_TOKEN,
+    vapid: { subject: e.VAPID_SUBJECT, publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY },
     limits: limits.data,
   };
 }

@@ -32,6 +32,19 @@ export interface PresignedBlobs {
   head(key: string): Promise<{ size: number; contentType: string; uploader?: string } | null>;
 }
 
+/** An avatar made on the server: both sizes of protocol/rest.ts AvatarSizes, one content type. */
+export interface ProcessedAvatar {
+  contentType: string;
+  sizes: Record<number, Uint8Array>;
+}
+
+/** Server-side image work (hosts/shared/avatarImages.ts on every host). */
+export interface ImageProcessor {
+  /** Sniffs the type from the bytes, checks size and pixel count, crops to a square, resizes to
+   *  each of `sizes` and re-encodes (which drops metadata); a bad image is a `bad_request`. */
+  avatar(bytes: Uint8Array, sizes: readonly number[]): Promise<ProcessedAvatar>;
+}
+
 /** Fixed-window / token-bucket limiter; memory on one node, Redis in cluster mode. */
 export interface RateLimiter {
   /** true when allowed; consumes one token of `key`. */
@@ -59,11 +72,15 @@ export interface Host {
   blobs: BlobStore;
   limiter: RateLimiter;
   metrics: Metrics;
+  /** Avatar resizing; without it avatar uploads are refused (501-like `bad_request`, docs/api.md). */
+  images?: ImageProcessor;
   /**
    * Where a request comes from, as the label a new account's home is stored under (Cloudflare: a
    * location hint from request.cf). Optional: hosts without placement leave it out.
    */
   homeOf?(req: Request): string | undefined;
+  /** The VAPID public key browsers subscribe with (edge/push/vapidKeys.ts); absent: no Web Push. */
+  vapidPublicKey?: string;
   /** Is storage reachable (for /ready). */
   ready(): Promise<boolean>;
   /**

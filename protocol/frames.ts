@@ -14,6 +14,7 @@ import {
 } from "./events.ts";
 import { FlowControl, ReceivedFrame } from "./flow.ts";
 import { Mentions } from "./mentions.ts";
+import { NotifySettings } from "./notify.ts";
 import { storableText } from "./storableText.ts";
 
 /**
@@ -27,13 +28,17 @@ import { storableText } from "./storableText.ts";
  */
 
 // ---- Call signalling (relayed, never stored; a summary `call` event is logged when a call ends) ----
-export const CallAction = z.enum(["ring", "accept", "decline", "hangup", "offer", "answer", "ice"]);
+/** `state`: the sender's camera went off or on (`camera`), so the other side shows their avatar
+ *  instead of black frames (a disabled track still sends frames). */
+export const CallAction = z.enum(["ring", "accept", "decline", "hangup", "offer", "answer", "ice", "state"]);
 export const CallSignal = z.object({
   t: z.literal("call"),
   /** Stored in the `call` event logged when the call ends. */
   callId: storableText("callId").min(8).max(64),
   action: CallAction,
   media: z.enum(["audio", "video"]).optional(),
+  /** For `state`: whether the sender's camera is on. */
+  camera: z.boolean().optional(),
   /** SDP for offer/answer. */
   sdp: z.string().max(20_000).optional(),
   /** ICE candidate (RTCIceCandidateInit), relayed as-is. */
@@ -54,6 +59,8 @@ export const SendFrame = z.object({
   base: Base.optional(),
   text: storableText("text"),
   replyTo: Seq.optional(),
+  /** A reply in the thread of this root message (protocol/threads.ts). */
+  threadRoot: Seq.optional(),
   /** Attachment ids from POST /v1/attachments (uploaded to this conversation). */
   attachments: z.array(z.string().min(1).max(64)).optional(),
   /** Member ids (and "@all"/"@here" in groups, admins only) it mentions: protocol/mentions.ts. */
@@ -134,6 +141,7 @@ export const ServerFrame = z.discriminatedUnion("t", [
     callId: z.string(),
     action: CallAction,
     media: z.enum(["audio", "video"]).optional(),
+    camera: z.boolean().optional(),
     sdp: z.string().optional(),
     candidate: CallSignal.shape.candidate,
   }),
@@ -150,8 +158,12 @@ export const ServerFrame = z.discriminatedUnion("t", [
     presence: z.array(Presence),
     /** As on the welcome: the host needs flow-control acks (protocol/flow.ts). */
     flow: FlowControl.optional(),
+    /** The user's notification settings (protocol/notify.ts); absent from hosts before them. */
+    notify: NotifySettings.optional(),
   }),
   z.object({ t: z.literal("conv"), c: ConversationSummary }),
+  /** The notification settings changed (on any device): replace the copy. */
+  z.object({ t: z.literal("notify"), settings: NotifySettings }),
   z.object({ t: z.literal("removed"), conversationId: ConversationId }),
   z.object({ t: z.literal("presence"), p: Presence }),
 ]);

@@ -4,13 +4,18 @@
  * summaries here after each commit; the inbox pushes them on to the user's inbox sockets.
  */
 import { errorFrame, frame, pongFrame } from "../../protocol/serverFrames.ts";
-import { CloseCodes, defaultLimits, InboxClientFrame, NexusError, type ConversationSummary, type Presence, type PresenceStatus } from "../../protocol/index.ts";
+import {
+  CloseCodes, defaultLimits, defaultNotifySettings, InboxClientFrame, NexusError, withConversationNotify, withDnd,
+  type ConversationNotifyBody, type ConversationSummary, type DndBody, type NotifySettings, type Presence, type PresenceStatus, type PushSubscriptionBody,
+} from "../../protocol/index.ts";
 import type { InboxApi, InboxMeshApi } from "../api.ts";
 import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice, SocketActor } from "../ports.ts";
 import { socketStats } from "../socketStats.ts";
 import { audienceOf, visibleTo } from "./contacts.ts";
 import { SocketBuckets } from "../frameRate.ts";
 import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
+import { alertOffline, type PushSender } from "./pushAlerts.ts";
+import { PendingUploads, type PendingUpload } from "./pendingUploads.ts";
 
 export interface InboxDeps {
   store: SqlInboxStore;
@@ -20,6 +25,8 @@ export interface InboxDeps {
   maxSocketBufferBytes?: number;
   /** limits.presencePerSecond: presence frames per socket (each may reach every contact). */
   presencePerSecond?: number;
+  /** Web Push to the user's devices while none has a socket open; absent: no push (./pushAlerts.ts). */
+  push?: PushSender;
 }
 
 const WRITE_BEHIND_MS = 500;
@@ -27,6 +34,8 @@ const WRITE_BEHIND_MS = 500;
  *  (actors/conversation/socketSession.ts), so a broken or hostile client cannot keep us answering. */
 const MAX_BAD_FRAMES = 20;
 const MAX_CONTACTS = 500;
+/** Push subscriptions (devices) per user: past this the oldest is dropped. */
+const MAX_PUSH_SUBSCRIPTIONS = 20;
 
 export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private rows = new Map<string, ConversationSummary>();
@@ -43,6 +52,8 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private chosen: ChosenStatus = "online";
   private chosenDirty = false;
   private loaded: Promise<void> | null = null;
+  /** Notification settings (protocol/notify.ts): primary state, stored before a change is answered. */
+  private notify: NotifySettings = defaultNotifySettings();
   private dirty = new Set<string>();
   private removed = new Set<string>();
   /** lastSeq at which each conversation was left: older summaries arriving late must not restore it. */
@@ -51,16 +62,21 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private cancelSave: (() => void) | null = null;
   private readonly rates: SocketBuckets<"presence">;
 
+  /** The user's uploads not yet sent in a message (./pendingUploads.ts). */
+  private readonly uploads: PendingUploads;
+
   constructor(readonly userId: string, private readonly deps: InboxDeps) {
+    this.uploads = new PendingUploads(deps.store.sql, userId, () => deps.clock.now());
     this.rates = new SocketBuckets({ presence: deps.presencePerSecond ?? defaultLimits.presencePerSecond }, () => deps.clock.now());
   }
 
   ready(): Promise<void> {
     // A failed load is forgotten, so the next call retries instead of failing forever.
-    return (this.loaded ??= this.deps.store.load().then(({ rows, lastSeen, chosen }) => {
+    return (this.loaded ??= Promise.all([this.deps.store.load(), this.deps.store.loadNotify()]).then(([{ rows, lastSeen, chosen }, notify]) => {
       for (const r of rows) this.rows.set(r.id, r);
       this.lastSeen = lastSeen;
       this.chosen = chosen;
+      this.notify = notify;
     }, (e) => {
       this.loaded = null;
       throw e;
@@ -87,16 +103,75 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     return audienceOf(this.userId, this.rows.values(), MAX_CONTACTS);
   }
 
+  // ------------------------------------------------------------ notification settings and push
+
+  private own(caller: Caller): void {
+    if (caller.userId !== this.userId) throw new NexusError("forbidden", "not your inbox");
+  }
+
+  async notifySettings(caller: Caller): Promise<NotifySettings> {
+    this.own(caller);
+    await this.ready();
+    return this.notify;
+  }
+
+  async setConversationNotify(caller: Caller, conversationId: string, body: ConversationNotifyBody): Promise<NotifySettings> {
+    this.own(caller);
+    await this.ready();
+    if (!this.rows.has(conversationId)) throw new NexusError("not_found", "no such conversation in your list");
+    return this.storeNotify(withConversationNotify(this.notify, conversationId, body, this.deps.clock.now()));
+  }
+
+  async setDnd(caller: Caller, body: DndBody): Promise<NotifySettings> {
+    this.own(caller);
+    await this.ready();
+    return this.storeNotify(withDnd(this.notify, body, this.deps.clock.now()));
+  }
+
+  /** Stored first, then kept and sent to every device: an answered change is never lost. */
+  private async storeNotify(next: NotifySettings): Promise<NotifySettings> {
+    await this.deps.store.saveNotify(next);
+    this.notify = next;
+    this.push(frame("notify", { settings: next }));
+    return next;
+  }
+
+  async addPushSubscription(caller: Caller, sub: PushSubscriptionBody): Promise<void> {
+    this.own(caller);
+    const subs = await this.deps.store.pushSubscriptions();
+    if (!subs.some((s) => s.endpoint === sub.endpoint) && subs.length >= MAX_PUSH_SUBSCRIPTIONS)
+      await this.deps.store.removePushSubscription(subs[0]!.endpoint);
+    await this.deps.store.addPushSubscription(sub, this.deps.clock.now());
+  }
+
+  async removePushSubscription(caller: Caller, endpoint: string): Promise<void> {
+    this.own(caller);
+    await this.deps.store.removePushSubscription(endpoint);
+  }
+
+  async pushSubscriptions(caller: Caller): Promise<string[]> {
+    this.own(caller);
+    return (await this.deps.store.pushSubscriptions()).map((s) => s.endpoint);
+  }
+
   async kick(caller: Caller): Promise<void> {
     // The user themselves too: a password change or an account deletion ends their sessions.
     if (!caller.admin && caller.userId !== this.userId) throw new NexusError("forbidden", "admin role required");
     for (const c of [...this.conns]) c.close(CloseCodes.forbidden, "account locked");
   }
 
+  async reserveUpload(caller: Caller, upload: PendingUpload, capBytes: number): Promise<void> {
+    if (caller.userId !== this.userId) throw new NexusError("forbidden", "not your uploads");
+    await this.uploads.reserve(upload, capBytes);
+  }
+
   // ------------------------------------------------------------ from conversations and contacts
 
   async apply(update: InboxUpdate): Promise<void> {
     await this.ready();
+    // Not releasing only keeps them counted until they expire: the summary still applies.
+    if (update.sentUploads)
+      await this.uploads.release(update.summary.id, update.sentUploads).catch((e) => console.error(`[inbox ${this.userId}] pending uploads not released`, e));
     this.applyInMemory(update);
     if (!update.durable) return this.saveSoon();
     this.cancelSave?.();
@@ -121,6 +196,8 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
       const joinedIn = (old?.readSeq ?? 0) <= 0 && c.readSeq > 0;
       this.rows.set(c.id, c);
       this.dirty.add(c.id);
+      if (this.conns.size === 0 && this.deps.push)
+        void alertOffline({ userId: this.userId, settings: this.notify, now: this.deps.clock.now(), sender: this.deps.push, store: this.deps.store, old, c });
       this.removed.delete(c.id);
       if (this.conns.size > 0) this.push(frame("conv", { c }));
       if (joinedIn) {
@@ -150,7 +227,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     }
     const presence = await this.deps.mesh.presenceOf(visibleTo(this.userId, this.rows.values(), MAX_CONTACTS)).catch(() => []);
     const flow = conn.ackChars ? { ackChars: conn.ackChars } : undefined;
-    conn.send(frame("inbox", { conversations: this.sorted(), presence, flow }));
+    conn.send(frame("inbox", { conversations: this.sorted(), presence, flow, notify: this.notify }));
   }
 
   /** A socket that stayed open while the object slept (called after `ready`). */

@@ -5,7 +5,7 @@
  * Derived state: conversations are the source of truth and re-send summaries on every change, so
  * inbox writes are batched behind rather than awaited.
  */
-import type { ConversationSummary } from "../../protocol/index.ts";
+import { defaultNotifySettings, NotifySettings, type ConversationSummary, type PushSubscriptionBody } from "../../protocol/index.ts";
 import type { Sql, Statement } from "./sql.ts";
 
 export const inboxSchema = [
@@ -14,12 +14,17 @@ export const inboxSchema = [
      PRIMARY KEY (user_id, conv_id))`,
   `CREATE TABLE IF NOT EXISTS last_seen (user_id TEXT PRIMARY KEY, ts INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS chosen_status (user_id TEXT PRIMARY KEY, status TEXT NOT NULL)`,
+  // Primary state (not derived): written before a change is acknowledged.
+  `CREATE TABLE IF NOT EXISTS notify_settings (user_id TEXT PRIMARY KEY, settings TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS push_subscriptions (
+     user_id TEXT NOT NULL, endpoint TEXT NOT NULL, p256dh TEXT NOT NULL, auth TEXT NOT NULL, created INTEGER NOT NULL,
+     PRIMARY KEY (user_id, endpoint))`,
 ];
 
 export type ChosenStatus = "online" | "away";
 
 export class SqlInboxStore {
-  constructor(private readonly sql: Sql, readonly userId: string) {}
+  constructor(readonly sql: Sql, readonly userId: string) {}
 
   static async migrate(sql: Sql): Promise<void> {
     await sql.migrate(inboxSchema);
@@ -34,6 +39,33 @@ export class SqlInboxStore {
       lastSeen: seen ? Number(seen.ts) : null,
       chosen: chosen?.status === "away" ? "away" : "online",
     };
+  }
+
+  async loadNotify(): Promise<NotifySettings> {
+    const row = await this.sql.first<{ settings: string }>("SELECT settings FROM notify_settings WHERE user_id = ?", [this.userId]);
+    const parsed = row ? NotifySettings.safeParse(JSON.parse(row.settings)) : null;
+    return parsed?.success ? parsed.data : defaultNotifySettings();
+  }
+
+  saveNotify(settings: NotifySettings): Promise<void> {
+    return this.sql.batch([{ sql: `INSERT INTO notify_settings (user_id, settings) VALUES (?, ?)
+      ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings`, args: [this.userId, JSON.stringify(settings)] }]);
+  }
+
+  async pushSubscriptions(): Promise<PushSubscriptionBody[]> {
+    const rows = await this.sql.all<{ endpoint: string; p256dh: string; auth: string }>(
+      "SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE user_id = ? ORDER BY created", [this.userId]);
+    return rows.map((r) => ({ endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth } }));
+  }
+
+  addPushSubscription(sub: PushSubscriptionBody, now: number): Promise<void> {
+    return this.sql.batch([{ sql: `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (user_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
+      args: [this.userId, sub.endpoint, sub.keys.p256dh, sub.keys.auth, now] }]);
+  }
+
+  removePushSubscription(endpoint: string): Promise<void> {
+    return this.sql.batch([{ sql: "DELETE FROM push_subscriptions WHERE user_id = ? AND endpoint = ?", args: [this.userId, endpoint] }]);
   }
 
   save(upserts: ConversationSummary[], removals: string[], lastSeen?: number, chosen?: ChosenStatus): Promise<void> {

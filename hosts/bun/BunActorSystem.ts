@@ -9,11 +9,13 @@ import type { ActorKind, ActorsClient } from "../../actors/api.ts";
 import type { ActorMesh, InboxUpdate, Publisher, RingNotice } from "../../actors/ports.ts";
 import { ConversationActor } from "../../actors/conversation/ConversationActor.ts";
 import { InboxActor } from "../../actors/inbox/InboxActor.ts";
+import type { PushSender } from "../../actors/inbox/pushAlerts.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { SqlConversationStore } from "../../actors/storage/sqlConversationStore.ts";
 import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
 import { randomIds, timerClock } from "../../actors/timerClock.ts";
+import { takeFence } from "../../actors/storage/ownerFence.ts";
 
 const EVICT_AFTER_MS = 5 * 60_000;
 /** A conversation that does not exist is dropped once unused this long (issue #18 item 14). */
@@ -26,6 +28,10 @@ export interface BunActorSystemOptions {
   onEvict?: (kind: ActorKind, id: string) => void;
   /** Cluster mode: is a conversation's tombstone naming `region` current (conversationTransfer.ts)? */
   confirmMoved?: (id: string, region: string) => Promise<boolean>;
+  /** Cluster mode: every conversation's commits carry a fencing token (ownerFence.ts), taken once per
+   *  stay on this node (a reload after a refused commit keeps it: it must not take the conversation
+   *  back from the newer owner). `drop` ends a stay. */
+  fenced?: boolean;
 }
 
 /** The actor class of each kind, as this host holds them. */
@@ -44,9 +50,13 @@ interface Slot<A> {
 export class BunActorSystem implements ActorsClient, ActorMesh {
   private conversations = new Map<string, Slot<ConversationActor>>();
   private inboxes = new Map<string, Slot<InboxActor>>();
+  /** Fenced mode: the token of each conversation's current stay here. */
+  private fenceTokens = new Map<string, Promise<number>>();
   private sweeper: ReturnType<typeof setInterval>;
   /** Bun's server.publish, set by the host once the server listens (before any socket arrives). */
   publisher: Publisher | undefined;
+  /** Web Push for inboxes (set by startNode once the VAPID keys are known). */
+  push: PushSender | undefined;
 
   private readonly mesh: ActorMesh;
 
@@ -64,7 +74,8 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   conversation(id: string): ConversationActor {
     let slot = this.conversations.get(id);
     if (!slot) {
-      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id, { confirmMoved: this.opts.confirmMoved && ((region) => this.opts.confirmMoved!(id, region)) }), clock: timerClock, ids: randomIds,
+      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id, { confirmMoved: this.opts.confirmMoved && ((region) => this.opts.confirmMoved!(id, region)),
+          fence: this.opts.fenced ? () => this.fenceToken(id) : undefined }), clock: timerClock, ids: randomIds,
         mesh: this.mesh, limits: this.limits, publish: this.publisher,
         // Storage may hold what the actor does not know: the next use loads a fresh one.
         onDiverged: () => {
@@ -87,6 +98,19 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     return slot.actor;
   }
 
+  /** The token of this stay, taken on first use; a failed take is tried again next time. */
+  private fenceToken(id: string): Promise<number> {
+    let t = this.fenceTokens.get(id);
+    if (!t) {
+      const taken = (t = takeFence(this.sql, id));
+      this.fenceTokens.set(id, taken);
+      taken.catch(() => {
+        if (this.fenceTokens.get(id) === taken) this.fenceTokens.delete(id);
+      });
+    }
+    return t;
+  }
+
   /** The local actor of either kind (hosts that route by kind: sockets, cluster RPC). */
   actor<K extends ActorKind>(kind: K, id: string): LocalActors[K] {
     return (kind === "conversation" ? this.conversation(id) : this.inbox(id)) as LocalActors[K];
@@ -97,7 +121,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     if (!slot) {
       const actor = new InboxActor(userId, {
         store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
-        presencePerSecond: this.limits.presencePerSecond,
+        presencePerSecond: this.limits.presencePerSecond, push: this.push,
       });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
     }
@@ -109,6 +133,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
    *  memory may be older than storage (another node owned it meanwhile), so the next use loads it. */
   drop(kind: ActorKind, id: string): void {
     const map = kind === "conversation" ? this.conversations : this.inboxes;
+    if (kind === "conversation") this.fenceTokens.delete(id); // the stay ends: a next one takes a newer token
     const slot = map.get(id);
     if (!slot) return;
     map.delete(id);
@@ -122,6 +147,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     if (!slot) return;
     await slot.actor.handOver();
     if (this.conversations.get(id) === slot) this.conversations.delete(id);
+    this.fenceTokens.delete(id);
   }
 
   // ---- ActorMesh: in-process, so delivery is a method call.
@@ -152,6 +178,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     if (this.conversations.get(id) !== slot || !slot.loaded || slot.actor.exists() || !slot.actor.idle()) return false;
     slot.actor.dispose();
     this.conversations.delete(id);
+    this.fenceTokens.delete(id);
     this.opts.onEvict?.("conversation", id);
     return true;
   }
@@ -165,6 +192,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
       if (slot.used < cutoff && slot.actor.idle()) {
         slot.actor.dispose();
         this.conversations.delete(id);
+        this.fenceTokens.delete(id);
         this.opts.onEvict?.("conversation", id);
       }
     }

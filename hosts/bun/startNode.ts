@@ -25,7 +25,7 @@ import { CappedSockets } from "./cappedSockets.ts";
 import { ScryptHasher } from "../shared/scryptPasswords.ts";
 import { ensureVapidKeys } from "../../edge/push/vapidKeys.ts";
 import { WebPushSender } from "../../edge/push/webPushSender.ts";
-import { JimpImages } from "../shared/avatarImages.ts";
+import { SharpImages } from "./sharpImages.ts";
 
 const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
 
@@ -77,7 +77,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     blobs: opts.blobs ?? new DiskBlobStore(join(dataDir, "attachments")),
     limiter: parts.limiter,
     metrics,
-    images: new JimpImages(),
+    images: new SharpImages(),
     moveConversation: parts.moveConversation,
     vapidPublicKey: vapid.publicKey,
     ready: async () => {

@@ -10,7 +10,7 @@ import { DoSql } from "./doSql.ts";
 import { ActorHost } from "./actorHost.ts";
 import { doClock } from "./doClock.ts";
 import { DoMesh } from "./doMesh.ts";
-import { limitsFrom } from "./doEnv.ts";
+import { limitsFrom, pushSenderFrom } from "./doEnv.ts";
 import type { InboxRpc } from "./doRpc.ts";
 import { forwardToActor } from "./forwardToActor.ts";
 
@@ -24,6 +24,7 @@ export class InboxDO extends ActorHost<InboxActor> {
       mesh: new DoMesh(this.env, this.ctx, `inbox ${userId}`),
       maxSocketBufferBytes: limitsFrom(this.env).maxSocketBufferBytes,
       presencePerSecond: limitsFrom(this.env).presencePerSecond,
+      push: pushSenderFrom(this.env),
     });
   }
 

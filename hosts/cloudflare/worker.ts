@@ -23,6 +23,7 @@ import { deploymentOf } from "./deployment.ts";
 import { DoRateLimiter } from "./doRateLimiter.ts";
 import { homeFromCf, type CfLocation } from "./placement.ts";
 import { ScryptHasher } from "../shared/scryptPasswords.ts";
+import { JimpImages } from "../shared/avatarImages.ts";
 
 export { ConversationDO } from "./ConversationDO.ts";
 export { InboxDO } from "./InboxDO.ts";
@@ -50,7 +51,10 @@ function buildIsolate(env: Env): Isolate {
     blobs: new R2BlobStore(env.ATTACHMENTS),
     limiter: new DoRateLimiter(env),
     metrics: new TextMetrics(),
+    images: new JimpImages(),
     homeOf: (req) => homeFromCf((req as { cf?: CfLocation }).cf),
+    // Only with both VAPID secrets set (InboxDO sends with them: doEnv.ts pushSenderFrom).
+    vapidPublicKey: config.vapid.privateKey ? config.vapid.publicKey : undefined,
     ready: async () => (await sql.first<{ ok: number }>("SELECT 1 AS ok"))?.ok === 1,
   };
   let initialized: Promise<void> | null = null;

@@ -6,7 +6,7 @@
  * restart(): Miniflare's dispose() SIGKILLs workerd, so dispose + start on the same persisted
  * storage directory is a real crash and recovery of every Durable Object.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Target } from "../conformance/target.ts";
@@ -64,9 +64,14 @@ export async function startNexusWorker(env: Record<string, string> = {}): Promis
     JWT_SECRET: TEST_JWT_SECRET,
     ...env,
   };
+  // A test's own https server (tests/support/pushEndpoint.ts) has a self-signed certificate that
+  // workerd does not know: the Worker's outgoing requests go through this process, which trusts it.
+  const ca = env.NODE_EXTRA_CA_CERTS ? readFileSync(env.NODE_EXTRA_CA_CERTS) : undefined;
+  const outbound = ca ? { outboundService: (req: Request) => fetch(req, { tls: { ca } } as RequestInit) } : {};
   const start = () =>
     run(built, {
       ...NEXUS_OBJECTS,
+      ...outbound,
       bindings,
       durableObjectsPersist: join(persist, "do"),
       r2Persist: join(persist, "r2"),

@@ -15,10 +15,13 @@ import { eventTests } from "./events.ts";
 import { idempotencyTests } from "./idempotency.ts";
 import { limitsTests } from "./limits.ts";
 import { mentionTests } from "./mentions.ts";
+import { notificationTests } from "./notifications.ts";
 import { pinTests } from "./pins.ts";
+import { peopleTests } from "./people.ts";
 import { orderTests } from "./order.ts";
 import { resumeTests } from "./resume.ts";
 import { storedTextTests } from "./storedText.ts";
+import { threadTests } from "./threads.ts";
 import type { SuiteOptions, TargetFactory } from "./target.ts";
 import { typingTests } from "./typing.ts";
 
@@ -41,5 +44,8 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     storedTextTests(target, opts);
     mentionTests(target, opts);
     pinTests(target);
+    threadTests(target);
+    notificationTests(target);
+    peopleTests(target);
   });
 }

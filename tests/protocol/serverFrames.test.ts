@@ -26,10 +26,13 @@ const samples: Record<ServerFrame["t"], string[]> = {
   pong: [pongFrame(Date.now())],
   storage: [storageFrame(true), storageFrame(false)],
   error: [errorFrame("bad_request", "no", "c_abcdefgh"), errorFrame("internal", "internal error", 42)],
-  inbox: [frame("inbox", { conversations: [summary], presence: [presence] })],
+  inbox: [frame("inbox", { conversations: [summary], presence: [presence] }),
+    frame("inbox", { conversations: [summary], presence: [presence], notify: { conversations: {}, dnd: { schedule: null, pausedUntil: 5 } } })],
   conv: [frame("conv", { c: summary })],
   removed: [frame("removed", { conversationId: "g_abcdefgh" })],
   presence: [frame("presence", { p: presence })],
+  notify: [frame("notify", { settings: { conversations: { g_abcdefgh: { level: "mentions", muted: { until: null } } },
+    dnd: { schedule: { from: "22:00", to: "07:00", timeZone: "Europe/Berlin" }, pausedUntil: null } } })],
 };
 
 describe("server frames", () => {
