@@ -72,6 +72,9 @@ export interface InboxUpdate {
   removed?: boolean;
   /** Persist before resolving (membership changes), instead of writing behind. */
   durable?: boolean;
+  /** Uploads of this user the conversation's committed messages now reference: no longer pending
+   *  (inbox/pendingUploads.ts). */
+  sentUploads?: string[];
 }
 
 export interface RingNotice {

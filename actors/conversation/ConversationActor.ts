@@ -9,8 +9,8 @@
  */
 import { frame, readFrame } from "../../protocol/serverFrames.ts";
 import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type ConversationEvent, type ConversationInfo, type Limits,
-  type Member, type MessageEvent, type Role } from "../../protocol/index.ts";
-import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput } from "../api.ts";
+  type Member, type MessageEvent, type MessageSearch, type Role } from "../../protocol/index.ts";
+import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput, ThreadPage } from "../api.ts";
 import type { Caller, Connection, Resume, SocketActor } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { StorageOutage } from "./storageOutage.ts";
@@ -27,6 +27,7 @@ import { Fanout } from "./fanout.ts";
 import { ConversationSockets } from "./socketSession.ts";
 import { checkText } from "./textRules.ts";
 import { recountUnread } from "./unreadRecount.ts";
+import { Threads } from "./threads.ts";
 import type { SessionHost } from "./sessionHost.ts";
 
 export type { OpResult } from "./state.ts";
@@ -45,6 +46,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   readonly typing: TypingTracker;
   readonly calls: CallRelay;
   readonly rate: RateBuckets;
+  private readonly threads: Threads;
   /** Read-only while storage is unreachable (storageOutage.ts). */
   private readonly outage: StorageOutage;
 
@@ -54,6 +56,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.inbox = new InboxNotices(id, deps.mesh, deps.clock, () => this.s);
     this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
     this.sockets = new ConversationSockets(this);
+    this.threads = new Threads({ id, store: deps.store, current: () => this.s, notify: (u) => this.inbox.notify(u), recent: (seq) => this.pipeline.messages.get(seq) });
     this.outage = new StorageOutage({
       id, deps, fanout: this.fanout, current: () => this.s, drained: () => this.pipeline.drained(),
       stopWrites: () => this.pipeline.stop(), resumeWrites: () => this.pipeline.resume(), diverged: () => this.diverged(),
@@ -94,6 +97,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     }
     this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor);
     this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread, mentions };
+    await this.threads.load(this.s); // ready() resolves after this: nobody reads the state before
   }
 
   // ---------------------------------------------------------------- sockets (see socketSession.ts)
@@ -160,10 +164,21 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     return this.outage.active;
   }
 
-  async search(caller: Caller, q: string, limit: number): Promise<ConversationEvent[]> {
+  async search(caller: Caller, q: MessageSearch | string, limit: number): Promise<MessageEvent[]> {
     await this.ready();
     this.state(caller);
     return this.deps.store.search(q, limit);
+  }
+
+  /** Threads (threads.ts): a page of one, following it, reading it. */
+  async thread(caller: Caller, root: number, after: number | undefined, limit: number): Promise<ThreadPage> {
+    return this.ready().then(() => this.state(caller)).then(() => this.threads.page(caller.userId, root, after, limit));
+  }
+  followThread(caller: Caller, root: number, on: boolean): Promise<void> {
+    return this.ready().then(() => this.state(caller)).then(() => this.threads.follow(caller.userId, root, on));
+  }
+  readThread(caller: Caller, root: number, seq: number): Promise<void> {
+    return this.ready().then(() => this.state(caller)).then(() => this.threads.read(caller.userId, root, seq));
   }
 
   async attachment(caller: Caller, id: string): Promise<Attachment> {
@@ -234,8 +249,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     checkText(input.text, this.deps.limits.maxTextLength, (input.attachments?.length ?? 0) > 0);
     this.checkRate(caller.userId, input.clientId);
     if ((input.attachments?.length ?? 0) > this.deps.limits.maxAttachmentsPerMessage) throw new NexusError("bad_request", "too many attachments");
-    return { kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, attachments: input.attachments,
-      mentions: input.mentions };
+    return { kind: "message", author: caller.userId, clientId: input.clientId, text: input.text, replyTo: input.replyTo, threadRoot: input.threadRoot,
+      attachments: input.attachments, mentions: input.mentions };
   }
 
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {
@@ -370,7 +385,11 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   appended(events: ConversationEvent[]): void {
-    for (const e of events) this.outage.tail.push(e);
+    for (const e of events) {
+      this.outage.tail.push(e);
+      if (e.kind === "message" && e.attachments?.length) this.inbox.uploadsSent(e.author, e.attachments.map((a) => a.id));
+    }
+    this.threads.appended(events);
   }
 
   /** No sockets, nothing queued or pending: the host may evict this actor. */

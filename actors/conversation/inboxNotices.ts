@@ -41,6 +41,13 @@ export class InboxNotices {
     if (s) this.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, summaryMembers(s)) });
   }
 
+  /** `userId`'s committed message references these uploads: their inbox stops counting them as
+   *  pending (inbox/pendingUploads.ts). With the member's summary, which the inbox applies anyway. */
+  uploadsSent(userId: string, ids: string[]): void {
+    const s = this.state();
+    if (s) this.mesh.notifyInbox(userId, { summary: summaryFor(this.id, s, userId, summaryMembers(s)), sentUploads: ids });
+  }
+
   /** A joined or left conversation, stored in that user's inbox before the change is confirmed. */
   syncMember(userId: string, removed: boolean): Promise<void> {
     const s = this.state()!;

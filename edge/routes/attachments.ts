@@ -13,6 +13,8 @@ import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";
 import { randomId } from "../../protocol/ids.ts";
 import { ByteQuota } from "../limit/byteQuota.ts";
+import { sweepMarginMs } from "../../actors/storage/attachmentSweep.ts";
+import type { Caller } from "../../actors/ports.ts";
 
 export const AttachmentId = z.string().regex(/^a_[A-Za-z0-9_-]{8,40}$/, "invalid attachment id");
 export const DownloadParam = z.object({ id: ConversationId, attachmentId: AttachmentId });
@@ -49,6 +51,17 @@ export async function serveAttachment(deps: Host, a: Attachment): Promise<Respon
   });
 }
 
+/**
+ * Counts an upload as not yet sent in the uploader's inbox (actors/inbox/pendingUploads.ts) before
+ * its bytes are stored, or refuses it (429) past PENDING_UPLOAD_BYTES; it stays counted until a
+ * message references it or the sweep may take it (reference window + margin).
+ */
+export async function reservePending(deps: Host, caller: Caller, conversationId: string, id: string, size: number): Promise<void> {
+  const ttl = deps.config.attachmentTtlMs;
+  await deps.actors.inbox(caller.userId).reserveUpload(caller, { conversationId, id, size, expiresAt: Date.now() + ttl + sweepMarginMs(ttl) },
+    deps.config.pendingUploadBytes);
+}
+
 /** One upload quota per app, shared by these routes and the presigned ones (presignedAttachments.ts). */
 const quotas = new WeakMap<Host, ByteQuota>();
 
@@ -78,12 +91,18 @@ export function attachmentRoutes(deps: Host): Hono<AppEnv> {
     // cannot make the server read its bytes; without one (chunked), after reading.
     const declared = Number(c.req.header("content-length") ?? NaN);
     if (declared > deps.config.limits.maxAttachmentBytes) throw tooLarge();
-    if (declared > 0) charge(caller.userId, declared);
+    const id = randomId("a", 15);
+    if (declared > 0) {
+      charge(caller.userId, declared);
+      await reservePending(deps, caller, q.conversationId, id, declared);
+    }
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.byteLength === 0) throw new NexusError("bad_request", "empty upload");
     if (bytes.byteLength > deps.config.limits.maxAttachmentBytes) throw tooLarge();
-    if (!(declared > 0)) charge(caller.userId, bytes.byteLength);
-    const id = randomId("a", 15);
+    if (!(declared > 0)) {
+      charge(caller.userId, bytes.byteLength);
+      await reservePending(deps, caller, q.conversationId, id, bytes.byteLength);
+    }
     await deps.blobs.put(blobKey(q.conversationId, id), bytes, type.data);
     const a = await conv.addAttachment(caller, { id, name: q.name, type: type.data, size: bytes.byteLength });
     return c.json(a, 201);

@@ -18,7 +18,7 @@ import { randomId } from "../../protocol/ids.ts";
 import type { Host, PresignedBlobs } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
-import { AttachmentId, blobKey, chargeUpload, ContentType, DownloadParam, presentation, serveAttachment } from "./attachments.ts";
+import { AttachmentId, blobKey, chargeUpload, reservePending, ContentType, DownloadParam, presentation, serveAttachment } from "./attachments.ts";
 import { callerOf } from "./callerOf.ts";
 
 /** Long enough for a slow upload of the largest attachment to start; a started PUT may finish later. */
@@ -45,6 +45,7 @@ export function presignedAttachmentRoutes(deps: Host): Hono<AppEnv> {
     // The declared size is what the signature lets through, so it is what the quota is charged.
     chargeUpload(deps, caller.userId, body.size);
     const attachmentId = randomId("a", 15);
+    await reservePending(deps, caller, conversationId, attachmentId, body.size);
     const signed = await presigned.uploadUrl(blobKey(conversationId, attachmentId), {
       contentType: body.type,
       size: body.size,

@@ -13,6 +13,8 @@ import { LimitEnv, type TargetFactory } from "./target.ts";
 
 const MAX_TEXT = 1000;
 const MAX_FRAME = 8192;
+/** PENDING_UPLOAD_BYTES of the input-validation target: uploaded bytes not yet sent, per user. */
+const PENDING_CAP = 3000;
 
 /** The next stored seq is `expected` (proves nothing was stored by what came before). */
 async function expectNextSeq(sock: TestSocket, expected: number): Promise<void> {
@@ -27,6 +29,7 @@ export function limitsTests(factory: TargetFactory): void {
       [LimitEnv.maxTextLength]: String(MAX_TEXT),
       [LimitEnv.maxFrameBytes]: String(MAX_FRAME),
       [LimitEnv.sendsPerSecond]: "1000",
+      PENDING_UPLOAD_BYTES: String(PENDING_CAP),
     });
 
     async function setup() {
@@ -125,6 +128,29 @@ export function limitsTests(factory: TargetFactory): void {
       expect(sock.all("error").map((f) => f.code)).toEqual(Array(20).fill("bad_request"));
       sock.sendRaw("one too many");
       expect((await sock.closed).code).toBe(4009);
+    });
+
+    // Issue #18 item 9 leftover: unsent uploads were only limited per hour, so they could fill the
+    // store before the sweep ran. Their bytes are capped per user, across conversations.
+    test("a user's uploads not yet sent are capped (429); sending one frees its bytes; others are not affected", async () => {
+      const [alice, bob] = await ctx.users(2, "pending");
+      const [c1, c2] = [await ctx.group(alice, [bob]), await ctx.group(alice, [bob])];
+      const upload = (who: typeof alice, convId: string) => ctx.nx.request("POST", `/v1/attachments?conversationId=${convId}&name=p.bin`,
+        new Uint8Array(2000).fill(7), who.token, { "content-type": "application/octet-stream" });
+      const first = await upload(alice, c1.id);
+      expect(first.status).toBe(201);
+      const over = await upload(alice, c2.id); // another conversation: the cap is the user's
+      expect(over.status).toBe(429);
+      expect(over.body.error.code).toBe("rate_limited");
+      expect(over.body.error.message).toMatch(/not sent yet/);
+      expect(over.body.error.details).toMatchObject({ pendingBytes: 2000, maxPendingBytes: PENDING_CAP });
+      expect(over.body.error.details.retryAfter).toBeGreaterThan(0);
+      expect((await upload(bob, c2.id)).status).toBe(201); // bob has his own
+      await alice.must("POST", `/v1/conversations/${c1.id}/messages`, { clientId: newClientId("pend"), text: "", attachments: [first.body.id] }, 201);
+      // The conversation tells alice's inbox after the commit: her next upload fits again.
+      let again = await upload(alice, c2.id);
+      for (const deadline = Date.now() + 10_000; again.status === 429 && Date.now() < deadline; again = await upload(alice, c2.id)) await Bun.sleep(100);
+      expect(again.status).toBe(201);
     });
   });
 
