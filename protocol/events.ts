@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { Mentions } from "./mentions.ts";
 import { storableText } from "./storableText.ts";
+import { ThreadSummary } from "./threads.ts";
 
 export * from "./mentions.ts";
+export * from "./threads.ts";
 
 /**
  * The ordered log of a conversation. Every event has `seq = previous + 1`, assigned only by the
@@ -47,6 +49,8 @@ export const MessageEvent = z.object({
   clientId: z.string(),
   text: z.string(),
   replyTo: Seq.optional(),
+  /** A thread reply: the seq of its root (protocol/threads.ts). */
+  threadRoot: Seq.optional(),
   attachments: z.array(AttachmentRef).optional(),
   /** Who it mentions (protocol/mentions.ts): fixed at send, an edit does not change them. */
   mentions: Mentions.optional(),
@@ -54,6 +58,8 @@ export const MessageEvent = z.object({
   editedTs: z.number().optional(),
   /** Pinned (by whom, when): see `pin` events. */
   pinned: z.object({ by: UserId, ts: z.number() }).optional(),
+  /** A thread root: its replies so far (protocol/threads.ts). */
+  thread: ThreadSummary.optional(),
   deleted: z.boolean().optional(),
   reactions: z.record(z.string(), z.array(UserId)).optional(),
 });
@@ -142,6 +148,8 @@ export const ConversationSummary = z.object({
   /** Unread messages (of `unread`) that mention this member or "@all"/"@here"; 0 once read.
    *  Absent in rows stored before mentions existed (read it as 0). */
   mentions: z.number().int().min(0).optional(),
+  /** Unread replies in the threads this member follows here (protocol/threads.ts); absent: 0. */
+  threads: z.number().int().min(0).optional(),
   readSeq: z.number().int().min(0),
   /** Members (of `members`) who have taken part here: written, or read at least once. Only they
    *  show their presence to the others (docs/api.md, presence). Absent in rows stored before it. */

@@ -63,16 +63,33 @@ export const SearchQuery = z.object({
   conversationId: ConversationId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
+  threadRoot: Seq.optional(),
 export const UserSearchQuery = z.object({ q: z.string().trim().min(1).max(32) });
 export const PresenceQuery = z.object({
   userIds: z
     .string()
     .transform((s) => s.split(",").filter(Boolean))
+/** GET /v1/search: `q` in the search language of protocol/searchQuery.ts; `cursor` is the previous
+ *  page's `next`; `tz` the caller's time zone for before:/after: (minutes, as Date.getTimezoneOffset). */
     .pipe(z.array(z.string().min(1).max(64)).min(1).max(200)),
 });
 export const LockBody = z.object({ minutes: z.number().int().min(1).max(525_600).optional() });
 export const AttachmentUploadQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  tz: z.coerce.number().int().min(-840).max(840).default(0),
+});
+/** A search page's `next`: the last hit's place in the order (ts, conversation id, seq), descending. */
+export const SearchCursor = z.object({ ts: z.number(), c: ConversationId, s: Seq });
+export type SearchCursor = z.infer<typeof SearchCursor>;
+/** GET /v1/conversations/:id/threads/:seq: replies after `after`, oldest first. */
+export const ThreadQuery = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
   conversationId: ConversationId,
+/** PUT /v1/conversations/:id/threads/:seq/follow */
+export const ThreadFollowBody = z.object({ on: z.boolean() });
+/** POST /v1/conversations/:id/threads/:seq/read: the newest reply the member has seen. */
+export const ThreadReadBody = z.object({ seq: Seq });
   name: storableText("name").min(1).max(255),
 });
 export const Attachment = AttachmentRef.extend({ conversationId: ConversationId, uploadedBy: z.string(), createdAt: z.number() });

@@ -49,7 +49,9 @@ export function applyBatch(a: Applier, s: State, accepted: Accepted[], w: Workin
       a.clientIds.committed(op.entry, event.seq, event.ts);
       op.entry = undefined;
     }
-    if (event.kind === "message") {
+    if (event.kind === "message" && event.threadRoot !== undefined) {
+      a.messages.set(event.seq, event); // a thread reply: not in the main timeline's preview, unread or cursor (threads.ts)
+    } else if (event.kind === "message") {
       a.messages.set(event.seq, event);
       s.lastMessage = event;
       const m = s.members.get(event.author);
@@ -64,13 +66,13 @@ export function applyBatch(a: Applier, s: State, accepted: Accepted[], w: Workin
     } else if (event.kind === "delete") {
       // A deleted message no longer counts as unread for those who had not read it (as countUnread agrees).
       const target = w.messages.get(event.target);
-      for (const [id, n] of s.unread)
+      if (target?.threadRoot === undefined) for (const [id, n] of s.unread)
         if (n > 0 && id !== target?.author && (s.members.get(id)?.readSeq ?? 0) < event.target) s.unread.set(id, n - 1);
       if (s.lastMessage?.seq === event.target) s.lastMessage = target ?? s.lastMessage;
     } else if (event.kind === "edit" && s.lastMessage?.seq === event.target) {
       s.lastMessage = w.messages.get(event.target) ?? s.lastMessage;
     }
-    if (!isPlain && event.kind === "message") countUnread(s, [event]);
+    if (!isPlain && event.kind === "message" && event.threadRoot === undefined) countUnread(s, [event]);
     if (event.kind === "message" || event.kind === "delete" || event.kind === "member")
       countMentions(s, event, event.kind === "delete" ? w.messages.get(event.target) : undefined);
     a.succeed(op, { seq: event.seq, ts: event.ts, duplicate: false });

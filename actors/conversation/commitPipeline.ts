@@ -49,7 +49,7 @@ interface Batch {
 const ignore = () => {};
 
 /** Drafts that may be pipelined behind a batch in flight (see the header). */
-const plain = (d: Draft) => d.kind === "message" || d.kind === "call";
+const plain = (d: Draft) => (d.kind === "message" && d.threadRoot === undefined) || d.kind === "call";
 
 export class CommitPipeline {
   private queue: Op[] = [];
@@ -132,7 +132,7 @@ export class CommitPipeline {
    *  when nothing is queued or being prepared ahead of it, so order is kept. */
   private addNow(op: Op): boolean {
     const d = op.draft;
-    if (d.kind !== "message" || d.attachments?.length || this.barrier || !this.host.current()) return false;
+    if (!plain(d) || d.kind !== "message" || d.attachments?.length || this.barrier || !this.host.current()) return false;
     const hit = this.clientIds.get(d.author, d.clientId);
     if (hit) {
       if (hit.op) this.twin(hit.op, op);

@@ -6,9 +6,10 @@
 import { NexusError, type AttachmentRef, type ConversationEvent, type Member, type MessageEvent, type Role } from "../../protocol/index.ts";
 import type { MessagePatch } from "../storage/sqlConversationStore.ts";
 import { checkMentions } from "./mentionRules.ts";
+import { threadReply } from "./threadRules.ts";
 
 export type Draft =
-  | { kind: "message"; author: string; clientId: string; text: string; replyTo?: number; attachments?: string[]; mentions?: string[] }
+  | { kind: "message"; author: string; clientId: string; text: string; replyTo?: number; threadRoot?: number; attachments?: string[]; mentions?: string[] }
   | { kind: "edit"; author: string; clientId: string; target: number; text: string }
   | { kind: "delete"; author: string; clientId: string; target: number; accountAdmin: boolean }
   | { kind: "reaction"; author: string; clientId: string; target: number; emoji: string; on: boolean }
@@ -65,12 +66,14 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
       if (d.replyTo !== undefined && (d.replyTo >= seq || d.replyTo < 1)) throw new NexusError("bad_request", "replyTo must be an earlier seq");
       // Checked against the members as of this event (a member removed earlier in the batch is out).
       const mentions = checkMentions(w.type, w.members, d.author, d.mentions);
+      const root = d.threadRoot === undefined ? undefined : threadReply(w.messages, d.threadRoot, seq, ts);
       // Built field by field (the hot path): one object per message, in the wire order.
       const event: MessageEvent = { seq, ts, author: d.author, kind: "message", clientId: d.clientId, text: d.text };
       if (d.replyTo !== undefined) event.replyTo = d.replyTo;
+      if (d.threadRoot !== undefined) event.threadRoot = d.threadRoot;
       if (attachments?.length) event.attachments = attachments;
       if (mentions) event.mentions = mentions;
-      return { event };
+      return { event, patch: root };
     }
     case "edit": {
       const m = target(w, d.target);

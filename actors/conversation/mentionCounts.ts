@@ -10,7 +10,7 @@ import type { State } from "./state.ts";
  *  it (their cursor moved to it), so their count starts again from zero, as their unread count does. */
 export function countMentions(s: State, e: ConversationEvent, deletedTarget?: MessageEvent): void {
   if (e.kind === "message") {
-    s.mentions.set(e.author, 0);
+    if (e.threadRoot === undefined) s.mentions.set(e.author, 0); // a thread reply does not move the author's cursor
     if (!e.mentions) return;
     for (const id of s.members.keys()) if (mentions(e, id)) s.mentions.set(id, (s.mentions.get(id) ?? 0) + 1);
   } else if (e.kind === "delete" && deletedTarget?.mentions) {

@@ -1,6 +1,6 @@
 /**
  * What a batch must read before it is built (commitPipeline.ts `prepare`): the messages that edits,
- * deletes, reactions and pins target (from the recent window when it has them), and the attachments a
+ * deletes, reactions, pins and thread replies target (from the recent window when it has them), and the attachments a
  * message references (uploaded to this conversation). A failed read fails the ops, not the actor.
  */
 import type { AttachmentRef } from "../../protocol/index.ts";
@@ -11,10 +11,11 @@ import type { Op } from "./state.ts";
 
 export async function loadTargets(store: SqlConversationStore, recent: RecentMessages, ops: Op[], w: Working): Promise<void> {
   for (const { draft: d } of ops) {
-    if (d.kind !== "edit" && d.kind !== "delete" && d.kind !== "reaction" && d.kind !== "pin") continue;
-    if (w.messages.has(d.target)) continue;
-    const m = recent.get(d.target) ?? (await store.getMessage(d.target));
-    if (m) w.messages.set(d.target, structuredClone(m));
+    // A thread reply reads its root (threads.ts checks it and counts the reply on it).
+    const target = d.kind === "message" ? d.threadRoot : d.kind === "edit" || d.kind === "delete" || d.kind === "reaction" || d.kind === "pin" ? d.target : undefined;
+    if (target === undefined || w.messages.has(target)) continue;
+    const m = recent.get(target) ?? (await store.getMessage(target));
+    if (m) w.messages.set(target, structuredClone(m));
   }
 }
 

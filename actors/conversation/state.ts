@@ -15,6 +15,8 @@ export interface State {
   unread: Map<string, number>;
   /** Per member: how many of their unread messages mention them (mentions.ts). */
   mentions: Map<string, number>;
+  /** Per follower: unread replies in the threads they follow (threads.ts); set once loaded. */
+  threads?: Map<string, number>;
 }
 
 export interface OpResult {

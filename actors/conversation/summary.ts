@@ -23,6 +23,7 @@ export function summaryFor(id: string, s: State, userId: string, members: Member
       : last.deleted ? { author: last.author, text: "", deleted: true, ts: last.ts } : { author: last.author, text: last.text.slice(0, PREVIEW_CHARS), ts: last.ts },
     unread: s.unread.get(userId) ?? 0,
     mentions: s.mentions.get(userId) ?? 0,
+    threads: s.threads?.get(userId) ?? 0,
     readSeq: s.members.get(userId)?.readSeq ?? 0,
     // A read cursor moves when a member reads or writes (own sends count as read): a conversation
     // someone else started and this member never opened does not make them anyone's contact.

@@ -20,6 +20,7 @@ const TABLES = [
   { name: "events", key: "conv_id", order: "seq" },
 ] as const;
 
+  { name: "thread_follows", key: "conv_id", order: "rowid" },
 export const movedSchema = [
   `CREATE TABLE IF NOT EXISTS moved_conversations (id TEXT PRIMARY KEY, region TEXT NOT NULL, ts INTEGER NOT NULL)`,
 ];

@@ -4,13 +4,16 @@
  */
 import { clearMoved, movedSchema, movedTo } from "./conversationTransfer.ts";
 import { NexusError } from "../../protocol/errors.ts";
-import type { Attachment, CallEvent, ConversationEvent, Member, MessageEvent, Role } from "../../protocol/index.ts";
+import { wordsOf, type Attachment, type CallEvent, type ConversationEvent, type Member, type MessageEvent, type MessageSearch, type Role,
+  type ThreadSummary } from "../../protocol/index.ts";
 import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
 import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
 import { AttachmentBlobs } from "./attachmentBlobs.ts";
 import { EVENT_COLS, insertEvents, rowToEvent, type EventRow } from "./eventRows.ts";
+import { threadReplyStatements, threadSchema, ThreadStore } from "./threadStore.ts";
+import { searchMessages } from "./messageSearch.ts";
 
 export interface LoadedConversation {
   type: "direct" | "group";
@@ -37,6 +40,8 @@ export interface MessagePatch {
   reactions?: Record<string, string[]>;
   /** Pinned (by, ts) or unpinned (null): kept in the message's `body` JSON. */
   pinned?: { by: string; ts: number } | null;
+  /** A thread root's summary after a reply (protocol/threads.ts), in its `body` JSON. */
+  thread?: ThreadSummary;
 }
 
 export interface Commit {
@@ -57,9 +62,13 @@ export const CLIENT_ID_WINDOW = 5000;
 
 /** Kinds that history pages show; edit/delete/reaction are folded into their message rows. */
 const PAGE_KINDS = "('message','member','rename','created','call')";
+/** Thread replies are not in the main timeline (protocol/threads.ts): pages and unread counts skip them. */
+const NOT_REPLY = "json_extract(body, '$.threadRoot') IS NULL";
 
 export class SqlConversationStore {
   private readonly indexer: SearchIndexer;
+  /** Thread replies, followers and their read cursors (threadStore.ts). */
+  readonly threads: ThreadStore;
 
   /** Tables are not there yet and are made by the first commit (see `SqlConversationStore.open`). */
   private schemaPending: boolean;
@@ -77,6 +86,7 @@ export class SqlConversationStore {
    * A store in a database of its own (a Durable Object): any signed-in user can address any
    * conversation id, and making the tables on a mere lookup would leave a stored, billed object
    * behind for every id probed. So a database without the conversation tables gets them with its
+    this.threads = new ThreadStore(sql, conversationId);
    * first commit (creating the conversation: nothing else commits while none exists), and until
    * then it holds no conversation. A database that has them is migrated at once (new columns,
    * indexes).
@@ -93,7 +103,7 @@ export class SqlConversationStore {
   }
 
   static async migrate(sql: Sql): Promise<void> {
-    await sql.migrate([...conversationSchema, ...movedSchema]);
+    await sql.migrate([...conversationSchema, ...threadSchema, ...movedSchema]);
     await sql.migrate(sql.separateIndex ? dropInlineSearchSchema : inlineSearchSchema);
   }
 
@@ -186,7 +196,10 @@ export class SqlConversationStore {
     insertEvents(id, c.events, st);
     for (const p of c.patches) {
       if (p.deleted) {
-        st.push({ sql: "UPDATE events SET deleted = 1, text = '', body = NULL, reactions = NULL WHERE conv_id = ? AND seq = ?", args: [id, p.seq] });
+        // The body goes, but for where the message stands in a thread (a reply's root, a root's summary).
+        st.push({ sql: `UPDATE events SET deleted = 1, text = '', reactions = NULL, body = NULLIF(json_patch('{}', json_object(
+                          'threadRoot', json_extract(body, '$.threadRoot'), 'thread', json(json_extract(body, '$.thread')))), '{}')
+                        WHERE conv_id = ? AND seq = ?`, args: [id, p.seq] });
         // The message's edit events keep their text in the log; blank it too, or a resume replay would show it.
         st.push({ sql: "UPDATE events SET text = '' WHERE conv_id = ? AND seq > ? AND kind = 'edit' AND json_extract(body, '$.target') = ?",
           args: [id, p.seq, p.seq] });
@@ -195,6 +208,7 @@ export class SqlConversationStore {
       }
       if (p.text !== undefined)
         st.push({ sql: "UPDATE events SET text = ?, edited_ts = ? WHERE conv_id = ? AND seq = ?", args: [p.text, p.editedTs ?? null, id, p.seq] });
+    threadReplyStatements(id, c.events as Array<{ kind: string; seq: number; author: string; threadRoot?: number }>, st);
       if (p.reactions !== undefined)
         st.push({ sql: "UPDATE events SET reactions = ? WHERE conv_id = ? AND seq = ?",
           args: [Object.keys(p.reactions).length ? JSON.stringify(p.reactions) : null, id, p.seq] });
@@ -213,6 +227,8 @@ export class SqlConversationStore {
 
   /**
    * Where to read the log up to `seq` (known committed): the local replica when it already holds
+      if (p.thread)
+        st.push({ sql: "UPDATE events SET body = json_set(COALESCE(body, '{}'), '$.thread', json(?)) WHERE conv_id = ? AND seq = ?", args: [JSON.stringify(p.thread), id, p.seq] });
    * that event (it is a consistent prefix, so it holds everything before it too), or once a sync
    * brought it (only a warm replica is waited for); the primary otherwise. Never a stale answer.
    */
@@ -264,7 +280,7 @@ export class SqlConversationStore {
 
   private async pageFrom(reader: Pick<Sql, "all">, before: number | undefined, limit: number): Promise<{ events: ConversationEvent[]; hasMore: boolean }> {
     const rows = await reader.all<EventRow>(
-      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND seq < ? AND kind IN ${PAGE_KINDS} AND ${NOT_REPLY} ORDER BY seq DESC LIMIT ?`,
       [this.conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1]);
     const hasMore = rows.length > limit;
     if (hasMore) rows.pop();
@@ -304,7 +320,7 @@ export class SqlConversationStore {
   async countUnread(userId: string, afterSeq: number, upTo = Number.MAX_SAFE_INTEGER): Promise<number> {
     const r = await this.sql.first<{ n: number }>(
       `SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND author <> ? AND deleted = 0
-         AND (kind = 'message' OR (kind = 'call' AND json_extract(body, '$.outcome') = 'missed'))`,
+         AND (kind = 'message' OR (kind = 'call' AND json_extract(body, '$.outcome') = 'missed')) AND ${NOT_REPLY}`,
       [this.conversationId, afterSeq, upTo, userId]);
     return r ? Number(r.n) : 0;
   }
@@ -328,18 +344,9 @@ export class SqlConversationStore {
     return r ? Number(r.n) : 0;
   }
 
-  /** Full-text search; every word must match (prefix match on each). CROSS JOIN makes the FTS index
-   *  drive the query; otherwise SQLite walked every event of the conversation and probed per row. */
-  async search(q: string, limit: number): Promise<MessageEvent[]> {
-    const words = q.match(/[\p{L}\p{N}_]+/gu)?.slice(0, 16) ?? [];
-    if (words.length === 0) return [];
-    const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(" ");
-    await this.indexer.catchUp();
-    const rows = await this.sql.all<EventRow>(
-      `SELECT ${EVENT_COLS.split(", ").map((c) => "e." + c).join(", ")} FROM ${this.indexer.table} f CROSS JOIN events e ON e.rowid = f.rowid
-       WHERE f.events_fts MATCH ? AND e.conv_id = ? AND e.kind = 'message' AND e.deleted = 0 ORDER BY e.seq DESC LIMIT ?`,
-      [match, this.conversationId, limit]);
-    return rows.map((r) => rowToEvent(r) as MessageEvent);
+  /** Messages matching `q` (messageSearch.ts; a string: its words), newest first. */
+  search(q: MessageSearch | string, limit: number): Promise<MessageEvent[]> {
+    return searchMessages(this.sql, this.indexer, this.conversationId, typeof q === "string" ? { words: wordsOf(q) } : q, limit);
   }
 
   async attachments(ids: string[]): Promise<Attachment[]> {

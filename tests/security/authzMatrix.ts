@@ -103,6 +103,10 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/conversations/:id/attachments/:attachmentId", expect: members(200), item: 6 },
   // A store that cannot sign URLs (the Bun host's disk): the presigned routes answer 404 to everyone
   // signed in; the download falls back to the bytes, members only.
+  // Threads: any member reads, follows and marks read a thread of G.
+  { route: "GET /v1/conversations/:id/threads/:seq", expect: members(200) },
+  { route: "PUT /v1/conversations/:id/threads/:seq/follow", expect: members(200) },
+  { route: "POST /v1/conversations/:id/threads/:seq/read", expect: members(200) },
   { route: "POST /v1/conversations/:id/attachments/upload-url", expect: authed(404) },
   { route: "POST /v1/conversations/:id/attachments/:attachmentId/confirm", expect: authed(404) },
   { route: "GET /v1/conversations/:id/attachments/:attachmentId/download", expect: members(200), item: 6 },

@@ -100,6 +100,9 @@ const ASK: Record<string, Ask> = {
     const res = await fx.nx.request("GET", `/v1/presence?userIds=${fx.as.groupAdmin!.id}`, undefined, s?.token);
     if (res.status !== 200) return res.status;
     return res.body.presence.some((p: { userId: string }) => p.userId === fx.as.groupAdmin!.id) ? 200 : "hidden";
+  "GET /v1/conversations/:id/threads/:seq": http("GET", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}`),
+  "PUT /v1/conversations/:id/threads/:seq/follow": http("PUT", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}/follow`, () => ({ on: true })),
+  "POST /v1/conversations/:id/threads/:seq/read": http("POST", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}/read`, () => ({ seq: 1 })),
   },
   "GET /v1/admin/users": http("GET", at("/v1/admin/users")),
   "POST /v1/admin/users/:id/lock": http("POST", async (fx) => `/v1/admin/users/${(await fx.fresh("lockme")).id}/lock`, () => ({ minutes: 5 })),

@@ -25,7 +25,7 @@ export interface SentFrame {
 export function framesOf(union: typeof ConversationClientFrame | typeof InboxClientFrame, t: string): fc.Arbitrary<SentFrame> {
   const option = (union.options as readonly any[]).find((o) => o.shape.t.value === t);
   return fc.oneof(
-    { weight: 8, arbitrary: inputsFor(option, t === "send" ? { attachments: fc.constant(undefined), replyTo: fc.constantFrom(undefined, 1) } : undefined).map((v) => ({ raw: JSON.stringify(v), obj: v && typeof v === "object" && !Array.isArray(v) ? (v as any) : undefined })) },
+    { weight: 8, arbitrary: inputsFor(option, t === "send" ? { attachments: fc.constant(undefined), replyTo: fc.constantFrom(undefined, 1), threadRoot: fc.constant(undefined) } : undefined).map((v) => ({ raw: JSON.stringify(v), obj: v && typeof v === "object" && !Array.isArray(v) ? (v as any) : undefined })) },
     // Garbage sent under the right type: the `t` is right, nothing else is.
     { weight: 1, arbitrary: rawGarbageText.map((s) => ({ raw: `{"t":"${t}","x":${JSON.stringify(s)}}` })) },
     { weight: 1, arbitrary: rawGarbageText.map((raw) => ({ raw })) },

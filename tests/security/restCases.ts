@@ -143,7 +143,8 @@ export const REST_CASES: Record<string, RestCase> = {
   "POST /v1/conversations/:id/messages": {
     as: alice,
     request: (w) =>
-      fc.tuple(conv(w), jsonBody(P.RestSendBody, { attachments: fc.constantFrom(undefined, [], [w.attachmentId]), replyTo: fc.constantFrom(undefined, 1), base: fc.constantFrom(undefined, 0) })).map(([id, b]) => ({ path: `/v1/conversations/${id}/messages`, ...b })),
+      fc.tuple(conv(w), jsonBody(P.RestSendBody, { attachments: fc.constantFrom(undefined, [], [w.attachmentId]), replyTo: fc.constantFrom(undefined, 1), base: fc.constantFrom(undefined, 0),
+        threadRoot: fc.constant(undefined) })).map(([id, b]) => ({ path: `/v1/conversations/${id}/messages`, ...b })),
     async readBack(w, req, res) {
       const id = idFromPath(req.path);
       const sent = req.body as { text: string; attachments?: string[] };
@@ -210,6 +211,22 @@ export const REST_CASES: Record<string, RestCase> = {
   // Presigned (direct-to-store) attachments. Their body schemas are looked up by name so this file
   // does not break while they are being added to protocol/rest.ts.
   "POST /v1/conversations/:id/attachments/upload-url": {
+  "GET /v1/conversations/:id/threads/:seq": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), fc.oneof(fc.integer({ min: 1, max: 40 }).map(String), nastyString.map(pathSegment)), query(P.ThreadQuery))
+        .map(([id, s, q]) => ({ path: `/v1/conversations/${id}/threads/${s}`, query: q })),
+  },
+  "PUT /v1/conversations/:id/threads/:seq/follow": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), fc.integer({ min: 1, max: 40 }), jsonBody(P.ThreadFollowBody)).map(([id, s, b]) => ({ path: `/v1/conversations/${id}/threads/${s}/follow`, ...b })),
+  },
+  "POST /v1/conversations/:id/threads/:seq/read": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), fc.integer({ min: 1, max: 40 }), jsonBody(P.ThreadReadBody)).map(([id, s, b]) => ({ path: `/v1/conversations/${id}/threads/${s}/read`, ...b })),
+  },
     as: alice,
     request: (w) => fc.tuple(conv(w), jsonBody(schemaNamed("AttachmentUploadUrlBody"))).map(([id, b]) => ({ path: `/v1/conversations/${id}/attachments/upload-url`, ...b })),
   },
