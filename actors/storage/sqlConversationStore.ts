@@ -12,6 +12,7 @@ import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
 import { AttachmentBlobs } from "./attachmentBlobs.ts";
 import { EVENT_COLS, insertEvents, rowToEvent, type EventRow } from "./eventRows.ts";
+import { fenceCheck } from "./ownerFence.ts";
 import { threadReplyStatements, threadSchema, ThreadStore } from "./threadStore.ts";
 import { searchMessages } from "./messageSearch.ts";
 
@@ -76,8 +77,15 @@ export class SqlConversationStore {
   /** Cluster mode: is a tombstone naming `region` current (the home really moved there)? */
   private readonly confirmMoved: ((region: string) => Promise<boolean>) | undefined;
 
-  constructor(private readonly sql: Sql, readonly conversationId: string, opts: { schemaPending?: boolean; confirmMoved?: (region: string) => Promise<boolean> } = {}) {
+  /** Cluster mode: this writer's fencing token (ownerFence.ts), asked for before the first load; the
+   *  host hands out one per claim, so a reload after a refused commit does not take a newer one. */
+  private readonly fence: (() => Promise<number>) | undefined;
+  private fenceToken: number | undefined;
+
+  constructor(private readonly sql: Sql, readonly conversationId: string,
+    opts: { schemaPending?: boolean; confirmMoved?: (region: string) => Promise<boolean>; fence?: () => Promise<number> } = {}) {
     this.confirmMoved = opts.confirmMoved;
+    this.fence = opts.fence;
     this.indexer = SearchIndexer.for(sql);
     this.schemaPending = opts.schemaPending ?? false;
   }
@@ -110,6 +118,9 @@ export class SqlConversationStore {
   async load(): Promise<LoadedConversation | null> {
     if (this.schemaPending) return null;
     const id = this.conversationId;
+    // The token first: a commit of an earlier owner that lands after this is refused, and one that
+    // landed before is in what we read next.
+    if (this.fence) this.fenceToken = await this.fence();
     // Moved (or moving) to another region's database (cluster mode): whoever still routes here must
     // look again, unless the host finds the move never happened (then this copy is current again).
     const to = await movedTo(this.sql, id);
@@ -162,6 +173,7 @@ export class SqlConversationStore {
   /** One atomic batch. A function is called when the Sql takes the batch into a transaction
    *  (sql.ts BatchStatements); `chain`: pipelined batches of this conversation (sql.ts CommitChain). */
   commit(c: Commit | (() => Commit), chain?: CommitChain): Promise<void> {
+    if (this.fence && this.fenceToken === undefined) return Promise.reject(new Error(`conversation ${this.conversationId}: fenced store committing before load`));
     if (this.schemaPending)
       return SqlConversationStore.migrate(this.sql).then(() => {
         this.schemaPending = false;
@@ -184,7 +196,7 @@ export class SqlConversationStore {
 
   private statements(c: Commit): Statement[] {
     const id = this.conversationId;
-    const st: Statement[] = [];
+    const st: Statement[] = this.fenceToken === undefined ? [] : [fenceCheck(id, this.fenceToken)];
     if (c.create)
       st.push({ sql: "INSERT INTO conversations (id, type, title, epoch, created_ts) VALUES (?, ?, ?, ?, ?)",
         args: [id, c.create.type, c.create.title, c.create.epoch, c.create.ts] });

@@ -141,13 +141,14 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     const key = `${kind}:${id}`;
     for (let r = this.releasing.get(key); r; r = this.releasing.get(key)) await r;
     if (this.stopping) throw new NexusError("unavailable", "this node is stopping");
-    const had = this.owned.has(key);
     const owner = await this.p.leases!.claim(kind, id);
     if (owner === this.p.node) {
       if (this.releasing.has(key)) return this.claimHere(kind, id);
       // Newly ours: an instance left in memory from an earlier stay may be older than storage (another
-      // node, or another region, wrote since), so it is dropped and the actor loads afresh.
-      if (!had) this.local?.drop(kind, id);
+      // node, or another region, wrote since), so it is dropped and the actor loads afresh. Asked after
+      // the claim: two claims at once (a failover's reconnects) must not both count as new, or the
+      // second would drop the instance the first just gave its sockets to.
+      if (!this.owned.has(key)) this.local?.drop(kind, id);
       this.owned.add(key);
       // An actor object now (unloaded: cheap), so that if nothing ever uses it, idle eviction
       // gives the lease back instead of leaving it pinned here.

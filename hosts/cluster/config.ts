@@ -26,6 +26,9 @@ const ClusterEnvSchema = z.object({
   NEXUS_NODE_ROLE: z.enum(["all", "edge"]).default("all"),
   /** Liveness lease: a crashed owner's actors move after at most this long. */
   NEXUS_LEASE_TTL_MS: z.coerce.number().int().min(600).max(60_000).default(1500),
+  /** Tests only: after losing its lease a node keeps running this long before it exits (default 0),
+   *  so a test can show that storage refuses a stale owner's commits by itself (ownerFence.ts). */
+  NEXUS_LEASE_LOSS_EXIT_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /** Automatic moves (movePolicy.ts): how often the owner looks at where a conversation's writes
    *  come from, ms; 0 (the default) turns automatic moves off. Off by default because `npm run
    *  chaos` still loses acknowledged messages when moves and faults meet (docs/cluster.md "Moves");
@@ -57,6 +60,8 @@ export interface ClusterConfig {
   name: string;
   /** Liveness lease TTL in Redis; heartbeats and "gone" detection on the bus scale with it. */
   leaseTtlMs: number;
+  /** Tests only: see NEXUS_LEASE_LOSS_EXIT_DELAY_MS. */
+  leaseLossExitDelayMs: number;
   /** Automatic moves of conversations toward their writers (movePolicy.ts). */
   movePolicy: { checkMs: number; sustainedChecks: number; minWrites: number; cooldownMs: number };
 }
@@ -85,6 +90,7 @@ export function loadClusterConfig(env: Record<string, string | undefined>, node:
     role: e.NEXUS_NODE_ROLE,
     name: e.NEXUS_CLUSTER_NAME,
     leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
+    leaseLossExitDelayMs: e.NEXUS_LEASE_LOSS_EXIT_DELAY_MS,
     movePolicy: { checkMs: e.NEXUS_MOVE_CHECK_MS, sustainedChecks: e.NEXUS_MOVE_SUSTAINED_CHECKS, minWrites: e.NEXUS_MOVE_MIN_WRITES,
       cooldownMs: e.NEXUS_MOVE_COOLDOWN_MS },
   };

@@ -8,6 +8,16 @@
  * Every decision is one Lua script, so two claimers never both win. Keys are computed inside the
  * scripts: this needs a single Redis (or primary + replicas), not Redis Cluster.
  * Plain TypeScript (ioredis), no Bun-only APIs: the Node-based tooling can run it too.
+ *
+ * A crashed node is found before its key expires through its Redis connection: each node records the
+ * client id of its connection in `prefix:conns` (re-recorded on every reconnect), and when the kernel
+ * closes a killed process's sockets Redis drops that client at once. `disconnected()` lists the nodes
+ * whose recorded connection is gone and `evict()` deletes such a node's liveness key (atomically, only
+ * if it still is that incarnation with that connection), which frees its actors for a claim at once.
+ * A paused process keeps its connection and is never evicted this way (it loses its key by the TTL).
+ * An evicted node that was alive after all (its connection broke and came back) finds its key gone at
+ * its next renewal and fences itself; meanwhile the fencing tokens in storage (actors/storage/
+ * ownerFence.ts) refuse its commits, so an eviction can cost availability, never a second writer.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -61,6 +71,28 @@ local v = redis.call('GET', KEYS[1])
 if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 return 0`;
 
+/** KEYS[1] our node key, KEYS[2] the conns hash; ARGV[1] nodeId, ARGV[2] incarnation, ARGV[3] client id. */
+const RECORD_CONN = `
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
+return 1`;
+
+/** KEYS[1] the suspect's node key, KEYS[2] the conns hash; ARGV[1] nodeId, ARGV[2] its conns entry as
+ *  seen (incarnation|clientId), ARGV[3] that incarnation. 1 when its liveness key was deleted. */
+const EVICT = `
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+if redis.call('GET', KEYS[1]) == ARGV[3] then redis.call('DEL', KEYS[1]) return 1 end
+return 0`;
+
+/** A node whose recorded Redis connection is gone (see `NodeLeases.disconnected`). */
+export interface Disconnected {
+  node: string;
+  incarnation: string;
+  /** The conns entry as read, so `evict` acts only if nothing changed since. */
+  entry: string;
+}
+
 /** EVALSHA, falling back to EVAL once when the script cache is empty (e.g. after a Redis restart). */
 async function runScript(redis: Redis, sha: string, body: string, keys: string[], args: (string | number)[]): Promise<unknown> {
   try {
@@ -85,12 +117,16 @@ export class NodeLeases {
   /** Send time of the newest renewal that succeeded: Redis keeps the key at least ttl past it. */
   private lastOk = 0;
   private shas = new Map<string, string>();
+  private readonly connsKey: string;
+  /** Records this node's connection again after ioredis reconnected (a new client id). */
+  private readonly onReady = () => void this.recordConn().catch(() => {});
 
   constructor(private readonly redis: Redis, readonly nodeId: string, opts: LeaseOptions = {}) {
     this.ttlMs = opts.ttlMs ?? 6000;
     this.prefix = opts.prefix ?? "nexus";
     this.nodeKey = `${this.prefix}:node:${nodeId}`;
     this.me = `${nodeId}/${this.incarnation}`;
+    this.connsKey = `${this.prefix}:conns`;
   }
 
   /**
@@ -113,6 +149,34 @@ export class NodeLeases {
     this.state = "live";
     this.armDeadline();
     this.renewTimer = setInterval(() => void this.renew(), this.ttlMs / 3);
+    await this.recordConn();
+    this.redis.on("ready", this.onReady);
+  }
+
+  private async recordConn(): Promise<void> {
+    if (this.state !== "live") return;
+    const clientId = String(await this.redis.client("ID"));
+    await this.script(RECORD_CONN, [this.nodeKey, this.connsKey], [this.nodeId, this.incarnation, clientId]);
+  }
+
+  /** Other nodes of this Redis whose recorded connection Redis no longer has (killed, or cut off). */
+  async disconnected(): Promise<Disconnected[]> {
+    const conns = await this.redis.hgetall(this.connsKey);
+    const recorded: Array<Disconnected & { clientId: string }> = [];
+    for (const [node, entry] of Object.entries(conns)) {
+      const bar = entry.lastIndexOf("|");
+      if (node !== this.nodeId && bar > 0) recorded.push({ node, entry, incarnation: entry.slice(0, bar), clientId: entry.slice(bar + 1) });
+    }
+    if (recorded.length === 0) return [];
+    const list = String(await this.redis.client("LIST", "ID", ...recorded.map((r) => r.clientId)));
+    const present = new Set([...list.matchAll(/^id=(\d+)/gm)].map((m) => m[1]));
+    return recorded.filter((r) => !present.has(r.clientId)).map(({ node, incarnation, entry }) => ({ node, incarnation, entry }));
+  }
+
+  /** Deletes a disconnected node's liveness key if it is still that incarnation on that connection:
+   *  its actors may be claimed at once. True when this call evicted it. */
+  async evict(d: Disconnected): Promise<boolean> {
+    return (await this.script(EVICT, [`${this.prefix}:node:${d.node}`, this.connsKey], [d.node, d.entry, d.incarnation])) === 1;
   }
 
   onLost(cb: () => void): void {
@@ -146,6 +210,7 @@ export class NodeLeases {
     const wasLive = this.state === "live";
     this.state = "stopped";
     this.clearTimers();
+    this.redis.off("ready", this.onReady);
     if (wasLive) await this.script(DELETE_IF, [this.nodeKey], [this.incarnation]);
   }
 

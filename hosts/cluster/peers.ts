@@ -4,6 +4,10 @@
  * every socket it held), is declared gone once. Bridged sockets to or from it are then closed so
  * their clients reconnect and resume from storage, instead of waiting on a node that is not there.
  *
+ * A node that found a peer dead sooner (its Redis connection closed: deadNodeWatch.ts) says so on
+ * `<subject>.gone` as `<node>|<incarnation>`; every node then declares that incarnation gone at once
+ * instead of waiting for its heartbeats to stop counting.
+ *
  * Ownership is decided by the Redis leases (leases.ts), not here: this only says whom to stop
  * talking to.
  */
@@ -28,6 +32,7 @@ export class Peers {
   private listeners: Array<(node: string) => void> = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private sub: Subscription | undefined;
+  private goneSub: Subscription | undefined;
   private readonly intervalMs: number;
   private readonly deadAfterMs: number;
 
@@ -53,6 +58,13 @@ export class Peers {
         if (known && known.incarnation !== "?" && known.incarnation !== incarnation) this.gone(node);
         this.peers.set(node, { incarnation, region: region ?? "", seen: Date.now() });
         this.down.delete(node);
+      },
+    });
+    this.goneSub = this.nc.subscribe(`${this.subject}.gone`, {
+      callback: (err, msg) => {
+        if (err) return;
+        const [node, incarnation] = msg.string().split("|");
+        if (node && incarnation) this.goneIf(node, incarnation);
       },
     });
     const beat = () => {
@@ -96,6 +108,18 @@ export class Peers {
     return [...this.peers].map(([node, p]) => ({ node, region: p.region, seen: p.seen }));
   }
 
+  /** `node` (that incarnation) is known dead: declare it gone here and on every other node. */
+  declareGone(node: string, incarnation: string): void {
+    this.goneIf(node, incarnation);
+    this.nc.publish(`${this.subject}.gone`, `${node}|${incarnation}`);
+  }
+
+  /** Only the incarnation named: a notice that arrives after the node restarted must not end the new run. */
+  private goneIf(node: string, incarnation: string): void {
+    const known = this.peers.get(node);
+    if (known && (known.incarnation === incarnation || known.incarnation === "?")) this.gone(node);
+  }
+
   private gone(node: string): void {
     this.peers.delete(node);
     this.down.add(node);
@@ -111,5 +135,6 @@ export class Peers {
   stop(): void {
     clearInterval(this.timer);
     this.sub?.unsubscribe();
+    this.goneSub?.unsubscribe();
   }
 }

@@ -7,9 +7,15 @@
  * writers are acknowledged again, with nothing acknowledged lost, duplicated or out of order.
  * The window from the kill to the first new ack is printed (bench/failover.ts measures it over many
  * kills; speed goals live there, not in assertions).
+ *
+ * A paused owner (SIGSTOP) is not dead: it keeps its connections, so it is not evicted early; a peer
+ * takes over once its lease runs out. When it is continued it still believes it owns the conversation
+ * for a moment (here stretched to 1.5 s by NEXUS_LEASE_LOSS_EXIT_DELAY_MS, so that it surely tries):
+ * its commit is refused by the storage fence (actors/storage/ownerFence.ts), never stored or acked,
+ * even though the new owner has written nothing yet (the log's primary key would not have caught it).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Nexus } from "../support/client.ts";
+import { newClientId, Nexus } from "../support/client.ts";
 import { BusyWriter } from "./busyWriter.ts";
 import { gauge, startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
 
@@ -18,6 +24,7 @@ let cl: LocalCluster;
 beforeAll(async () => {
   cl = await startCluster([{ id: "a1", region: "a" }, { id: "a2", region: "a" }, { id: "e1", region: "a", role: "edge" }], {
     NEXUS_SENDS_PER_SECOND: "10000",
+    NEXUS_LEASE_LOSS_EXIT_DELAY_MS: "1500",
   });
 }, 120_000);
 afterAll(() => cl?.stop(), 60_000);
@@ -80,6 +87,58 @@ describe("cluster: owner killed", () => {
       expect(mine.length).toBeGreaterThanOrEqual(w.acks.length);
       expect(new Set(w.acks.map((a) => a.clientId)).size).toBe(w.acks.length);
     }
+    await owner.start();
+  }, 120_000);
+
+  test("a paused owner (SIGSTOP) is taken over after its lease; continued, its commit is refused by the storage fence", async () => {
+    const nx = new Nexus(cl.nodes.e1!.url);
+    const alice0 = await nx.register("pa");
+    const carol0 = await nx.register("pc");
+    const before = { a1: await gauge(cl.nodes.a1!, "nexus_conversation_actors"), a2: await gauge(cl.nodes.a2!, "nexus_conversation_actors") };
+    const conv = await alice0.createGroup("owner paused", [carol0]);
+    await alice0.must("GET", `/v1/conversations/${conv.id}/messages`);
+    const owner = await ownerAfter(before);
+    const survivor = cl.nodes[owner.id === "a1" ? "a2" : "a1"]!;
+    const alice = await new Nexus(survivor.url).login(alice0.username, alice0.password);
+    // Carol's socket is on the owner itself: what she sends while it is stopped waits in its kernel buffer.
+    const carol = await new Nexus(owner.url).login(carol0.username, carol0.password);
+    const { sock: stale } = await carol.join(conv.id);
+    const first = await stale.sendMessage("before the pause");
+    expect(first.t).toBe("ack");
+
+    const peersBefore = await gauge(survivor, "nexus_cluster_peers");
+    process.kill(owner.proc.pid, "SIGSTOP");
+    const staleId = newClientId("stale");
+    stale.send({ t: "send", clientId: staleId, text: "sent to a paused owner" });
+    // The survivor declares it gone (no heartbeats) but cannot claim before its lease runs out (a
+    // paused node keeps its connections, so it is not evicted early). A read then makes the survivor
+    // the owner: it takes a newer fencing token and loads, and has written nothing yet, so only the
+    // fence (not the log's primary key) stands between the paused owner's pending send and storage.
+    while ((await gauge(survivor, "nexus_cluster_peers")) >= peersBefore) await Bun.sleep(20);
+    const survivorBefore = await gauge(survivor, "nexus_conversation_actors");
+    await alice.must("GET", `/v1/conversations/${conv.id}/messages`);
+    expect(await gauge(survivor, "nexus_conversation_actors")).toBe(survivorBefore + 1);
+
+    const exited = owner.proc.exited;
+    process.kill(owner.proc.pid, "SIGCONT");
+    // The old owner reads Carol's frame and commits it with its old token: refused, never acked.
+    const reply = await stale.replyTo(staleId, 10_000).catch(() => null);
+    expect(reply?.t === "ack").toBe(false);
+    const deadline = Date.now() + 10_000;
+    while (!owner.proc.log(100_000).includes("owner_fence") && Date.now() < deadline) await Bun.sleep(50);
+    expect(owner.proc.log(100_000)).toContain("CHECK constraint failed: owner_fence");
+    expect((await exited).code).toBe(1); // then it notices its lease is gone and stops
+    await stale.close().catch(() => {});
+
+    // The new owner writes on from what is stored: the next seq, nothing of the stale send.
+    const { sock } = await alice.join(conv.id);
+    const ack = await sock.sendMessage("after the takeover");
+    expect(ack.t).toBe("ack");
+    expect(ack.seq).toBe(first.seq + 1);
+    await sock.close();
+    const all = await alice.fullHistory(conv.id);
+    all.forEach((e: any, i: number) => expect(e.seq).toBe(i + 1));
+    expect(all.some((e: any) => e.clientId === staleId)).toBe(false);
     await owner.start();
   }, 120_000);
 });
