@@ -14,7 +14,12 @@ export const Password = z.string().min(8, "password: at least 8 characters").max
 export const RegisterBody = z.object({ username: Username, password: Password });
 // A name with NUL or an unpaired surrogate cannot exist (usernames are a-z 0-9 _ . -), and an unpaired
 // surrogate cannot even be sent to a libSQL server (cluster mode answered 503): refused here.
-export const LoginBody = z.object({ username: storableText("username").min(1).max(64), password: z.string().min(1).max(256) });
+export const LoginBody = z.object({
+  username: storableText("username").min(1).max(64),
+  password: z.string().min(1).max(256),
+  /** Only with a temporary password an admin set (error `password_change_required`): the new one. */
+  newPassword: Password.optional(),
+});
 export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(512) });
 export const LogoutBody = RefreshBody;
 
@@ -23,6 +28,11 @@ export const PublicUser = z.object({
   username: z.string(),
   role: z.enum(["admin", "user"]),
   createdAt: z.number(),
+  /** The profile (PATCH /v1/me/profile); absent when never set. The username stays the handle. */
+  displayName: z.string().optional(),
+  status: z.string().optional(),
+  /** Version of the current avatar (GET /v1/users/:id/avatar?v=); absent: initials. */
+  avatar: z.string().optional(),
 });
 export type PublicUser = z.infer<typeof PublicUser>;
 
@@ -53,28 +63,18 @@ export const RestSendBody = z.object({
   base: Base.optional(),
   text: storableText("text"),
   replyTo: Seq.optional(),
+  threadRoot: Seq.optional(),
   attachments: z.array(z.string().min(1).max(64)).optional(),
   mentions: Mentions.optional(),
 });
 /** POST /v1/conversations/:id/pins: pin (`on`, the default) or unpin message `target`. */
 export const PinBody = z.object({ clientId: ClientId, base: Base.optional(), target: Seq, on: z.boolean().default(true) });
+/** GET /v1/search: `q` in the search language of protocol/searchQuery.ts; `cursor` is the previous
+ *  page's `next`; `tz` the caller's time zone for before:/after: (minutes, as Date.getTimezoneOffset). */
 export const SearchQuery = z.object({
   q: z.string().trim().min(1).max(200),
   conversationId: ConversationId.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-});
-  threadRoot: Seq.optional(),
-export const UserSearchQuery = z.object({ q: z.string().trim().min(1).max(32) });
-export const PresenceQuery = z.object({
-  userIds: z
-    .string()
-    .transform((s) => s.split(",").filter(Boolean))
-/** GET /v1/search: `q` in the search language of protocol/searchQuery.ts; `cursor` is the previous
- *  page's `next`; `tz` the caller's time zone for before:/after: (minutes, as Date.getTimezoneOffset). */
-    .pipe(z.array(z.string().min(1).max(64)).min(1).max(200)),
-});
-export const LockBody = z.object({ minutes: z.number().int().min(1).max(525_600).optional() });
-export const AttachmentUploadQuery = z.object({
   cursor: z.string().max(200).optional(),
   tz: z.coerce.number().int().min(-840).max(840).default(0),
 });
@@ -85,11 +85,80 @@ export type SearchCursor = z.infer<typeof SearchCursor>;
 export const ThreadQuery = z.object({
   after: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
-  conversationId: ConversationId,
+});
 /** PUT /v1/conversations/:id/threads/:seq/follow */
 export const ThreadFollowBody = z.object({ on: z.boolean() });
 /** POST /v1/conversations/:id/threads/:seq/read: the newest reply the member has seen. */
 export const ThreadReadBody = z.object({ seq: Seq });
+export const UserSearchQuery = z.object({ q: z.string().trim().min(1).max(32) });
+/** GET /v1/users/directory: people whose username or display name contains `q` (any part),
+ *  ordered by username, `limit` at a time; `after` is the previous page's `next`. */
+export const DirectoryQuery = z.object({
+  q: storableText("q").trim().max(64).default(""),
+  after: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+/** GET /v1/users/profiles?ids=a,b: the public profiles of up to 200 users. */
+export const ProfilesQuery = z.object({
+  ids: z
+    .string()
+    .transform((s) => s.split(",").filter(Boolean))
+    .pipe(z.array(z.string().min(1).max(64)).min(1).max(200)),
+});
+/** A display name: 1-64 characters after trimming, no control characters, storable. */
+export const DisplayName = storableText("displayName")
+  .trim()
+  .min(1, "display name: 1-64 characters")
+  .max(64, "display name: 1-64 characters")
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "display name: no control characters");
+/** A short status ("On holiday until Monday"): up to 80 characters, one line. */
+export const StatusText = storableText("status")
+  .trim()
+  .max(80, "status: at most 80 characters")
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "status: one line, no control characters");
+/** PATCH /v1/me/profile: null (or an empty status) clears a field; a field left out is kept. */
+export const ProfileBody = z
+  .object({ displayName: DisplayName.nullable().optional(), status: StatusText.nullable().optional() })
+  .strict()
+  .refine((b) => b.displayName !== undefined || b.status !== undefined, "give displayName or status");
+export type ProfileBody = z.infer<typeof ProfileBody>;
+/** GET /v1/users/:id/avatar?size=&v=: 256 px (default) or the 64 px variant. */
+export const AvatarQuery = z.object({ size: z.enum(["64", "256"]).default("256"), v: z.string().max(64).optional() });
+export const AvatarSizes = [256, 64] as const;
+export const PresenceQuery = z.object({
+  userIds: z
+    .string()
+    .transform((s) => s.split(",").filter(Boolean))
+    .pipe(z.array(z.string().min(1).max(64)).min(1).max(200)),
+});
+export const LockBody = z.object({ minutes: z.number().int().min(1).max(525_600).optional() });
+/** POST /v1/me/password: the current password and the new one (the sign-up policy applies). */
+export const ChangePasswordBody = z.object({ currentPassword: z.string().min(1).max(256), newPassword: Password }).strict();
+/** DELETE /v1/me: the password again, so a stolen access token cannot delete the account. */
+export const DeleteAccountBody = z.object({ password: z.string().min(1).max(256) }).strict();
+/** What the admin audit log records (docs/api.md "Admin"). */
+export const AdminActionKind = z.enum(["lock", "unlock", "deactivate", "reactivate", "reset_password", "move_conversation"]);
+export type AdminActionKind = z.infer<typeof AdminActionKind>;
+export const AdminAction = z.object({
+  seq: z.number(),
+  at: z.number(),
+  admin: z.object({ id: z.string(), username: z.string() }),
+  action: AdminActionKind,
+  /** A user id, or a conversation id for move_conversation. */
+  target: z.string(),
+  targetName: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type AdminAction = z.infer<typeof AdminAction>;
+/** GET /v1/admin/audit: `before` is the previous page's last seq. */
+export const AuditQuery = z.object({
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+/** POST /v1/admin/users/:id/reset-password: shown once to the admin, who hands it to the user. */
+export const TemporaryPassword = z.object({ temporaryPassword: z.string(), expiresAt: z.number() });
+export const AttachmentUploadQuery = z.object({
+  conversationId: ConversationId,
   name: storableText("name").min(1).max(255),
 });
 export const Attachment = AttachmentRef.extend({ conversationId: ConversationId, uploadedBy: z.string(), createdAt: z.number() });

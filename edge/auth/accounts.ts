@@ -27,6 +27,7 @@ import { TokenVersionCache } from "./tokenVersionCache.ts";
 import { AccountChanges, type ChangedAccount } from "./accountChanges.ts";
 import { ACCOUNT_STATE_MIGRATIONS, IS_ACTIVE, NO_PASSWORD, stateOf, type AccountStateRow } from "./accountStates.ts";
 import { ADMIN_AUDIT_MIGRATIONS, AdminAudit, type AdminActionInput } from "./adminAudit.ts";
+import { PROFILE_MIGRATIONS, ProfileStore, type ProfilePatch } from "./profiles.ts";
 
 export type { Principal, AccountRole } from "./tokens.ts";
 export type { AdminUserView } from "./accountsSchema.ts";
@@ -73,6 +74,7 @@ export class AccountService {
   /** Password change, deletion, deactivation, reset (accountChanges.ts). */
   private readonly changes: AccountChanges;
   private readonly audit: AdminAudit;
+  private readonly people: ProfileStore;
   /** Hash verified for unknown usernames, so "no such user" costs as long as a wrong password. */
   private dummyHash: Promise<string> | undefined;
 
@@ -88,6 +90,7 @@ export class AccountService {
     this.versions = new TokenVersionCache(opts.config.authCacheMs, this.now);
     this.families = new TokenVersionCache<boolean>(opts.config.authCacheMs, this.now);
     this.tickets = new TicketLedger(this.sql, this.now);
+    this.people = new ProfileStore(this.sql, opts.config.adminUsernames, this.now);
     this.throttle = new LoginThrottle(
       this.sql,
       { maxFailures: opts.config.maxFailedLogins, lockoutMs: opts.config.lockoutMinutes * 60_000 },
@@ -106,7 +109,7 @@ export class AccountService {
   }
 
   async init(): Promise<void> {
-    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS, ...TICKET_MIGRATIONS, ...ACCOUNT_STATE_MIGRATIONS, ...ADMIN_AUDIT_MIGRATIONS]);
+    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS, ...TICKET_MIGRATIONS, ...ACCOUNT_STATE_MIGRATIONS, ...ADMIN_AUDIT_MIGRATIONS, ...PROFILE_MIGRATIONS]);
     await this.refreshTokens.purgeExpired();
     await this.throttle.purge();
     await this.tickets.purge();
@@ -206,6 +209,25 @@ export class AccountService {
       [p, p + "\uffff", Math.max(1, Math.min(limit, 100))],
     );
     return rows.map((r) => toPublicUser(r, this.config.adminUsernames));
+  }
+
+  /** Public profiles (profiles.ts): of these users, unknown ids left out. */
+  profiles(ids: readonly string[]): Promise<PublicUser[]> {
+    return this.people.users(ids);
+  }
+
+  /** Sets display name / status / avatar version; null when the user does not exist. */
+  updateProfile(userId: string, patch: ProfilePatch): Promise<PublicUser | null> {
+    return this.people.update(userId, patch);
+  }
+
+  avatarOf(userId: string): Promise<string | null> {
+    return this.people.avatarOf(userId);
+  }
+
+  /** The directory: visible users whose username or display name contains `q`, after `after`. */
+  directory(q: string, after: string, limit: number): Promise<PublicUser[]> {
+    return this.people.search(q, after, Math.max(1, Math.min(limit, 100)));
   }
 
   async listUsers(): Promise<AdminUserView[]> {

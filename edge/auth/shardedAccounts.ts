@@ -171,6 +171,28 @@ export class ShardedAccounts implements Accounts {
       .slice(0, Math.max(1, Math.min(limit, 100)));
   };
 
+  /** Asks each shard for the ids it holds (a user id names its shard). */
+  profiles = async (ids: readonly string[]): Promise<PublicUser[]> => {
+    const byShard = new Map<AccountService, string[]>();
+    for (const id of ids) {
+      const s = this.byId(id);
+      byShard.set(s, [...(byShard.get(s) ?? []), id]);
+    }
+    return (await Promise.all([...byShard].map(([s, list]) => s.profiles(list)))).flat();
+  };
+
+  updateProfile: AccountService["updateProfile"] = (userId, patch) => this.byId(userId).updateProfile(userId, patch);
+  avatarOf: AccountService["avatarOf"] = (userId) => this.byId(userId).avatarOf(userId);
+
+  /** Every shard's next `limit` matches, merged by username: one store's answer, page by page. */
+  directory = async (q: string, after: string, limit: number): Promise<PublicUser[]> => {
+    const pages = await Promise.all(this.services.map((s) => s.directory(q, after, limit)));
+    return pages
+      .flat()
+      .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+      .slice(0, Math.max(1, Math.min(limit, 100)));
+  };
+
   listUsers = async (): Promise<AdminUserView[]> => {
     const pages = await Promise.all(this.services.map((s) => s.listUsers()));
     return pages.flat().sort((a, b) => a.createdAt - b.createdAt || (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));

@@ -25,5 +25,7 @@ export function attachmentBodyLimit(config: Pick<EdgeConfig, "limits">): Middlew
 export function bodyLimits(config: Pick<EdgeConfig, "bodyLimitBytes" | "limits">): MiddlewareHandler {
   const json = jsonBodyLimit(config);
   const attachments = attachmentBodyLimit(config);
-  return (c, next) => (c.req.path === "/v1/attachments" || c.req.path.startsWith("/v1/attachments/") ? attachments : json)(c, next);
+  // An avatar (PUT /v1/me/avatar) is image bytes too; its own smaller cap is checked by its route.
+  const isUpload = (path: string) => path === "/v1/attachments" || path.startsWith("/v1/attachments/") || path === "/v1/me/avatar";
+  return (c, next) => (isUpload(c.req.path) ? attachments : json)(c, next);
 }

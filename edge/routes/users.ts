@@ -15,7 +15,8 @@ export function userRoutes(deps: Host): Hono<AppEnv> {
   const auth = requireUser(deps);
 
   r.get("/v1/me", auth, async (c) => {
-    const me = await deps.accounts.getUser(c.get("user").userId);
+    // With the profile (display name, status, avatar: profiles.ts).
+    const me = (await deps.accounts.profiles([c.get("user").userId]))[0];
     if (!me) throw new NexusError("not_found", "your account no longer exists");
     return c.json(me);
   });

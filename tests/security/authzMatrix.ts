@@ -74,6 +74,13 @@ export const MATRIX: Row[] = [
   { route: "POST /v1/me/password", expect: authed(200) },
   // Each caller with a wrong password (nothing is deleted): 403; the only account admin: 409 first.
   { route: "DELETE /v1/me", expect: { ...authed(403), accountAdmin: 409 } },
+  // ---- people (profiles, avatars, directory): each caller their own profile ----
+  { route: "PATCH /v1/me/profile", expect: authed(200) },
+  { route: "PUT /v1/me/avatar", expect: authed(200) },
+  { route: "DELETE /v1/me/avatar", expect: authed(200) },
+  { route: "GET /v1/users/:id/avatar", expect: authed(200) },
+  { route: "GET /v1/users/profiles", expect: authed(200) },
+  { route: "GET /v1/users/directory", expect: authed(200) },
   { route: "POST /v1/ws-ticket", expect: authed(200) },
   { route: "GET /v1/ws/conversations/:id", expect: frame("welcome") },
   { route: "GET /v1/ws/inbox", expect: inbox("welcome") },
@@ -96,6 +103,10 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/conversations/:id/pins", expect: members(200) },
   // G is a group: only its admins pin (a fresh message each time, so none is pinned already).
   { route: "POST /v1/conversations/:id/pins", expect: groupAdmins(201) },
+  // Threads: any member reads, follows and marks read a thread of G.
+  { route: "GET /v1/conversations/:id/threads/:seq", expect: members(200) },
+  { route: "PUT /v1/conversations/:id/threads/:seq/follow", expect: members(200) },
+  { route: "POST /v1/conversations/:id/threads/:seq/read", expect: members(200) },
   // Scoped to G: members only (unscoped, anyone searches their own conversations).
   { route: "GET /v1/search", expect: members(200) },
   // ---- attachments, calls, presence ----
@@ -103,10 +114,6 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/conversations/:id/attachments/:attachmentId", expect: members(200), item: 6 },
   // A store that cannot sign URLs (the Bun host's disk): the presigned routes answer 404 to everyone
   // signed in; the download falls back to the bytes, members only.
-  // Threads: any member reads, follows and marks read a thread of G.
-  { route: "GET /v1/conversations/:id/threads/:seq", expect: members(200) },
-  { route: "PUT /v1/conversations/:id/threads/:seq/follow", expect: members(200) },
-  { route: "POST /v1/conversations/:id/threads/:seq/read", expect: members(200) },
   { route: "POST /v1/conversations/:id/attachments/upload-url", expect: authed(404) },
   { route: "POST /v1/conversations/:id/attachments/:attachmentId/confirm", expect: authed(404) },
   { route: "GET /v1/conversations/:id/attachments/:attachmentId/download", expect: members(200), item: 6 },

@@ -10,6 +10,7 @@ import { newClientId, type Session } from "../support/client.ts";
 import { appRoutes, conversationFrameTypes, inboxFrameTypes } from "./appRoutes.ts";
 import { frameAnswer, makeFixture, openAs, ticketOf, FORGED, type Fixture } from "./authzFixture.ts";
 import { CALLERS, MATRIX, type Answer, type Caller, type Row } from "./authzMatrix.ts";
+import { TINY_PNG } from "../support/images.ts";
 
 type Ask = (fx: Fixture, caller: Caller, s: Session | undefined) => Promise<Answer>;
 
@@ -59,6 +60,17 @@ const ASK: Record<string, Ask> = {
   "GET /v1/users": http("GET", at("/v1/users?q=az")),
   "GET /v1/users/by-name/:username": http("GET", (fx) => `/v1/users/by-name/${fx.as.groupAdmin!.username}`),
   "POST /v1/ws-ticket": http("POST", at("/v1/ws-ticket")),
+  "PATCH /v1/me/profile": http("PATCH", at("/v1/me/profile"), (_fx, _s, caller) => ({ displayName: `Az ${caller}`, status: "here" })),
+  "PUT /v1/me/avatar": async (fx, _c, s) => (await fx.nx.request("PUT", "/v1/me/avatar", TINY_PNG, s?.token, { "content-type": "image/png" })).status,
+  "DELETE /v1/me/avatar": http("DELETE", at("/v1/me/avatar")),
+  "GET /v1/users/:id/avatar": async (fx, _c, s) => {
+    const owner = fx.as.groupAdmin!;
+    if (!(await fx.nx.request("GET", "/v1/me", undefined, owner.token)).body.avatar)
+      await fx.nx.request("PUT", "/v1/me/avatar", TINY_PNG, owner.token, { "content-type": "image/png" });
+    return (await fx.nx.request("GET", `/v1/users/${owner.id}/avatar?size=64`, undefined, s?.token)).status;
+  },
+  "GET /v1/users/profiles": http("GET", (fx) => `/v1/users/profiles?ids=${fx.as.groupAdmin!.id}`),
+  "GET /v1/users/directory": http("GET", at("/v1/users/directory?q=az&limit=5")),
   "GET /v1/ws/conversations/:id": async (fx, caller) => {
     const { answer, sock } = await openAs(fx, caller, `/v1/ws/conversations/${fx.group}?ticket=${await ticketOf(fx, caller)}`, "welcome");
     await sock.close();
@@ -88,6 +100,9 @@ const ASK: Record<string, Ask> = {
   "DELETE /v1/conversations/:id/messages/:seq": http("DELETE", async (fx) => `/v1/conversations/${fx.group}/messages/${await fx.freshMessage()}`),
   "GET /v1/conversations/:id/pins": http("GET", G("/pins")),
   "POST /v1/conversations/:id/pins": http("POST", G("/pins"), async (fx) => ({ clientId: newClientId("az"), target: await fx.freshMessage() })),
+  "GET /v1/conversations/:id/threads/:seq": http("GET", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}`),
+  "PUT /v1/conversations/:id/threads/:seq/follow": http("PUT", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}/follow`, () => ({ on: true })),
+  "POST /v1/conversations/:id/threads/:seq/read": http("POST", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}/read`, () => ({ seq: 1 })),
   "GET /v1/search": http("GET", (fx) => `/v1/search?q=words&conversationId=${fx.group}`),
   "POST /v1/attachments": async (fx, _c, s) =>
     (await fx.nx.request("POST", `/v1/attachments?conversationId=${fx.group}&name=m.txt`, new TextEncoder().encode("m"), s?.token, { "content-type": "text/plain" })).status,
@@ -100,9 +115,6 @@ const ASK: Record<string, Ask> = {
     const res = await fx.nx.request("GET", `/v1/presence?userIds=${fx.as.groupAdmin!.id}`, undefined, s?.token);
     if (res.status !== 200) return res.status;
     return res.body.presence.some((p: { userId: string }) => p.userId === fx.as.groupAdmin!.id) ? 200 : "hidden";
-  "GET /v1/conversations/:id/threads/:seq": http("GET", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}`),
-  "PUT /v1/conversations/:id/threads/:seq/follow": http("PUT", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}/follow`, () => ({ on: true })),
-  "POST /v1/conversations/:id/threads/:seq/read": http("POST", async (fx) => `/v1/conversations/${fx.group}/threads/${await fx.freshMessage()}/read`, () => ({ seq: 1 })),
   },
   "GET /v1/admin/users": http("GET", at("/v1/admin/users")),
   "POST /v1/admin/users/:id/lock": http("POST", async (fx) => `/v1/admin/users/${(await fx.fresh("lockme")).id}/lock`, () => ({ minutes: 5 })),

@@ -9,6 +9,7 @@ import type { ApiResponse, Session } from "../support/client.ts";
 import { garbageValue, inputsFor, nastyString, pathSegment, rawGarbageText } from "./arbitraries.ts";
 import { eventAt, expectMessage, type World } from "./fuzzWorld.ts";
 import { expect } from "bun:test";
+import { TINY_PNG } from "../support/images.ts";
 
 export interface Request {
   path: string;
@@ -82,6 +83,33 @@ export const REST_CASES: Record<string, RestCase> = {
   "POST /v1/auth/logout": { as: () => undefined, request: () => jsonBody(P.LogoutBody).map((b) => ({ path: "/v1/auth/logout", ...b })) },
   "GET /v1/me": { as: alice, request: () => fc.constant({ path: "/v1/me" }) },
   "GET /v1/users": { as: alice, request: () => query(P.UserSearchQuery).map((q) => ({ path: "/v1/users", query: q })) },
+  "PATCH /v1/me/profile": {
+    as: alice,
+    request: () => jsonBody(P.ProfileBody).map((b) => ({ path: "/v1/me/profile", ...b })),
+    async readBack(w, req, res) {
+      const sent = req.body as { displayName?: string | null; status?: string | null };
+      const me = (await w.alice.must("GET", "/v1/me")) as P.PublicUser;
+      if (sent.displayName !== undefined) expect(me.displayName).toBe(sent.displayName?.trim() || undefined);
+      if (sent.status !== undefined) expect(me.status).toBe(sent.status?.trim() || undefined);
+      expect(res.body.id).toBe(w.alice.id);
+    },
+  },
+  "PUT /v1/me/avatar": {
+    as: alice,
+    request: () =>
+      fc.oneof(fc.constant(TINY_PNG), fc.uint8Array({ maxLength: 64 })).map((raw) => ({ path: "/v1/me/avatar", raw, headers: { "content-type": "image/png" } })),
+    async readBack(w, _req, res) {
+      const got = await w.alice.api("GET", `/v1/users/${w.alice.id}/avatar?size=64&v=${res.body.avatar}`);
+      expect(got.status).toBe(200);
+    },
+  },
+  "DELETE /v1/me/avatar": { as: alice, request: () => fc.constant({ path: "/v1/me/avatar" }) },
+  "GET /v1/users/:id/avatar": {
+    as: alice,
+    request: (w) => fc.tuple(param(w.alice.id, w.bob.id), query(P.AvatarQuery)).map(([id, q]) => ({ path: `/v1/users/${id}/avatar`, query: q && typeof q === "object" && !Array.isArray(q) ? asSentInUrl(q) : q })),
+  },
+  "GET /v1/users/profiles": { as: alice, request: () => query(P.ProfilesQuery).map((q) => ({ path: "/v1/users/profiles", query: q })) },
+  "GET /v1/users/directory": { as: alice, request: () => query(P.DirectoryQuery).map((q) => ({ path: "/v1/users/directory", query: q })) },
   "GET /v1/users/by-name/:username": { as: alice, request: (w) => param(w.bob.username).map((u) => ({ path: `/v1/users/by-name/${u}` })) },
   "POST /v1/ws-ticket": { as: alice, request: () => fc.oneof(fc.constant({ path: "/v1/ws-ticket" }), garbageValue.map((body) => ({ path: "/v1/ws-ticket", body }))) },
   "GET /v1/ws/conversations/:id": {
@@ -183,6 +211,22 @@ export const REST_CASES: Record<string, RestCase> = {
       expectMessage(w, id, target, { deleted: true });
     },
   },
+  "GET /v1/conversations/:id/threads/:seq": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), fc.oneof(fc.integer({ min: 1, max: 40 }).map(String), nastyString.map(pathSegment)), query(P.ThreadQuery))
+        .map(([id, s, q]) => ({ path: `/v1/conversations/${id}/threads/${s}`, query: q })),
+  },
+  "PUT /v1/conversations/:id/threads/:seq/follow": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), fc.integer({ min: 1, max: 40 }), jsonBody(P.ThreadFollowBody)).map(([id, s, b]) => ({ path: `/v1/conversations/${id}/threads/${s}/follow`, ...b })),
+  },
+  "POST /v1/conversations/:id/threads/:seq/read": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), fc.integer({ min: 1, max: 40 }), jsonBody(P.ThreadReadBody)).map(([id, s, b]) => ({ path: `/v1/conversations/${id}/threads/${s}/read`, ...b })),
+  },
   "GET /v1/search": { as: alice, request: () => query(P.SearchQuery).map((q) => ({ path: "/v1/search", query: q })) },
   "POST /v1/attachments": {
     as: alice,
@@ -211,22 +255,6 @@ export const REST_CASES: Record<string, RestCase> = {
   // Presigned (direct-to-store) attachments. Their body schemas are looked up by name so this file
   // does not break while they are being added to protocol/rest.ts.
   "POST /v1/conversations/:id/attachments/upload-url": {
-  "GET /v1/conversations/:id/threads/:seq": {
-    as: alice,
-    request: (w) =>
-      fc.tuple(conv(w), fc.oneof(fc.integer({ min: 1, max: 40 }).map(String), nastyString.map(pathSegment)), query(P.ThreadQuery))
-        .map(([id, s, q]) => ({ path: `/v1/conversations/${id}/threads/${s}`, query: q })),
-  },
-  "PUT /v1/conversations/:id/threads/:seq/follow": {
-    as: alice,
-    request: (w) =>
-      fc.tuple(conv(w), fc.integer({ min: 1, max: 40 }), jsonBody(P.ThreadFollowBody)).map(([id, s, b]) => ({ path: `/v1/conversations/${id}/threads/${s}/follow`, ...b })),
-  },
-  "POST /v1/conversations/:id/threads/:seq/read": {
-    as: alice,
-    request: (w) =>
-      fc.tuple(conv(w), fc.integer({ min: 1, max: 40 }), jsonBody(P.ThreadReadBody)).map(([id, s, b]) => ({ path: `/v1/conversations/${id}/threads/${s}/read`, ...b })),
-  },
     as: alice,
     request: (w) => fc.tuple(conv(w), jsonBody(schemaNamed("AttachmentUploadUrlBody"))).map(([id, b]) => ({ path: `/v1/conversations/${id}/attachments/upload-url`, ...b })),
   },

@@ -1,0 +1,114 @@
+/**
+ * People: profiles, avatars and the directory (docs/api.md, "People").
+ *   PATCH  /v1/me/profile            display name and status
+ *   PUT    /v1/me/avatar             image bytes → square 256 px and 64 px JPEGs in the blob store
+ *   DELETE /v1/me/avatar             back to initials
+ *   GET    /v1/users/:id/avatar      ?size=64|256&v=<version> (immutable when v is current)
+ *   GET    /v1/users/profiles        ?ids=a,b (who is in my conversations: names, status, avatar)
+ *   GET    /v1/users/directory       ?q=&after=&limit= (any part of a username or display name)
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { NexusError } from "../../protocol/errors.ts";
+import { randomId } from "../../protocol/ids.ts";
+import { AvatarQuery, AvatarSizes, DirectoryQuery, ProfileBody, ProfilesQuery } from "../../protocol/rest.ts";
+import type { Host } from "../host.ts";
+import type { AppEnv } from "../middleware/env.ts";
+import { validate } from "../middleware/validate.ts";
+import { callerOf } from "./callerOf.ts";
+import { chargeUpload } from "./attachments.ts";
+
+/** Largest avatar upload accepted (also capped by limits.maxAttachmentBytes at the door). */
+export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
+export const AVATAR_PATH = "/v1/me/avatar";
+
+/** Blob keys of an avatar: one folder for all avatars (the Bun sweep skips it: it is not an upload). */
+export const AVATAR_FOLDER = "avatars";
+export const avatarKey = (userId: string, version: string, size: number) => `${AVATAR_FOLDER}/${userId}.${version}.${size}`;
+
+const UserIdParam = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "invalid user id") });
+
+export function profileRoutes(deps: Host): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+
+  r.patch("/v1/me/profile", validate("json", ProfileBody), async (c) => {
+    const body = c.req.valid("json");
+    const user = await deps.accounts.updateProfile(callerOf(c).userId, {
+      ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
+      ...(body.status !== undefined ? { status: body.status || null } : {}),
+    });
+    if (!user) throw new NexusError("not_found", "your account no longer exists");
+    return c.json(user);
+  });
+
+  r.put(AVATAR_PATH, async (c) => {
+    const images = deps.images;
+    if (!images) throw new NexusError("bad_request", "this server cannot resize images, so avatars cannot be uploaded");
+    const me = callerOf(c).userId;
+    const max = Math.min(MAX_AVATAR_BYTES, deps.config.limits.maxAttachmentBytes);
+    const tooLarge = () => new NexusError("payload_too_large", `an avatar is at most ${max} bytes`, { maxBytes: max });
+    const declared = Number(c.req.header("content-length") ?? NaN);
+    if (declared > max) throw tooLarge();
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.byteLength === 0) throw new NexusError("bad_request", "empty upload: send the image bytes as the body");
+    if (bytes.byteLength > max) throw tooLarge();
+    chargeUpload(deps, me, bytes.byteLength);
+    const made = await images.avatar(bytes, AvatarSizes);
+    const previous = await deps.accounts.avatarOf(me);
+    const version = randomId("v", 10);
+    // Bytes first, then the profile row points at them: a reader never sees a version without bytes.
+    for (const size of AvatarSizes) await deps.blobs.put(avatarKey(me, version, size), made.sizes[size]!, made.contentType);
+    const user = await deps.accounts.updateProfile(me, { avatar: version });
+    if (!user) throw new NexusError("not_found", "your account no longer exists");
+    if (previous) await deleteAvatar(deps, me, previous);
+    return c.json(user);
+  });
+
+  r.delete(AVATAR_PATH, async (c) => {
+    const me = callerOf(c).userId;
+    const previous = await deps.accounts.avatarOf(me);
+    const user = await deps.accounts.updateProfile(me, { avatar: null });
+    if (!user) throw new NexusError("not_found", "your account no longer exists");
+    if (previous) await deleteAvatar(deps, me, previous);
+    return c.json(user);
+  });
+
+  r.get("/v1/users/profiles", validate("query", ProfilesQuery), async (c) => {
+    return c.json({ users: await deps.accounts.profiles([...new Set(c.req.valid("query").ids)]) });
+  });
+
+  r.get("/v1/users/directory", validate("query", DirectoryQuery), async (c) => {
+    const q = c.req.valid("query");
+    // One more than asked tells whether there is a next page.
+    const found = await deps.accounts.directory(q.q, q.after ?? "", q.limit + 1);
+    const users = found.slice(0, q.limit);
+    return c.json({ users, next: found.length > q.limit ? users[users.length - 1]!.username : null });
+  });
+
+  r.get("/v1/users/:id/avatar", validate("param", UserIdParam), validate("query", AvatarQuery), async (c) => {
+    const { id } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const version = await deps.accounts.avatarOf(id);
+    if (!version) throw new NexusError("not_found", "no avatar");
+    const blob = await deps.blobs.get(avatarKey(id, version, Number(q.size)));
+    if (!blob) throw new NexusError("not_found", "no avatar");
+    return new Response(blob.body as BodyInit, {
+      headers: {
+        "content-type": "image/jpeg",
+        "content-length": String(blob.size),
+        // A versioned URL never changes; an unversioned one may at any upload.
+        "cache-control": q.v === version ? "private, max-age=31536000, immutable" : "private, no-cache",
+        etag: `"${version}-${q.size}"`,
+        "content-security-policy": "sandbox; default-src 'none'",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  });
+
+  return r;
+}
+
+async function deleteAvatar(deps: Host, userId: string, version: string): Promise<void> {
+  // Best effort: a failure leaves unreferenced bytes, never a missing avatar.
+  for (const size of AvatarSizes) await deps.blobs.delete(avatarKey(userId, version, size)).catch(() => {});
+}

@@ -1,0 +1,34 @@
+/**
+ * Avatars on a Bun node with sharp (libvips, a prebuilt binary: no install script needed): the same
+ * checks as every host (hosts/shared/avatarImages.ts checkAvatarBytes), then rotated by its EXIF
+ * orientation, cropped to the centred square, resized, flattened on white and re-encoded as JPEG
+ * without metadata (sharp drops it unless asked to keep it). libvips works off the JavaScript
+ * thread, so a 12-megapixel photo does not stall the node the way a pure-JS decoder would.
+ */
+import sharp from "sharp";
+import { NexusError } from "../../protocol/errors.ts";
+import type { ImageProcessor, ProcessedAvatar } from "../../edge/host.ts";
+import { checkAvatarBytes, DEFAULT_AVATAR_LIMITS, type AvatarLimits } from "../shared/avatarImages.ts";
+
+export class SharpImages implements ImageProcessor {
+  constructor(private readonly limits: AvatarLimits = DEFAULT_AVATAR_LIMITS) {}
+
+  async avatar(bytes: Uint8Array, sizes: readonly number[]): Promise<ProcessedAvatar> {
+    checkAvatarBytes(bytes, this.limits);
+    const out: Record<number, Uint8Array> = {};
+    try {
+      for (const size of sizes)
+        out[size] = new Uint8Array(
+          await sharp(bytes, { limitInputPixels: this.limits.maxPixels, animated: false })
+            .rotate()
+            .resize(size, size, { fit: "cover", position: "centre" })
+            .flatten({ background: "#ffffff" })
+            .jpeg({ quality: 85 })
+            .toBuffer(),
+        );
+    } catch {
+      throw new NexusError("bad_request", "the image could not be read (damaged or unsupported)");
+    }
+    return { contentType: "image/jpeg", sizes: out };
+  }
+}
