@@ -24,6 +24,7 @@ import { loadConfig } from "../../edge/config.ts";
 import { stringVars } from "./doEnv.ts";
 
 export class ConversationDO extends ActorHost<ConversationActor> {
+  protected readonly socketKind = "conversation" as const;
   /** This conversation's attachment sweep (actors/storage/attachmentSweep.ts), run by the alarm. */
   private sweep: AttachmentSweep | null = null;
 

@@ -12,6 +12,8 @@ import { doIds } from "./doClock.ts";
 import { limitsFrom, type DoEnv } from "./doEnv.ts";
 import { ForwardHeaders } from "./doRpc.ts";
 import { errorBody } from "../../edge/middleware/errors.ts";
+import { socketKey, type UserSocketsRpc } from "./userSockets.ts";
+import { inboxStub } from "./stubs.ts";
 
 /** What an object hosts: an actor with sockets (actors/ports.ts) that loads itself on `ready`. */
 export type HostedActor = SocketActor & { ready(): Promise<void> };
@@ -34,6 +36,10 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
   /** Identifies this in-memory incarnation: it changes when the object wakes from hibernation. */
   private readonly incarnation = doIds.random();
   private restored = 0;
+  /** The object's name (conversation id or user id), once known. */
+  private name: string | null = null;
+  /** Which kind of object this is, in the keys of the user's socket registry (./userSockets.ts). */
+  protected abstract readonly socketKind: "conversation" | "inbox";
 
   constructor(ctx: DurableObjectState, env: DoEnv) {
     super(ctx, env);
@@ -61,6 +67,7 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
   }
 
   private start(name: string): Promise<A> {
+    this.name = name;
     this.actorPromise ??= (async () => {
       const actor = await this.createActor(name);
       await actor.ready();
@@ -123,13 +130,14 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
     if (!userId || !name) return new Response("missing forwarded identity", { status: 400 });
     const actor = await this.start(name);
 
-    // limits.maxSocketsPerUser, counted per object: an object sees only its own sockets, so on
-    // Cloudflare the cap holds per conversation and for the inbox, not across them (docs/operations.md).
-    const max = limitsFrom(this.env).maxSocketsPerUser;
-    if ([...this.conns.values()].filter((c) => c.userId === userId).length >= max)
-      return Response.json(errorBody("rate_limited", `too many open sockets: at most ${max} per user here; close one first`, { retryAfter: 5 }), { status: 429, headers: { "retry-after": "5" } });
-    const { 0: client, 1: server } = new WebSocketPair();
     const refused = this.refusal(actor, userId);
+    // limits.maxSocketsPerUser across the user's conversations and inbox: counted by the user's
+    // InboxDO (./userSockets.ts), asked before a socket is accepted. Refused sockets are not counted.
+    const max = limitsFrom(this.env).maxSocketsPerUser;
+    const attachment: SocketAttachment = { connId: doIds.random(), userId };
+    if (!refused && !(await this.userSockets(userId).socketOpened(socketKey(this.socketKind, name, attachment.connId), max)))
+      return Response.json(errorBody("rate_limited", `too many open sockets: at most ${max} per user; close one first`, { retryAfter: 5 }), { status: 429, headers: { "retry-after": "5" } });
+    const { 0: client, 1: server } = new WebSocketPair();
     // Remembered for wakes without ctx.id.name, and only for accepted sockets: a refused one (an
     // unknown conversation) must not give the object storage.
     if (!refused && !this.ctx.id.name && !(await this.ctx.storage.get(NAME_KEY))) await this.ctx.storage.put(NAME_KEY, name);
@@ -141,7 +149,6 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
       server.close(refused.code, refused.reason);
       return new Response(null, { status: 101, webSocket: client });
     }
-    const attachment: SocketAttachment = { connId: doIds.random(), userId };
     if (this.hibernation()) {
       this.ctx.acceptWebSocket(server);
       server.serializeAttachment(attachment);
@@ -190,7 +197,23 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
     const actor = await this.actor();
     const conn = this.conns.get(ws);
     this.conns.delete(ws);
-    if (conn) actor.disconnect(conn);
+    if (!conn) return;
+    actor.disconnect(conn);
+    if (this.name) await this.userSockets(conn.userId).socketClosed(socketKey(this.socketKind, this.name, conn.id))
+      .catch((e) => console.error(`[${this.name}] socket not unregistered (the registry checks it at the cap)`, e));
+  }
+
+  /** Where this user's open sockets are counted: their InboxDO (which overrides this with its own). */
+  protected userSockets(userId: string): UserSocketsRpc {
+    return inboxStub(this.env, userId) as unknown as UserSocketsRpc;
+  }
+
+  /** Is the socket `connId` still open here (RPC: the user's socket registry asks at the cap)? */
+  async hasSocket(connId: string): Promise<boolean> {
+    for (const [ws, c] of this.conns) if (c.id === connId && ws.readyState === WebSocket.OPEN) return true;
+    for (const ws of this.ctx.getWebSockets())
+      if (ws.readyState === WebSocket.OPEN && DoConnection.fromSocket(ws, this.maxBacklog())?.id === connId) return true;
+    return false;
   }
 
   /** The wrapper of a socket; one the map missed (should not happen) is rebuilt and restored. */

@@ -103,6 +103,31 @@ export function abuseTests(factory: TargetFactory): void {
       }, 5000, 200)).toBe(true);
     });
 
+    // On Cloudflare the cap was per Durable Object: one user could hold MAX sockets in each of
+    // hundreds of conversations. It is the user's, across conversations and the inbox.
+    test(`the socket cap holds across a user's conversations and inbox: the ${MAX_SOCKETS + 1}th socket anywhere is refused`, async () => {
+      const [alice] = await ctx.users(1, "capx");
+      const convs = [await ctx.group(alice, []), await ctx.group(alice, [])];
+      const open: TestSocket[] = [(await alice.join(convs[0]!.id)).sock, (await alice.join(convs[1]!.id)).sock];
+      const inbox = await alice.openInbox();
+      await inbox.next("inbox");
+      open.push(inbox);
+      expect(open.length).toBe(MAX_SOCKETS);
+      for (const attempt of [() => alice.openConversation(convs[0]!.id), () => alice.openConversation(convs[1]!.id), () => alice.openInbox()]) {
+        const info = await (await attempt()).closed;
+        expect(info.opened).toBe(false);
+        expect(info.rejectedStatus).toBe(429);
+      }
+      // A place freed in one conversation can be used in another.
+      await open.shift()!.close();
+      expect(await eventually(async () => {
+        const s = await alice.openConversation(convs[1]!.id);
+        const ok = await Promise.race([s.welcome(3000).then(() => true, () => false), s.closed.then(() => false)]);
+        if (!ok) await s.close().catch(() => {});
+        return ok;
+      }, 5000, 200)).toBe(true);
+    });
+
     test("presence is shown only by people who took part: a direct chat nobody answered discloses nothing", async () => {
       const [mallory, victim] = await ctx.users(2, "vic");
       const victimInbox = await victim.openInbox();
