@@ -6,9 +6,11 @@
  * busy with two writers that behave like the web client (tests/cluster/busyWriter.ts: one through
  * the edge, one through an actor node that is not the owner, both bridged to the owner), kills the
  * owner with SIGKILL, and takes for each writer the time from the kill to its first new ack. The
- * killed node is started again before the next round. Prints every window and p50/p99/max, and
- * checks each round's invariant: every acked message stored once, at its acked seq (lost and
- * duplicated counts must be 0).
+ * killed node is started again before the next round. Prints every window and p50/p99/max against
+ * the target (p99 <= 2 s, issue #16), each window's parts as the client sees them (kill -> its socket
+ * closed: detection; closed -> welcomed again: reconnect, claim, load; welcomed -> ack: the resend's
+ * commit), and checks each round's invariant: every acked message stored once, at its acked seq
+ * (lost and duplicated counts must be 0).
  */
 import { Nexus } from "../tests/support/client.ts";
 import { BusyWriter } from "../tests/cluster/busyWriter.ts";
@@ -29,7 +31,8 @@ const cl = await startCluster([...actorIds.map((id) => ({ id, region: "a" })), {
   NEXUS_SENDS_PER_SECOND: "10000",
   NEXUS_LEASE_TTL_MS: String(ttl),
 });
-const windows: { writer: string; ms: number }[] = [];
+const TARGET_P99_MS = 2000;
+const windows: { writer: string; ms: number; detect: number; rejoin: number; commit: number }[] = [];
 let lost = 0;
 let duplicated = 0;
 try {
@@ -54,9 +57,13 @@ try {
     while (writers.some((w) => w.acksAfter(killedAt) < 5)) await Bun.sleep(20);
     await Promise.all(writers.map((w) => w.stop()));
     const line = writers.map((w) => {
-      const ms = w.firstAckAfter(killedAt)!.at - killedAt;
-      windows.push({ writer: w.name, ms });
-      return `${w.name} ${ms} ms (${w.failedJoins} failed joins)`;
+      const ack = w.firstAckAfter(killedAt)!;
+      const ms = ack.at - killedAt;
+      // A writer whose socket was not closed under it (it was reconnecting anyway) counts from the kill.
+      const closed = Math.min(w.closedAt.find((t) => t >= killedAt) ?? killedAt, ack.joinedAt);
+      const parts = { detect: closed - killedAt, rejoin: ack.joinedAt - closed, commit: ack.at - ack.joinedAt };
+      windows.push({ writer: w.name, ms, ...parts });
+      return `${w.name} ${ms} ms (closed +${parts.detect}, welcomed +${parts.rejoin}, acked +${parts.commit}; ${w.failedJoins} failed joins)`;
     });
     // The invariant: every ack's clientId stored once, at its seq.
     const history = (await alice.fullHistory(conv.id)).filter((e: any) => e.kind === "message");
@@ -72,7 +79,11 @@ try {
   await cl.stop();
 }
 const all = windows.map((w) => w.ms);
-const summary = { kills, leaseTtlMs: ttl, samples: all.length, p50: pct(all, 50), p99: pct(all, 99), max: Math.max(...all), lost, duplicated };
+const part = (k: "detect" | "rejoin" | "commit") => ({ p50: pct(windows.map((w) => w[k]), 50), p99: pct(windows.map((w) => w[k]), 99) });
+const summary = { kills, leaseTtlMs: ttl, samples: all.length, p50: pct(all, 50), p99: pct(all, 99), max: Math.max(...all), targetP99: TARGET_P99_MS,
+  detect: part("detect"), rejoin: part("rejoin"), commit: part("commit"), lost, duplicated };
 console.log(JSON.stringify(summary));
 console.log(`kill -9 of the owner -> first new ack, ${all.length} windows over ${kills} kills (lease ${ttl} ms): p50 ${summary.p50} ms, p99 ${summary.p99} ms, max ${summary.max} ms; acked lost ${lost}, duplicated ${duplicated}`);
+console.log(`  parts (p50/p99): socket closed ${summary.detect.p50}/${summary.detect.p99} ms, welcomed again ${summary.rejoin.p50}/${summary.rejoin.p99} ms, resend acked ${summary.commit.p50}/${summary.commit.p99} ms`);
+console.log(`  target p99 <= ${TARGET_P99_MS} ms: ${summary.p99 <= TARGET_P99_MS ? "met" : "MISSED"}`);
 process.exit(lost === 0 && duplicated === 0 ? 0 : 1);

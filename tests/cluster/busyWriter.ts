@@ -24,6 +24,8 @@ export class BusyWriter {
   readonly sent: { clientId: string; text: string }[] = [];
   /** Sockets that closed under it (the server closed them, not us). */
   closes = 0;
+  /** When each of those closes was seen (ms since the epoch): a failover's detection, from the client. */
+  readonly closedAt: number[] = [];
   /** Joins that failed (refused, closed before the welcome, no welcome in time). */
   failedJoins = 0;
   /** Error frames answering a send, by code (each is followed by a resend of the same clientId). */
@@ -92,7 +94,10 @@ export class BusyWriter {
           await sleep(50); // a retryable refusal (unavailable, storage_unavailable): same clientId again
         }
       }
-      if (sock.isClosed) this.closes++;
+      if (sock.isClosed) {
+        this.closes++;
+        this.closedAt.push(Date.now());
+      }
       else await sock.close().catch(() => {});
     }
   }
