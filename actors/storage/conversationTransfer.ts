@@ -5,12 +5,14 @@
  * the clientIds travel with their events: a client resumes on the new home with no gap and no
  * duplicate, and resends are still recognised.
  *
- * Before the home switches, the old copy gets a tombstone (`moved_conversations`): from then on a
- * host that loads the conversation there gets `unavailable` (retry) unless the host confirms the
- * move did not happen (the tombstone of a move that failed midway is cleared on that load). The old
- * rows are deleted after the switch; until then the tombstone alone keeps them from being served.
+ * Both copies are fenced while a move runs (moveFence.ts): the old copy gets its tombstone
+ * (`moved_conversations`) before it is read out, the new one is written under one, and a database
+ * refuses every write to a tombstoned copy. A host that loads a tombstoned copy gets `unavailable`
+ * (retry) unless the host confirms that its region is the home (then the tombstone is lifted). The
+ * old rows are deleted after the switch; the tombstone stays.
  */
 import type { Sql, SqlValue, Statement } from "./sql.ts";
+import { importPrecondition, tombstone, untombstone } from "./moveFence.ts";
 
 /** Tables of one conversation, keyed by these columns (conversationSchema.ts). */
 const TABLES = [
@@ -18,9 +20,9 @@ const TABLES = [
   { name: "members", key: "conv_id", order: "rowid" },
   { name: "attachments", key: "conv_id", order: "rowid" },
   { name: "events", key: "conv_id", order: "seq" },
+  { name: "thread_follows", key: "conv_id", order: "rowid" },
 ] as const;
 
-  { name: "thread_follows", key: "conv_id", order: "rowid" },
 export const movedSchema = [
   `CREATE TABLE IF NOT EXISTS moved_conversations (id TEXT PRIMARY KEY, region TEXT NOT NULL, ts INTEGER NOT NULL)`,
 ];
@@ -59,28 +61,48 @@ export async function* exportConversation(sql: Sql, id: string): AsyncGenerator<
 const KNOWN = new Set<string>(TABLES.map((t) => t.name));
 const COLUMN = /^[a-z_]+$/;
 
-/** Write pages made by exportConversation (replacing what the target may hold of this conversation
- *  from an earlier stay there). The first page of a transfer should be written with `fresh`. */
-export async function importPage(sql: Sql, id: string, page: TransferPage, fresh: boolean): Promise<void> {
+/** One move attempt, as the pages it writes know it. */
+export interface ImportAttempt {
+  /** Names the attempt (moveFence.ts moveStamp); the tombstone of the copy being written carries it. */
+  stamp: number;
+  /** The region the conversation moves to (the tombstone names it until the home has switched). */
+  to: string;
+  /** The attempt's first page: what the target holds of this conversation (an earlier stay, an
+   *  abandoned attempt) is replaced. */
+  first: boolean;
+}
+
+/** Write a page made by exportConversation, in one transaction that leaves the copy tombstoned
+ *  (moveFence.ts): nothing serves or writes it until the home has switched here. */
+export async function importPage(sql: Sql, id: string, page: TransferPage, attempt: ImportAttempt): Promise<void> {
   if (!KNOWN.has(page.table) || !page.columns.every((c) => COLUMN.test(c))) throw new Error("transfer page: unknown table or column");
-  const statements: Statement[] = [];
-  if (fresh) {
-    statements.push({ sql: "DELETE FROM moved_conversations WHERE id = ?", args: [id] });
-    for (const t of TABLES) statements.push({ sql: `DELETE FROM ${t.name} WHERE ${t.key} = ?`, args: [id] });
-  }
+  const statements: Statement[] = [importPrecondition(id, attempt.stamp, attempt.first)];
+  if (attempt.first) for (const t of TABLES) statements.push({ sql: `DELETE FROM ${t.name} WHERE ${t.key} = ?`, args: [id] });
+  // The fence's triggers refuse writes to a tombstoned copy: lifted for this transaction only.
+  statements.push({ sql: "DELETE FROM moved_conversations WHERE id = ?", args: [id] });
   const insert = `INSERT OR REPLACE INTO ${page.table} (${page.columns.join(", ")}) VALUES (${page.columns.map(() => "?").join(", ")})`;
   for (const row of page.rows) statements.push({ sql: insert, args: row });
+  statements.push(tombstone(id, attempt.to, attempt.stamp));
   await sql.batch(statements);
 }
 
-/** The conversation is leaving for `to`: loads of this copy are refused from now on. */
-export async function markMoved(sql: Sql, id: string, to: string, now: number): Promise<void> {
-  await sql.batch([{ sql: "INSERT OR REPLACE INTO moved_conversations (id, region, ts) VALUES (?, ?, ?)", args: [id, to, now] }]);
+/** What an imported copy holds, to compare with what was exported: still this attempt's, and
+ *  complete (an attempt's pages could otherwise be mixed with a late page of an older one). */
+export async function importedCopy(sql: Sql, id: string): Promise<{ stamp: number | null; events: number; lastSeq: number }> {
+  const t = await sql.first<{ ts: number }>("SELECT ts FROM moved_conversations WHERE id = ?", [id]);
+  const e = await sql.first<{ n: number; last: number | null }>("SELECT count(*) AS n, max(seq) AS last FROM events WHERE conv_id = ?", [id]);
+  return { stamp: t ? Number(t.ts) : null, events: Number(e?.n ?? 0), lastSeq: Number(e?.last ?? 0) };
 }
 
-/** The move did not happen after all: this copy is the conversation again. */
-export async function clearMoved(sql: Sql, id: string): Promise<void> {
-  await sql.batch([{ sql: "DELETE FROM moved_conversations WHERE id = ?", args: [id] }]);
+/** The conversation is leaving for `to` (attempt `stamp`): from this commit on, this copy is
+ *  neither written (moveFence.ts) nor loaded. */
+export async function markMoved(sql: Sql, id: string, to: string, stamp: number): Promise<void> {
+  await sql.batch([tombstone(id, to, stamp)]);
+}
+
+/** This copy is the conversation again: the tombstone goes (only attempt `stamp`'s, when given). */
+export async function clearMoved(sql: Sql, id: string, stamp?: number): Promise<void> {
+  await sql.batch([stamp === undefined ? { sql: "DELETE FROM moved_conversations WHERE id = ?", args: [id] } : untombstone(id, stamp)]);
 }
 
 /** After the switch: the old rows go (the tombstone stays). */

@@ -72,7 +72,9 @@ export function socketSettings(limits: Limits) {
   };
 }
 
-export function bunWebSocketHandler(system: BunActorSystem, limits: Limits): WebSocketHandler<SocketData> {
+/** `system`: where each socket's actor is resolved, at every use (cluster mode passes only the
+ *  actors this node owns: hosts/cluster/ownedSockets.ts). */
+export function bunWebSocketHandler(system: Pick<BunActorSystem, "actor">, limits: Limits): WebSocketHandler<SocketData> {
   return {
     ...socketSettings(limits),
     open(ws) {

@@ -169,6 +169,10 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
    *  actor is claimed by a live node) and answer `unavailable` only if it lasts longer. */
   async ownerOf(kind: ActorKind, id: string): Promise<string> {
     const key = `${kind}:${id}`;
+    // Moving away from here: not "here" (a socket upgraded here now would attach to an instance
+    // that must not write), and not elsewhere yet. Wait for the move to end, then look again.
+    for (const until = Date.now() + this.p.leaseTtlMs + 500; this.moving.has(key); await sleep(RETRY_MS))
+      if (Date.now() >= until) throw new NexusError("unavailable", `${kind} ${id} is moving to another region; try again`);
     if (this.owned.has(key)) return this.p.node;
     this.needBus();
     const cached = this.owners.get(key);

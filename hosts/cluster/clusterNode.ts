@@ -19,6 +19,8 @@ import { ClusterActorSystem } from "./ClusterActorSystem.ts";
 import { clusterSocketRouter, clusterWebSocketHandler } from "./clusterSockets.ts";
 import { HomeRegions } from "./homeRegions.ts";
 import { HomeMoves } from "./homeMoves.ts";
+import { ownedSocketActors } from "./ownedSockets.ts";
+import { moveFenceSchema } from "../../actors/storage/moveFence.ts";
 import { MovePolicy } from "./movePolicy.ts";
 import { NodeLeases } from "./leases.ts";
 import { Peers } from "./peers.ts";
@@ -43,6 +45,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   // tables made after it (its reads would all fall back to the server).
   const bootstrap = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken });
   await BunActorSystem.migrate(bootstrap);
+  // Moves between regions: a tombstoned copy refuses every write (actors/storage/moveFence.ts).
+  await bootstrap.migrate(moveFenceSchema);
   await bootstrap.migrate(fenceSchema);
   await bootstrap.close();
   const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs,
@@ -74,7 +78,9 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
         confirmMoved: (id, region) => moves.confirmMoved(id, region) })
     : null;
   cluster.local = local;
-  const remote = local ? new RemoteSockets(nc, subj, cc.nodeId, local, (kind, id) => cluster.owns(kind, id)) : null;
+  // Sockets reach only actors owned here: one that moved away is closed, not served from the old copy.
+  const socketActors = local ? ownedSocketActors(local, (kind, id) => cluster.owns(kind, id)) : null;
+  const remote = local && socketActors ? new RemoteSockets(nc, subj, cc.nodeId, socketActors, (kind, id) => cluster.owns(kind, id)) : null;
   // Moves need a node here that hosts actors (it writes the imported log into this region's primary).
   const moves = new HomeMoves({ nc, prefix: cc.name, node: cc.nodeId, region: cc.region, homes, cluster, sql,
     regions: () => [...new Set([cc.region, ...peers.list().map((p) => p.region).filter(Boolean)])] });
@@ -136,7 +142,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     actors: cluster,
     local,
     sockets: clusterSocketRouter(cluster),
-    websocket: clusterWebSocketHandler(local, bridge, config.limits, (id) => policy.write(id, cc.region)),
+    websocket: clusterWebSocketHandler(socketActors, bridge, config.limits, (id) => policy.write(id, cc.region)),
     limiter: new RedisRateLimiter(redis, { prefix: `${cc.name}:rl` }),
     listening(server) {
       const publishLocal = (topic: string, frame: string) => void server.publish(topic, frame);

@@ -26,7 +26,7 @@ export function clusterSocketRouter(cluster: ClusterActorSystem): SocketRouter {
   };
 }
 
-export function clusterWebSocketHandler(local: BunActorSystem | null, bridge: SocketBridge, limits: Limits,
+export function clusterWebSocketHandler(local: Pick<BunActorSystem, "actor"> | null, bridge: SocketBridge, limits: Limits,
   /** A write to a conversation owned here arrived on one of this node's own sockets (movePolicy.ts). */
   onLocalWrite?: (conversationId: string) => void): WebSocketHandler<ClusterSocketData> {
   const here = local ? bunWebSocketHandler(local, limits) : null;

@@ -1,22 +1,28 @@
 /**
  * Moving a conversation's home to another region (#15; docs/cluster.md "Moves"). On its owner:
- * 1. stop writes: calls and sockets are refused (callers retry, clients reconnect and resume), the
+ * 1. read the placement entry (its revision is what step 5 compares with);
+ * 2. stop writes: calls and sockets are refused (callers retry, clients reconnect and resume), the
  *    actor closes its sockets and commits what it had accepted (ClusterActorSystem.pauseForMove);
- * 2. copy its rows, page by page, into the new region's primary (any node of that region writes
- *    them: a queue group on `<prefix>.region.<to>.import`);
- * 3. tombstone the old copy (loads of it are refused from then on), then switch the home:
- *    compare-and-set on its placement entry (HomeRegions.move);
- * 4. delete the old rows and give up the lease;
- * 5. tell every node (`<prefix>.homes.moved`), so cached homes and owners are replaced at once.
- * A failure before step 3 leaves the conversation where it was, serving again. Seqs, the epoch and
- * the clientIds travel with the log: clients resume at the new home with no gap or duplicate.
+ * 3. tombstone the old copy: from this commit on its database refuses every write to it, whoever
+ *    sends it (actors/storage/moveFence.ts), so what step 4 reads is final;
+ * 4. copy its rows, page by page, into the new region's primary (any node of that region writes
+ *    them, under a tombstone of their own: a queue group on `<prefix>.region.<to>.import`), then
+ *    check that the copy there is this attempt's and complete;
+ * 5. switch the home: compare-and-set on the placement entry's revision from step 1
+ *    (HomeRegions.move);
+ * 6. delete the old rows (the tombstone stays) and give up the lease;
+ * 7. tell every node (`<prefix>.homes.moved`), so cached homes and owners are replaced at once.
+ * A failure before step 5 lifts the tombstone: the conversation serves where it was. A tombstone is
+ * otherwise lifted only by `confirmMoved`. Seqs, the epoch and the clientIds travel with the log:
+ * clients resume at the new home with no gap or duplicate.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isNexusError, NexusError } from "../../protocol/index.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
-import { clearMoved, exportConversation, importPage, markMoved, retireConversation, type TransferPage } from "../../actors/storage/conversationTransfer.ts";
+import { clearMoved, exportConversation, importedCopy, importPage, markMoved, retireConversation, type ImportAttempt, type TransferPage } from "../../actors/storage/conversationTransfer.ts";
+import { moveStamp } from "../../actors/storage/moveFence.ts";
 import type { ClusterActorSystem } from "./ClusterActorSystem.ts";
-import type { HomeRegions } from "./homeRegions.ts";
+import type { HomeRegions, PlacedHome } from "./homeRegions.ts";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -47,13 +53,24 @@ const encode = (v: unknown) => JSON.stringify(v);
 export class HomeMoves {
   private subs: Subscription[] = [];
   /**
-   * A load found this region's copy tombstoned for `region`: is the move real? The placement entry,
-   * read afresh, says; a tombstone of a move that never switched the home is cleared by the caller.
+   * A load found this region's copy tombstoned: must it stay so (true: the load is refused, callers
+   * retry and are routed to the home)? Only this region's owner of the conversation, while not moving
+   * it, may lift a tombstone (false), and only when the placement store names this region: the copy
+   * left behind by a move that never switched, or the copy a move brought here. The entry is written
+   * again first (HomeRegions.reassert), so a move still under way elsewhere, which read the entry
+   * before, can no longer switch it: the lifted copy stays the only one served.
    */
-  async confirmMoved(id: string, region: string): Promise<boolean> {
-    const home = await this.p.homes.current("conversation", id);
-    if (home === null || home === this.p.region) return false;
-    this.p.cluster.forget("conversation", id);
+  async confirmMoved(id: string, _region: string): Promise<boolean> {
+    if (!this.p.cluster.owns("conversation", id)) return true;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const placed = await this.p.homes.entry("conversation", id);
+      if (placed === null || placed.region !== this.p.region) {
+        if (placed) this.p.homes.learn("conversation", id, placed.region);
+        this.p.cluster.forget("conversation", id);
+        return true;
+      }
+      if (await this.p.homes.reassert("conversation", id, placed)) return false;
+    }
     return true;
   }
 
@@ -78,8 +95,9 @@ export class HomeMoves {
     this.subs.push(nc.subscribe(this.subject.importTo(this.p.region), { queue: "import", callback: (err, msg) => {
       if (err) return;
       void this.answer(msg, async () => {
-        const { id, page, fresh } = msg.json<{ id: string; page: TransferPage; fresh: boolean }>();
-        await importPage(this.p.sql, id, page, fresh);
+        const req = msg.json<{ id: string; page?: TransferPage; attempt: ImportAttempt }>();
+        if (!req.page) return importedCopy(this.p.sql, req.id);
+        await importPage(this.p.sql, req.id, req.page, req.attempt);
         return true;
       });
     } }));
@@ -120,27 +138,38 @@ export class HomeMoves {
   }
 
   private async moveHere(id: string, to: string): Promise<MoveResult> {
-    const { cluster, homes, region: from } = this.p;
+    const { cluster, region: from } = this.p;
     if (to === from) return { from, to, pausedMs: 0 };
     if (!cluster.owns("conversation", id)) throw new NexusError("unavailable", `conversation ${id} is not owned here any more; try again`);
+    const placed = await this.p.homes.entry("conversation", id);
+    if (placed?.region !== from) throw new NexusError("conflict", `the home of ${id} is ${placed?.region ?? "unset"}, not ${from}; not moved`);
     const t0 = performance.now();
     await cluster.pauseForMove("conversation", id);
+    const stamp = moveStamp();
+    let fenced = false;
     let moved = false;
     try {
-      let fresh = true;
+      // The fence first: any commit to this copy after it is refused by the database, so the copy
+      // read below is final, whatever another process still believes it owns.
+      await markMoved(this.p.sql, id, to, stamp);
+      fenced = true;
+      const sent = { events: 0, lastSeq: 0 };
+      let first = true;
       for await (const page of exportConversation(this.p.sql, id)) {
-        await this.request(this.subject.importTo(to), { id, page, fresh });
-        fresh = false;
+        await this.request(this.subject.importTo(to), { id, page, attempt: { stamp, to, first } });
+        first = false;
+        if (page.table === "events") {
+          sent.events += page.rows.length;
+          const seq = page.columns.indexOf("seq");
+          for (const r of page.rows) sent.lastSeq = Math.max(sent.lastSeq, Number(r[seq]));
+        }
       }
-      if (fresh) throw new NexusError("not_found", `no conversation ${id}`);
-      // The tombstone goes first: from here on this copy is never served again unless the switch
-      // below is known not to have happened (then the tombstone is cleared).
-      await markMoved(this.p.sql, id, to, Date.now());
-      moved = await this.switchHome(id, from, to);
-      if (!moved) {
-        await clearMoved(this.p.sql, id).catch((e) => console.error(`[cluster] move of ${id}: clearing its tombstone failed (the next load settles it)`, e));
-        throw new NexusError("conflict", `the home of ${id} changed meanwhile; not moved`);
-      }
+      if (first) throw new NexusError("not_found", `no conversation ${id}`);
+      const copy = await this.request<{ stamp: number | null; events: number; lastSeq: number }>(this.subject.importTo(to), { id, attempt: { stamp, to, first: false } });
+      if (copy.stamp !== stamp || copy.events !== sent.events || copy.lastSeq !== sent.lastSeq)
+        throw new NexusError("unavailable", `move of ${id}: the copy in ${to} is not this attempt's (${JSON.stringify(copy)} for ${JSON.stringify({ stamp, ...sent })}); not moved`);
+      moved = await this.switchHome(id, placed, to);
+      if (!moved) throw new NexusError("conflict", `the home of ${id} changed meanwhile; not moved`);
       try {
         await retireConversation(this.p.sql, id);
       } catch (e) {
@@ -151,22 +180,29 @@ export class HomeMoves {
       this.moved++;
       this.onMoved?.(id);
       return { from, to, pausedMs: Math.round(performance.now() - t0) };
+    } catch (e) {
+      // Not switched (known): this copy is the conversation again. Switched or not known: the
+      // tombstone stays, and the next load here settles it (confirmMoved).
+      const settled = !moved && !(e instanceof SwitchUnknown);
+      if (fenced && settled)
+        await clearMoved(this.p.sql, id, stamp).catch((err) => console.error(`[cluster] move of ${id}: lifting its tombstone failed (the next load settles it)`, err));
+      throw e instanceof SwitchUnknown ? e.error : e;
     } finally {
       cluster.endMove("conversation", id, moved);
     }
   }
 
   /** Compare-and-set of the home. An error leaves it unknown whether the write landed, so the entry
-   *  is read back; if even that fails, the tombstone stays and the next load settles it. */
-  private async switchHome(id: string, from: string, to: string): Promise<boolean> {
+   *  is read back; if even that fails, SwitchUnknown (the tombstone stays). */
+  private async switchHome(id: string, seen: PlacedHome, to: string): Promise<boolean> {
     try {
-      await this.p.homes.move("conversation", id, from, to);
+      await this.p.homes.move("conversation", id, seen, to);
       return true;
     } catch (e) {
-      const now = await this.p.homes.current("conversation", id).catch(() => undefined);
-      if (now === to) return true;
-      if (now === undefined) throw new NexusError("unavailable", `move of ${id}: the placement store did not answer (${(e as Error)?.message ?? e}); try again`);
-      return false;
+      const now = await this.p.homes.entry("conversation", id).catch(() => undefined);
+      if (now === undefined) throw new SwitchUnknown(new NexusError("unavailable", `move of ${id}: the placement store did not answer (${(e as Error)?.message ?? e}); try again`));
+      // Ours landed (the revision moved on with our value) — or it did not, and the entry is not ours.
+      return now !== null && now.region === to && now.revision > seen.revision;
     }
   }
 
@@ -191,5 +227,12 @@ export class HomeMoves {
       reply = { error: isNexusError(e) ? { code: e.code, message: e.message } : { code: "internal", message: String((e as Error)?.message ?? e) } };
     }
     msg.respond(encode(reply));
+  }
+}
+
+/** The compare-and-set's outcome is not known: the tombstone must stay (confirmMoved settles it). */
+class SwitchUnknown extends Error {
+  constructor(readonly error: NexusError) {
+    super(error.message);
   }
 }

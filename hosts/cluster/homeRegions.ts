@@ -48,6 +48,12 @@ export function placementKey(kind: ActorKind, id: string): string {
   return `${kind}.${out}`;
 }
 
+/** A home as stored: the region and the KV entry's revision (compare-and-set). */
+export interface PlacedHome {
+  region: string;
+  revision: number;
+}
+
 export class HomeRegions {
   /** Cached answers with when they were read: re-read after CACHE_TTL_MS, so a node that missed a
    *  move's broadcast (it is at-most-once) learns the new home within that time. */
@@ -108,15 +114,32 @@ export class HomeRegions {
     return p;
   }
 
-  /** Change a home from `from` to `to`, only if it still is `from` (compare-and-set on the KV
-   *  entry's revision): two moves of one actor cannot both win. */
-  async move(kind: ActorKind, id: string, from: string, to: string): Promise<void> {
+  /** The stored home with its entry's revision (bypassing the cache); null when never placed. */
+  async entry(kind: ActorKind, id: string): Promise<PlacedHome | null> {
+    const e = await this.kv.get(placementKey(kind, id));
+    return e && e.operation === "PUT" ? { region: e.string(), revision: e.revision } : null;
+  }
+
+  /** Change a home to `to`, only if its entry is still exactly `seen` (compare-and-set on the
+   *  revision): two moves of one actor cannot both win, and a move whose home was re-asserted since
+   *  (`reassert`) cannot win at all. */
+  async move(kind: ActorKind, id: string, seen: PlacedHome, to: string): Promise<void> {
     const key = placementKey(kind, id);
-    const e = await this.kv.get(key);
-    const now = e && e.operation === "PUT" ? e.string() : null;
-    if (now !== from) throw new Error(`home of ${key} is ${now ?? "unset"}, not ${from}`);
-    await this.kv.update(key, to, e!.revision);
+    await this.kv.update(key, to, seen.revision);
     this.remember(key, to);
+  }
+
+  /** Write the home `seen` again, if nothing changed it since: its revision goes up, so a move
+   *  that read the entry before this (and has not switched it yet) can no longer switch it. False
+   *  when the entry changed meanwhile (read it again). */
+  async reassert(kind: ActorKind, id: string, seen: PlacedHome): Promise<boolean> {
+    try {
+      await this.kv.update(placementKey(kind, id), seen.region, seen.revision);
+      return true;
+    } catch (err) {
+      if (WRONG_LAST_SEQ.has(apiCode(err) ?? -1)) return false;
+      throw err;
+    }
   }
 
   /** The home as stored now, bypassing the cache (and refreshing it); null when never placed. */

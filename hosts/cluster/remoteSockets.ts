@@ -92,7 +92,8 @@ export class RemoteSockets {
     private readonly nc: NatsConnection,
     private readonly subj: Subjects,
     private readonly node: string,
-    private readonly system: BunActorSystem,
+    /** Resolved at every use, and only while owned here (ownedSockets.ts). */
+    private readonly system: Pick<BunActorSystem, "actor">,
     /** Does this node own the actor right now (lease held)? Sockets for others are sent back. */
     private readonly owns: (kind: OpenSocket["kind"], id: string) => boolean,
   ) {}

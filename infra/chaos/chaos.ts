@@ -221,6 +221,19 @@ function windowsOf(faults: Fault[], writers: BusyWriter[]): Record<FaultKind, nu
   return out;
 }
 
+/** The whole log, read through REST; retried for a minute (a node restarted by the last fault may
+ *  still be settling: a 503 here is not a finding about the invariants). */
+async function readBack(session: Session, convId: string): Promise<any[]> {
+  for (const giveUp = Date.now() + 60_000; ; ) {
+    try {
+      return await session.fullHistory(convId);
+    } catch (e) {
+      if (Date.now() > giveUp || !/\b503\b/.test(String(e))) throw e;
+      await Bun.sleep(500);
+    }
+  }
+}
+
 /** Reads every conversation back and checks the acks against it. */
 async function check(writers: Writer[]) {
   let acked = 0, lost = 0, duplicated = 0, misordered = 0;
@@ -229,7 +242,7 @@ async function check(writers: Writer[]) {
   for (const { w, convId, session } of writers) {
     let all = histories.get(convId);
     if (!all) {
-      all = await session.fullHistory(convId);
+      all = await readBack(session, convId);
       histories.set(convId, all);
       all.forEach((e, i) => void (e.seq !== i + 1 && misordered++)); // the log has no gap
       const ids = all.filter((e) => e.kind === "message").map((e) => e.clientId);

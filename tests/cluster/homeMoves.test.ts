@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createClient } from "@libsql/client";
+import { connect } from "@nats-io/transport-node";
 import { Nexus, newClientId, type Session } from "../support/client.ts";
 import { BusyWriter } from "./busyWriter.ts";
 import { startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
@@ -92,11 +93,69 @@ describe("cluster: moving a conversation's home", () => {
     expect((await rows("c", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]!.n).toBe(history.length);
     expect((await rows("a", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]!.n).toBe(0);
     expect((await rows("a", "SELECT region FROM moved_conversations WHERE id = ?", [conv.id])).map((r) => r.region)).toEqual(["c"]);
+    // And a's database refuses any write to it, whoever sends it (actors/storage/moveFence.ts).
+    const stale = rows("a", "INSERT INTO events (conv_id, seq, kind, ts, author, client_id) VALUES (?, 1, 'message', 0, 'x', 'late')", [conv.id]);
+    await expect(stale).rejects.toThrow(/move_fence/);
 
     // Reached through region a as well, and writable there.
     const viaAAgain = await new Nexus(a1.url).login(alice0.username, alice0.password);
     const sent = await viaAAgain.must("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("mv"), text: "after the move" }, 201);
     expect(sent.seq).toBe(history.length + 1);
+  }, 120_000);
+
+  test("a client that reconnects to the mover while the copy runs is not served from the old copy (#15)", async () => {
+    // The move's owner is the node the writers' sockets are on: handing over closes them and they
+    // reconnect to it at once. Before the fix the mover answered "here" (it still held the lease),
+    // attached them to a fresh instance loaded from the old copy and acknowledged their messages
+    // there while the copy ran; the new home continued from the copied log and re-used those seqs
+    // (seen in npm run chaos, seed 2026: 14 acks lost in one move).
+    const viaA = new Nexus(a1.url);
+    const carol = await viaA.register("mvr");
+    const dan = await viaA.register("mvs");
+    const conv = await carol.createGroup("reconnects during the move", [dan]);
+    // Watch the copy pass (a plain subscriber sees what the importers' queue group gets), and hold
+    // it for 1.5 s once it starts (c's libSQL server paused): the reconnected writers have time to
+    // be served, if the mover serves them.
+    const nc = await connect({ servers: cl.nats.c!.url });
+    const pages: number[] = [];
+    const sqldC = cl.sqlds.c!.proc.pid;
+    let held: Promise<void> | undefined;
+    nc.subscribe("nexus.region.c.import", { callback: (_e, m) => {
+      if (!m.json<{ page?: unknown }>().page) return;
+      pages.push(Date.now());
+      if (held) return;
+      process.kill(sqldC, "SIGSTOP");
+      held = sleep(1500).then(() => void process.kill(sqldC, "SIGCONT"));
+    } });
+    try {
+      const writers = [new BusyWriter(carol, conv.id, "rc").start(), new BusyWriter(dan, conv.id, "rd").start()];
+      while (writers.some((w) => w.acks.length < 20)) await sleep(20);
+      const move = await admin.must("POST", `/v1/admin/conversations/${conv.id}/home`, { region: "c" });
+      const moveEnd = Date.now();
+      expect(move).toMatchObject({ from: "a", to: "c" });
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline && writers.some((w) => w.acksAfter(moveEnd) < 3); ) await sleep(50);
+      for (const w of writers) await w.stop();
+      expect(pages.length).toBeGreaterThan(0);
+      const copyStart = pages[0]!;
+      // Nothing was acknowledged from the moment the copy was under way until the move ended.
+      const duringCopy = writers.flatMap((w) => w.acks.filter((a) => a.at > copyStart && a.at < moveEnd));
+      console.log(`[moves] reconnects during the move: ${writers.map((w) => w.closes).join(", ")} closes, ${duringCopy.length} acks while the copy ran (${moveEnd - copyStart} ms)`);
+      expect(duringCopy).toEqual([]);
+      // Every ack exactly once, at its seq, in the log at the new home.
+      const history = await carol.fullHistory(conv.id);
+      expect(history.map((e: any) => e.seq)).toEqual(history.map((_: unknown, i: number) => i + 1));
+      const bySeq = new Map(history.map((e: any) => [e.seq, e]));
+      for (const w of writers) {
+        expect(w.acksAfter(moveEnd)).toBeGreaterThan(0);
+        const lost = w.acks.filter((a) => (bySeq.get(a.seq) as any)?.clientId !== a.clientId);
+        expect(lost).toEqual([]);
+      }
+      expect((await rows("c", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]!.n).toBe(history.length);
+    } finally {
+      process.kill(sqldC, "SIGCONT");
+      await held;
+      await nc.close();
+    }
   }, 120_000);
 
   test("only an account admin may move a home, to a region the cluster has", async () => {

@@ -1,0 +1,77 @@
+/**
+ * The storage side of moving a conversation between two databases (cluster mode: one libSQL primary
+ * per region; hosts/cluster/homeMoves.ts). A copy of a conversation with a row in
+ * `moved_conversations` (a tombstone) is fenced: the database itself refuses every insert or update
+ * of its rows, whoever sends it (triggers, below). That is what makes a move lose nothing:
+ *
+ * - the source copy is tombstoned *before* it is exported, so the exported snapshot is final: a
+ *   commit of any writer, however stale its idea of the owner or the home, either landed before the
+ *   tombstone (and is in the snapshot) or is refused (the writer gets an error, never an ack);
+ * - the destination copy is written under a tombstone too (each import page re-creates it in its own
+ *   transaction), so no node serves or extends it before the home has switched to it;
+ * - a tombstone is lifted only by the region's owner of the conversation after the placement store
+ *   says the home is that region (homeMoves.ts `confirmMoved`), or by the mover itself when its
+ *   compare-and-set is known not to have happened.
+ *
+ * The refusal is an SQL constraint error ("constraint failed"): the conversation actor treats it as
+ * "storage holds something I do not know" and reloads, and a reload of a tombstoned copy answers
+ * `unavailable` (retry) until the client is routed to the new home.
+ */
+import type { Statement } from "./sql.ts";
+
+/** The tables a conversation's state lives in, keyed by the conversation id (conversationSchema.ts). */
+const FENCED = [
+  { name: "conversations", key: "id" },
+  { name: "members", key: "conv_id" },
+  { name: "attachments", key: "conv_id" },
+  { name: "events", key: "conv_id" },
+] as const;
+
+/** The error text every refusal carries (it matches sql.ts `mayHaveDiverged`). */
+export const MOVE_FENCE_ERROR = "move_fence: constraint failed (the conversation is moving or moved to another region)";
+
+/** Cluster-mode schema (after conversationSchema and movedSchema): the triggers of the fence, and a
+ *  table no row is ever written to, whose CHECK turns an import's failed precondition into an error. */
+export const moveFenceSchema = [
+  ...FENCED.flatMap((t) =>
+    (["INSERT", "UPDATE"] as const).map((op) =>
+      `CREATE TRIGGER IF NOT EXISTS move_fence_${t.name}_${op.toLowerCase()} BEFORE ${op} ON ${t.name}
+       WHEN EXISTS (SELECT 1 FROM moved_conversations WHERE id = NEW.${t.key})
+       BEGIN SELECT RAISE(ABORT, '${MOVE_FENCE_ERROR}'); END`)),
+  `CREATE TABLE IF NOT EXISTS move_guard (ok INTEGER NOT NULL CONSTRAINT move_guard CHECK (ok = 1))`,
+];
+
+/** A statement that fails its transaction when `failIf` (an SQL condition over `args`) holds. */
+function guard(failIf: string, args: string[] | (string | number)[]): Statement {
+  return { sql: `INSERT INTO move_guard (ok) SELECT 0 WHERE ${failIf}`, args };
+}
+
+/** A stamp naming one move attempt (tombstones of different attempts are told apart by it). */
+export function moveStamp(): number {
+  return Date.now() * 1000 + Math.floor(Math.random() * 1000);
+}
+
+/** Tombstone `id` (moving to `to`, attempt `stamp`): from this commit on, nothing of it is written. */
+export function tombstone(id: string, to: string, stamp: number): Statement {
+  return { sql: "INSERT OR REPLACE INTO moved_conversations (id, region, ts) VALUES (?, ?, ?)", args: [id, to, stamp] };
+}
+
+/** Lifts the tombstone, only if it is still the one of attempt `stamp`. */
+export function untombstone(id: string, stamp: number): Statement {
+  return { sql: "DELETE FROM moved_conversations WHERE id = ? AND ts = ?", args: [id, stamp] };
+}
+
+/** Before an import page's writes. The first page of an attempt refuses to overwrite a live copy
+ *  (rows and no tombstone: the conversation is served from this database); every later page refuses
+ *  unless this attempt's tombstone is still there (a page of an older, abandoned attempt arriving
+ *  late, or a newer attempt having started over, fails instead of mixing two copies). */
+export function importPrecondition(id: string, stamp: number, first: boolean): Statement {
+  return first
+    ? guard("EXISTS (SELECT 1 FROM conversations WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM moved_conversations WHERE id = ?)", [id, id])
+    : guard("NOT EXISTS (SELECT 1 FROM moved_conversations WHERE id = ? AND ts = ?)", [id, stamp]);
+}
+
+/** Did the database refuse a write because of a move (tombstone or import precondition)? */
+export function isMoveFenceRefusal(e: unknown): boolean {
+  return /move_fence|move_guard/.test(String((e as Error)?.message ?? e));
+}
