@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { launchChromium, MEDIA_FLAGS, NexusServer, openConversation, type Person, registerPerson, shot, startDirect, until } from "./harness.ts";
+import { RECORD_PEERS, sentTracks } from "./peerStats.ts";
 
 setDefaultTimeout(90_000);
 
@@ -123,6 +124,71 @@ describe("video call", () => {
     await bob.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor();
     // The call leaves a summary line in the conversation for both.
     await bob.page.locator('[data-testid="system-line"]', { hasText: "Video call" }).waitFor();
+  });
+
+  test("the call window: timer, full window, microphone choice, screen sharing and back, the avatar when the camera is off", async () => {
+    await alice.page.getByTestId("call-dismiss").click();
+    await bob.page.getByTestId("call-dismiss").click();
+    // Keep alice's peer connections in reach (what is really sent, not what the UI says).
+    await alice.page.addInitScript(RECORD_PEERS);
+    await alice.page.reload();
+    await alice.page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
+    await openConversation(alice.page, conversationId);
+    await alice.page.getByTestId("call-video").click();
+    await bob.page.locator('[data-testid="call-overlay"][data-phase="incoming"]').waitFor();
+    await bob.page.getByTestId("call-accept").click();
+    for (const p of [alice, bob]) await p.page.locator('[data-testid="call-overlay"][data-phase="connected"][data-ice="connected"]').waitFor({ timeout: 30_000 });
+    // What bob receives, by shape: the fake camera is 4:3, the fake screen 16:9 (the encoder may
+    // scale either down on a busy machine, but keeps the shape).
+    const remoteShape = () => bob.page.getByTestId("remote-video").evaluate((v: HTMLVideoElement) => (v.videoHeight ? (v.videoWidth / v.videoHeight).toFixed(2) : "none"));
+    await until(bob.page, async () => (await remoteShape()) === "1.33", "bob sees alice's camera (4:3)");
+
+    // The timer counts from the moment the call connected.
+    const timer = alice.page.getByTestId("call-timer");
+    expect(await timer.textContent()).toMatch(/^0:0\d$/);
+    const first = await timer.textContent();
+    await until(alice.page, async () => (await timer.textContent()) !== first, "the timer ticks");
+
+    // Full window and back.
+    await alice.page.getByTestId("call-fullscreen").click();
+    const box = await alice.page.getByTestId("call-overlay").boundingBox();
+    expect([box?.width, box?.height]).toEqual([1200, 800]);
+    await alice.page.getByTestId("call-fullscreen").click();
+    expect(await alice.page.getByTestId("call-overlay").getAttribute("data-full")).toBe("false");
+    expect((await alice.page.getByTestId("call-overlay").boundingBox())!.width).toBeLessThanOrEqual(420);
+
+    // Another microphone, mid-call: the peer connection now sends that device's track.
+    await alice.page.getByTestId("call-settings").click();
+    const mic = alice.page.getByTestId("call-mic");
+    const options = await mic.locator("option").evaluateAll((os) => os.map((o) => ({ id: (o as HTMLOptionElement).value, label: o.textContent })));
+    expect(options.length).toBeGreaterThan(1);
+    expect(await alice.page.getByTestId("call-cam").locator("option").count()).toBeGreaterThan(0);
+    const current = (await sentTracks(alice.page)).audio?.deviceId;
+    const other = options.find((o) => o.id !== "default" && o.id !== current)!;
+    await mic.selectOption(other.id);
+    await until(alice.page, async () => (await sentTracks(alice.page)).audio?.deviceId === other.id, "the chosen microphone is sent");
+    expect((await sentTracks(alice.page)).audio?.label).toBe(other.label!);
+
+    // Screen sharing replaces the camera, then back to the camera.
+    await alice.page.getByTestId("call-screen").click();
+    await until(bob.page, async () => (await remoteShape()) === "1.78", "bob sees alice's screen (16:9)");
+    expect((await sentTracks(alice.page)).video?.label).toMatch(/^screen/);
+    expect(await alice.page.getByTestId("call-screen").getAttribute("aria-pressed")).toBe("true");
+    await alice.page.getByTestId("call-screen").click();
+    await until(bob.page, async () => (await remoteShape()) === "1.33", "bob sees alice's camera again");
+    expect((await sentTracks(alice.page)).video?.label).not.toMatch(/^screen/);
+
+    // Camera off: bob sees alice's avatar instead of black frames; on again: her video.
+    expect(await bob.page.getByTestId("call-remote-avatar").count()).toBe(0);
+    await alice.page.getByTestId("call-camera").click();
+    await bob.page.getByTestId("call-remote-avatar").waitFor();
+    expect(await bob.page.getByTestId("remote-video").isVisible()).toBe(false);
+    await alice.page.getByTestId("call-camera").click();
+    await bob.page.getByTestId("call-remote-avatar").waitFor({ state: "detached" });
+    expect(await bob.page.getByTestId("remote-video").isVisible()).toBe(true);
+
+    await alice.page.getByTestId("call-hangup").click();
+    await bob.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor();
   });
 
   test("a declined call ends on the caller's side", async () => {

@@ -5,8 +5,9 @@
  * candidate pair each one selected is a relayed one on both ends (getStats).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { Coturn } from "./coturn.ts";
+import { RECORD_PEERS, selectedPair } from "./peerStats.ts";
 import { launchChromium, MEDIA_FLAGS, NexusServer, openConversation, type Person, registerPerson, startDirect } from "./harness.ts";
 
 setDefaultTimeout(90_000);
@@ -16,41 +17,6 @@ let server: NexusServer;
 let browser: Browser;
 let alice: Person;
 let bob: Person;
-
-/** Keeps every RTCPeerConnection the app makes on `window.__pcs`, so the test can read its stats. */
-const RECORD_PEERS = () => {
-  const Native = window.RTCPeerConnection;
-  const pcs: RTCPeerConnection[] = ((window as any).__pcs = []);
-  (window as any).RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      pcs.push(this);
-      (this as any).__config = config;
-    }
-  };
-};
-
-/** The last peer connection's configuration and the local/remote candidate types of its selected pair. */
-async function selectedPair(page: Page) {
-  return page.evaluate(async () => {
-    const pcs = (window as any).__pcs as RTCPeerConnection[];
-    const pc = pcs[pcs.length - 1]!;
-    const stats = await pc.getStats();
-    let pairId: string | undefined;
-    stats.forEach((s: any) => {
-      if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-    });
-    const pair = pairId ? stats.get(pairId) : undefined;
-    const cfg = (pc as any).__config as RTCConfiguration;
-    return {
-      policy: cfg.iceTransportPolicy,
-      turnUsername: (cfg.iceServers ?? []).find((s) => String(s.urls).includes("turn:"))?.username ?? null,
-      state: pc.connectionState,
-      local: pair ? stats.get(pair.localCandidateId)?.candidateType : null,
-      remote: pair ? stats.get(pair.remoteCandidateId)?.candidateType : null,
-    };
-  });
-}
 
 beforeAll(async () => {
   turn = await Coturn.start();

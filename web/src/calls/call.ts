@@ -3,6 +3,7 @@ import type { Api } from "../api/client.ts";
 import type { ConversationConnection } from "../net/conversation.ts";
 import type { ConnectionRegistry } from "../net/registry.ts";
 import { newClientId } from "../state/ids.ts";
+import { deviceTrack, type DeviceChoice, listDevices, replaceLocalTrack, screenTrack } from "./mediaSwitch.ts";
 
 /**
  * One 1:1 call at a time. Signalling rides the conversation socket as `call` frames (ring → accept
@@ -26,6 +27,15 @@ export interface CallView {
   endedReason: string | null;
   local: MediaStream | null;
   remote: MediaStream | null;
+  /** When the call connected (Date.now()), for the call timer. */
+  connectedAt: number | null;
+  /** The other side turned their camera off (a `state` signal): show their avatar. */
+  remoteCameraOff: boolean;
+  /** The screen is being sent instead of the camera. */
+  sharing: boolean;
+  devices: DeviceChoice;
+  micId: string | null;
+  cameraId: string | null;
 }
 
 const RING_TIMEOUT_MS = 45_000;
@@ -42,6 +52,12 @@ const idle = (): CallView => ({
   endedReason: null,
   local: null,
   remote: null,
+  connectedAt: null,
+  remoteCameraOff: false,
+  sharing: false,
+  devices: { mics: [], cameras: [] },
+  micId: null,
+  cameraId: null,
 });
 
 export class CallController {
@@ -72,7 +88,7 @@ export class CallController {
     this.attach(conversationId);
     try {
       const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: media === "video" });
-      this.set({ local });
+      this.gotMedia(local);
       await whenOpen(this.conn!);
       this.conn!.call({ callId, action: "ring", media });
       this.ringTimer = setTimeout(() => this.hangup("No answer"), RING_TIMEOUT_MS);
@@ -113,6 +129,9 @@ export class CallController {
       case "ice":
         if (f.candidate) this.addIce(f.candidate);
         break;
+      case "state":
+        this.set({ remoteCameraOff: f.camera === false });
+        break;
       case "decline":
         this.finish("Declined");
         break;
@@ -130,7 +149,7 @@ export class CallController {
     this.set({ phase: "connecting" });
     try {
       const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: v.media === "video" });
-      this.set({ local });
+      this.gotMedia(local);
       await this.createPeer();
       await whenOpen(this.conn);
       this.conn.call({ callId: v.callId!, action: "accept", media: v.media });
@@ -162,6 +181,51 @@ export class CallController {
     const cameraOff = !this.view.cameraOff;
     this.view.local?.getVideoTracks().forEach((t) => (t.enabled = !cameraOff));
     this.set({ cameraOff });
+    // A disabled track still sends (black) frames: say so, and the other side shows my avatar.
+    if (this.view.callId) this.conn?.call({ callId: this.view.callId, action: "state", camera: !cameraOff });
+  }
+
+  /** Another microphone or camera, mid-call or before it connects. */
+  async chooseDevice(kind: "audio" | "video", deviceId: string): Promise<void> {
+    const local = this.view.local;
+    if (!local || (kind === "video" && (this.view.media !== "video" || this.view.sharing))) return;
+    const track = await deviceTrack(kind, deviceId);
+    if (this.view.local !== local) return track.stop(); // the call ended or changed meanwhile
+    this.set({ local: await replaceLocalTrack(this.pc, local, track), ...(kind === "audio" ? { micId: deviceId } : { cameraId: deviceId }) });
+  }
+
+  /** Send the screen instead of the camera (video calls); the browser's "Stop sharing" comes back too. */
+  async shareScreen(): Promise<void> {
+    const local = this.view.local;
+    if (!local || this.view.media !== "video" || this.view.sharing) return;
+    let track: MediaStreamTrack;
+    try {
+      track = await screenTrack();
+    } catch {
+      return; // the person cancelled the picker
+    }
+    if (this.view.local !== local) return track.stop();
+    track.addEventListener("ended", () => void this.stopSharing());
+    this.set({ local: await replaceLocalTrack(this.pc, local, track, false), sharing: true });
+    if (this.view.cameraOff) this.conn?.call({ callId: this.view.callId!, action: "state", camera: true });
+  }
+
+  /** Back to the camera after sharing the screen. */
+  async stopSharing(): Promise<void> {
+    const local = this.view.local;
+    if (!local || !this.view.sharing) return;
+    const camera = await deviceTrack("video", this.view.cameraId);
+    if (this.view.local !== local) return camera.stop();
+    camera.enabled = !this.view.cameraOff;
+    this.set({ local: await replaceLocalTrack(this.pc, local, camera, false), sharing: false });
+    if (this.view.cameraOff) this.conn?.call({ callId: this.view.callId!, action: "state", camera: false });
+  }
+
+  private gotMedia(local: MediaStream): void {
+    const id = (kind: "audio" | "video") => local.getTracks().find((t) => t.kind === kind)?.getSettings().deviceId ?? null;
+    this.set({ local, micId: id("audio"), cameraId: id("video") });
+    // Labels are only known once the page was allowed to use media: list the devices now.
+    void listDevices().then((devices) => this.view.local === local && this.set({ devices }), () => {});
   }
 
   dismiss(): void {
@@ -195,7 +259,8 @@ export class CallController {
     };
     pc.onconnectionstatechange = () => {
       const s = pc.connectionState;
-      this.set({ iceState: s, phase: s === "connected" ? "connected" : this.view.phase });
+      const connected = s === "connected";
+      this.set({ iceState: s, phase: connected ? "connected" : this.view.phase, connectedAt: connected ? (this.view.connectedAt ?? Date.now()) : this.view.connectedAt });
       if (s === "failed") this.hangup("Connection failed");
     };
     return pc;
