@@ -87,6 +87,7 @@ export class SqlConversationStore {
     this.confirmMoved = opts.confirmMoved;
     this.fence = opts.fence;
     this.indexer = SearchIndexer.for(sql);
+    this.threads = new ThreadStore(sql, conversationId);
     this.schemaPending = opts.schemaPending ?? false;
   }
 
@@ -94,7 +95,6 @@ export class SqlConversationStore {
    * A store in a database of its own (a Durable Object): any signed-in user can address any
    * conversation id, and making the tables on a mere lookup would leave a stored, billed object
    * behind for every id probed. So a database without the conversation tables gets them with its
-    this.threads = new ThreadStore(sql, conversationId);
    * first commit (creating the conversation: nothing else commits while none exists), and until
    * then it holds no conversation. A database that has them is migrated at once (new columns,
    * indexes).

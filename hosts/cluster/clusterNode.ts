@@ -70,7 +70,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   // The lease's incarnation on the bus too, so an eviction (deadNodeWatch.ts) names the run it ends.
   const incarnation = leases?.incarnation ?? randomBytes(6).toString("hex");
   const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region, { intervalMs: Math.max(100, ttl / 6), deadAfterMs: (2 * ttl) / 3 });
-  const watch = leases ? new DeadNodeWatch(leases, nc, subj, peers, Math.max(50, ttl / 15)) : null;
+  const watch = leases ? new DeadNodeWatch(leases, nc, subj, peers, Math.max(25, ttl / 30)) : null;
   const homes = await HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
   const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases, leaseTtlMs: ttl });
   const local = hostsActors
