@@ -6,7 +6,8 @@
 import type { BenchConfig } from "./config.ts";
 import type { Ctx } from "./lib/context.ts";
 import { appendJsonl, buildReport, latestMarkdown, table, writeLatest, type ScenarioReport } from "./lib/report.ts";
-import { connections } from "./scenarios/connections.ts";
+import { connections, idle } from "./scenarios/connections.ts";
+import { everydayScenario } from "./scenarios/everyday.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { history } from "./scenarios/history.ts";
 import { saturation } from "./scenarios/saturation.ts";
@@ -14,7 +15,10 @@ import type { Scenario, SystemResult } from "./scenarios/types.ts";
 import { targets } from "./targets/index.ts";
 import type { TargetName } from "./targets/types.ts";
 
-export const SCENARIOS: Scenario[] = [fanout, saturation, connections, history];
+/** Every scenario for this config, in run order (the everyday ones come from its shapes). */
+export function scenariosFor(config: BenchConfig): Scenario[] {
+  return [fanout, ...config.everyday.shapes.map(everydayScenario), saturation, connections, idle, history];
+}
 
 export interface BenchOptions {
   config: BenchConfig;
@@ -48,7 +52,7 @@ export async function runBench(o: BenchOptions): Promise<ScenarioReport[]> {
 }
 
 async function runScenarios(o: BenchOptions, reports: ScenarioReport[]): Promise<void> {
-  for (const scenario of SCENARIOS.filter((s) => o.scenarios.includes(s.name))) {
+  for (const scenario of scenariosFor(o.config).filter((s) => o.scenarios.includes(s.name))) {
     const workload = scenario.workload(o.config);
     o.ctx.log(`== ${scenario.title}: ${workload}`);
     const perTarget = new Map<TargetName, SystemResult[]>();

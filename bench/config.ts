@@ -51,13 +51,41 @@ export interface HistoryConfig {
   queryBudgetMs: number;
 }
 
+/** One everyday shape (issue #21): `senders` < `members` only with one conversation (the first
+ *  members send). */
+export interface EverydayShape {
+  name: string;
+  groups: number;
+  members: number;
+  senders?: number;
+  ratePerSender: number;
+}
+
+export interface EverydayConfig {
+  shapes: EverydayShape[];
+  durationMs: number;
+  warmupMs: number;
+  drainMs: number;
+  workers: number;
+}
+
 export interface BenchConfig {
   mode: "quick" | "full" | "tiny";
   fanout: FanoutConfig;
   saturation: SaturationConfig;
   connections: ConnectionsConfig;
+  /** Idle sockets held while the server's CPU is measured (issue #21's idle target). */
+  idle: ConnectionsConfig;
+  everyday: EverydayConfig;
   history: HistoryConfig;
 }
+
+/** The shapes of issue #21, the same in every mode but tiny. */
+const everydayShapes: EverydayShape[] = [
+  { name: "100x10@1", groups: 100, members: 10, ratePerSender: 1 },
+  { name: "500x2@2", groups: 500, members: 2, ratePerSender: 2 },
+  { name: "room500", groups: 1, members: 500, senders: 10, ratePerSender: 2 },
+];
 
 export const quick: BenchConfig = {
   mode: "quick",
@@ -67,6 +95,8 @@ export const quick: BenchConfig = {
     p99LimitMs: 100, refineSteps: 3, confirmFailures: true, workers: 1,
   },
   connections: { groups: 10, members: 5, socketsPerMember: 40, holdMs: 1000, perWorker: 15_000 },
+  idle: { groups: 100, members: 10, socketsPerMember: 10, holdMs: 10_000, perWorker: 10_000 },
+  everyday: { shapes: everydayShapes, durationMs: 15_000, warmupMs: 3000, drainMs: 3000, workers: 1 },
   history: { conversations: 10, messagesPerConversation: 5000, window: 64, pageQueries: 300, searchQueries: 60, queryBudgetMs: 5000 },
 };
 
@@ -78,6 +108,8 @@ export const full: BenchConfig = {
     p99LimitMs: 100, refineSteps: 1, confirmFailures: true, workers: 1,
   },
   connections: { groups: 50, members: 10, socketsPerMember: 38, holdMs: 10_000, perWorker: 10_000 },
+  idle: { groups: 100, members: 10, socketsPerMember: 10, holdMs: 30_000, perWorker: 10_000 },
+  everyday: { shapes: everydayShapes, durationMs: 60_000, warmupMs: 5000, drainMs: 5000, workers: 1 },
   history: { conversations: 10, messagesPerConversation: 100_000, window: 128, pageQueries: 1000, searchQueries: 300, queryBudgetMs: 120_000 },
 };
 
@@ -90,6 +122,14 @@ export const tiny: BenchConfig = {
     p99LimitMs: 100, refineSteps: 1, confirmFailures: false, workers: 1,
   },
   connections: { groups: 3, members: 4, socketsPerMember: 2, holdMs: 200, perWorker: 15_000 },
+  idle: { groups: 3, members: 4, socketsPerMember: 2, holdMs: 500, perWorker: 15_000 },
+  everyday: {
+    shapes: [
+      { name: "3x4@5", groups: 3, members: 4, ratePerSender: 5 },
+      { name: "room12", groups: 1, members: 12, senders: 3, ratePerSender: 5 },
+    ],
+    durationMs: 700, warmupMs: 200, drainMs: 5000, workers: 1,
+  },
   history: { conversations: 2, messagesPerConversation: 120, window: 16, pageQueries: 10, searchQueries: 6, queryBudgetMs: 10_000 },
 };
 

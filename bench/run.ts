@@ -1,12 +1,13 @@
 /**
  * CLI: bun bench/run.ts [--quick|--full|--tiny] [--targets=rawBun,socketio,nexus]
- *      [--scenarios=fanout,saturation,connections,history] [--rounds=N] [--verbose] [--no-write]
+ *      [--scenarios=fanout,everyday,saturation,connections,idle,history] [--rounds=N] [--verbose] [--no-write]
+ *      (`everyday` = every everyday-<shape> scenario of the mode; one shape: --scenarios=everyday-500x2@2)
  *      [--set=fanout.ratePerSender=12 ...]  (override any profile field for this run)
  * Env: BENCH_NEXUS_CPU_PROF=<dir> profiles the Nexus server; BENCH_NEXUS_ENV='{"K":"V"}' adds server env.
  * `npm run bench` (scripts/bench.mjs) calls this after checking dependencies.
  */
 import { killChildrenOnSignals } from "../scripts/lib/processes.mjs";
-import { SCENARIOS, runBench } from "./bench.ts";
+import { runBench, scenariosFor } from "./bench.ts";
 import { profiles } from "./config.ts";
 import { consoleCtx } from "./lib/context.ts";
 import { targetsCheck } from "./lib/report.ts";
@@ -18,12 +19,12 @@ const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.spli
 
 const mode = flag("full") ? "full" : flag("tiny") ? "tiny" : "quick";
 const targetList = (opt("targets")?.split(",") ?? DEFAULT_TARGETS) as TargetName[];
-const scenarioList = (opt("scenarios")?.split(",") ?? SCENARIOS.map((s) => s.name)) as (typeof SCENARIOS)[number]["name"][];
 for (const t of targetList) if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t}; known: ${TARGET_NAMES.join(", ")}`);
-for (const s of scenarioList)
-  if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.map((x) => x.name).join(", ")}`);
 
 const config = structuredClone(profiles[mode]);
+const known = scenariosFor(config).map((s) => s.name);
+const scenarioList = (opt("scenarios")?.split(",") ?? known).flatMap((s) => (s === "everyday" ? known.filter((k) => k.startsWith("everyday-")) : [s]));
+for (const s of scenarioList) if (!known.includes(s as never)) throw new Error(`unknown scenario ${s}; known: ${known.join(", ")}`);
 for (const a of args.filter((x) => x.startsWith("--set="))) {
   const [path, value] = a.slice("--set=".length).split("=") as [string, string];
   const [section, key] = path.split(".") as [keyof typeof config, string];
@@ -40,7 +41,7 @@ ctx.log(`nexus bench, ${mode} mode: targets ${targetList.join(", ")}; scenarios 
 const reports = await runBench({
   config,
   targets: targetList,
-  scenarios: scenarioList,
+  scenarios: scenarioList as typeof known,
   rounds: Number(opt("rounds") ?? 1),
   write: !flag("no-write"),
   print: true,

@@ -89,23 +89,47 @@ export function table(r: ScenarioReport): string {
 }
 
 /** The issue #4 targets, checked against this run's fan-out and saturation reports. */
+/** Every target of issues #4 and #21, measured or not, each against the numbers of this run. The
+ *  throughput targets are per core of the server's own CPU (#21), so they hold on any box. */
 export function targetsCheck(reports: ScenarioReport[]): string {
-  const sat = reports.find((r) => r.scenario === "saturation");
-  const fan = reports.find((r) => r.scenario === "fanout");
+  const of = (name: string) => reports.find((r) => r.scenario === name);
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
   const lines: string[] = [];
   const check = (label: string, ok: boolean | null, got: string) =>
     lines.push(`| ${label} | ${got} | ${ok === null ? "not measured" : ok ? "met" : "NOT met"} |`);
+  const sat = of("saturation");
   const satNx = sat?.systems.nexus?.metrics;
-  const vsSio = sat?.ratios["nexus/socketio"]?.saturationPerSec ?? null;
-  const vsRaw = sat?.ratios["nexus/rawBun"]?.saturationPerSec ?? null;
-  check(">= 5x Socket.IO+Redis delivered msgs/s (saturation)", vsSio === null ? null : vsSio >= 5, vsSio === null ? "–" : `${vsSio}x`);
-  const p99Half = satNx?.p99AtHalf;
-  check("p99 < 50 ms at half of saturation", typeof p99Half === "number" ? p99Half < 50 : null, fmt(p99Half) + " ms");
-  const fm = fan?.systems.nexus?.metrics;
-  const bad = fm ? Number(fm.lost) + Number(fm.outOfOrder) + Number(fm.duplicates) + Number(satNx?.oooTotal ?? 0) + Number(satNx?.lostAtHalf ?? 0) : null;
-  check("zero misordered or lost messages", bad === null ? null : bad === 0, bad === null ? "–" : `${bad} lost+dup+ooo`);
-  check(">= 60% of raw Bun pub/sub throughput while persisting", vsRaw === null ? null : vsRaw >= 0.6, vsRaw === null ? "–" : `${Math.round(vsRaw * 100)}%`);
-  return ["### Issue #4 targets (Nexus)", "", "| target | measured | status |", "|---|---|---|", ...lines].join("\n");
+  const perCore = (other: string) => num(sat?.ratios[`nexus/${other}`]?.perCoreAtSat);
+  const vsSio = perCore("socketio");
+  const vsRaw = perCore("rawBun");
+  check(">= 8x Socket.IO+Redis deliveries per server core (saturation)", vsSio === null ? null : vsSio >= 8, vsSio === null ? "–" : `${vsSio}x`);
+  check(">= 60% of raw Bun pub/sub deliveries per server core (saturation)", vsRaw === null ? null : vsRaw >= 0.6, vsRaw === null ? "–" : `${Math.round(vsRaw * 100)}%`);
+  const p99Half = num(satNx?.p99AtHalf);
+  check("p99 < 50 ms at half of saturation", p99Half === null ? null : p99Half < 50, `${fmt(p99Half)} ms`);
+  let bad: number | null = null;
+  for (const r of reports) {
+    const m = r.systems.nexus?.metrics;
+    if (!m || (!["fanout", "saturation"].includes(r.scenario) && !r.scenario.startsWith("everyday-"))) continue;
+    bad = (bad ?? 0) + ["lost", "outOfOrder", "duplicates", "oooTotal", "dupTotal", "lostAtHalf"].reduce((a, k) => a + (num(m[k]) ?? 0), 0);
+  }
+  check("zero lost, duplicated or misordered messages", bad === null ? null : bad === 0, bad === null ? "–" : `${bad} lost+dup+ooo`);
+  for (const r of reports.filter((x) => x.scenario.startsWith("everyday-") && !x.scenario.includes("room"))) {
+    const m = r.systems.nexus?.metrics;
+    const us = num(m?.serverCpuUsPerMessage);
+    const p99 = num(m?.p99);
+    const vs = num(r.ratios["nexus/socketio"]?.serverCpuUsPerMessage);
+    const shape = r.scenario.slice("everyday-".length);
+    check(`${shape}: server CPU <= 100 µs per message`, us === null ? null : us <= 100, us === null ? "–" : `${us} µs`);
+    check(`${shape}: p99 <= 10 ms`, p99 === null ? null : p99 <= 10, `${fmt(p99)} ms`);
+    check(`${shape}: >= 3x cheaper per message than Socket.IO+Redis`, vs === null ? null : vs <= 1 / 3, vs === null ? "–" : `${Math.round((1 / vs) * 10) / 10}x`);
+  }
+  const idle = of("idle")?.systems.nexus?.metrics;
+  const idleCpu = num(idle?.idleCpuPct);
+  const perSocket = num(idle?.rssPerConnKB);
+  const held = num(idle?.held);
+  check(`idle: < 1% of a core holding ${held ?? "10k"} sockets`, idleCpu === null ? null : idleCpu < 1, idleCpu === null ? "–" : `${idleCpu}%`);
+  check("idle: <= 4 KB RSS per socket", perSocket === null ? null : perSocket <= 4, perSocket === null ? "–" : `${perSocket} KB`);
+  return ["### Targets (issues #4 and #21; Nexus; throughput per server core)", "", "| target | measured | status |", "|---|---|---|", ...lines].join("\n");
 }
 
 export function latestMarkdown(reports: ScenarioReport[], mode: string): string {

@@ -25,6 +25,7 @@ export const fanoutColumns = [
   { key: "loadgenCpuPct", label: "loadgen CPU %" },
   { key: "otherCpuPct", label: "other CPU %" },
   { key: "serverCpuUsPerDelivery", label: "server CPU µs/delivery", ratio: true },
+  { key: "deliveriesPerCore", label: "deliveries per server core", ratio: true },
   { key: "loadgenCpuUsPerDelivery", label: "loadgen CPU µs/delivery", ratio: true },
 ];
 
@@ -50,7 +51,8 @@ export const fanout: Scenario = {
         await measuredRun(pool, server, { ratePerSender: f.ratePerSender, durationMs: f.warmupMs, drainMs: f.drainMs });
         const m = await measuredRun(pool, server, { ratePerSender: f.ratePerSender, durationMs: f.durationMs, drainMs: f.drainMs });
         ctx.log(`${target.name}: ${m.deliveredPerSec} delivered/s, p99 ${m.p99} ms, lost ${m.lost}, ooo ${m.outOfOrder}`);
-        return { target: target.name, description: server.description, metrics: { ...m } };
+        const deliveriesPerCore = m.serverCpuUsPerDelivery ? Math.round(1e6 / m.serverCpuUsPerDelivery) : null;
+        return { target: target.name, description: server.description, metrics: { ...m, deliveriesPerCore } };
       } finally {
         await pool.close();
       }

@@ -38,6 +38,7 @@ export const saturation: Scenario = {
     { key: "lostAtHalf", label: "lost @half" },
     { key: "oooTotal", label: "ooo (all steps)" },
     { key: "serverCpuPctAtSat", label: "server CPU % @sat" },
+    { key: "perCoreAtSat", label: "delivered/s per server core @sat", ratio: true },
     { key: "loadgenCpuPctAtSat", label: "loadgen CPU % @sat" },
     { key: "otherCpuPctAtSat", label: "other CPU % @sat" },
   ],
@@ -122,6 +123,9 @@ export const saturation: Scenario = {
             oooTotal: steps.reduce((a, m) => a + m.outOfOrder, 0) + (half?.outOfOrder ?? 0),
             dupTotal: steps.reduce((a, m) => a + m.duplicates, 0) + (half?.duplicates ?? 0),
             serverCpuPctAtSat: best?.serverCpuPct ?? null,
+            // Per core of the server's own CPU (every thread; Socket.IO: its instances and Redis), so
+            // the ratio holds on any box, whoever else shares it (issue #21's form of #4's targets).
+            perCoreAtSat: best?.serverCpuUsPerDelivery ? Math.round(1e6 / best.serverCpuUsPerDelivery) : null,
             loadgenCpuPctAtSat: best?.loadgenCpuPct ?? null,
             otherCpuPctAtSat: best?.otherCpuPct ?? null,
             limitedBy: firstBad ? "p99/loss" : "max steps reached",

@@ -23,7 +23,7 @@ export interface Column {
 }
 
 export interface Scenario {
-  name: "fanout" | "saturation" | "connections" | "history";
+  name: "fanout" | "saturation" | "connections" | "idle" | "history" | `everyday-${string}`;
   title: string;
   /** Human summary of the workload for this config. */
   workload(cfg: BenchConfig): string;

@@ -4,6 +4,7 @@
  * up. No timing assertions.
  */
 import { describe, expect, test } from "bun:test";
+import { targetsCheck } from "../../bench/lib/report.ts";
 import { runBench } from "../../bench/bench.ts";
 import { tiny } from "../../bench/config.ts";
 import { consoleCtx } from "../../bench/lib/context.ts";
@@ -89,6 +90,28 @@ describe("other scenarios on a tiny workload", () => {
     expect(nx.metrics.pageP50 as number).toBeGreaterThan(0);
     expect(nx.metrics.searchP50 as number).toBeGreaterThan(0);
   });
+
+  test("everyday: a room where only some members send; CPU per message and per core; targets printed", async () => {
+    const room = tiny.everyday.shapes.find((x) => x.senders)!;
+    const reports = await run(["socketio", "nexus"], [`everyday-${room.name}`, "idle"]);
+    const [everyday, idle] = reports as [ScenarioReport, ScenarioReport];
+    for (const t of ["socketio", "nexus"] as const) {
+      const m = everyday.systems[t]!.metrics;
+      expect(everyday.systems[t]!.error).toBeUndefined();
+      expect(m.delivered).toBe((m.sent as number) * room.members);
+      expect(m.lost).toBe(0);
+      expect(m.outOfOrder).toBe(0);
+      // Only `senders` of the members sent: the measured rate is theirs, not the room's.
+      expect(m.messagesPerSec as number).toBeLessThan(room.senders! * room.ratePerSender * 1.5);
+      expect(m.serverCpuUsPerMessage as number).toBeGreaterThan(0);
+      expect(m.deliveriesPerCore as number).toBeGreaterThan(0);
+      expect(idle.systems[t]!.metrics.held).toBe(tiny.idle.groups * tiny.idle.members * tiny.idle.socketsPerMember);
+      expect(typeof idle.systems[t]!.metrics.idleCpuPct).toBe("number");
+    }
+    expect(typeof everyday.ratios["nexus/socketio"]!.serverCpuUsPerMessage).toBe("number");
+    const check = targetsCheck(reports);
+    expect(check).toMatch(/idle: <= 4 KB RSS per socket \| [\d.]+ KB \| (met|NOT met)/);
+  }, 90_000);
 
   test("saturation: the ramp records a passing step and the half-rate run", async () => {
     const [report] = await run(["rawBun"], ["saturation"]);

@@ -16,7 +16,22 @@ import { ApiError, Http, NetworkError, toApiError } from "./http.ts";
 const HistoryPage = z.object({ events: z.array(ConversationEvent), hasMore: z.boolean() });
 const Pins = z.object({ pins: z.array(MessageEvent) });
 const SendResult = z.object({ seq: z.number(), ts: z.number(), duplicate: z.boolean().optional() });
-const SearchHits = z.object({ hits: z.array(z.object({ conversationId: z.string(), event: ConversationEvent })) });
+const SearchHits = z.object({
+  hits: z.array(z.object({ conversationId: z.string(), event: MessageEvent })),
+  /** The words the server matched (for highlighting), and the next page's cursor. */
+  terms: z.array(z.string()).default([]),
+  next: z.string().optional(),
+});
+export type SearchPage = z.infer<typeof SearchHits>;
+const ThreadPage = z.object({
+  root: MessageEvent,
+  replies: z.array(MessageEvent),
+  hasMore: z.boolean(),
+  followers: z.array(z.string()),
+  following: z.boolean(),
+  readSeq: z.number(),
+});
+export type ThreadPage = z.infer<typeof ThreadPage>;
 const AdminUser = PublicUser.extend({ lockedUntil: z.number().nullable().optional(), failedLogins: z.number().optional() });
 export type AdminUser = z.infer<typeof AdminUser>;
 export type SearchHit = z.infer<typeof SearchHits>["hits"][number];
@@ -70,7 +85,7 @@ export class Api {
   async history(id: string, before?: number, limit = 50) {
     return HistoryPage.parse(await this.http.json("GET", `/v1/conversations/${id}/messages`, { query: { before, limit } }));
   }
-  async sendMessage(id: string, body: { clientId: string; text: string; replyTo?: number; attachments?: string[]; mentions?: string[] }) {
+  async sendMessage(id: string, body: { clientId: string; text: string; replyTo?: number; threadRoot?: number; attachments?: string[]; mentions?: string[] }) {
     return SendResult.parse(await this.http.json("POST", `/v1/conversations/${id}/messages`, { body }));
   }
   /** The conversation's pinned messages, newest first. */
@@ -80,8 +95,21 @@ export class Api {
   async deleteMessage(id: string, seq: number) {
     await this.http.json("DELETE", `/v1/conversations/${id}/messages/${seq}`);
   }
-  async search(q: string, conversationId?: string) {
-    return SearchHits.parse(await this.http.json("GET", "/v1/search", { query: { q, conversationId, limit: 30 } })).hits;
+  /** One page of hits (30), newest first; `cursor` is the previous page's `next`. Dates in `q` are in this browser's time zone. */
+  async search(q: string, cursor?: string, conversationId?: string): Promise<SearchPage> {
+    const tz = new Date().getTimezoneOffset();
+    return SearchHits.parse(await this.http.json("GET", "/v1/search", { query: { q, conversationId, limit: 30, cursor, tz } }));
+  }
+
+  // ---- threads (protocol/threads.ts)
+  async thread(id: string, root: number, after?: number) {
+    return ThreadPage.parse(await this.http.json("GET", `/v1/conversations/${id}/threads/${root}`, { query: { after, limit: 200 } }));
+  }
+  async followThread(id: string, root: number, on: boolean) {
+    await this.http.json("PUT", `/v1/conversations/${id}/threads/${root}/follow`, { body: { on } });
+  }
+  async readThread(id: string, root: number, seq: number) {
+    await this.http.json("POST", `/v1/conversations/${id}/threads/${root}/read`, { body: { seq } });
   }
 
   // ---- attachments, calls, presence

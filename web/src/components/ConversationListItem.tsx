@@ -4,6 +4,7 @@ import { displayTitle, lastSeenLabel, otherMember } from "../state/inbox.ts";
 import { relativeNow } from "../stores/clock.ts";
 import { Avatar } from "./Avatar.tsx";
 import { shortTime } from "./format.ts";
+import { Icon } from "./Icon.tsx";
 
 export function ConversationListItem(props: {
   summary: ConversationSummary;
@@ -54,6 +55,11 @@ export function ConversationListItem(props: {
           <Show when={(c().mentions ?? 0) > 0}>
             <span class="badge mention-badge" data-testid="mention-badge" aria-label={`${c().mentions} mentions`} title={`${c().mentions} mentions`}>
               @
+            </span>
+          </Show>
+          <Show when={(c().threads ?? 0) > 0}>
+            <span class="badge thread-badge" data-testid="thread-badge" aria-label={`${c().threads} new thread replies`} title={`${c().threads} new replies in threads you follow`}>
+              <Icon name="chat" size={11} /> {c().threads! > 99 ? "99+" : c().threads}
             </span>
           </Show>
           <Show when={c().unread > 0}>

@@ -14,6 +14,8 @@ import { GroupSettings } from "./GroupSettings.tsx";
 import { MessageList } from "./MessageList.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
 import { TypingIndicator } from "./TypingIndicator.tsx";
+import { ThreadPanel } from "./ThreadPanel.tsx";
+import { setThreadTarget, threadTarget } from "../stores/threadTarget.ts";
 import { type Upload, useUploads } from "./useUploads.ts";
 
 /**
@@ -32,6 +34,12 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
   const [editing, setEditing] = createSignal<MessageRow | null>(null);
   const [settings, setSettings] = createSignal(false);
   const [dragging, setDragging] = createSignal(false);
+  /** The open thread's root (ThreadPanel.tsx); a search hit in a thread asks for one (threadTarget). */
+  const [thread, setThread] = createSignal<number | null>(null);
+  createEffect(() => {
+    const t = threadTarget();
+    if (t?.conversationId === props.id) (setThread(t.root), setThreadTarget(null));
+  });
   const uploads = useUploads(app.api, props.id, (m) => app.toast(m, "error"));
 
   // Read receipts: whenever new events land while the tab is visible and the list is at its
@@ -165,6 +173,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         onPin={pin}
         canModerate={app.user()?.role === "admin" || myRole() === "admin"}
         onReply={(r) => (setEditing(null), setReplyTo(r))}
+        onThread={(r) => setThread(r.threadRoot ?? r.seq)}
         onEdit={(r) => (setReplyTo(null), setEditing(r))}
         onDelete={(r) => void remove(r)}
         onReact={react}
@@ -190,6 +199,9 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
       />
       <Show when={settings() && info()}>
         <GroupSettings live={live} info={info()!} onClose={() => setSettings(false)} />
+      <Show when={thread()}>
+        {(root) => <ThreadPanel live={live} conn={conn} root={root()} onClose={() => setThread(null)} />}
+      </Show>
       </Show>
     </section>
   );

@@ -19,6 +19,7 @@ export function MessageList(props: {
   canModerate: boolean;
   canPin?: boolean;
   onPin?(r: MessageRow): void;
+  onThread?(r: MessageRow): void;
   onReply(r: MessageRow): void;
   onEdit(r: MessageRow): void;
   onDelete(r: MessageRow): void;
@@ -182,6 +183,7 @@ export function MessageList(props: {
               onPin={props.onPin}
               onReply={props.onReply}
               onEdit={props.onEdit}
+              onThread={props.onThread}
               onDelete={props.onDelete}
               onReact={props.onReact}
               onRetry={(id) => props.live.retry(id)}

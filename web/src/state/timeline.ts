@@ -1,4 +1,4 @@
-import type { AttachmentRef, ConversationEvent, MessageEvent } from "../../../protocol/index.ts";
+import type { AttachmentRef, ConversationEvent, MessageEvent, ThreadSummary } from "../../../protocol/index.ts";
 import type { OutboxItem } from "./outbox.ts";
 
 /**
@@ -8,6 +8,8 @@ import type { OutboxItem } from "./outbox.ts";
  *  - live and replayed events (in seq order; edits/deletes/reactions patch their target),
  *  - optimistic sends from the outbox (keyed by clientId until the real event arrives).
  * `lastSeq` is the resume cursor: everything up to it has been applied, nothing after it has.
+ * Thread replies (protocol/threads.ts) are kept apart (`repliesOf`): not rows of the main log, but
+ * each one counts on its root's `thread` summary and edits, deletes and reactions patch them too.
  */
 export interface MessageRow {
   kind: "message";
@@ -22,6 +24,9 @@ export interface MessageRow {
   /** Member ids, "@all", "@here" (protocol/mentions.ts). */
   mentions?: string[];
   pinned?: { by: string; ts: number };
+  /** A thread reply's root; a root's replies so far. */
+  threadRoot?: number;
+  thread?: ThreadSummary;
   editedTs?: number;
   deleted?: boolean;
   reactions: Record<string, string[]>;
@@ -68,6 +73,8 @@ export class Timeline {
   private bySeq = new Map<number, MessageRow | SystemRow>();
   private pending = new Map<string, PendingRow>();
   private clientIds = new Map<string, number>();
+  /** Thread replies seen live or loaded by a thread panel, by seq. */
+  private replies = new Map<number, MessageRow>();
 
   constructor(readonly me: string) {}
 
@@ -118,7 +125,11 @@ export class Timeline {
         this.patch(e.target, (m) => ({ ...m, pinned: e.on ? { by: e.author, ts: e.ts } : undefined }));
         break;
       default:
-        this.insertMaterialized(e);
+        if (e.kind === "message" && e.threadRoot !== undefined) {
+          this.replies.set(e.seq, toRow(e));
+          const root = e.threadRoot;
+          this.patch(root, (m) => ({ ...m, thread: { replies: (m.thread?.replies ?? 0) + 1, lastTs: e.ts, lastSeq: e.seq } }));
+        } else this.insertMaterialized(e);
     }
     this.loaded = true;
     return "applied";
@@ -181,6 +192,16 @@ export class Timeline {
     return r?.kind === "message" ? r : undefined;
   }
 
+  /** A thread page from the server (replies in their current state). */
+  putReplies(events: MessageEvent[]): void {
+    for (const e of events) this.replies.set(e.seq, toRow(e));
+  }
+
+  /** The replies to `root` known here, oldest first. */
+  repliesOf(root: number): MessageRow[] {
+    return [...this.replies.values()].filter((r) => r.threadRoot === root).sort((a, b) => a.seq - b.seq);
+  }
+
   /** Rows in display order: the log by seq, then sends still on their way. */
   rows(): Row[] {
     const logged = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
@@ -188,7 +209,9 @@ export class Timeline {
   }
 
   private insertMaterialized(e: ConversationEvent): void {
-    if (e.kind === "message") {
+    if (e.kind === "message" && e.threadRoot !== undefined) {
+      this.replies.set(e.seq, toRow(e)); // not a row of the main log
+    } else if (e.kind === "message") {
       const row = toRow(e);
       this.bySeq.set(e.seq, row);
       this.clientIds.set(e.clientId, e.seq);
@@ -224,6 +247,8 @@ function toRow(e: MessageEvent): MessageRow {
     replyTo: e.replyTo,
     attachments: e.deleted ? undefined : e.attachments,
     mentions: e.deleted ? undefined : e.mentions,
+    threadRoot: e.threadRoot,
+    thread: e.thread,
     pinned: e.deleted ? undefined : e.pinned,
     editedTs: e.editedTs,
     deleted: e.deleted,
