@@ -1,12 +1,13 @@
 /**
  * Read cursors written behind: a cursor that moved (an explicit `read`, or a sender's own message)
- * is stored within ~250 ms, not before an ack. They are not messages, and a write per send would
- * cost the commit path a statement per message. A failed write is retried; a newer cursor wins.
+ * is stored within ~1 s, not before an ack. They are not messages, and a write per send would
+ * cost the commit path a statement per message (at 250 ms a busy conversation still wrote four
+ * batches a second, #21). A failed write is retried; a newer cursor wins.
  */
 import type { Clock } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 
-const FLUSH_MS = 250;
+const FLUSH_MS = 1000;
 const RETRY_MS = 1000;
 
 export class ReadCursors {

@@ -9,7 +9,7 @@ import {
   type ConversationNotifyBody, type ConversationSummary, type DndBody, type NotifySettings, type Presence, type PresenceStatus, type PushSubscriptionBody,
 } from "../../protocol/index.ts";
 import type { InboxApi, InboxMeshApi } from "../api.ts";
-import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice, SocketActor } from "../ports.ts";
+import type { ActorMesh, Caller, Clock, Connection, InboxUpdate, RingNotice, SessionEnd, SocketActor } from "../ports.ts";
 import { socketStats } from "../socketStats.ts";
 import { audienceOf, visibleTo } from "./contacts.ts";
 import { SocketBuckets } from "../frameRate.ts";
@@ -29,7 +29,10 @@ export interface InboxDeps {
   push?: PushSender;
 }
 
-const WRITE_BEHIND_MS = 500;
+/** Summaries are derived state (the conversations are the source of truth) written behind: at
+ *  everyday load every member's inbox is dirty all the time, and at 500 ms their rows (a JSON
+ *  summary each) were over half the statements of the group commits (#21). */
+const WRITE_BEHIND_MS = 2000;
 /** Invalid frames a socket may send before it is closed (4009): the conversation socket's rule
  *  (actors/conversation/socketSession.ts), so a broken or hostile client cannot keep us answering. */
 const MAX_BAD_FRAMES = 20;
@@ -154,10 +157,13 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     return (await this.deps.store.pushSubscriptions()).map((s) => s.endpoint);
   }
 
-  async kick(caller: Caller): Promise<void> {
-    // The user themselves too: a password change or an account deletion ends their sessions.
+  async kick(caller: Caller, end?: SessionEnd | null): Promise<void> {
+    // The user themselves too: a password change, a logout or an account deletion ends their sessions.
     if (!caller.admin && caller.userId !== this.userId) throw new NexusError("forbidden", "admin role required");
-    for (const c of [...this.conns]) c.close(CloseCodes.forbidden, "account locked");
+    for (const c of [...this.conns]) {
+      if (!end) c.close(CloseCodes.forbidden, "account locked");
+      else if (end.session == null || c.session === end.session) c.close(CloseCodes.signedOut, "signed out");
+    }
   }
 
   async reserveUpload(caller: Caller, upload: PendingUpload, capBytes: number): Promise<void> {

@@ -23,7 +23,7 @@ async function group(members = ["ann", "ben", "cat"], limits = {}) {
 /** The summary a user's inbox would get now, and the one a freshly loaded actor (after a restart) computes. */
 async function unreadNowAndAfterReload(conv: ConversationActor, userId: string, id = ID) {
   const now = summaryFor(id, conv.state({ userId }), userId, []).unread;
-  await tick(300); // read cursors are written behind (~250 ms)
+  await tick(1100); // read cursors are written behind (within ~1 s, on the 50 ms timer grid)
   const reborn = new BunActorSystem(env.sql).conversation(id);
   await reborn.ready();
   const reloaded = summaryFor(id, reborn.state({ userId }), userId, []).unread;

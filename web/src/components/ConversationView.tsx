@@ -13,6 +13,8 @@ import { ConversationHeader } from "./ConversationHeader.tsx";
 import { GroupSettings } from "./GroupSettings.tsx";
 import { MessageList } from "./MessageList.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
+import { ThreadPanel } from "./ThreadPanel.tsx";
+import { setThreadTarget, threadTarget } from "../stores/threadTarget.ts";
 import { TypingIndicator } from "./TypingIndicator.tsx";
 import { ThreadPanel } from "./ThreadPanel.tsx";
 import { setThreadTarget, threadTarget } from "../stores/threadTarget.ts";
@@ -33,6 +35,12 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
   const [replyTo, setReplyTo] = createSignal<MessageRow | null>(null);
   const [editing, setEditing] = createSignal<MessageRow | null>(null);
   const [settings, setSettings] = createSignal(false);
+  /** The open thread's root (ThreadPanel.tsx); a search hit in a thread asks for one (threadTarget). */
+  const [thread, setThread] = createSignal<number | null>(null);
+  createEffect(() => {
+    const t = threadTarget();
+    if (t?.conversationId === props.id) (setThread(t.root), setThreadTarget(null));
+  });
   const [dragging, setDragging] = createSignal(false);
   /** The open thread's root (ThreadPanel.tsx); a search hit in a thread asks for one (threadTarget). */
   const [thread, setThread] = createSignal<number | null>(null);
@@ -171,6 +179,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         conn={conn}
         canPin={canPin()}
         onPin={pin}
+        onThread={(r) => setThread(r.threadRoot ?? r.seq)}
         canModerate={app.user()?.role === "admin" || myRole() === "admin"}
         onReply={(r) => (setEditing(null), setReplyTo(r))}
         onThread={(r) => setThread(r.threadRoot ?? r.seq)}
@@ -197,6 +206,9 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         me={live.user.id}
         canMentionAll={canMentionAll()}
       />
+      <Show when={thread()}>
+        {(root) => <ThreadPanel live={live} conn={conn} root={root()} onClose={() => setThread(null)} />}
+      </Show>
       <Show when={settings() && info()}>
         <GroupSettings live={live} info={info()!} onClose={() => setSettings(false)} />
       <Show when={thread()}>

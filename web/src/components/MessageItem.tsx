@@ -26,6 +26,8 @@ export function MessageItem(props: {
   /** Who may pin here (protocol: any member of a direct chat, a group's admins). */
   canPin?: boolean;
   onPin?(r: MessageRow): void;
+  /** Open the message's thread (protocol/threads.ts): reply in it, or read its replies. */
+  onThread?(r: MessageRow): void;
   onReply(r: MessageRow): void;
   onEdit(r: MessageRow): void;
   onDelete(r: MessageRow): void;
@@ -134,6 +136,12 @@ export function MessageItem(props: {
                 </For>
               </div>
             </Show>
+            <Show when={msg()?.thread?.replies}>
+              <button class="ghost small thread-summary" data-testid="thread-summary" onClick={() => props.onThread?.(msg()!)}>
+                {msg()!.thread!.replies === 1 ? "1 reply" : `${msg()!.thread!.replies} replies`}
+                <span class="muted"> · last {clockTime(msg()!.thread!.lastTs)}</span>
+              </button>
+            </Show>
             <Show when={pending()?.error}>
               <div class="failed-actions">
                 <span class="error small">{pending()!.error}</span>
@@ -159,6 +167,11 @@ export function MessageItem(props: {
                 <button class="icon small" aria-label="Reply" data-testid="action-reply" onClick={() => props.onReply(msg()!)}>
                   <Icon name="reply" size={16} />
                 </button>
+                <Show when={props.onThread}>
+                  <button class="icon small" aria-label="Reply in thread" data-testid="action-thread" onClick={() => props.onThread!(msg()!)}>
+                    <Icon name="chat" size={16} />
+                  </button>
+                </Show>
                 <Show when={mine()}>
                   <button class="icon small" aria-label="Edit" data-testid="action-edit" onClick={() => props.onEdit(msg()!)}>
                     <Icon name="edit" size={16} />

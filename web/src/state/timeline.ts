@@ -225,6 +225,8 @@ export class Timeline {
   private patch(target: number, f: (m: MessageRow) => MessageRow): void {
     const m = this.bySeq.get(target);
     if (m?.kind === "message") this.bySeq.set(target, f(m));
+    const reply = this.replies.get(target);
+    if (reply) this.replies.set(target, f(reply));
   }
 
   /** After a reset, sends the server already acknowledged are in the log (or older than it). */
@@ -245,10 +247,10 @@ function toRow(e: MessageEvent): MessageRow {
     clientId: e.clientId,
     text: e.deleted ? "" : e.text,
     replyTo: e.replyTo,
-    attachments: e.deleted ? undefined : e.attachments,
-    mentions: e.deleted ? undefined : e.mentions,
     threadRoot: e.threadRoot,
     thread: e.thread,
+    attachments: e.deleted ? undefined : e.attachments,
+    mentions: e.deleted ? undefined : e.mentions,
     pinned: e.deleted ? undefined : e.pinned,
     editedTs: e.editedTs,
     deleted: e.deleted,
