@@ -16,8 +16,6 @@ import { PinsPanel } from "./PinsPanel.tsx";
 import { ThreadPanel } from "./ThreadPanel.tsx";
 import { setThreadTarget, threadTarget } from "../stores/threadTarget.ts";
 import { TypingIndicator } from "./TypingIndicator.tsx";
-import { ThreadPanel } from "./ThreadPanel.tsx";
-import { setThreadTarget, threadTarget } from "../stores/threadTarget.ts";
 import { type Upload, useUploads } from "./useUploads.ts";
 
 /**
@@ -42,12 +40,6 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
     if (t?.conversationId === props.id) (setThread(t.root), setThreadTarget(null));
   });
   const [dragging, setDragging] = createSignal(false);
-  /** The open thread's root (ThreadPanel.tsx); a search hit in a thread asks for one (threadTarget). */
-  const [thread, setThread] = createSignal<number | null>(null);
-  createEffect(() => {
-    const t = threadTarget();
-    if (t?.conversationId === props.id) (setThread(t.root), setThreadTarget(null));
-  });
   const uploads = useUploads(app.api, props.id, (m) => app.toast(m, "error"));
 
   // Read receipts: whenever new events land while the tab is visible and the list is at its
@@ -182,7 +174,6 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         onThread={(r) => setThread(r.threadRoot ?? r.seq)}
         canModerate={app.user()?.role === "admin" || myRole() === "admin"}
         onReply={(r) => (setEditing(null), setReplyTo(r))}
-        onThread={(r) => setThread(r.threadRoot ?? r.seq)}
         onEdit={(r) => (setReplyTo(null), setEditing(r))}
         onDelete={(r) => void remove(r)}
         onReact={react}
@@ -211,9 +202,6 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
       </Show>
       <Show when={settings() && info()}>
         <GroupSettings live={live} info={info()!} onClose={() => setSettings(false)} />
-      <Show when={thread()}>
-        {(root) => <ThreadPanel live={live} conn={conn} root={root()} onClose={() => setThread(null)} />}
-      </Show>
       </Show>
     </section>
   );

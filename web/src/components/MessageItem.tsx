@@ -31,8 +31,6 @@ export function MessageItem(props: {
   onReply(r: MessageRow): void;
   onEdit(r: MessageRow): void;
   onDelete(r: MessageRow): void;
-  /** Open the message's thread (protocol/threads.ts): reply in it, or read its replies. */
-  onThread?(r: MessageRow): void;
   onReact(r: MessageRow, emoji: string): void;
   onRetry(clientId: string): void;
   onDiscard(clientId: string): void;
@@ -149,12 +147,6 @@ export function MessageItem(props: {
                   Retry
                 </button>
                 <button class="ghost small" data-testid="discard" onClick={() => props.onDiscard(pending()!.clientId)}>
-            <Show when={msg()?.thread?.replies}>
-              <button class="ghost small thread-summary" data-testid="thread-summary" onClick={() => props.onThread?.(msg()!)}>
-                {msg()!.thread!.replies === 1 ? "1 reply" : `${msg()!.thread!.replies} replies`}
-                <span class="muted"> · last {clockTime(msg()!.thread!.lastTs)}</span>
-              </button>
-            </Show>
                   Discard
                 </button>
               </div>
@@ -179,11 +171,6 @@ export function MessageItem(props: {
                 </Show>
                 <Show when={props.canPin && props.onPin}>
                   <button class="icon small" aria-label={msg()!.pinned ? "Unpin" : "Pin"} aria-pressed={!!msg()!.pinned} data-testid="action-pin" onClick={() => props.onPin!(msg()!)}>
-                <Show when={props.onThread}>
-                  <button class="icon small" aria-label="Reply in thread" data-testid="action-thread" onClick={() => props.onThread!(msg()!)}>
-                    <Icon name="chat" size={16} />
-                  </button>
-                </Show>
                     <Icon name="pin" size={16} />
                   </button>
                 </Show>
