@@ -91,6 +91,14 @@ export function dndActive(d: DoNotDisturb, now: number): boolean {
 /** What a new message is to its reader: a direct message, a mention of them, or any other. */
 export type AlertKind = "direct" | "mention" | "message";
 
+/** What the new summary `c` brings its reader, or null when it is no new message from someone else. */
+export function newMessageKind(userId: string, old: ConversationSummary | undefined, c: ConversationSummary): AlertKind | null {
+  if (!c.preview || c.preview.deleted || c.preview.author === userId) return null;
+  if (c.unread <= (old?.unread ?? 0) || c.lastSeq <= (old?.lastSeq ?? 0)) return null;
+  if (c.type === "direct") return "direct";
+  return (c.mentions ?? 0) > (old?.mentions ?? 0) ? "mention" : "message";
+}
+
 /** May this conversation make a sound at all (level and mute, not DND)? */
 function wants(c: ConversationNotify, kind: AlertKind, now: number): boolean {
   if (isMuted(c, now) || c.level === "nothing") return false;

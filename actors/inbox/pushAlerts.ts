@@ -5,7 +5,7 @@
  * message may alert. The sender is a port (the host makes it with its VAPID keys; edge/push/), so the
  * actor stays runtime-free.
  */
-import { shouldAlert, type AlertKind, type ConversationSummary, type NotifySettings, type PushPayload, type PushSubscriptionBody } from "../../protocol/index.ts";
+import { newMessageKind, shouldAlert, type AlertKind, type ConversationSummary, type NotifySettings, type PushPayload, type PushSubscriptionBody } from "../../protocol/index.ts";
 
 export type PushOutcome = "sent" | "gone" | "failed";
 
@@ -19,18 +19,10 @@ export interface PushSender {
 
 const MAX_BODY = 180;
 
-/** What the new summary `c` brings its reader, or null when it is no new message from someone else. */
-export function newMessageKind(userId: string, old: ConversationSummary | undefined, c: ConversationSummary): AlertKind | null {
-  if (!c.preview || c.preview.deleted || c.preview.author === userId) return null;
-  if (c.unread <= (old?.unread ?? 0) || c.lastSeq <= (old?.lastSeq ?? 0)) return null;
-  if (c.type === "direct") return "direct";
-  return (c.mentions ?? 0) > (old?.mentions ?? 0) ? "mention" : "message";
-}
-
 /** The payload the service worker shows; clicking it opens the conversation. */
 export function pushPayloadOf(c: ConversationSummary, kind: AlertKind): PushPayload {
   const author = c.members.find((m) => m.userId === c.preview?.author)?.username ?? "someone";
-  const text = c.preview?.text || "sent an attachment";
+  const text = c.preview?.call ? `missed ${c.preview.call.media} call` : c.preview?.text || "sent an attachment";
   const clipped = text.length > MAX_BODY ? `${text.slice(0, MAX_BODY - 1)}…` : text;
   return {
     conversationId: c.id,

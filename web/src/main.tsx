@@ -4,5 +4,7 @@ import "./styles/base.css";
 import "./styles/layout.css";
 import "./styles/messages.css";
 import "./styles/widgets.css";
+import "./styles/people.css";
+import "./styles/notify.css";
 
 render(() => <App />, document.getElementById("root")!);

@@ -1,6 +1,9 @@
 import { createEffect, createSignal, onMount, Show } from "solid-js";
 import { insertMention, type Mentionable, mentionQuery, suggestions } from "../state/mentionPicks.ts";
 import type { MessageRow } from "../state/timeline.ts";
+import { Drafts } from "../state/drafts.ts";
+import { MemoryStore } from "../state/storage.ts";
+import { useApp } from "../stores/app.tsx";
 import { Icon } from "./Icon.tsx";
 import { MentionSuggest } from "./MentionSuggest.tsx";
 import { UploadList } from "./UploadList.tsx";
@@ -8,12 +11,12 @@ import type { Upload } from "./useUploads.ts";
 
 /**
  * The message box. Enter sends, Shift+Enter is a newline; Escape cancels a reply or an edit.
- * Typing "@" suggests the conversation's members (Up/Down choose, Enter or Tab pick, Escape closes).
+ * ↑ in an empty box edits my last message. Typing "@" suggests the conversation's members (Up/Down choose, Enter or Tab pick, Escape closes).
  * Attachments: the 📎 button or a drop anywhere on the conversation; each shows upload progress.
- * An unsent draft is kept per conversation while the app runs (switching away and back keeps it),
- * and editing a message puts it aside until the edit is saved or cancelled.
+ * An unsent draft is kept per conversation (state/drafts.ts: it survives a reload and shows in the
+ * list), and editing a message puts it aside until the edit is saved or cancelled.
  */
-const drafts = new Map<string, string>();
+const noSession = new Drafts(new MemoryStore(), "drafts");
 export function Composer(props: {
   conversationId: string;
   replyTo: MessageRow | null;
@@ -26,6 +29,8 @@ export function Composer(props: {
   /** Called on every change; `active` is false once the box is empty again. */
   onTyping(active: boolean): void;
   onFiles(files: File[]): void;
+  /** ↑ in an empty box: edit my last message; false when there is none. */
+  onEditLast?(): boolean;
   /** The server's text limit, when known: longer text is not sent (the box keeps it). */
   maxLength?: number | null;
   /** Why nothing can be sent here any more (e.g. removed from the group); the box is disabled. */
@@ -35,14 +40,14 @@ export function Composer(props: {
   me?: string;
   canMentionAll?: boolean;
 }) {
-  const [text, setTextSignal] = createSignal(drafts.get(props.conversationId) ?? "");
+  const drafts = useApp().live()?.drafts ?? noSession;
+  const [text, setTextSignal] = createSignal(drafts.get(props.conversationId));
   /** The draft put aside while a message is being edited. */
   let aside: string | null = null;
   const setText = (t: string) => {
     setTextSignal(t);
     if (aside !== null) return; // the box holds an edit, not the draft
-    if (t) drafts.set(props.conversationId, t);
-    else drafts.delete(props.conversationId);
+    drafts.set(props.conversationId, t);
   };
   let area!: HTMLTextAreaElement;
   let picker!: HTMLInputElement;
@@ -116,7 +121,9 @@ export function Composer(props: {
         return;
       }
     }
-    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    if (e.key === "ArrowUp" && !e.shiftKey && !text() && !props.editing && !props.disabled && props.onEditLast?.()) {
+      e.preventDefault();
+    } else if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       submit();
     } else if (e.key === "Escape" && (props.replyTo || props.editing)) {

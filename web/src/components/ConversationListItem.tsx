@@ -3,8 +3,12 @@ import type { ConversationSummary, Presence } from "../../../protocol/index.ts";
 import { displayTitle, lastSeenLabel, otherMember } from "../state/inbox.ts";
 import { relativeNow } from "../stores/clock.ts";
 import { Avatar } from "./Avatar.tsx";
+import { useApp } from "../stores/app.tsx";
 import { shortTime } from "./format.ts";
+import { conversationNotify, isMuted } from "../../../protocol/index.ts";
+import { track } from "../stores/reactive.ts";
 import { Icon } from "./Icon.tsx";
+import { jumpToOldestMention } from "./mentionJump.ts";
 
 export function ConversationListItem(props: {
   summary: ConversationSummary;
@@ -13,8 +17,10 @@ export function ConversationListItem(props: {
   selected: boolean;
   onOpen(): void;
 }) {
+  const app = useApp();
   const c = () => props.summary;
-  const title = () => displayTitle(c(), props.me);
+  const nameOf = (userId: string, username: string) => app.live()?.people.displayName(userId, username) ?? username;
+  const title = () => displayTitle(c(), props.me, nameOf);
   const other = () => otherMember(c(), props.me);
   const presence = () => {
     const o = other();
@@ -26,8 +32,24 @@ export function ConversationListItem(props: {
     const p = c().preview;
     if (!p) return "No messages yet";
     if (p.call) return callPreview(p.call, p.author === props.me);
-    const who = p.author === props.me ? "You: " : c().type === "group" ? `${c().members.find((m) => m.userId === p.author)?.username ?? "?"}: ` : "";
+    const who = p.author === props.me ? "You: " : c().type === "group" ? `${((m) => (m ? nameOf(m.userId, m.username) : "?"))(c().members.find((m) => m.userId === p.author))}: ` : "";
     return who + (p.deleted ? "Message deleted" : p.text || "Attachment");
+  };
+
+  // Settings and drafts live in the session; the list re-renders on inbox changes, drafts on typing.
+  const live = app.live();
+  const draftsChanged = live ? track(live.drafts) : () => 0;
+  const inboxChanged = live ? track(live.inbox) : () => 0;
+  const draft = () => (draftsChanged(), live?.drafts.get(c().id).trim() ?? "");
+  const muted = () => {
+    if (!live) return false;
+    inboxChanged();
+    const n = conversationNotify(live.inbox.notify, c().id);
+    return n.level === "nothing" || isMuted(n, Date.now());
+  };
+  const jump = (e: Event) => {
+    e.stopPropagation();
+    if (live) void jumpToOldestMention(app, live, c().id, c().readSeq);
   };
 
   const isMissed = () => c().preview?.call?.outcome === "missed" && c().preview?.author !== props.me;
@@ -42,18 +64,33 @@ export function ConversationListItem(props: {
       data-title={title()}
       onClick={props.onOpen}
     >
-      <Avatar name={title()} group={c().type === "group"} presence={other() ? (presence()?.status ?? "offline") : undefined} />
+      <Avatar name={title()} userId={other()?.userId} group={c().type === "group"} presence={other() ? (presence()?.status ?? "offline") : undefined} />
       <span class="conv-main">
         <span class="conv-top">
           <span class="conv-title">{title()}</span>
+          <Show when={muted()}>
+            <span class="conv-muted" data-testid="muted-icon" role="img" aria-label="Muted" title="Muted">
+              <Icon name="bell-off" size={14} />
+            </span>
+          </Show>
           <span class="conv-time" data-testid="conversation-time">{time() ? shortTime(time()) : ""}</span>
         </span>
         <span class="conv-bottom">
-          <span class="conv-preview" classList={{ missed: isMissed() }} data-testid="conversation-preview" data-call={c().preview?.call?.outcome}>
-            {preview()}
-          </span>
+          <Show
+            when={draft() && !props.selected}
+            fallback={
+              <span class="conv-preview" classList={{ missed: isMissed() }} data-testid="conversation-preview" data-call={c().preview?.call?.outcome}>
+                {preview()}
+              </span>
+            }
+          >
+            <span class="conv-preview" data-testid="conversation-preview" data-draft="true">
+              <span class="draft-label">Draft:</span> {draft()}
+            </span>
+          </Show>
           <Show when={(c().mentions ?? 0) > 0}>
-            <span class="badge mention-badge" data-testid="mention-badge" aria-label={`${c().mentions} mentions`} title={`${c().mentions} mentions`}>
+            <span class="badge mention-badge" data-testid="mention-badge" role="link" aria-label={`${c().mentions} mentions: jump to the first`}
+              title={`${c().mentions} mentions: jump to the first`} onClick={jump}>
               @
             </span>
           </Show>

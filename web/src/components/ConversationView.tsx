@@ -9,6 +9,7 @@ import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { track } from "../stores/reactive.ts";
 import { Composer } from "./Composer.tsx";
+import { MentionJumpButton } from "./MentionJumpButton.tsx";
 import { ConversationHeader } from "./ConversationHeader.tsx";
 import { GroupSettings } from "./GroupSettings.tsx";
 import { MessageList } from "./MessageList.tsx";
@@ -39,8 +40,24 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
     const t = threadTarget();
     if (t?.conversationId === props.id) (setThread(t.root), setThreadTarget(null));
   });
+  /** ↑ in an empty composer: my newest message in the main timeline that is still there. */
+  const editLast = () => {
+    const rows = conn.timeline.rows();
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const r = rows[i]!;
+      if (r.kind === "message" && r.author === live.user.id && !r.deleted && r.threadRoot === undefined) return setReplyTo(null), setEditing(r), true;
+    }
+    return false;
+  };
   const [dragging, setDragging] = createSignal(false);
   const uploads = useUploads(app.api, props.id, (m) => app.toast(m, "error"));
+  // Back online (the socket reconnected): uploads that failed for want of a server go again.
+  let wasOpen = conn.open;
+  createEffect(() => {
+    v();
+    if (conn.open && !wasOpen) uploads.retryFailed();
+    wasOpen = conn.open;
+  });
 
   // Read receipts: whenever new events land while the tab is visible and the list is at its
   // bottom (scrolled up, the person has not seen them), move my read cursor.
@@ -166,6 +183,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         </p>
       </Show>
       <PinsPanel conn={conn} nameOf={(u) => live.nameOf(u)} />
+      <MentionJumpButton live={live} conversationId={props.id} />
       <MessageList
         live={live}
         conn={conn}
@@ -191,9 +209,10 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
         onSend={send}
         onTyping={onTyping}
         onFiles={(files) => uploads.add(files)}
+        onEditLast={editLast}
         maxLength={(v(), conn.maxTextLength)}
         disabled={(v(), conn.closedReason)}
-        members={info()?.members ?? []}
+        members={(info()?.members ?? []).map((m) => ({ ...m, displayName: live.people.get(m.userId)?.displayName }))}
         me={live.user.id}
         canMentionAll={canMentionAll()}
       />

@@ -1,21 +1,48 @@
-import { createSignal, Show } from "solid-js";
+import { createMemo, createSignal, Show } from "solid-js";
 import { useApp } from "../stores/app.tsx";
 import { Notifier } from "../stores/notifier.ts";
 import { ThemeToggle } from "./ThemeToggle.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { Icon } from "./Icon.tsx";
+import { DndDialog } from "./DndDialog.tsx";
+import { track } from "../stores/reactive.ts";
+import { dndActive } from "../../../protocol/index.ts";
 
 /** Who I am, the actions that start something (chat, group, search), admin, theme, logout. */
 export function SidebarHeader(props: { onNewDirect(): void; onNewGroup(): void; onSearch(): void }) {
   const app = useApp();
   const [perm, setPerm] = createSignal(Notifier.permission);
   const ask = async () => setPerm(await Notifier.request());
+  const [dndOpen, setDndOpen] = createSignal(false);
+  const quiet = createMemo(() => {
+    const live = app.live();
+    if (!live) return false;
+    track(live.inbox)(); // re-run on inbox changes (a `notify` frame from another device)
+    return dndActive(live.inbox.notify.dnd, Date.now());
+  });
+  const myName = () => {
+    const u = app.user();
+    return u ? (app.live()?.people.displayName(u.id, u.username) ?? u.username) : "?";
+  };
+  const openMine = () => {
+    const u = app.user();
+    if (u) app.live()?.people.openCard(u.id);
+  };
 
   return (
     <header class="sidebar-header">
       <div class="me">
-        <Avatar name={app.user()?.username ?? "?"} />
-        <strong data-testid="me-name">{app.user()?.username}</strong>
+        <Avatar name={myName()} userId={app.user()?.id} onOpen={openMine} />
+        <button class="name-link" data-testid="me-name" title="Your profile" onClick={openMine}>
+          <strong>{myName()}</strong>
+        </button>
+        <button class="icon" title="Your account" aria-label="Your account" data-testid="open-account" onClick={() => app.navigate({ name: "account" })}>
+          <Icon name="key" />
+        </button>
+        <button class="icon" classList={{ active: quiet() }} title={quiet() ? "Do not disturb is on" : "Do not disturb"} aria-label="Do not disturb"
+          data-testid="open-dnd" onClick={() => setDndOpen(true)}>
+          <Icon name={quiet() ? "bell-off" : "moon"} />
+        </button>
         <button class="icon" title="Log out" aria-label="Log out" data-testid="logout" onClick={() => void app.logout()}>
           <Icon name="logout" />
         </button>
@@ -42,6 +69,9 @@ export function SidebarHeader(props: { onNewDirect(): void; onNewGroup(): void; 
         </Show>
         <ThemeToggle />
       </div>
+      <Show when={dndOpen() && app.live()}>
+        <DndDialog live={app.live()!} onClose={() => setDndOpen(false)} />
+      </Show>
     </header>
   );
 }

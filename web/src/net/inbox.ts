@@ -1,4 +1,4 @@
-import { CloseCodes, type ConversationSummary, type Presence, type ServerFrame, type ServerFrameOf } from "../../../protocol/index.ts";
+import { CloseCodes, defaultNotifySettings, type ConversationSummary, type NotifySettings, type Presence, type ServerFrame, type ServerFrameOf } from "../../../protocol/index.ts";
 import type { Api } from "../api/client.ts";
 import { presenceMap, removeSummary, sortByActivity, upsertSummary } from "../state/inbox.ts";
 import { ReconnectingSocket, type SocketState, socketUrl } from "./socket.ts";
@@ -12,6 +12,8 @@ const NO_PRESENCE: Record<string, Presence> = Object.freeze({}) as Record<string
 export class InboxConnection {
   list: ConversationSummary[] = [];
   presence: Record<string, Presence> = {};
+  /** The user's notification settings (protocol/notify.ts), as the server last sent them. */
+  notify: NotifySettings = defaultNotifySettings();
   state: SocketState = "connecting";
   /** True once the first `inbox` frame arrived (the list is real, not empty-because-loading). */
   loaded = false;
@@ -30,7 +32,7 @@ export class InboxConnection {
       onRemoved?(id: string): void;
       onCall?(f: ServerFrameOf<"call">): void;
       onConnected?(): void;
-      /** Closed with 4003: the account was locked or the session revoked. */
+      /** Closed with 4003 (the account was locked) or 4001 (this session was signed out). */
       onForbidden?(): void;
     } = {},
   ) {
@@ -40,7 +42,7 @@ export class InboxConnection {
       onState: (s, detail) => {
         this.state = s;
         this.emit();
-        if (s === "closed" && detail?.code === CloseCodes.forbidden) this.hooks.onForbidden?.();
+        if (s === "closed" && (detail?.code === CloseCodes.forbidden || detail?.code === CloseCodes.signedOut)) this.hooks.onForbidden?.();
       },
     });
     document.addEventListener("visibilitychange", this.onVisibility);
@@ -63,6 +65,12 @@ export class InboxConnection {
   /** Local change (created a chat, read messages) before the server's `conv` frame arrives. */
   patch(f: (list: ConversationSummary[]) => ConversationSummary[]): void {
     this.list = f(this.list);
+    this.emit();
+  }
+
+  /** The settings as a REST call answered them (the `notify` frame follows; either may come first). */
+  setNotify(s: NotifySettings): void {
+    this.notify = s;
     this.emit();
   }
 
@@ -106,6 +114,7 @@ export class InboxConnection {
       case "inbox":
         this.list = sortByActivity(f.conversations);
         this.presence = presenceMap(f.presence);
+        if (f.notify) this.notify = f.notify;
         this.loaded = true;
         this.socket.healthy();
         this.reportPresence();
@@ -125,6 +134,9 @@ export class InboxConnection {
         break;
       case "presence":
         this.presence = { ...this.presence, [f.p.userId]: f.p };
+        break;
+      case "notify":
+        this.notify = f.settings;
         break;
       case "call":
         this.hooks.onCall?.(f);

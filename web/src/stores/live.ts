@@ -10,6 +10,9 @@ import { UNKNOWN_PERSON, usernameInHistory } from "../state/names.ts";
 import { type EnqueueResult, Outbox, type OutboxItem } from "../state/outbox.ts";
 import type { KeyValueStore } from "../state/storage.ts";
 import { Notifier } from "./notifier.ts";
+import { NotifyApi } from "../api/notifyApi.ts";
+import { Drafts } from "../state/drafts.ts";
+import { People } from "./people.ts";
 
 /**
  * Everything that lives while a person is logged in: the inbox socket, conversation sockets, the
@@ -22,9 +25,16 @@ export class LiveSession {
   readonly flusher: OutboxFlusher;
   readonly calls: CallController;
   readonly notifier: Notifier;
+  /** Notification settings and Web Push subscriptions (REST; the copy in force is `inbox.notify`). */
+  readonly notify: NotifyApi;
+  /** Unsent text per conversation, kept across reloads (state/drafts.ts). */
+  readonly drafts: Drafts;
+  /** Display names, statuses and avatars (stores/people.ts). */
+  readonly people: People;
   private readonly offs: (() => void)[] = [];
   private readonly onOnline = () => this.flusher.kick();
   private readonly onStorage = (e: StorageEvent) => {
+    if (e.key === this.drafts.storageKey) this.drafts.reload();
     if (e.key !== this.outbox.storageKey) return;
     this.outbox.reload();
     this.flusher.kick();
@@ -38,13 +48,16 @@ export class LiveSession {
     onForbidden: () => void = () => {},
   ) {
     this.outbox = new Outbox(store, `nexus.outbox.${user.id}`);
+    this.drafts = new Drafts(store, `nexus.drafts.${user.id}`);
+    this.people = new People(api);
     this.registry = new ConnectionRegistry(api, user.id, (conn) => this.wire(conn));
     this.flusher = new OutboxFlusher(this.outbox, (item) => this.transport(item), (item, seq) => {
       const conn = this.registry.peek(item.conversationId);
       conn?.timeline.markAcked(item.clientId, seq);
       conn?.emit();
     });
-    this.notifier = new Notifier(user.id, (id) => this.titleOf(id));
+    this.notifier = new Notifier(user.id, (id) => this.titleOf(id), () => this.inbox.notify);
+    this.notify = new NotifyApi(api.http);
     this.inbox = new InboxConnection(api, user.id, {
       onConnected: () => {
         // The server is reachable again: do not leave conversation sockets sleeping in backoff.
@@ -91,7 +104,14 @@ export class LiveSession {
     return this.inbox.list.find((c) => c.id === id);
   }
 
+  /** The name people see: the display name when set, else the username (the handle). */
   nameOf(userId: string): string {
+    const username = this.usernameOf(userId);
+    return username === UNKNOWN_PERSON ? username : this.people.displayName(userId, username);
+  }
+
+  /** The handle (@username), for mentions and where the display name is shown beside it. */
+  usernameOf(userId: string): string {
     if (userId === this.user.id) return this.user.username;
     for (const c of this.inbox.list) for (const m of c.members) if (m.userId === userId) return m.username;
     for (const conn of this.registry.all()) for (const m of conn.info?.members ?? []) if (m.userId === userId) return m.username;
@@ -112,6 +132,7 @@ export class LiveSession {
     this.inbox.close();
     this.registry.closeAll();
     this.notifier.dispose();
+    this.people.dispose();
   }
 
   /** Socket when this conversation's socket is open (fast, acked in-band), REST otherwise. */
@@ -157,7 +178,7 @@ export class LiveSession {
   private titleOf(id: string): string {
     const c = this.summary(id);
     if (!c) return "Nexus";
-    if (c.type === "direct") return c.members.find((m) => m.userId !== this.user.id)?.username ?? c.title;
-    return c.title;
+    const other = c.type === "direct" ? c.members.find((m) => m.userId !== this.user.id) : undefined;
+    return other ? this.people.displayName(other.userId, other.username) : c.title;
   }
 }

@@ -1,9 +1,10 @@
-import type { ConversationSummary } from "../../../protocol/index.ts";
-import { totalUnread } from "../state/inbox.ts";
+import { badgeCount, newMessageKind, shouldAlert, type ConversationSummary, type NotifySettings } from "../../../protocol/index.ts";
 
 /**
  * Tells the person about new messages while they look elsewhere: a browser notification (when
- * permitted) and an unread count in the tab title.
+ * permitted) and an unread count in the tab title. Both follow the notification settings with the
+ * rule the server's Web Push follows (protocol/notify.ts): a muted conversation neither counts in
+ * the title nor pops up; do-not-disturb silences notifications but keeps the count.
  */
 const BASE_TITLE = "Nexus";
 
@@ -14,6 +15,7 @@ export class Notifier {
   constructor(
     private readonly me: string,
     private readonly titleOf: (conversationId: string) => string,
+    private readonly settings: () => NotifySettings,
   ) {
     document.addEventListener("visibilitychange", this.onVisibility);
   }
@@ -28,13 +30,14 @@ export class Notifier {
   }
 
   setUnread(list: ConversationSummary[]): void {
-    this.unread = totalUnread(list);
+    this.unread = badgeCount(this.settings(), list, Date.now());
     this.render();
   }
 
   maybeNotify(c: ConversationSummary, prev: ConversationSummary | undefined, viewing: boolean): void {
-    const isNew = c.unread > (prev?.unread ?? 0) && c.preview && c.preview.author !== this.me;
-    if (!isNew || (viewing && !document.hidden) || !document.hidden) return;
+    const kind = newMessageKind(this.me, prev, c);
+    if (!kind || (viewing && !document.hidden) || !document.hidden) return;
+    if (!shouldAlert(this.settings(), c.id, kind, Date.now())) return;
     if (Notifier.permission !== "granted") return;
     try {
       const n = new Notification(this.titleOf(c.id), { body: c.preview!.call ? "Missed call" : c.preview!.text.slice(0, 140) || "Attachment", tag: c.id });
