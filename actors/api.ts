@@ -19,7 +19,7 @@ import type {
   NotifySettings,
   PushSubscriptionBody,
 } from "../protocol/index.ts";
-import type { Caller, InboxUpdate, RingNotice } from "./ports.ts";
+import type { Caller, InboxUpdate, RingNotice, SessionEnd } from "./ports.ts";
 import type { PendingUpload } from "./inbox/pendingUploads.ts";
 
 export interface CreateConversation {
@@ -94,8 +94,8 @@ export interface ConversationApi {
   /** Metadata of an attachment, for members only. */
   attachment(caller: Caller, id: string): Promise<Attachment>;
   /** Account admins, or the user themselves: close `userId`'s sockets here at once (account locked,
-   *  deactivated or deleted; password changed). */
-  kick(caller: Caller, userId: string): Promise<void>;
+   *  deactivated or deleted; password changed: 4003), or a session's on logout (`end`: 4001). */
+  kick(caller: Caller, userId: string, end?: SessionEnd | null): Promise<void>;
 }
 
 export interface InboxApi {
@@ -112,7 +112,7 @@ export interface InboxApi {
   /** The endpoints of the caller's subscribed devices (a dead one is removed at its first 404/410). */
   pushSubscriptions(caller: Caller): Promise<string[]>;
   /** Account admins, or the user themselves: close this user's inbox sockets at once. */
-  kick(caller: Caller): Promise<void>;
+  kick(caller: Caller, end?: SessionEnd | null): Promise<void>;
   /** The user themselves (the edge, before storing an upload's bytes): count the upload as not yet
    *  sent, or refuse it (429) when the user's unsent uploads would pass `capBytes` (pendingUploads.ts). */
   reserveUpload(caller: Caller, upload: PendingUpload, capBytes: number): Promise<void>;
@@ -143,10 +143,10 @@ type Arities<Api> = { [M in keyof Api]-?: Api[M] extends (...a: infer P) => unkn
 export const REMOTE_METHODS = {
   conversation: {
     create: 2, info: 1, rename: 2, addMember: 2, removeMember: 2, setRole: 3, history: 3, send: 2, deleteMessage: 3, pin: 2, pins: 1,
-    search: 3, thread: 4, followThread: 3, readThread: 3, addAttachment: 2, attachment: 2, kick: 2,
+    search: 3, thread: 4, followThread: 3, readThread: 3, addAttachment: 2, attachment: 2, kick: 3,
   },
   inbox: {
-    list: 1, presence: 0, kick: 1, notifySettings: 1, setConversationNotify: 3, setDnd: 2, addPushSubscription: 2, removePushSubscription: 2, pushSubscriptions: 1,
+    list: 1, presence: 0, kick: 2, notifySettings: 1, setConversationNotify: 3, setDnd: 2, addPushSubscription: 2, removePushSubscription: 2, pushSubscriptions: 1,
     reserveUpload: 3, apply: 1, ring: 1, presenceChanged: 1,
   },
 } as const satisfies { [K in ActorKind]: Arities<RemoteApi[K]> };

@@ -19,6 +19,8 @@ export interface Ids {
 export interface Connection {
   readonly id: string;
   readonly userId: string;
+  /** The sign-in session (refresh family) whose ticket opened it: a logout closes its sockets. */
+  readonly session?: string;
   /** Queue an already-encoded frame. Must not throw; a dead socket just drops it. */
   send(frame: string): void;
   close(code: number, reason: string): void;
@@ -57,6 +59,12 @@ export interface SocketActor {
 
 /** Native one-to-many send (Bun's server.publish): encodes and queues a frame once for a topic. */
 export type Publisher = (topic: string, frame: string) => void;
+
+/** Why `kick` closes a user's sockets: absent, the account was locked (4003); present, sessions
+ *  ended (4001): the one given, or all of the user's when `session` is absent. */
+export interface SessionEnd {
+  session?: string;
+}
 
 /** Who is calling an actor operation; every operation checks it. */
 export interface Caller {

@@ -57,10 +57,12 @@ export interface Metrics {
   render(): Promise<{ body: string; contentType: string }>;
 }
 
-/** Hands a WebSocket upgrade to the actor that owns the target; host-specific. */
+/** Hands a WebSocket upgrade to the actor that owns the target; host-specific. `session`: the
+ *  sign-in session (refresh family) of the ticket, kept with the socket (Connection.session) so a
+ *  logout closes that session's sockets. */
 export interface SocketRouter {
-  conversation(c: Context, conversationId: string, userId: string, resume: Resume): Promise<Response>;
-  inbox(c: Context, userId: string): Promise<Response>;
+  conversation(c: Context, conversationId: string, userId: string, resume: Resume, session?: string): Promise<Response>;
+  inbox(c: Context, userId: string, session?: string): Promise<Response>;
 }
 
 /** What a runtime gives the edge app: actors, sockets, storage for accounts, blobs, limits, metrics. */

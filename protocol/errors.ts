@@ -41,9 +41,12 @@ export class NexusError extends Error {
 export const isNexusError = (e: unknown): e is NexusError =>
   e instanceof NexusError || (typeof e === "object" && e !== null && (e as any).name === "NexusError");
 
-/** Socket close codes (4000-4999 are ours). A client resumes after all but 4003/4004. */
+/** Socket close codes (4000-4999 are ours). A client resumes after all but 4001/4003/4004. */
 export const CloseCodes = {
   normal: 1000,
+  /** The sign-in session the socket was opened from ended (logout, "log out everywhere", a revoked
+   *  refresh family): do not reconnect with it; sign in again. */
+  signedOut: 4001,
   /** Removed from the conversation or account locked: do not reconnect. */
   forbidden: 4003,
   notFound: 4004,

@@ -21,7 +21,8 @@ export const LoginBody = z.object({
   newPassword: Password.optional(),
 });
 export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(512) });
-export const LogoutBody = RefreshBody;
+/** `everywhere`: end every session of the token's user (all devices), not only this one. */
+export const LogoutBody = RefreshBody.extend({ everywhere: z.boolean().optional() });
 
 export const PublicUser = z.object({
   id: z.string(),

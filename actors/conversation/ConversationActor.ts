@@ -11,7 +11,7 @@ import { frame, readFrame } from "../../protocol/serverFrames.ts";
 import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type ConversationEvent, type ConversationInfo, type Limits,
   type Member, type MessageEvent, type MessageSearch, type Role } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput, ThreadPage } from "../api.ts";
-import type { Caller, Connection, Resume, SocketActor } from "../ports.ts";
+import type { Caller, Connection, Resume, SessionEnd, SocketActor } from "../ports.ts";
 import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import { StorageOutage } from "./storageOutage.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
@@ -333,10 +333,11 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     return a;
   }
 
-  async kick(caller: Caller, userId: string): Promise<void> {
-    // The user themselves too: a password change or an account deletion ends their sessions.
+  async kick(caller: Caller, userId: string, end?: SessionEnd | null): Promise<void> {
+    // The user themselves too: a password change, a logout or an account deletion ends their sessions.
     if (!caller.admin && caller.userId !== userId) throw new NexusError("forbidden", "admin role required");
-    this.fanout.closeUser(userId, CloseCodes.forbidden, "account locked");
+    if (end) this.fanout.closeUser(userId, CloseCodes.signedOut, "signed out", end.session ?? undefined);
+    else this.fanout.closeUser(userId, CloseCodes.forbidden, "account locked");
   }
 
   /** Move a member's read cursor forward (never back); others see a `read` frame. */

@@ -125,10 +125,12 @@ export class Fanout {
     else this.deliver(sub, frame);
   }
 
-  closeUser(userId: string, code: number, reason: string): void {
+  /** `session`: only the sockets opened from that sign-in session. */
+  closeUser(userId: string, code: number, reason: string, session?: string): void {
     const set = this.byUser.get(userId);
     if (!set) return;
     for (const sub of [...set]) {
+      if (session !== undefined && sub.conn.session !== session) continue;
       this.remove(sub.conn);
       sub.conn.close(code, reason);
     }

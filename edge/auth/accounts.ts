@@ -57,6 +57,8 @@ export interface AccountServiceOptions {
 /** What the edge uses of an account service (AccountService, or one spread over shards). */
 export type Accounts = { [K in keyof AccountService]: AccountService[K] };
 
+export type SessionsEnded = (userId: string, session: string | null) => Promise<void>;
+
 export class AccountService {
   private readonly sql: Sql;
   private readonly config: AccountConfig;
@@ -77,6 +79,8 @@ export class AccountService {
   private readonly people: ProfileStore;
   /** Hash verified for unknown usernames, so "no such user" costs as long as a wrong password. */
   private dummyHash: Promise<string> | undefined;
+  /** Told when sessions end here (logout, refresh reuse, "log out everywhere"); see whenSessionsEnd. */
+  private sessionEnded: SessionsEnded | null = null;
 
   constructor(opts: AccountServiceOptions) {
     this.sql = opts.sql;
@@ -86,7 +90,10 @@ export class AccountService {
     this.newUserId = opts.newUserId ?? (() => randomId("u"));
     this.claimFirstAdmin = opts.claimFirstAdmin;
     this.signer = new TokenSigner(opts.config.jwtSecret, this.now);
-    this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now, (f) => this.families.invalidate(f));
+    this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now, (f, userId) => {
+      this.families.invalidate(f);
+      return this.sessionEnded?.(userId, f);
+    });
     this.versions = new TokenVersionCache(opts.config.authCacheMs, this.now);
     this.families = new TokenVersionCache<boolean>(opts.config.authCacheMs, this.now);
     this.tickets = new TicketLedger(this.sql, this.now);
@@ -165,8 +172,25 @@ export class AccountService {
     return this.respond(user, user.token_version, { token, family });
   }
 
-  async logout(refreshToken: string): Promise<void> {
-    await this.refreshTokens.revokeFamily(refreshToken);
+  /** Ends the session of `refreshToken` (its refresh and access tokens), or with `everywhere` every
+   *  session of its user (all refresh families revoked, token_version bumped). Unknown tokens, and
+   *  for `everywhere` tokens no longer valid, are ignored. */
+  async logout(refreshToken: string, everywhere = false): Promise<void> {
+    if (!everywhere) return this.refreshTokens.revokeFamily(refreshToken);
+    const userId = await this.refreshTokens.userOf(refreshToken);
+    if (!userId) return;
+    await this.sql.batch([
+      { sql: "UPDATE users SET token_version = token_version + 1 WHERE id = ?", args: [userId] },
+      this.refreshTokens.revokeUserStatement(userId),
+    ]);
+    this.versions.invalidate(userId);
+    await this.sessionEnded?.(userId, null);
+  }
+
+  /** `listener` runs when sessions end (the app closes their sockets: edge/routes/userSockets.ts);
+   *  `session` is the ended refresh family, or null for all of the user's. Awaited by the logout. */
+  whenSessionsEnd(listener: SessionsEnded): void {
+    this.sessionEnded = listener;
   }
 
   /** Bearer access token → Principal. Rejects tokens issued before an admin lock. */

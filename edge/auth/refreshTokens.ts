@@ -27,8 +27,9 @@ export class RefreshTokens {
     private readonly sql: Sql,
     private readonly ttlMs: number,
     private readonly now: () => number,
-    /** A family was revoked here (logout, reuse): the caller drops what it cached about it. */
-    private readonly onRevoked: (family: string) => void = () => {},
+    /** A family was revoked here (logout, reuse): the caller drops what it cached about it and
+     *  closes its sockets (awaited before the revocation is answered). */
+    private readonly onRevoked: (family: string, userId: string) => void | Promise<void> = () => {},
   ) {}
 
   /** Start a new family for a user (login / register). Returns the plaintext token. */
@@ -86,14 +87,14 @@ export class RefreshTokens {
     }
 
     // Not rotated. If the token exists and was already spent (by someone else), revoke its family.
-    const revoked = await this.sql.all<{ family_id: string }>(
+    const revoked = await this.sql.all<{ family_id: string; user_id: string }>(
       `UPDATE refresh_tokens SET revoked_at = ?
        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ? AND used_at IS NOT NULL)
          AND revoked_at IS NULL
-       RETURNING family_id`,
+       RETURNING family_id, user_id`,
       [now, oldHash],
     );
-    if (revoked[0]) this.onRevoked(revoked[0].family_id);
+    if (revoked[0]) await this.onRevoked(revoked[0].family_id, revoked[0].user_id);
     throw new NexusError(
       "unauthorized",
       revoked.length > 0 ? "refresh token reuse detected; the session was revoked" : "invalid or expired refresh token",
@@ -102,13 +103,20 @@ export class RefreshTokens {
 
   /** Revoke the family `token` belongs to (logout). Unknown tokens are ignored. */
   async revokeFamily(token: string): Promise<void> {
-    const revoked = await this.sql.all<{ family_id: string }>(
+    const revoked = await this.sql.all<{ family_id: string; user_id: string }>(
       `UPDATE refresh_tokens SET revoked_at = ?
        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = ?) AND revoked_at IS NULL
-       RETURNING family_id`,
+       RETURNING family_id, user_id`,
       [this.now(), await hashToken(token)],
     );
-    if (revoked[0]) this.onRevoked(revoked[0].family_id);
+    if (revoked[0]) await this.onRevoked(revoked[0].family_id, revoked[0].user_id);
+  }
+
+  /** The user of `token` while it is still valid, or null ("log out everywhere" finds the user by it). */
+  async userOf(token: string): Promise<string | null> {
+    const row = await this.sql.first<{ user_id: string }>(
+      "SELECT user_id FROM refresh_tokens WHERE token_hash = ? AND revoked_at IS NULL AND used_at IS NULL AND expires_at > ?", [await hashToken(token), this.now()]);
+    return row?.user_id ?? null;
   }
 
   /** Statement revoking all of a user's tokens (batched with an admin lock). */

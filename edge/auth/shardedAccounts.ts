@@ -139,9 +139,13 @@ export class ShardedAccounts implements Accounts {
     return this.tagged(t.shard, await t.service.refresh(t.token));
   };
 
-  logout: AccountService["logout"] = async (refreshToken) => {
+  logout: AccountService["logout"] = async (refreshToken, everywhere) => {
     const t = this.byRefreshToken(refreshToken);
-    return t.service.logout(t.token);
+    return t.service.logout(t.token, everywhere);
+  };
+
+  whenSessionsEnd: AccountService["whenSessionsEnd"] = (listener) => {
+    for (const s of this.services) s.whenSessionsEnd(listener);
   };
 
   verifyAccess = (token: string): Promise<Principal> => this.bySubject(token).verifyAccess(token);

@@ -1,14 +1,21 @@
-/** POST /v1/auth/{register,login,refresh,logout} (docs/api.md "Accounts"), rate limited per client IP. */
+/** POST /v1/auth/{register,login,refresh,logout} (docs/api.md "Accounts"), rate limited per client IP.
+ *  A session that ends (logout, "log out everywhere", refresh-token reuse) takes its open sockets
+ *  with it: closed with 4001 wherever they are (./userSockets.ts). */
 import { Hono } from "hono";
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody } from "../../protocol/rest.ts";
 import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { clientIp, ipRateLimit } from "../middleware/rateLimit.ts";
 import { validate } from "../middleware/validate.ts";
+import { closeUserSockets } from "./userSockets.ts";
 
 export function authRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const perIp = ipRateLimit(deps, "auth", deps.config.authPerMinute);
+  // The tokens are already refused when this runs; a socket that cannot be reached now is logged
+  // (its conversation's actor is unreachable), and the logout still succeeds.
+  deps.accounts.whenSessionsEnd((userId, session) =>
+    closeUserSockets(deps, { userId }, userId, session ? { session } : {}).catch((e) => console.error(`[auth] sockets of ${userId} not all closed`, e)));
 
   r.post("/v1/auth/register", perIp, validate("json", RegisterBody), async (c) => {
     const { username, password } = c.req.valid("json");
@@ -25,7 +32,8 @@ export function authRoutes(deps: Host): Hono<AppEnv> {
   });
 
   r.post("/v1/auth/logout", perIp, validate("json", LogoutBody), async (c) => {
-    await deps.accounts.logout(c.req.valid("json").refreshToken);
+    const body = c.req.valid("json");
+    await deps.accounts.logout(body.refreshToken, body.everywhere ?? false);
     return c.body(null, 204);
   });
 

@@ -14,11 +14,11 @@ export function socketRoutes(deps: Host): Hono<AppEnv> {
   r.get("/v1/ws/conversations/:id", validate("param", z.object({ id: ConversationId })), validate("query", ResumeQuery), async (c) => {
     const q = c.req.valid("query");
     const user = await deps.accounts.verifyTicket(q.ticket);
-    return deps.sockets.conversation(c, c.req.valid("param").id, user.userId, { after: q.after, epoch: q.epoch });
+    return deps.sockets.conversation(c, c.req.valid("param").id, user.userId, { after: q.after, epoch: q.epoch }, user.family);
   });
   r.get("/v1/ws/inbox", validate("query", z.object({ ticket: z.string().min(10) })), async (c) => {
     const user = await deps.accounts.verifyTicket(c.req.valid("query").ticket);
-    return deps.sockets.inbox(c, user.userId);
+    return deps.sockets.inbox(c, user.userId, user.family);
   });
   return r;
 }

@@ -15,6 +15,8 @@ export interface SocketData {
   kind: ActorKind;
   id: string;
   userId: string;
+  /** The sign-in session of the ticket that opened it (Connection.session). */
+  session?: string;
   resume: Resume;
   attached?: AttachedSocket;
 }
@@ -23,7 +25,7 @@ let nextConnId = 0;
 
 class BunConnection implements Connection {
   readonly id = String(++nextConnId);
-  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly userId: string) {}
+  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly userId: string, readonly session?: string) {}
   send(frame: string): void {
     this.ws.send(frame);
   }
@@ -53,8 +55,8 @@ export function upgradeSocket<D>(c: Context, data: D): Response {
 export function bunSocketRouter(): SocketRouter {
   const upgrade = (c: Context, data: SocketData) => upgradeSocket(c, data);
   return {
-    conversation: async (c, id, userId, resume) => upgrade(c, { kind: "conversation", id, userId, resume }),
-    inbox: async (c, userId) => upgrade(c, { kind: "inbox", id: userId, userId, resume: {} }),
+    conversation: async (c, id, userId, resume, session) => upgrade(c, { kind: "conversation", id, userId, session, resume }),
+    inbox: async (c, userId, session) => upgrade(c, { kind: "inbox", id: userId, userId, session, resume: {} }),
   };
 }
 
@@ -79,7 +81,7 @@ export function bunWebSocketHandler(system: Pick<BunActorSystem, "actor">, limit
     ...socketSettings(limits),
     open(ws) {
       const d = ws.data;
-      d.attached = new AttachedSocket(() => system.actor(d.kind, d.id), new BunConnection(ws, d.userId), d.resume, (e, stage) => {
+      d.attached = new AttachedSocket(() => system.actor(d.kind, d.id), new BunConnection(ws, d.userId, d.session), d.resume, (e, stage) => {
         if (stage === "frame") return frameFailed(e);
         console.error(`[ws] ${d.kind} ${d.id} connect failed`, e);
         ws.close(CloseCodes.internal, "internal error");

@@ -134,7 +134,7 @@ export abstract class ActorHost<A extends HostedActor> extends DurableObject<DoE
     // limits.maxSocketsPerUser across the user's conversations and inbox: counted by the user's
     // InboxDO (./userSockets.ts), asked before a socket is accepted. Refused sockets are not counted.
     const max = limitsFrom(this.env).maxSocketsPerUser;
-    const attachment: SocketAttachment = { connId: doIds.random(), userId };
+    const attachment: SocketAttachment = { connId: doIds.random(), userId, session: req.headers.get(ForwardHeaders.session) ?? undefined };
     if (!refused && !(await this.userSockets(userId).socketOpened(socketKey(this.socketKind, name, attachment.connId), max)))
       return Response.json(errorBody("rate_limited", `too many open sockets: at most ${max} per user; close one first`, { retryAfter: 5 }), { status: 429, headers: { "retry-after": "5" } });
     const { 0: client, 1: server } = new WebSocketPair();

@@ -10,6 +10,8 @@ import type { Connection } from "../../actors/ports.ts";
 export interface SocketAttachment {
   connId: string;
   userId: string;
+  /** The sign-in session of the ticket that opened it (Connection.session). */
+  session?: string;
   /** Flow control as of the client's last ack: chars sent, acknowledged, allowance. */
   flow?: [sent: number, acked: number, allowance: number];
 }
@@ -52,6 +54,7 @@ export function closeReason(reason: string): string {
 export class DoConnection implements Connection {
   readonly id: string;
   readonly userId: string;
+  readonly session?: string;
   readonly ackChars = ACK_CHARS;
   private closed = false;
   /** Text sent, and acknowledged by the client (its totals are capped at `sent`). Kept in the
@@ -68,6 +71,7 @@ export class DoConnection implements Connection {
   constructor(readonly ws: WebSocket, private readonly attachment: SocketAttachment, private readonly maxBacklog: number) {
     this.id = attachment.connId;
     this.userId = attachment.userId;
+    this.session = attachment.session;
     const f = attachment.flow;
     if (f) [this.sent, this.acked, this.allowance] = f;
   }
@@ -78,7 +82,7 @@ export class DoConnection implements Connection {
     if (!a || typeof a.connId !== "string" || typeof a.userId !== "string") return null;
     const f = a.flow;
     const flow = Array.isArray(f) && f.length === 3 && f.every((n) => Number.isSafeInteger(n) && n >= 0) ? f : undefined;
-    return new DoConnection(ws, { connId: a.connId, userId: a.userId, flow }, maxBacklog);
+    return new DoConnection(ws, { connId: a.connId, userId: a.userId, session: typeof a.session === "string" ? a.session : undefined, flow }, maxBacklog);
   }
 
   send(frame: string): void {

@@ -29,4 +29,6 @@ export const ForwardHeaders = {
   epoch: "x-nexus-epoch",
   /** The DO's name (conversation id or user id), in case the runtime does not give ctx.id.name. */
   target: "x-nexus-target",
+  /** The sign-in session (refresh family) of the socket ticket. */
+  session: "x-nexus-session",
 } as const;

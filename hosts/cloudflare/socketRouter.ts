@@ -20,9 +20,10 @@ function forwarded(req: Request, fields: Partial<Record<keyof typeof ForwardHead
 export class DoSocketRouter implements SocketRouter {
   constructor(private readonly env: Env) {}
 
-  async conversation(c: Context, conversationId: string, userId: string, resume: { after?: number; epoch?: string }): Promise<Response> {
+  async conversation(c: Context, conversationId: string, userId: string, resume: { after?: number; epoch?: string }, session?: string): Promise<Response> {
     const req = forwarded(c.req.raw, {
       user: userId,
+      session,
       target: conversationId,
       after: resume.after === undefined ? undefined : String(resume.after),
       epoch: resume.epoch,
@@ -30,7 +31,7 @@ export class DoSocketRouter implements SocketRouter {
     return conversationStub(this.env, conversationId).fetch(req);
   }
 
-  async inbox(c: Context, userId: string): Promise<Response> {
-    return inboxStub(this.env, userId).fetch(forwarded(c.req.raw, { user: userId, target: userId }));
+  async inbox(c: Context, userId: string, session?: string): Promise<Response> {
+    return inboxStub(this.env, userId).fetch(forwarded(c.req.raw, { user: userId, target: userId, session }));
   }
 }

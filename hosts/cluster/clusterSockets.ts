@@ -21,8 +21,8 @@ export function clusterSocketRouter(cluster: ClusterActorSystem): SocketRouter {
     return upgradeSocket<ClusterSocketData>(c, owner === cluster.node ? data : { ...data, owner });
   };
   return {
-    conversation: (c, id, userId, resume) => route(c, { kind: "conversation", id, userId, resume }),
-    inbox: (c, userId) => route(c, { kind: "inbox", id: userId, userId, resume: {} }),
+    conversation: (c, id, userId, resume, session) => route(c, { kind: "conversation", id, userId, session, resume }),
+    inbox: (c, userId, session) => route(c, { kind: "inbox", id: userId, userId, session, resume: {} }),
   };
 }
 

@@ -28,6 +28,9 @@ class RemoteConnection implements Connection {
     private readonly out: (op: string, key: string, payload?: string) => void,
     private readonly topicsOf: RemoteTopics,
   ) {}
+  get session(): string | undefined {
+    return this.open.session;
+  }
   send(frame: string): void {
     this.out(Out.Send, this.id, frame);
   }

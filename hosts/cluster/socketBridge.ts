@@ -83,8 +83,8 @@ export class SocketBridge {
     const connId = `${RUN}-${++nextConnId}`;
     ws.data.connId = connId;
     this.socks.set(connId, ws);
-    const { kind, id, userId, resume } = ws.data;
-    this.toOwner(ws, In.Open, JSON.stringify({ kind, id, userId, resume } satisfies OpenSocket));
+    const { kind, id, userId, session, resume } = ws.data;
+    this.toOwner(ws, In.Open, JSON.stringify({ kind, id, userId, session, resume } satisfies OpenSocket));
   }
 
   message(ws: ServerWebSocket<BridgedData>, raw: string): void {

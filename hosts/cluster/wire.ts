@@ -57,6 +57,8 @@ export interface OpenSocket {
   kind: "conversation" | "inbox";
   id: string;
   userId: string;
+  /** The sign-in session of the client's ticket (a logout closes its sockets). */
+  session?: string;
   resume: { after?: number; epoch?: string };
 }
 

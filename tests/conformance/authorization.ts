@@ -211,6 +211,38 @@ export function authorizationTests(factory: TargetFactory): void {
       expect(welcome.conversation.id).toBe(conv.id);
     });
 
+    // Issue #18 item 14: a socket stayed open after its session's logout. Now the sockets of the
+    // session that ended close with 4001 (the other device's stay), "log out everywhere" closes all,
+    // and so does a refresh family revoked for reuse.
+    test("logout closes that session's sockets with 4001; the other session's stay; everywhere closes all; a reused refresh token too", async () => {
+      const [fay, gus, hal] = await ctx.users(3, "sess");
+      for (const u of [fay, gus, hal]) expect((await alice.api("POST", `/v1/conversations/${conv.id}/members`, { username: u.username })).status).toBe(200);
+      const open = async (s: Session) => {
+        const inbox = await s.openInbox();
+        await inbox.next("inbox");
+        return { conv: (await s.join(conv.id)).sock, inbox };
+      };
+      // fay signs in twice (laptop, phone) and logs the laptop out; gus on two devices logs out
+      // everywhere; hal's refresh token is used twice (a stolen copy), which revokes his session.
+      const fayPhone = await ctx.nx.login(fay.username, fay.password);
+      const gusPhone = await ctx.nx.login(gus.username, gus.password);
+      const [fayLaptopS, fayPhoneS, gusS, gusPhoneS, halS] = [await open(fay), await open(fayPhone), await open(gus), await open(gusPhone), await open(hal)];
+      const logout = await ctx.nx.request("POST", "/v1/auth/logout", { refreshToken: fay.refreshToken });
+      const everywhere = await ctx.nx.request("POST", "/v1/auth/logout", { refreshToken: gus.refreshToken, everywhere: true });
+      expect([logout.status, everywhere.status]).toEqual([204, 204]);
+      expect((await ctx.nx.request("POST", "/v1/auth/refresh", { refreshToken: hal.refreshToken })).status).toBe(200);
+      expect((await ctx.nx.request("POST", "/v1/auth/refresh", { refreshToken: hal.refreshToken })).status).toBe(401);
+      const closes = await Promise.all([fayLaptopS, gusS, gusPhoneS, halS].flatMap((s) => [s.conv.closed, s.inbox.closed]));
+      expect(closes.map((c) => c.code)).toEqual(Array(8).fill(4001));
+      // fay's phone session is untouched; gus's other session ended with the rest.
+      for (const sock of [fayPhoneS.conv, fayPhoneS.inbox]) {
+        sock.send({ t: "ping" });
+        await sock.next("pong");
+      }
+      expect((await ctx.nx.request("POST", "/v1/auth/refresh", { refreshToken: gusPhone.refreshToken })).status).toBe(401);
+      expect((await ctx.nx.request("POST", "/v1/auth/refresh", { refreshToken: fayPhone.refreshToken })).status).toBe(200);
+    });
+
     test("leaving: a member may remove themselves, not others", async () => {
       const dave = (await ctx.users(1, "leave"))[0];
       expect((await alice.api("POST", `/v1/conversations/${conv.id}/members`, { username: dave.username })).status).toBe(200);

@@ -8,6 +8,7 @@ import { ConversationList } from "./ConversationList.tsx";
 import { ConversationView } from "./ConversationView.tsx";
 import { NewDirectDialog } from "./NewDirectDialog.tsx";
 import { NewGroupDialog } from "./NewGroupDialog.tsx";
+import { QuickSwitcher } from "./QuickSwitcher.tsx";
 import { SearchPanel } from "./SearchPanel.tsx";
 import { SidebarHeader } from "./SidebarHeader.tsx";
 
@@ -39,6 +40,7 @@ export function Shell(props: { live: LiveSession }) {
         </Switch>
       </main>
       <CallOverlay live={props.live} />
+      <QuickSwitcher live={props.live} />
       <Show when={dialog() === "direct"}>
         <NewDirectDialog onClose={close} />
       </Show>

@@ -9,7 +9,7 @@ export function UploadList(props: { uploads: Upload[]; onRemove(key: number): vo
       <ul class="uploads" role="list">
         <For each={props.uploads}>
           {(u) => (
-            <li class="upload" data-testid="upload" data-done={u.ref ? "true" : "false"}>
+            <li class="upload" data-testid="upload" data-done={u.ref ? "true" : "false"} data-failed={u.error ? "true" : "false"}>
               <Show when={u.file?.type.startsWith("image/") && u.file}>{(f) => <Thumbnail file={f()} />}</Show>
               <span class="upload-name">
                 {u.name} <span class="muted">({fileSize(u.size)})</span>

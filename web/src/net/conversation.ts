@@ -52,7 +52,9 @@ export class ConversationConnection {
       onState: (s, d) => {
         this.state = s;
         if (s !== "open") this.failAcks();
-        if (s === "closed" && d?.code) this.closedReason = d.code === CloseCodes.notFound ? "Conversation not found" : "You are no longer a member of this conversation";
+        if (s === "closed" && d?.code)
+          this.closedReason = d.code === CloseCodes.notFound ? "Conversation not found"
+            : d.code === CloseCodes.signedOut ? "You were signed out" : "You are no longer a member of this conversation";
         this.emit();
       },
     });

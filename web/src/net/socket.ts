@@ -118,7 +118,7 @@ export class ReconnectingSocket {
       if (this.ws !== ws) return;
       this.ws = null;
       this.stopPing();
-      if (ev.code === CloseCodes.forbidden || ev.code === CloseCodes.notFound) return this.giveUp(ev.code, ev.reason);
+      if (ev.code === CloseCodes.forbidden || ev.code === CloseCodes.notFound || ev.code === CloseCodes.signedOut) return this.giveUp(ev.code, ev.reason);
       this.retryLater();
     };
   }
