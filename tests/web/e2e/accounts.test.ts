@@ -174,3 +174,102 @@ describe("hidden tab", () => {
     expect(await carol.page.evaluate(() => (window as any).__notifications)).toEqual([`${bob.username}: ping while hidden`]);
   });
 });
+
+describe("your account and the admin's tools (#20)", () => {
+  const openAdmin = async () => {
+    await admin.page.getByTestId("open-admin").click();
+    await admin.page.getByTestId("admin-view").waitFor();
+  };
+  const rowOf = (username: string) => admin.page.locator(`[data-testid="admin-user"][data-username="${username}"]`);
+  const statusOf = async (username: string) => (await rowOf(username).getByTestId("admin-user-status").textContent()) ?? "";
+
+  test("change password: a wrong current one is refused; then this device stays signed in and my other device is signed out", async () => {
+    const other = await browser.newContext({ viewport: { width: 1200, height: 800 }, baseURL: server.url });
+    try {
+      const phone = await other.newPage();
+      await phone.goto("/");
+      await login(phone, bob.username, "password-123");
+      await phone.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
+
+      const page = bob.page;
+      await page.getByTestId("open-account").click();
+      const form = page.getByTestId("change-password");
+      await form.getByTestId("current-password").fill("not-my-password");
+      await form.getByTestId("new-password").fill("bob-gets-a-new-one-77".replace("bob", "b0b"));
+      await form.getByTestId("new-password-again").fill("bob-gets-a-new-one-77".replace("bob", "b0b"));
+      await form.getByTestId("change-password-submit").click();
+      await form.getByRole("alert").waitFor();
+      expect(await form.getByRole("alert").textContent()).toBe("The current password is wrong.");
+      await shot(page, "account");
+
+      await form.getByTestId("current-password").fill("password-123");
+      await form.getByTestId("change-password-submit").click();
+      await page.getByText("Password changed. Your other devices were signed out.").waitFor();
+      // The other device is told, on the login screen; this one reconnects on its new session.
+      await phone.getByTestId("auth-notice").waitFor();
+      await page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
+      expect(await page.getByTestId("auth-screen").count()).toBe(0);
+      await login(phone, bob.username, "b0b-gets-a-new-one-77");
+      await phone.getByTestId("shell").waitFor();
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("admin: deactivate ends carol's session and refuses her login; reactivate; a reset password makes her choose a new one; the audit log shows it all", async () => {
+    await openAdmin();
+    await rowOf(carol.username).getByTestId("admin-deactivate").click();
+    await confirmInApp(admin.page);
+    await until(admin.page, async () => (await statusOf(carol.username)) === "Deactivated", "carol deactivated");
+    await carol.page.getByTestId("auth-notice").waitFor();
+    await login(carol.page, carol.username, "password-123");
+    await carol.page.getByTestId("auth-locked").waitFor();
+    expect(await carol.page.getByTestId("auth-locked").textContent()).toContain("deactivated");
+
+    await rowOf(carol.username).getByTestId("admin-reactivate").click();
+    await until(admin.page, async () => (await statusOf(carol.username)) === "Active", "carol reactivated");
+    await rowOf(carol.username).getByTestId("admin-reset").click();
+    await confirmInApp(admin.page);
+    const temporary = (await admin.page.getByTestId("temp-password").textContent())!.trim();
+    expect(temporary).toMatch(/^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
+    await shot(admin.page, "admin-reset-password");
+    await admin.page.getByTestId("temp-password-done").click();
+    const actions = await admin.page.locator('[data-testid="audit-entry"]').evaluateAll((rows) => rows.slice(0, 3).map((r) => r.getAttribute("data-action")));
+    expect(actions).toEqual(["reset_password", "reactivate", "deactivate"]);
+    expect(await admin.page.locator('[data-testid="audit-entry"]').first().textContent()).toContain(carol.username);
+
+    await login(carol.page, carol.username, temporary);
+    await carol.page.getByTestId("auth-new-password").waitFor();
+    expect(await carol.page.getByTestId("auth-error").textContent()).toContain("reset your password");
+    await carol.page.getByTestId("auth-new-password").fill("a-fresh-start-for-her");
+    await carol.page.getByTestId("auth-submit").click();
+    await carol.page.getByTestId("shell").waitFor();
+  });
+
+  test("delete my account: my password again, confirmed in the app's dialog; signed out; the other side still has our chat", async () => {
+    const page = carol.page;
+    await page.getByTestId("open-account").click();
+    const form = page.getByTestId("delete-account");
+    await form.getByTestId("delete-password").fill("password-123"); // no longer hers
+    await form.getByTestId("delete-account-submit").click();
+    await confirmInApp(page);
+    await form.getByRole("alert").waitFor();
+    expect(await form.getByRole("alert").textContent()).toBe("The current password is wrong.");
+    await form.getByTestId("delete-password").fill("a-fresh-start-for-her");
+    await form.getByTestId("delete-account-submit").click();
+    await confirmInApp(page);
+    await page.getByTestId("auth-screen").waitFor();
+    expect(await page.getByTestId("auth-notice").textContent()).toBe("Your account was deleted.");
+    await login(page, carol.username, "a-fresh-start-for-her");
+    await page.getByTestId("auth-error").waitFor();
+
+    await admin.page.reload();
+    await until(admin.page, async () => (await statusOf(carol.username)) === "Deleted", "carol shown as deleted");
+    expect(await rowOf(carol.username).getByTestId("admin-deactivate").count()).toBe(0);
+    // Their 1:1 chat stays in bob's list and opens.
+    const chat = bob.page.locator('[data-testid="conversation-item"]', { hasText: carol.username });
+    await chat.first().click();
+    await bob.page.getByTestId("conversation-view").waitFor();
+    await until(bob.page, async () => (await messageTexts(bob.page)).includes("ping while hidden"), "bob still reads the chat");
+  });
+});

@@ -8,6 +8,8 @@ import {
   MessageEvent,
   Presence,
   PublicUser,
+  AdminAction,
+  TemporaryPassword,
 } from "../../../protocol/index.ts";
 import { z } from "zod";
 import { ApiError, Http, NetworkError, toApiError } from "./http.ts";
@@ -32,7 +34,14 @@ const ThreadPage = z.object({
   readSeq: z.number(),
 });
 export type ThreadPage = z.infer<typeof ThreadPage>;
-const AdminUser = PublicUser.extend({ lockedUntil: z.number().nullable().optional(), failedLogins: z.number().optional() });
+const AdminUser = PublicUser.extend({
+  lockedUntil: z.number().nullable().optional(),
+  failedLogins: z.number().optional(),
+  state: z.enum(["active", "deactivated", "deleted"]).optional(),
+  temporaryPasswordUntil: z.number().optional(),
+});
+const AuditPage = z.object({ actions: z.array(AdminAction), hasMore: z.boolean() });
+export type AuditPage = z.infer<typeof AuditPage>;
 export type AdminUser = z.infer<typeof AdminUser>;
 export type SearchHit = z.infer<typeof SearchHits>["hits"][number];
 export type IceConfig = z.infer<typeof IceServers>;
@@ -44,8 +53,16 @@ export class Api {
   async register(username: string, password: string) {
     return AuthResponse.parse(await this.http.json("POST", "/v1/auth/register", { body: { username, password }, auth: false }));
   }
-  async login(username: string, password: string) {
-    return AuthResponse.parse(await this.http.json("POST", "/v1/auth/login", { body: { username, password }, auth: false }));
+  /** `newPassword`: only after `password_change_required` (a temporary password an admin set). */
+  async login(username: string, password: string, newPassword?: string) {
+    return AuthResponse.parse(await this.http.json("POST", "/v1/auth/login", { body: { username, password, ...(newPassword ? { newPassword } : {}) }, auth: false }));
+  }
+  /** Every session ends, this one too: the answer is the new session. */
+  async changePassword(currentPassword: string, newPassword: string) {
+    return AuthResponse.parse(await this.http.json("POST", "/v1/me/password", { body: { currentPassword, newPassword } }));
+  }
+  async deleteAccount(password: string) {
+    await this.http.json("DELETE", "/v1/me", { body: { password } });
   }
   async logout(refreshToken: string) {
     await this.http.json("POST", "/v1/auth/logout", { body: { refreshToken }, auth: false });
@@ -167,5 +184,17 @@ export class Api {
     return Attachment.parse(JSON.parse(r.body));
   }
 }
+  async deactivate(userId: string) {
+    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/deactivate`, { body: {} });
+  }
+  async reactivate(userId: string) {
+    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/reactivate`, { body: {} });
+  }
+  async resetPassword(userId: string) {
+    return TemporaryPassword.parse(await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, { body: {} }));
+  }
+  async audit(before?: number, limit = 20) {
+    return AuditPage.parse(await this.http.json("GET", "/v1/admin/audit", { query: { before, limit } }));
+  }
 
 export { ApiError, NetworkError };

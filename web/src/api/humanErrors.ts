@@ -10,6 +10,9 @@ const PASSWORD_REASONS: Record<string, string> = {
   whitespace: "The password cannot be only spaces.",
   contains_username: "The password must not contain the username.",
   common: "That password is one of the most common ones. Choose another.",
+  wrong_password: "The current password is wrong.",
+  same_password: "The new password must differ from the current one.",
+  last_admin: "You are the only admin: make someone else an admin before deleting your account.",
 };
 
 const FIELDS: Record<string, string> = {
@@ -24,6 +27,7 @@ const BY_CODE: Record<string, string> = {
   forbidden: "You are not allowed to do that.",
   not_member: "You are not a member of this conversation any more.",
   account_locked: "This account is locked.",
+  password_change_required: "Choose a new password to continue.",
   payload_too_large: "That is too large to send.",
   storage_unavailable: "The server cannot save right now. Try again in a moment.",
   unavailable: "The server is busy. Try again in a moment.",
@@ -39,9 +43,10 @@ export function sentence(raw: string): string {
 }
 
 export function humanError(code: string, message: string, details?: Record<string, unknown>, status = 0): string {
+  // A reason the server names (any code: a wrong current password is 403, the last admin 409).
+  const reason = typeof details?.reason === "string" ? PASSWORD_REASONS[details.reason] : undefined;
+  if (reason) return reason;
   if (code === "bad_request") {
-    const reason = typeof details?.reason === "string" ? PASSWORD_REASONS[details.reason] : undefined;
-    if (reason) return reason;
     const issues = Array.isArray(details?.issues) ? (details.issues as { path?: unknown }[]) : [];
     for (const i of issues) {
       const field = typeof i.path === "string" ? FIELDS[i.path.split(".")[0]!] : undefined;

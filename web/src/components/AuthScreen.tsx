@@ -10,6 +10,9 @@ export function AuthScreen() {
   const [mode, setMode] = createSignal<"login" | "register">("login");
   const [username, setUsername] = createSignal("");
   const [password, setPassword] = createSignal("");
+  /** Set after `password_change_required`: the password was a temporary one from an admin. */
+  const [mustChange, setMustChange] = createSignal(false);
+  const [newPassword, setNewPassword] = createSignal("");
   const [error, setError] = createSignal<{ text: string; locked?: boolean } | null>(null);
   const [busy, setBusy] = createSignal(false);
 
@@ -18,9 +21,13 @@ export function AuthScreen() {
     setBusy(true);
     setError(null);
     try {
-      const auth = mode() === "login" ? await app.api.login(username().trim(), password()) : await app.api.register(username().trim(), password());
+      const auth =
+        mode() === "login"
+          ? await app.api.login(username().trim(), password(), mustChange() ? newPassword() : undefined)
+          : await app.api.register(username().trim(), password());
       app.session.set(auth);
     } catch (err) {
+      if (err instanceof ApiError && err.code === "password_change_required") setMustChange(true);
       setError(describe(err));
     } finally {
       setBusy(false);
@@ -72,6 +79,20 @@ export function AuthScreen() {
               onInput={(e) => setPassword(e.currentTarget.value)}
             />
           </label>
+          <Show when={mode() === "login" && mustChange()}>
+            <label>
+              New password
+              <input
+                data-testid="auth-new-password"
+                type="password"
+                autocomplete="new-password"
+                required
+                minLength={8}
+                value={newPassword()}
+                onInput={(e) => setNewPassword(e.currentTarget.value)}
+              />
+            </label>
+          </Show>
           <Show when={mode() === "register"}>
             <p class="hint">3-32 characters: a-z, 0-9, _ . -. Password: at least 8 characters, not a common one, not containing the username.</p>
           </Show>
@@ -97,6 +118,7 @@ function describe(err: unknown): { text: string; locked?: boolean } {
     const when = Number.isFinite(until) && until > 0 ? ` until ${new Date(until).toLocaleTimeString()}` : "";
     // scope "account": an admin's lock; otherwise 3 failed logins locked this name for this address
     // only (issue #18 item 3): the owner can still sign in from elsewhere.
+    if (err.details?.scope === "deactivated") return { text: "This account is deactivated. Ask an admin to reactivate it.", locked: true };
     if (err.details?.scope === "account")
       return { text: `This account is locked${err.details?.indefinite ? "" : when} by an admin. Ask an admin to unlock it.`, locked: true };
     return {
@@ -106,6 +128,10 @@ function describe(err: unknown): { text: string; locked?: boolean } {
   }
   if (err instanceof ApiError && err.code === "rate_limited" && typeof err.details?.retryAfter === "number")
     return { text: `Too many attempts. Wait ${err.details.retryAfter} s and try again.` };
+  if (err instanceof ApiError && err.code === "password_change_required")
+    return { text: "An admin reset your password. Choose a new one to continue (at least 8 characters)." };
+  if (err instanceof ApiError && err.code === "invalid_credentials" && err.details?.reason === "temporary_expired")
+    return { text: "That temporary password has expired. Ask an admin for a new one." };
   if (err instanceof ApiError && err.code === "invalid_credentials") return { text: "Wrong username or password." };
   if (err instanceof ApiError && err.code === "conflict") return { text: "That username is taken." };
   return { text: errorMessage(err) };

@@ -1,6 +1,7 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
+import { AccountView } from "./AccountView.tsx";
 import { AdminView } from "./AdminView.tsx";
 import { CallOverlay } from "./CallOverlay.tsx";
 import { ConnectionBadge } from "./ConnectionBadge.tsx";
@@ -40,6 +41,9 @@ export function Shell(props: { live: LiveSession }) {
         </Switch>
       </main>
       <CallOverlay live={props.live} />
+          <Match when={route().name === "account"}>
+            <AccountView />
+          </Match>
       <QuickSwitcher live={props.live} />
       <Show when={dialog() === "direct"}>
         <NewDirectDialog onClose={close} />

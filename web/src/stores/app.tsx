@@ -27,6 +27,10 @@ export interface AppContext {
   jump: Accessor<{ conversationId: string; seq: number } | null>;
   setJump(j: { conversationId: string; seq: number } | null): void;
   logout(): Promise<void>;
+  /** Change my password: every other session ends; this one continues on the session it gets back. */
+  changePassword(current: string, next: string): Promise<void>;
+  /** Delete my account (docs/api.md): signed out with a notice once done. */
+  deleteAccount(password: string): Promise<void>;
   /** Why the person is looking at the login screen, when it was not their choice. */
   notice: Accessor<string | null>;
   /** Ask before something that cannot be undone, in the app's own dialog. */
@@ -50,10 +54,29 @@ export function AppProvider(props: ParentProps) {
   const [live, setLive] = createSignal<LiveSession | null>(null);
 
   const [notice, setNotice] = createSignal<string | null>(null);
+  let sessionChange: Promise<unknown> = Promise.resolve();
+  /** Runs `change` (which replaces or ends the session) so a socket closed by it waits for it. */
+  const changeSession = async (change: Promise<void>) => {
+    sessionChange = change.catch(() => {});
+    await change;
+  };
+  const changePassword = (current: string, next: string) => changeSession(api.changePassword(current, next).then((auth) => session.set(auth)));
+  const deleteAccount = (password: string) =>
+    changeSession(
+      api.deleteAccount(password).then(() => {
+        live()?.outbox.clear();
+        session.clear();
+        navigate({ name: "home" });
+        setNotice("Your account was deleted.");
+      }),
+    );
   const build = (u: PublicUser) =>
     new LiveSession(api, u, store, (id) => route().name === "conversation" && (route() as any).id === id, () => void sessionRevoked());
   /** The server shut the inbox with 4003: if the session still refreshes, start over; else sign out. */
   const sessionRevoked = async () => {
+    // My own password change or deletion closes my sockets too: act on its outcome, not before it.
+    await sessionChange;
+    if (!session.current) return;
     if (await api.http.refresh()) {
       const u = user();
       live()?.dispose();
@@ -90,7 +113,7 @@ export function AppProvider(props: ParentProps) {
     if (s) await api.logout(s.refreshToken).catch(() => {});
   };
 
-  const ctx: AppContext = { api, session, user, live, route, navigate, theme, setTheme, toasts, toast, dismissToast, jump, setJump, logout, notice, confirm, confirmRequest };
+  const ctx: AppContext = { api, session, user, live, route, navigate, theme, setTheme, toasts, toast, dismissToast, jump, setJump, logout, changePassword, deleteAccount, notice, confirm, confirmRequest };
   return <Ctx.Provider value={ctx}>{props.children}</Ctx.Provider>;
 }
 
