@@ -1,7 +1,7 @@
 import fuzzysort from "fuzzysort";
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { ConversationSummary } from "../../../protocol/index.ts";
-import { displayTitle } from "../state/inbox.ts";
+import { otherMember } from "../state/inbox.ts";
 import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { Modal } from "./Modal.tsx";
@@ -41,8 +41,9 @@ function SwitcherDialog(props: { live: LiveSession; onClose(): void }) {
   const [query, setQuery] = createSignal("");
   const [active, setActive] = createSignal(0);
   const candidates: Candidate[] = live.inbox.list.map((c) => {
-    const title = displayTitle(c, live.user.id, (id, username) => live.people.displayName(id, username));
-    const others = c.members.filter((m) => m.userId !== live.user.id).flatMap((m) => [live.people.displayName(m.userId, m.username), m.username]);
+    const other = otherMember(c, live.user.id);
+    const title = other ? live.nameOf(other.userId) : c.title;
+    const others = c.members.filter((m) => m.userId !== live.user.id).flatMap((m) => [live.nameOf(m.userId), m.username]);
     return { c, title, names: [title, ...new Set(others)].join(" ") };
   });
   const results = () => {
