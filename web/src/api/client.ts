@@ -160,6 +160,18 @@ export class Api {
   async unlock(userId: string) {
     await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/unlock`, { body: {} });
   }
+  async deactivate(userId: string) {
+    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/deactivate`, { body: {} });
+  }
+  async reactivate(userId: string) {
+    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/reactivate`, { body: {} });
+  }
+  async resetPassword(userId: string) {
+    return TemporaryPassword.parse(await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, { body: {} }));
+  }
+  async audit(before?: number, limit = 20) {
+    return AuditPage.parse(await this.http.json("GET", "/v1/admin/audit", { query: { before, limit } }));
+  }
 
   /**
    * Upload with progress. fetch cannot report upload progress, so this one uses XMLHttpRequest.
@@ -184,17 +196,5 @@ export class Api {
     return Attachment.parse(JSON.parse(r.body));
   }
 }
-  async deactivate(userId: string) {
-    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/deactivate`, { body: {} });
-  }
-  async reactivate(userId: string) {
-    await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/reactivate`, { body: {} });
-  }
-  async resetPassword(userId: string) {
-    return TemporaryPassword.parse(await this.http.json("POST", `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, { body: {} }));
-  }
-  async audit(before?: number, limit = 20) {
-    return AuditPage.parse(await this.http.json("GET", "/v1/admin/audit", { query: { before, limit } }));
-  }
 
 export { ApiError, NetworkError };
