@@ -12,10 +12,17 @@ import { closeUserSockets } from "./userSockets.ts";
 export function authRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const perIp = ipRateLimit(deps, "auth", deps.config.authPerMinute);
+  // Sessions end only through refresh (reuse) and logout: those routes register, at their first
+  // request, what closes the sockets (not at build time: building the app touches no dependency).
   // The tokens are already refused when this runs; a socket that cannot be reached now is logged
   // (its conversation's actor is unreachable), and the logout still succeeds.
-  deps.accounts.whenSessionsEnd((userId, session) =>
-    closeUserSockets(deps, { userId }, userId, session ? { session } : {}).catch((e) => console.error(`[auth] sockets of ${userId} not all closed`, e)));
+  let listening = false;
+  const closeEndedSessions = () => {
+    if (listening) return;
+    listening = true;
+    deps.accounts.whenSessionsEnd((userId, session) =>
+      closeUserSockets(deps, { userId }, userId, session ? { session } : {}).catch((e) => console.error(`[auth] sockets of ${userId} not all closed`, e)));
+  };
 
   r.post("/v1/auth/register", perIp, validate("json", RegisterBody), async (c) => {
     const { username, password } = c.req.valid("json");
@@ -28,11 +35,13 @@ export function authRoutes(deps: Host): Hono<AppEnv> {
   });
 
   r.post("/v1/auth/refresh", perIp, validate("json", RefreshBody), async (c) => {
+    closeEndedSessions();
     return c.json(await deps.accounts.refresh(c.req.valid("json").refreshToken));
   });
 
   r.post("/v1/auth/logout", perIp, validate("json", LogoutBody), async (c) => {
     const body = c.req.valid("json");
+    closeEndedSessions();
     await deps.accounts.logout(body.refreshToken, body.everywhere ?? false);
     return c.body(null, 204);
   });
