@@ -63,13 +63,13 @@ export class HomeMoves {
   async confirmMoved(id: string, _region: string): Promise<boolean> {
     if (!this.p.cluster.owns("conversation", id)) return true;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const placed = await this.p.homes.entry("conversation", id);
+      const placed = await placement(this.p.homes.entry("conversation", id), id);
       if (placed === null || placed.region !== this.p.region) {
         if (placed) this.p.homes.learn("conversation", id, placed.region);
         this.p.cluster.forget("conversation", id);
         return true;
       }
-      if (await this.p.homes.reassert("conversation", id, placed)) return false;
+      if (await placement(this.p.homes.reassert("conversation", id, placed), id)) return false;
     }
     return true;
   }
@@ -141,7 +141,7 @@ export class HomeMoves {
     const { cluster, region: from } = this.p;
     if (to === from) return { from, to, pausedMs: 0 };
     if (!cluster.owns("conversation", id)) throw new NexusError("unavailable", `conversation ${id} is not owned here any more; try again`);
-    const placed = await this.p.homes.entry("conversation", id);
+    const placed = await placement(this.p.homes.entry("conversation", id), id);
     if (placed?.region !== from) throw new NexusError("conflict", `the home of ${id} is ${placed?.region ?? "unset"}, not ${from}; not moved`);
     const t0 = performance.now();
     await cluster.pauseForMove("conversation", id);
@@ -227,6 +227,15 @@ export class HomeMoves {
       reply = { error: isNexusError(e) ? { code: e.code, message: e.message } : { code: "internal", message: String((e as Error)?.message ?? e) } };
     }
     msg.respond(encode(reply));
+  }
+}
+
+/** A placement-store call; its failure (NATS down or slow) is `unavailable` (retry), not a bug. */
+async function placement<T>(call: Promise<T>, id: string): Promise<T> {
+  try {
+    return await call;
+  } catch (e) {
+    throw new NexusError("unavailable", `conversation ${id}: the placement store did not answer (${(e as Error)?.message ?? e}); try again`);
   }
 }
 

@@ -17,12 +17,23 @@ import { prng } from "../../scripts/lib/prng.mjs";
 export type FaultKind = "node" | "nats" | "redis" | "sqld" | "partition";
 export const FAULT_KINDS: FaultKind[] = ["node", "nats", "redis", "sqld", "partition"];
 
+/** Automatic moves made frequent (checks every second, two in a row, 10 writes, 20 s apart), so that
+ *  a run of a minute or two moves conversations while faults happen; the defaults would need ~30 s
+ *  of one-sided traffic per move. */
+export const FREQUENT_MOVES: Record<string, string> = {
+  NEXUS_MOVE_CHECK_MS: "1000", NEXUS_MOVE_SUSTAINED_CHECKS: "2", NEXUS_MOVE_MIN_WRITES: "10", NEXUS_MOVE_COOLDOWN_MS: "20000",
+};
+
 export interface ChaosOptions {
   seed: number;
   durationMs: number;
   wanMs?: number;
-  /** Extra environment for every node (e.g. NEXUS_MOVE_CHECK_MS=0: no automatic moves). */
+  /** Extra environment for every node, over FREQUENT_MOVES (e.g. NEXUS_MOVE_CHECK_MS=0: no automatic moves). */
   env?: Record<string, string>;
+  /** An operator's moves meanwhile: every `moveEveryMs` on average (0: none), a conversation picked
+   *  at random is moved to a region picked at random, through any node that answers, whatever
+   *  fault is under way. Default 0. */
+  moveEveryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -50,6 +61,8 @@ export interface ChaosReport {
   /** Conversations moved to another region (nexus_cluster_moves summed over nodes at the end;
    *  a node started again counts from 0). */
   moves: number;
+  /** Operator moves (moveEveryMs) that moved a conversation, and those refused or failed. */
+  operatorMoves: { moved: number; failed: number };
   /** Lost acks by writer (`<home>-home`, `<home>-from-<region>`). */
   lostBy: Record<string, number>;
   lost: number;
@@ -144,9 +157,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const log = opts.log ?? (() => {});
   const rand = prng(opts.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const cl = await startCluster(NODES, { NEXUS_SENDS_PER_SECOND: "10000", ...opts.env }, { wanMs: opts.wanMs ?? 40 });
+  const cl = await startCluster(NODES, { NEXUS_SENDS_PER_SECOND: "10000", ...FREQUENT_MOVES, ...opts.env }, { wanMs: opts.wanMs ?? 40 });
   const faults: Fault[] = [];
   const writers: Writer[] = [];
+  const convIds: string[] = [];
+  const operatorMoves = { moved: 0, failed: 0 };
+  let admins: Session[] = [];
   let supervising = true;
   let selfExits = 0;
   try {
@@ -156,6 +172,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const mate = await signIn(cl, home, `cm${home}`);
       const far = await signIn(cl, other, `cf${other}`);
       const conv = await owner.createGroup(`chaos ${home}`, [mate, far]);
+      convIds.push(conv.id);
+      // The first account of a fresh cluster is its admin: it may move homes, through any node.
+      if (admins.length === 0)
+        admins = await Promise.all(NODES.map(({ id }) => new Nexus(cl.nodes[id]!.url).login(owner.username, owner.password)));
       for (const [who, name] of [[owner, `${home}-home`], [far, `${home}-from-${other}`]] as const)
         writers.push({ w: new BusyWriter(who, conv.id, name).start(), convId: conv.id, session: who });
     }
@@ -183,12 +203,33 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     log(`traffic up: ${writers.length} writers on ${REGIONS.length} conversations; faults for ${opts.durationMs} ms (seed ${opts.seed})`);
 
     const until = Date.now() + opts.durationMs;
+    const moveRand = prng(opts.seed + 1); // its own sequence: the faults of a seed stay the same
+    const mover = (async () => {
+      const every = opts.moveEveryMs ?? 0;
+      while (every > 0 && Date.now() < until) {
+        await Bun.sleep(every / 2 + moveRand() * every);
+        const convId = convIds[Math.floor(moveRand() * convIds.length)]!;
+        const to = REGIONS[Math.floor(moveRand() * REGIONS.length)]!;
+        let answer = "no node answered";
+        for (const admin of admins) {
+          const res = await admin.api("POST", `/v1/admin/conversations/${convId}/home`, { region: to }).catch(() => null);
+          if (!res) continue;
+          answer = res.status === 200 ? `${res.body.from} -> ${res.body.to}, writes paused ${res.body.pausedMs} ms` : `${res.status} ${res.text.slice(0, 160)}`;
+          if (res.status === 200 && res.body.from !== res.body.to) operatorMoves.moved++;
+          else if (res.status !== 200) operatorMoves.failed++;
+          break;
+        }
+        log(`operator move of ${convId} to ${to}: ${answer}`);
+      }
+    })();
     while (Date.now() < until) {
       const kind = pick(FAULT_KINDS);
       const target = kind === "node" ? pick(NODES).id : pick(REGIONS);
       const holdMs = 1000 + Math.floor(rand() * 4000);
       const start = Date.now();
-      await inject(cl, kind, target, holdMs);
+      // A node that does not come back in time (a loaded machine: its start waited out the health
+      // check) is left to the supervisor below; the run goes on.
+      await inject(cl, kind, target, holdMs).catch((e) => log(`${kind} ${target}: not healed by the fault (${String(e).split("\n")[0]}); the supervisor takes over`));
       const fault = { kind, target, start, end: Date.now() };
       faults.push(fault);
       // Settled when every writer has been acked since the fault was healed (or 60 s passed).
@@ -197,6 +238,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       log(`${kind} ${target}: held ${holdMs} ms, all writers acked again ${Date.now() - fault.end} ms after it healed`);
       await Bun.sleep(500 + Math.floor(rand() * 1500));
     }
+    await mover;
     const last = faults.at(-1)?.end ?? 0;
     const deadline = Date.now() + 60_000;
     while (writers.some(({ w }) => !w.acks.some((a) => a.at > last)) && Date.now() < deadline) await Bun.sleep(100);
@@ -206,7 +248,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(writers.map(({ w }) => w.stop()));
     supervising = false;
     await supervisor;
-    return { seed: opts.seed, faults, selfExits, moves, recoveredAfterLastFault, ...(await check(writers)), windows: windowsOf(faults, writers.map(({ w }) => w)) };
+    return { seed: opts.seed, faults, selfExits, moves, operatorMoves, recoveredAfterLastFault, ...(await check(writers)), windows: windowsOf(faults, writers.map(({ w }) => w)) };
   } finally {
     supervising = false;
     await Promise.all(writers.map(({ w }) => w.stop()));

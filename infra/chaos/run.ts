@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- [--seed N] [--duration SECONDS] [--wan MS] [--no-moves]`: a chaos run on a local
+ * `npm run chaos -- [--seed N] [--duration SECONDS] [--wan MS] [--move-every SECONDS] [--no-moves]`: a chaos run on a local
  * multi-region cluster (infra/chaos/chaos.ts). Prints each fault as it heals, then acknowledged
  * messages lost / duplicated / misordered (all must be 0: the exit code is 1 otherwise) and, per
  * fault kind, the distribution of unavailable windows (the longest stall of each writer's acks
@@ -18,12 +18,16 @@ function arg(name: string, dflt: number): number {
 const seed = arg("seed", Date.now() % 1_000_000);
 const duration = arg("duration", 300);
 const wanMs = arg("wan", 40);
-// `--no-moves`: automatic moves of conversations between regions off (NEXUS_MOVE_CHECK_MS=0).
-const env: Record<string, string> = process.argv.includes("--no-moves") ? { NEXUS_MOVE_CHECK_MS: "0" } : {};
-const r = await runChaos({ seed, durationMs: duration * 1000, wanMs, env, log: (l) => console.log(`[chaos] ${l}`) });
+// Moves meet faults: automatic moves made frequent (chaos.ts FREQUENT_MOVES) and an operator's move
+// every `--move-every` seconds on average (default 5). `--no-moves`: neither.
+const noMoves = process.argv.includes("--no-moves");
+const env: Record<string, string> = noMoves ? { NEXUS_MOVE_CHECK_MS: "0" } : {};
+const moveEveryMs = noMoves ? 0 : arg("move-every", 5) * 1000;
+const r = await runChaos({ seed, durationMs: duration * 1000, wanMs, env, moveEveryMs, log: (l) => console.log(`[chaos] ${l}`) });
 console.log(`\nseed ${r.seed}, ${duration} s, ${r.faults.length} faults, ${r.acked} acknowledged messages, ${r.selfExits} nodes exited by themselves (restarted)`);
 console.log(`lost ${r.lost}${r.lost ? ` (${JSON.stringify(r.lostBy)})` : ""}, duplicated ${r.duplicated}, misordered ${r.misordered}; ` +
-  `${r.moves} conversations moved between regions${env.NEXUS_MOVE_CHECK_MS === "0" ? " (automatic moves off)" : ""}`);
+  `${r.moves} moves counted by the nodes still up at the end; operator moves: ${r.operatorMoves.moved} done, ${r.operatorMoves.failed} refused or failed` +
+  `${noMoves ? " (moves off)" : ""}`);
 console.log("unavailable windows per fault (ms; one per fault and writer):");
 console.log("kind       faults  windows  >1s   p50     p99     max");
 for (const k of FAULT_KINDS) {
