@@ -1,11 +1,10 @@
-import { createMemo, createSignal, Show } from "solid-js";
+import { createEffect, createSignal, onCleanup, Show } from "solid-js";
 import { useApp } from "../stores/app.tsx";
 import { Notifier } from "../stores/notifier.ts";
 import { ThemeToggle } from "./ThemeToggle.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { Icon } from "./Icon.tsx";
 import { DndDialog } from "./DndDialog.tsx";
-import { track } from "../stores/reactive.ts";
 import { dndActive } from "../../../protocol/index.ts";
 
 /** Who I am, the actions that start something (chat, group, search), admin, theme, logout. */
@@ -14,12 +13,18 @@ export function SidebarHeader(props: { onNewDirect(): void; onNewGroup(): void; 
   const [perm, setPerm] = createSignal(Notifier.permission);
   const ask = async () => setPerm(await Notifier.request());
   const [dndOpen, setDndOpen] = createSignal(false);
-  const quiet = createMemo(() => {
+  // Re-read on inbox changes (a `notify` frame from another device). Subscribed once per session:
+  // subscribing from inside the computation it wakes would add a listener on every change.
+  const [inboxTick, setInboxTick] = createSignal(0);
+  createEffect(() => {
     const live = app.live();
-    if (!live) return false;
-    track(live.inbox)(); // re-run on inbox changes (a `notify` frame from another device)
-    return dndActive(live.inbox.notify.dnd, Date.now());
+    if (live) onCleanup(live.inbox.subscribe(() => setInboxTick((n) => n + 1)));
   });
+  const quiet = () => {
+    inboxTick();
+    const live = app.live();
+    return !!live && dndActive(live.inbox.notify.dnd, Date.now());
+  };
   const myName = () => {
     const u = app.user();
     return u ? (app.live()?.people.displayName(u.id, u.username) ?? u.username) : "?";
