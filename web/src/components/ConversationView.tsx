@@ -159,7 +159,7 @@ export function ConversationView(props: { live: LiveSession; id: string }) {
   return (
     <section
       class="conversation"
-      classList={{ dragging: dragging() }}
+      classList={{ dragging: dragging(), threaded: thread() !== null }}
       data-testid="conversation-view"
       data-conversation-id={props.id}
       data-socket={(v(), conn.open ? "open" : conn.state)}
