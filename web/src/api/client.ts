@@ -43,6 +43,7 @@ const AdminUser = PublicUser.extend({
 const AuditPage = z.object({ actions: z.array(AdminAction), hasMore: z.boolean() });
 export type AuditPage = z.infer<typeof AuditPage>;
 export type AdminUser = z.infer<typeof AdminUser>;
+const Directory = z.object({ users: z.array(PublicUser), next: z.string().nullable() });
 export type SearchHit = z.infer<typeof SearchHits>["hits"][number];
 export type IceConfig = z.infer<typeof IceServers>;
 
@@ -73,6 +74,26 @@ export class Api {
   async searchUsers(q: string) {
     return z.object({ users: z.array(PublicUser) }).parse(await this.http.json("GET", "/v1/users", { query: { q } })).users;
   }
+  // ---- people (docs/api.md "People")
+  async profiles(ids: string[]) {
+    return z.object({ users: z.array(PublicUser) }).parse(await this.http.json("GET", "/v1/users/profiles", { query: { ids: ids.join(",") } })).users;
+  }
+  /** Any part of a username or display name; `after` is the previous page's `next`. */
+  async directory(q: string, after?: string, limit = 20) {
+    return Directory.parse(await this.http.json("GET", "/v1/users/directory", { query: { q, after, limit } }));
+  }
+  async updateProfile(body: { displayName?: string | null; status?: string | null }) {
+    return PublicUser.parse(await this.http.json("PATCH", "/v1/me/profile", { body }));
+  }
+  async uploadAvatar(file: Blob) {
+    return PublicUser.parse(await (await this.http.send("PUT", "/v1/me/avatar", { raw: file, contentType: file.type || "application/octet-stream" })).json());
+  }
+  async removeAvatar() {
+    return PublicUser.parse(await this.http.json("DELETE", "/v1/me/avatar"));
+  }
+  async avatarBlob(userId: string, version: string, size: 64 | 256): Promise<Blob> {
+    return (await this.http.send("GET", `/v1/users/${encodeURIComponent(userId)}/avatar`, { query: { size, v: version } })).blob();
+  }
   async wsTicket(): Promise<string> {
     return z.object({ ticket: z.string() }).parse(await this.http.json("POST", "/v1/ws-ticket")).ticket;
   }
@@ -95,6 +116,9 @@ export class Api {
   }
   async addMember(id: string, username: string) {
     await this.http.json("POST", `/v1/conversations/${id}/members`, { body: { username } });
+  }
+  async setRole(id: string, userId: string, role: "admin" | "member") {
+    await this.http.json("PATCH", `/v1/conversations/${id}/members/${encodeURIComponent(userId)}`, { body: { role } });
   }
   async removeMember(id: string, userId: string) {
     await this.http.json("DELETE", `/v1/conversations/${id}/members/${encodeURIComponent(userId)}`);

@@ -1,15 +1,53 @@
 import { Show } from "solid-js";
 import type { PresenceStatus } from "../../../protocol/index.ts";
+import { useApp } from "../stores/app.tsx";
 
-/** Initials on a color derived from the name, with an optional presence dot. */
-export function Avatar(props: { name: string; presence?: PresenceStatus; size?: "small" | "normal"; group?: boolean }) {
+/**
+ * A person's picture (their uploaded avatar when `userId` has one) or initials on a colour derived
+ * from the name, with an optional presence dot. `onOpen` makes it a button (the profile card).
+ */
+export function Avatar(props: {
+  name: string;
+  userId?: string;
+  presence?: PresenceStatus;
+  size?: "tiny" | "small" | "normal" | "large";
+  group?: boolean;
+  onOpen?: () => void;
+}) {
+  const app = useApp();
   const hue = () => [...props.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 360, 7);
-  return (
-    <span class={`avatar ${props.size ?? "normal"}`} style={{ "--hue": String(hue()) }} aria-hidden="true">
-      {props.group ? "#" : props.name.slice(0, 2).toUpperCase()}
-      <Show when={props.presence}>
-        <span class={`dot ${props.presence}`} data-testid="presence-dot" data-status={props.presence} />
+  const photo = () => (props.userId ? (app.live()?.people.avatarUrl(props.userId, props.size === "large" ? 256 : 64) ?? null) : null);
+  const initials = () => [...props.name.trim()].slice(0, 2).join("").toUpperCase() || "?";
+  const body = () => (
+    <>
+      <Show when={photo()} fallback={props.group ? "#" : initials()}>
+        <img src={photo()!} alt="" data-testid="avatar-image" draggable={false} />
       </Show>
-    </span>
+      <Show when={props.presence}>
+        <span class="dot" classList={{ [props.presence!]: true }} data-testid="presence-dot" data-status={props.presence} />
+      </Show>
+    </>
+  );
+  return (
+    <Show
+      when={props.onOpen}
+      fallback={
+        <span class={`avatar ${props.size ?? "normal"}`} style={{ "--hue": String(hue()) }} aria-hidden="true" data-has-photo={photo() ? "" : undefined}>
+          {body()}
+        </span>
+      }
+    >
+      <button
+        type="button"
+        class={`avatar as-button ${props.size ?? "normal"}`}
+        style={{ "--hue": String(hue()) }}
+        aria-label={`Profile of ${props.name}`}
+        data-testid="avatar-button"
+        data-has-photo={photo() ? "" : undefined}
+        onClick={(e) => (e.stopPropagation(), props.onOpen!())}
+      >
+        {body()}
+      </button>
+    </Show>
   );
 }

@@ -1,17 +1,22 @@
 import { createSignal, For, Show } from "solid-js";
-import type { ConversationInfo } from "../../../protocol/index.ts";
+import type { ConversationInfo, PublicUser } from "../../../protocol/index.ts";
 import { errorMessage } from "../api/http.ts";
 import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { Modal } from "./Modal.tsx";
 import { FormError } from "./FormError.tsx";
+import { Avatar } from "./Avatar.tsx";
+import { MemberPicker, typedNames } from "./MemberPicker.tsx";
 
-/** Rename, add and remove members (group admins), or leave (anyone). */
+/** Rename, add members (picked from suggestions), promote, demote and remove (group admins), or leave (anyone). */
 export function GroupSettings(props: { live: LiveSession; info: ConversationInfo; onClose(): void }) {
   const app = useApp();
   const me = props.live.user.id;
   const [title, setTitle] = createSignal(props.info.title);
-  const [newMember, setNewMember] = createSignal("");
+  const [picked, setPicked] = createSignal<PublicUser[]>([]);
+  const [typed, setTyped] = createSignal("");
+  const members = () => new Set(props.info.members.map((m) => m.userId));
+  const nameOf = (m: { userId: string; username: string }) => props.live.people.displayName(m.userId, m.username);
   const [error, setError] = createSignal<string | null>(null);
   const isAdmin = () => props.info.members.find((m) => m.userId === me)?.role === "admin";
 
@@ -40,6 +45,19 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
     await run(() => app.api.removeMember(props.info.id, userId));
   };
 
+  /** Group admins rename, add, remove, pin and moderate; the last admin cannot step down. */
+  const setRole = (userId: string, role: "admin" | "member") => void run(() => app.api.setRole(props.info.id, userId, role));
+
+  const addPicked = async () => {
+    const names = [...new Set([...picked().map((u) => u.username), ...typedNames(typed())])];
+    // One at a time: each add is its own event; stop at the first refusal and keep the rest picked.
+    for (const name of names) {
+      if (!(await run(() => app.api.addMember(props.info.id, name)))) return;
+      setPicked((l) => l.filter((u) => u.username !== name));
+    }
+    setTyped("");
+  };
+
   return (
     <Modal title="Group settings" onClose={props.onClose} testid="group-settings-dialog">
       <div class="stack">
@@ -55,29 +73,35 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
         <ul class="members" role="list" data-testid="member-list">
           <For each={props.info.members}>
             {(m) => (
-              <li data-testid="member" data-username={m.username}>
-                <span>
-                  {m.username} <span class="muted small">{m.role === "admin" ? "admin" : ""}</span>
+              <li data-testid="member" data-username={m.username} data-role={m.role}>
+                <span class="person-row">
+                  <Avatar name={nameOf(m)} userId={m.userId} size="small" onOpen={() => props.live.people.openCard(m.userId)} />
+                  <span class="person-names">
+                    <strong>{nameOf(m)}</strong>
+                    <span class="muted small">
+                      @{m.username}
+                      {m.role === "admin" ? " · admin" : ""}
+                    </span>
+                  </span>
                 </span>
                 <Show when={isAdmin() && m.userId !== me}>
-                  <button class="ghost small" data-testid="member-remove" onClick={() => void removeMember(m.userId, m.username)}>
-                    Remove
-                  </button>
+                  <span class="row">
+                    <button class="ghost small" data-testid={m.role === "admin" ? "member-demote" : "member-promote"} onClick={() => setRole(m.userId, m.role === "admin" ? "member" : "admin")}>
+                      {m.role === "admin" ? "Remove admin" : "Make admin"}
+                    </button>
+                    <button class="ghost small" data-testid="member-remove" onClick={() => void removeMember(m.userId, nameOf(m))}>
+                      Remove
+                    </button>
+                  </span>
                 </Show>
               </li>
             )}
           </For>
         </ul>
         <Show when={isAdmin()}>
-          <form
-            class="row"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void run(() => app.api.addMember(props.info.id, newMember().trim().toLowerCase())).then((ok) => ok && setNewMember(""));
-            }}
-          >
-            <input aria-label="Username to add" placeholder="username" data-testid="add-member-input" value={newMember()} onInput={(e) => setNewMember(e.currentTarget.value)} />
-            <button class="primary" type="submit" data-testid="add-member" disabled={!newMember().trim()}>
+          <form class="stack" onSubmit={(e) => (e.preventDefault(), void addPicked())}>
+            <MemberPicker picked={picked()} onChange={setPicked} exclude={members()} label="People to add" testid="add-member-input" onText={setTyped} />
+            <button class="primary" type="submit" data-testid="add-member" disabled={picked().length === 0 && !typed().trim()}>
               Add
             </button>
           </form>

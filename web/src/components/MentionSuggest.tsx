@@ -17,7 +17,13 @@ export function MentionSuggest(props: { options: Mentionable[]; active: number; 
             onMouseDown={(e) => e.preventDefault()}
             onClick={() => props.onPick(m)}
           >
-            @{m.username}
+            {m.displayName ? (
+              <>
+                <strong>{m.displayName}</strong> <span class="muted">@{m.username}</span>
+              </>
+            ) : (
+              <>@{m.username}</>
+            )}
             {m.userId.startsWith("@") ? <span class="muted"> — everyone here</span> : null}
           </li>
         )}

@@ -9,6 +9,7 @@ import { ReactionPicker } from "./ReactionPicker.tsx";
 import { RichText } from "./RichText.tsx";
 import { storedMentionLookup } from "../state/mentionPicks.ts";
 import { SystemLine } from "./SystemLine.tsx";
+import { Avatar } from "./Avatar.tsx";
 
 /** The one message whose reaction picker is open (one at a time, across the whole log). */
 const [pickingKey, setPickingKey] = createSignal<string | null>(null);
@@ -22,6 +23,8 @@ export function MessageItem(props: {
   nameOf(u: string): string;
   replyOf?: MessageRow;
   seenBy?: string[];
+  /** Who `seenBy` names, for their faces beside it. */
+  seenIds?: string[];
   canDelete: boolean;
   /** Who may pin here (protocol: any member of a direct chat, a group's admins). */
   canPin?: boolean;
@@ -47,6 +50,7 @@ export function MessageItem(props: {
   const msg = () => (row().kind === "message" ? (row() as MessageRow) : null);
   const mine = () => row().kind !== "system" && (row() as MessageRow).author === props.me;
   const pending = () => (row().kind === "pending" ? (row() as Extract<Row, { kind: "pending" }>) : null);
+  const openCard = (userId: string) => app.live()?.people.openCard(userId);
 
   return (
     <>
@@ -70,8 +74,11 @@ export function MessageItem(props: {
             tabindex="-1"
           >
             <Show when={props.meta?.groupStart !== false && !mine()}>
-              <div class="msg-author" data-testid="message-author">
-                {props.nameOf((row() as MessageRow).author)}
+              <div class="msg-author">
+                <Avatar name={props.nameOf((row() as MessageRow).author)} userId={(row() as MessageRow).author} size="small" onOpen={() => openCard((row() as MessageRow).author)} />
+                <button class="name-link" data-testid="message-author" onClick={() => openCard((row() as MessageRow).author)}>
+                  {props.nameOf((row() as MessageRow).author)}
+                </button>
               </div>
             </Show>
             <div class="bubble">
@@ -187,6 +194,9 @@ export function MessageItem(props: {
             <Show when={props.seenBy}>
               <div class="seen" data-testid="seen-by">
                 Seen by {props.seenBy!.join(", ")}
+                <span class="receipt-faces" aria-hidden="true">
+                  <For each={(props.seenIds ?? []).slice(0, 5)}>{(id) => <Avatar name={props.nameOf(id)} userId={id} size="tiny" />}</For>
+                </span>
               </div>
             </Show>
           </article>

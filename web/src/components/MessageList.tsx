@@ -50,7 +50,8 @@ export function MessageList(props: {
       const r = list[i]!;
       if (r.kind !== "message" || r.author !== me) continue;
       const who = seenBy(r.seq, me, conn.reads, names);
-      if (who.length) return { seq: r.seq, who };
+      const ids = Object.keys(conn.reads).filter((u) => u !== me && conn.reads[u]! >= r.seq);
+      if (who.length) return { seq: r.seq, who, ids };
     }
     return null;
   });
@@ -178,12 +179,13 @@ export function MessageList(props: {
               nameOf={(u) => props.live.nameOf(u)}
               replyOf={replyOf(row as MessageRow)}
               seenBy={seen()?.seq === (row as MessageRow).seq && row.kind === "message" ? seen()!.who : undefined}
+              seenIds={seen()?.seq === (row as MessageRow).seq && row.kind === "message" ? seen()!.ids : undefined}
               canDelete={row.kind === "message" && (row.author === me || props.canModerate)}
               canPin={props.canPin}
               onPin={props.onPin}
+              onThread={props.onThread}
               onReply={props.onReply}
               onEdit={props.onEdit}
-              onThread={props.onThread}
               onDelete={props.onDelete}
               onReact={props.onReact}
               onRetry={(id) => props.live.retry(id)}

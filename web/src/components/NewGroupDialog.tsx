@@ -1,23 +1,25 @@
 import { createSignal } from "solid-js";
+import type { PublicUser } from "../../../protocol/index.ts";
 import { errorMessage } from "../api/http.ts";
 import { useApp } from "../stores/app.tsx";
 import { Modal } from "./Modal.tsx";
 import { FormError } from "./FormError.tsx";
+import { MemberPicker, typedNames } from "./MemberPicker.tsx";
 
-/** Create a group: a title and a comma-separated list of usernames. I become its admin. */
+/** Create a group: a title and its members, picked from suggestions (MemberPicker). I become its admin. */
 export function NewGroupDialog(props: { onClose(): void }) {
   const app = useApp();
   const [title, setTitle] = createSignal("");
-  const [members, setMembers] = createSignal("");
+  const [picked, setPicked] = createSignal<PublicUser[]>([]);
+  const [typed, setTyped] = createSignal("");
   const [error, setError] = createSignal<string | null>(null);
+  const me = () => new Set([app.user()?.id ?? ""]);
 
   const create = async (e: Event) => {
     e.preventDefault();
     setError(null);
-    const names = members()
-      .split(/[\s,]+/)
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
+    // Chips, plus exact usernames still typed in the box ("bob, carol").
+    const names = [...new Set([...picked().map((u) => u.username), ...typedNames(typed())])];
     try {
       const info = await app.api.createGroup(title().trim(), names);
       props.onClose();
@@ -34,10 +36,10 @@ export function NewGroupDialog(props: { onClose(): void }) {
           Title
           <input data-testid="group-title" required maxLength={100} value={title()} onInput={(e) => setTitle(e.currentTarget.value)} />
         </label>
-        <label>
-          Members (usernames, comma separated)
-          <input data-testid="group-members" value={members()} onInput={(e) => setMembers(e.currentTarget.value)} />
-        </label>
+        <div class="field">
+          <span>Members</span>
+          <MemberPicker picked={picked()} onChange={setPicked} exclude={me()} label="Add people" testid="group-members" onText={setTyped} />
+        </div>
         <FormError message={error()} />
         <button class="primary" type="submit" data-testid="group-create" disabled={!title().trim()}>
           Create group

@@ -12,6 +12,8 @@ import { NewGroupDialog } from "./NewGroupDialog.tsx";
 import { QuickSwitcher } from "./QuickSwitcher.tsx";
 import { SearchPanel } from "./SearchPanel.tsx";
 import { SidebarHeader } from "./SidebarHeader.tsx";
+import { ProfileCard } from "./ProfileCard.tsx";
+import { ProfileDialog } from "./ProfileDialog.tsx";
 
 /**
  * Two panes on a desktop (list | conversation); one at a time on a phone, where opening a
@@ -19,7 +21,8 @@ import { SidebarHeader } from "./SidebarHeader.tsx";
  */
 export function Shell(props: { live: LiveSession }) {
   const app = useApp();
-  const [dialog, setDialog] = createSignal<null | "direct" | "group" | "search">(null);
+  const [dialog, setDialog] = createSignal<null | "direct" | "group" | "search" | "profile">(null);
+  const [card, setCard] = props.live.people.card;
   const close = () => setDialog(null);
   const route = app.route;
 
@@ -38,12 +41,12 @@ export function Shell(props: { live: LiveSession }) {
           <Match when={route().name === "admin"}>
             <AdminView />
           </Match>
-        </Switch>
-      </main>
-      <CallOverlay live={props.live} />
           <Match when={route().name === "account"}>
             <AccountView />
           </Match>
+        </Switch>
+      </main>
+      <CallOverlay live={props.live} />
       <QuickSwitcher live={props.live} />
       <Show when={dialog() === "direct"}>
         <NewDirectDialog onClose={close} />
@@ -53,6 +56,12 @@ export function Shell(props: { live: LiveSession }) {
       </Show>
       <Show when={dialog() === "search"}>
         <SearchPanel live={props.live} onClose={close} />
+      </Show>
+      <Show when={dialog() === "profile"}>
+        <ProfileDialog live={props.live} onClose={close} />
+      </Show>
+      <Show when={card()} keyed>
+        {(userId) => <ProfileCard live={props.live} userId={userId} onClose={() => setCard(null)} onEdit={() => (setCard(null), setDialog("profile"))} />}
       </Show>
     </div>
   );

@@ -1,7 +1,15 @@
 import type { SystemRow } from "../state/timeline.ts";
+import { UNKNOWN_PERSON } from "../state/names.ts";
 
 /** Membership, renames, creation and call summaries, as one quiet centered line. */
 export function SystemLine(props: { row: SystemRow; nameOf(u: string): string }) {
+  /** Whom a membership event is about: their display name when known, else the name it carries. */
+  const subject = () => {
+    const e = props.row.event;
+    if (e.kind !== "member") return "";
+    const n = props.nameOf(e.userId);
+    return n === UNKNOWN_PERSON ? e.username : n;
+  };
   const text = () => {
     const e = props.row.event;
     const who = props.nameOf(e.author);
@@ -11,10 +19,10 @@ export function SystemLine(props: { row: SystemRow; nameOf(u: string): string })
       case "rename":
         return `${who} renamed the group to “${e.title}”`;
       case "member":
-        if (e.action === "add") return `${who} added ${e.username}`;
-        if (e.action === "leave" || (e.action === "remove" && e.userId === e.author)) return `${e.username} left`;
-        if (e.action === "remove") return `${who} removed ${e.username}`;
-        return `${e.username} is now ${e.role}`;
+        if (e.action === "add") return `${who} added ${subject()}`;
+        if (e.action === "leave" || (e.action === "remove" && e.userId === e.author)) return `${subject()} left`;
+        if (e.action === "remove") return `${who} removed ${subject()}`;
+        return `${subject()} is now ${e.role === "admin" ? "an admin" : "a member"}`;
       case "call": {
         const kind = e.media === "video" ? "Video call" : "Audio call";
         if (e.outcome === "completed") return `${kind} · ${Math.max(1, Math.round(e.durationMs / 1000))} s`;

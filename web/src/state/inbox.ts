@@ -32,10 +32,14 @@ export function presenceMap(list: Presence[]): Record<string, Presence> {
   return Object.fromEntries(list.map((p) => [p.userId, p]));
 }
 
-/** Title of a direct chat is the other person's name. */
-export function displayTitle(c: Pick<ConversationSummary, "type" | "title" | "members">, meId: string): string {
-  if (c.type === "direct") return c.members.find((m) => m.userId !== meId)?.username ?? c.title;
-  return c.title;
+/** Title of a direct chat is the other person's name (`nameOf`: their display name, when known). */
+export function displayTitle(
+  c: Pick<ConversationSummary, "type" | "title" | "members">,
+  meId: string,
+  nameOf: (userId: string, username: string) => string = (_id, username) => username,
+): string {
+  const other = c.type === "direct" ? c.members.find((m) => m.userId !== meId) : undefined;
+  return other ? nameOf(other.userId, other.username) : c.title;
 }
 
 export function otherMember(c: Pick<ConversationSummary, "type" | "members">, meId: string) {

@@ -9,6 +9,8 @@ import type { MentionLookup } from "./markup/inline.ts";
 export interface Mentionable {
   userId: string;
   username: string;
+  /** Shown beside @username and matched too; what is inserted is always the username. */
+  displayName?: string;
 }
 
 const NAME_CHAR = /[a-z0-9_.-]/i;
@@ -31,8 +33,9 @@ export function mentionQuery(text: string, caret: number): { start: number; quer
  *  only where I may use them (a group admin). */
 export function suggestions(members: Mentionable[], query: string, me: string, broadcast: boolean, limit = 6): Mentionable[] {
   const pool = [...members.filter((m) => m.userId !== me), ...(broadcast ? BROADCAST : [])];
-  const starts = pool.filter((m) => m.username.toLowerCase().startsWith(query));
-  const contains = pool.filter((m) => !m.username.toLowerCase().startsWith(query) && m.username.toLowerCase().includes(query));
+  const names = (m: Mentionable) => [m.username.toLowerCase(), ...(m.displayName ? m.displayName.toLowerCase().split(/\s+/) : [])];
+  const starts = pool.filter((m) => names(m).some((n) => n.startsWith(query)));
+  const contains = pool.filter((m) => !starts.includes(m) && (m.username.toLowerCase().includes(query) || !!m.displayName?.toLowerCase().includes(query)));
   return [...starts, ...contains].slice(0, limit);
 }
 
