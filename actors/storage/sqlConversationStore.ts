@@ -131,14 +131,17 @@ export class SqlConversationStore {
     const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(
       "SELECT type, title, epoch FROM conversations WHERE id = ?", [id]);
     if (!conv) return null;
-    const members = await this.sql.all<{ user_id: string; username: string; role: string; read_seq: number }>(
-      "SELECT user_id, username, role, read_seq FROM members WHERE conv_id = ? ORDER BY rowid", [id]);
-    const last = await this.sql.first<{ seq: number; ts: number }>(
-      "SELECT seq, ts FROM events WHERE conv_id = ? ORDER BY seq DESC LIMIT 1", [id]);
-    const lastMsg = await this.sql.first<EventRow>(
-      `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind IN ('message', 'call') ORDER BY seq DESC LIMIT 1`, [id]);
-    const recent = await this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
-      "SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IS NOT NULL ORDER BY seq DESC LIMIT ?", [id, CLIENT_ID_WINDOW]);
+    // At once rather than one after another: a failover's new owner loads while clients wait (#16).
+    // Nothing else writes meanwhile (this is the one writer; a fenced one cannot commit).
+    const [members, last, lastMsg, recent] = await Promise.all([
+      this.sql.all<{ user_id: string; username: string; role: string; read_seq: number }>(
+        "SELECT user_id, username, role, read_seq FROM members WHERE conv_id = ? ORDER BY rowid", [id]),
+      this.sql.first<{ seq: number; ts: number }>("SELECT seq, ts FROM events WHERE conv_id = ? ORDER BY seq DESC LIMIT 1", [id]),
+      this.sql.first<EventRow>(
+        `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind IN ('message', 'call') ORDER BY seq DESC LIMIT 1`, [id]),
+      this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
+        "SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IS NOT NULL ORDER BY seq DESC LIMIT ?", [id, CLIENT_ID_WINDOW]),
+    ]);
     return {
       type: conv.type as "direct" | "group",
       title: conv.title,

@@ -26,6 +26,8 @@ export class BusyWriter {
   closes = 0;
   /** When each of those closes was seen (ms since the epoch): a failover's detection, from the client. */
   readonly closedAt: number[] = [];
+  /** Each successful join: when it started, when its ticket came (POST /v1/ws-ticket), when the welcome came. */
+  readonly joins: { start: number; ticketed: number; welcomed: number }[] = [];
   /** Joins that failed (refused, closed before the welcome, no welcome in time). */
   failedJoins = 0;
   /** Error frames answering a send, by code (each is followed by a resend of the same clientId). */
@@ -67,8 +69,12 @@ export class BusyWriter {
       let sock;
       let joinedAt: number;
       try {
-        ({ sock } = await this.user.join(this.convId));
+        const start = Date.now();
+        sock = await this.user.openConversation(this.convId);
+        const ticketed = Date.now();
+        await sock.welcome();
         joinedAt = Date.now();
+        this.joins.push({ start, ticketed, welcomed: joinedAt });
       } catch {
         this.failedJoins++;
         await sleep(50);

@@ -123,6 +123,30 @@ describe("NodeLeases", () => {
     expect(takenAt - crashedAt).toBeLessThan(TTL + 300);
   });
 
+  test("a node whose Redis connection dropped is listed by disconnected() and evicted at once; a reconnected one is not", async () => {
+    const [a, b] = nodes("node-a", "node-b");
+    await Promise.all([a!.start(), b!.start()]);
+    expect(await a!.claim("conversation", "c_evict01")).toBe("node-a");
+    expect(await b!.disconnected()).toEqual([]);
+    // A blip: the connection breaks and comes back with a new client id, which the node records again.
+    connOf.get(a!)!.disconnect(true);
+    const blipDeadline = Date.now() + 5000;
+    while ((connOf.get(a!)!.status !== "ready" || (await b!.disconnected()).length > 0) && Date.now() < blipDeadline) await sleep(20);
+    expect(await b!.disconnected()).toEqual([]);
+    expect(await b!.claim("conversation", "c_evict01")).toBe("node-a");
+
+    const crashedAt = Date.now();
+    connOf.get(a!)!.disconnect(); // a crashes: Redis drops its connection at once
+    const gone = await b!.disconnected();
+    expect(gone.map((d) => d.node)).toEqual(["node-a"]);
+    expect(gone[0]!.incarnation).toBe(a!.incarnation);
+    expect(await b!.evict(gone[0]!)).toBe(true);
+    expect(await b!.evict(gone[0]!)).toBe(false); // once
+    expect(await b!.claim("conversation", "c_evict01")).toBe("node-b");
+    expect(Date.now() - crashedAt).toBeLessThan(TTL / 2); // not waiting for its key to expire
+    expect(await b!.disconnected()).toEqual([]);
+  });
+
   test("restart with the same nodeId: old ownership is not inherited, only re-claimed by the script", async () => {
     const prefix = `t${++prefixN}`;
     const mk = (id: string) => make(id, prefix);
