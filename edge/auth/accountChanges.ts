@@ -58,14 +58,14 @@ export class AccountChanges {
   }
 
   /**
-   * The owner's password is right (re-entered for a change or a deletion), counted like logins so
-   * a stolen access token cannot be used to guess it. A wrong one is 403 (not 401: the session is fine).
+   * The owner's password is right (re-entered for a change or a deletion). Wrong ones count toward
+   * the name's slow-down like failed logins (loginThrottle.ts failedReentry), so a stolen access
+   * token cannot be used to guess faster than logins can. A wrong one is 403 (not 401: the session is fine).
    */
   private async verifyOwner(row: UserRow, password: string, ip: string): Promise<void> {
     await this.d.throttle.check(row.username, ip);
-    if (await this.d.hasher.verify(password, row.password_hash)) return this.d.throttle.succeeded(row.username, ip);
-    const e = await this.d.throttle.failed(row.username, ip);
-    if (e.code !== "invalid_credentials") throw e;
+    if (await this.d.hasher.verify(password, row.password_hash)) return;
+    await this.d.throttle.failedReentry(row.username);
     throw new NexusError("forbidden", "the current password is wrong", { reason: "wrong_password" });
   }
 

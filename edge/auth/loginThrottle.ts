@@ -86,14 +86,7 @@ export class LoginThrottle {
          RETURNING failures, blocked_until`,
         [name, ip, max <= 1 ? 0 : 1, max <= 1 ? now + this.opts.lockoutMs : null, now, max, now + this.opts.lockoutMs, max],
       ),
-      this.sql.run(
-        `INSERT INTO login_failures (username, ip, failures, blocked_until, last_at) VALUES (?, '', 1, NULL, ?)
-         ON CONFLICT (username, ip) DO UPDATE SET
-           failures = ${prior} + 1,
-           blocked_until = CASE WHEN ${prior} + 1 > ? THEN ? + MIN(?, (${prior} + 1 - ?) * ?) ELSE NULL END,
-           last_at = excluded.last_at`,
-        [name, now, NAME_CEILING, now, MAX_DELAY_MS, NAME_CEILING, DELAY_STEP_MS],
-      ),
+      this.countName(name, now),
     ]);
     if (++this.sinceMaintenance >= PURGE_EVERY) {
       this.sinceMaintenance = 0;
@@ -103,6 +96,28 @@ export class LoginThrottle {
     if (!own) return lockedFromHere(now + this.opts.lockoutMs);
     if (own.blocked_until !== null && Number(own.blocked_until) > now) return lockedFromHere(Number(own.blocked_until));
     return new NexusError("invalid_credentials", "wrong username or password");
+  }
+
+  /** The name-wide count (slows the name past NAME_CEILING; never locks). */
+  private async countName(name: string, now: number): Promise<void> {
+    const prior = `(CASE WHEN last_at < ${now - this.opts.lockoutMs} THEN 0 ELSE failures END)`;
+    await this.sql.run(
+      `INSERT INTO login_failures (username, ip, failures, blocked_until, last_at) VALUES (?, '', 1, NULL, ?)
+       ON CONFLICT (username, ip) DO UPDATE SET
+         failures = ${prior} + 1,
+         blocked_until = CASE WHEN ${prior} + 1 > ? THEN ? + MIN(?, (${prior} + 1 - ?) * ?) ELSE NULL END,
+         last_at = excluded.last_at`,
+      [name, now, NAME_CEILING, now, MAX_DELAY_MS, NAME_CEILING, DELAY_STEP_MS],
+    );
+  }
+
+  /**
+   * A wrong password re-entered by someone already signed in (a password change, an account
+   * deletion): counted toward the name's slow-down only, so a stolen access token cannot guess
+   * faster than logins can, but the owner is not locked out of their own address.
+   */
+  async failedReentry(name: string): Promise<void> {
+    await this.countName(name, this.now());
   }
 
   /** The right password from `ip`: its counter starts again. */

@@ -56,6 +56,19 @@ describe("change password", () => {
     expect((await login("bob", PW)).status).toBe(200);
   });
 
+  test("wrong re-entered passwords slow the name down like failed logins but never lock the owner's address", async () => {
+    await register(h, "root");
+    const bob = await register(h, "bob");
+    const wrong = () => call(h, "POST", "/v1/me/password", { token: bob.accessToken, body: { currentPassword: "guess guess", newPassword: "a brand new passphrase" } });
+    for (let i = 0; i < 10; i++) expect((await wrong()).status).toBe(403);
+    expect((await login("bob", PW)).status).toBe(200); // no address lock after 10 (logins lock at 3)
+    expect((await wrong()).status).toBe(403); // the 11th failure sets the first wait (1 s)
+    const slowed = await wrong();
+    expect([slowed.status, slowed.body.error.code]).toEqual([429, "rate_limited"]);
+    expect((await call(h, "DELETE", "/v1/me", { token: bob.accessToken, body: { password: PW } })).status).toBe(429); // even the right one, while slowed
+    expect((await me(bob.accessToken)).status).toBe(200);
+  });
+
   test("two concurrent changes: one wins, the other is refused, the winner's password works", async () => {
     await register(h, "root");
     const bob = await register(h, "bob");
