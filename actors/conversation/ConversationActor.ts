@@ -12,8 +12,8 @@ import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type Conve
   type Member, type MessageEvent, type MessageSearch, type Role } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput, ThreadPage } from "../api.ts";
 import type { Caller, Connection, Resume, SessionEnd, SocketActor } from "../ports.ts";
-import { emptyCommit, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
-import { StorageOutage } from "./storageOutage.ts";
+import { emptyCommit, type LoadedConversation, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
+import { isStorageOutage, StorageOutage } from "./storageOutage.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
 import type { ConversationDeps } from "./deps.ts";
 import type { Draft } from "./drafts.ts";
@@ -86,8 +86,20 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   private async load(): Promise<void> {
-    const l = await this.deps.store.load();
+    let l: LoadedConversation | null;
+    let outage: unknown = null;
+    try {
+      l = await this.deps.store.load();
+    } catch (e) {
+      // Storage unreachable and nobody had this conversation loaded: read-only from the node's
+      // replica if it has the conversation (storageOutage.ts), instead of refusing every read.
+      if (!isStorageOutage(e) || !this.deps.onDiverged) throw e;
+      l = await this.deps.store.staleLoad().catch(() => null);
+      if (!l) throw e;
+      outage = e;
+    }
     if (!l) return;
+    if (outage) return this.loadReadOnly(l, outage);
     const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
     const unread = new Map<string, number>();
     const mentions = new Map<string, number>();
@@ -104,6 +116,19 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor);
     this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread, mentions };
     await this.threads.load(this.s); // ready() resolves after this: nobody reads the state before
+  }
+
+  /** The state from a replica while the primary is unreachable: reads only, reloaded when it is
+   *  back. Unread and mention counts are not read (the primary has them): no summary is sent
+   *  before the reload, which happens before any write. */
+  private async loadReadOnly(l: LoadedConversation, outage: unknown): Promise<void> {
+    const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
+    this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage,
+      unread: new Map(), mentions: new Map() };
+    this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor); // resends of stored sends are still acked
+    this.pipeline.stop();
+    this.outage.reloadWhenBack = true;
+    this.outage.begin(outage);
   }
 
   // ---------------------------------------------------------------- sockets (see socketSession.ts)

@@ -88,6 +88,9 @@ export interface OutageHost {
 
 export class StorageOutage {
   active = false;
+  /** Loaded from the replica during the outage (it may trail, and the load skipped what only the
+   *  primary gives, e.g. a fencing token): reload from the primary once it answers. */
+  reloadWhenBack = false;
   private cancel: (() => void) | null = null;
   private disposed = false;
 
@@ -170,7 +173,8 @@ export class StorageOutage {
     if (this.disposed) return;
     const s = this.host.current();
     this.active = false;
-    if (s === null || head === s.lastSeq || !this.host.deps.onDiverged) {
+    if (this.reloadWhenBack) this.host.diverged();
+    else if (s === null || head === s.lastSeq || !this.host.deps.onDiverged) {
       this.host.resumeWrites();
       console.error(`[conversation ${this.host.id}] storage answers again at seq ${head}: writable`);
       this.host.fanout.broadcast(storageFrame(false), 0);

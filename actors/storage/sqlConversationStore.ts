@@ -12,9 +12,9 @@ import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
 import { SearchIndexer } from "./searchIndexer.ts";
 import { AttachmentBlobs } from "./attachmentBlobs.ts";
 import { EVENT_COLS, insertEvents, rowToEvent, type EventRow } from "./eventRows.ts";
-import { fenceCheck } from "./ownerFence.ts";
 import { threadReplyStatements, threadSchema, ThreadStore } from "./threadStore.ts";
 import { searchMessages } from "./messageSearch.ts";
+import { fenceCheck } from "./ownerFence.ts";
 
 export interface LoadedConversation {
   type: "direct" | "group";
@@ -209,6 +209,7 @@ export class SqlConversationStore {
                       ON CONFLICT (conv_id, user_id) DO UPDATE SET role = excluded.role`, args: [id, m.userId, m.username, m.role] });
     for (const u of c.memberRemovals) st.push({ sql: "DELETE FROM members WHERE conv_id = ? AND user_id = ?", args: [id, u] });
     insertEvents(id, c.events, st);
+    threadReplyStatements(id, c.events as Array<{ kind: string; seq: number; author: string; threadRoot?: number }>, st);
     for (const p of c.patches) {
       if (p.deleted) {
         // The body goes, but for where the message stands in a thread (a reply's root, a root's summary).
@@ -223,7 +224,6 @@ export class SqlConversationStore {
       }
       if (p.text !== undefined)
         st.push({ sql: "UPDATE events SET text = ?, edited_ts = ? WHERE conv_id = ? AND seq = ?", args: [p.text, p.editedTs ?? null, id, p.seq] });
-    threadReplyStatements(id, c.events as Array<{ kind: string; seq: number; author: string; threadRoot?: number }>, st);
       if (p.reactions !== undefined)
         st.push({ sql: "UPDATE events SET reactions = ? WHERE conv_id = ? AND seq = ?",
           args: [Object.keys(p.reactions).length ? JSON.stringify(p.reactions) : null, id, p.seq] });
@@ -231,6 +231,8 @@ export class SqlConversationStore {
         st.push(p.pinned
           ? { sql: "UPDATE events SET body = json_set(COALESCE(body, '{}'), '$.pinned', json(?)) WHERE conv_id = ? AND seq = ?", args: [JSON.stringify(p.pinned), id, p.seq] }
           : { sql: "UPDATE events SET body = json_remove(body, '$.pinned') WHERE conv_id = ? AND seq = ?", args: [id, p.seq] });
+      if (p.thread)
+        st.push({ sql: "UPDATE events SET body = json_set(COALESCE(body, '{}'), '$.thread', json(?)) WHERE conv_id = ? AND seq = ?", args: [JSON.stringify(p.thread), id, p.seq] });
     }
     for (const [userId, seq] of c.reads)
       st.push({ sql: "UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conv_id = ? AND user_id = ?", args: [seq, id, userId] });
@@ -242,8 +244,6 @@ export class SqlConversationStore {
 
   /**
    * Where to read the log up to `seq` (known committed): the local replica when it already holds
-      if (p.thread)
-        st.push({ sql: "UPDATE events SET body = json_set(COALESCE(body, '{}'), '$.thread', json(?)) WHERE conv_id = ? AND seq = ?", args: [JSON.stringify(p.thread), id, p.seq] });
    * that event (it is a consistent prefix, so it holds everything before it too), or once a sync
    * brought it (only a warm replica is waited for); the primary otherwise. Never a stale answer.
    */
@@ -306,6 +306,21 @@ export class SqlConversationStore {
   async head(): Promise<number> {
     const r = await this.sql.first<{ seq: number }>("SELECT seq FROM events WHERE conv_id = ? ORDER BY seq DESC LIMIT 1", [this.conversationId]);
     return r ? Number(r.seq) : 0;
+  }
+
+  /** While the primary cannot be reached: the conversation as the local replica has it (it may
+   *  trail), so an actor that no node had loaded before the outage can still serve reads (read-only,
+   *  storageOutage.ts). The same reads as `load`, on the replica; nothing can be written through it. */
+  async staleLoad(): Promise<LoadedConversation | null> {
+    const replica = this.sql.replica;
+    if (!replica) throw new NexusError("storage_unavailable", "storage is unreachable and there is no local replica");
+    const refuse = () => Promise.reject(new NexusError("storage_unavailable", "read-only: the primary is unreachable"));
+    const reads: Sql = {
+      all: (q, a) => replica.all(q, a),
+      first: async <T>(q: string, a?: SqlValue[]) => (await replica.all<T>(q, a))[0],
+      run: refuse, batch: refuse, migrate: refuse,
+    };
+    return new SqlConversationStore(reads, this.conversationId).load();
   }
 
   /** While the primary cannot be reached: a page from the local replica as it is (it may trail). */

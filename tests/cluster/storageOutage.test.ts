@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startSqld } from "../support/servers.ts";
-import { Nexus } from "../support/client.ts";
+import { Nexus, newClientId } from "../support/client.ts";
 import { BusyWriter } from "./busyWriter.ts";
 import { startCluster, type LocalCluster } from "./harness.ts";
 
@@ -97,5 +97,35 @@ describe("cluster: libSQL server down", () => {
       const mine = messages.filter((e: any) => e.author === (w.name === "alice" ? alice.id : bob.id)).map((e: any) => e.clientId);
       expect(mine).toEqual(w.sent.map((s) => s.clientId).filter((id) => mine.includes(id)));
     }
+  }, 120_000);
+
+  // #16 leftover: a conversation no node had in memory when the server went down answered 503 to
+  // everything; now it is loaded from the node's replica, read-only, and reloaded once it is back.
+  test("a conversation no node had loaded is served read-only from a node's replica while the server is down, then reloaded and writable", async () => {
+    const carol = await new Nexus(cl.nodes.a1!.url).register("so-cold");
+    const conv = await carol.createGroup("cold", []);
+    await carol.must("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("cold"), text: "before the outage" }, 201);
+    // No node keeps it in memory: both restart (a node opens its replica with a fresh sync).
+    for (const node of [cl.nodes.a1!, cl.nodes.a2!]) {
+      await node.kill();
+      await node.start();
+    }
+    const server = cl.sqlds.a!;
+    await server.proc.kill();
+    const page = await carol.api("GET", `/v1/conversations/${conv.id}/messages`);
+    expect(page.status).toBe(200);
+    expect(page.body.events.map((e: any) => e.text)).toContain("before the outage");
+    const { sock, welcome } = await carol.join(conv.id);
+    expect(welcome.readOnly).toBe(true);
+    expect(await sock.sendMessage("while down")).toMatchObject({ t: "error", code: "storage_unavailable" });
+
+    cl.sqlds.a = await startSqld({ dir: server.dir, port: server.port });
+    // Loaded from a replica: reloaded from the server once it answers (the socket resumes there).
+    const closed = await Promise.race([sock.closed, Bun.sleep(30_000).then(() => null)]);
+    expect(closed?.code).toBe(1001);
+    const again = await carol.join(conv.id);
+    expect(again.welcome.readOnly).toBeUndefined();
+    expect((await again.sock.sendMessage("after the outage")).t).toBe("ack");
+    await again.sock.close();
   }, 120_000);
 });

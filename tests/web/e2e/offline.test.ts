@@ -173,4 +173,22 @@ describe("offline queue and resume", () => {
     await until(alice.page, async () => (await connState(alice)) === "connected", "alice reconnected", 30_000);
     await until(alice.page, async () => (await bobsDot.getAttribute("data-status")) === "online", "bob online again", 30_000);
   });
+
+  // #16: while a conversation's storage cannot be reached a cluster node sends `storage
+  // {readOnly: true}` (tests/cluster/storageOutage.test.ts), then `{readOnly: false}`. Here the two
+  // frames are put into bob's real conversation socket by its WebSocket route (this server is one
+  // node with a local file, which does not go read-only).
+  test("a storage frame with readOnly: true shows the read-only banner; readOnly: false takes it away", async () => {
+    const banner = bob.page.getByTestId("read-only");
+    await until(bob.page, async () => (await connState(bob)) === "connected", "bob connected");
+    expect(await banner.count()).toBe(0);
+    const socket = () => bobSockets.filter((ws) => ws.url().includes(`/conversations/${conversationId}`)).at(-1)!;
+    socket().send(JSON.stringify({ t: "storage", readOnly: true }));
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/^Read-only for now/);
+    await shot(bob.page, "read-only-banner");
+    socket().send(JSON.stringify({ t: "storage", readOnly: false }));
+    await banner.waitFor({ state: "detached" });
+    expect(await banner.count()).toBe(0);
+  });
 });
