@@ -15,6 +15,7 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
   const [title, setTitle] = createSignal(props.info.title);
   const [picked, setPicked] = createSignal<PublicUser[]>([]);
   const [typed, setTyped] = createSignal("");
+  const [added, setAdded] = createSignal(0);
   const members = () => new Set(props.info.members.map((m) => m.userId));
   const nameOf = (m: { userId: string; username: string }) => props.live.people.displayName(m.userId, m.username);
   const [error, setError] = createSignal<string | null>(null);
@@ -56,6 +57,7 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
       setPicked((l) => l.filter((u) => u.username !== name));
     }
     setTyped("");
+    setAdded((n) => n + 1);
   };
 
   return (
@@ -100,7 +102,7 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
         </ul>
         <Show when={isAdmin()}>
           <form class="stack" onSubmit={(e) => (e.preventDefault(), void addPicked())}>
-            <MemberPicker picked={picked()} onChange={setPicked} exclude={members()} label="People to add" testid="add-member-input" onText={setTyped} />
+            <MemberPicker picked={picked()} onChange={setPicked} exclude={members()} label="People to add" testid="add-member-input" onText={setTyped} resetKey={added()} />
             <button class="primary" type="submit" data-testid="add-member" disabled={picked().length === 0 && !typed().trim()}>
               Add
             </button>

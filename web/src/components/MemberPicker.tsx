@@ -1,4 +1,4 @@
-import { createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, on, Show } from "solid-js";
 import type { PublicUser } from "../../../protocol/index.ts";
 import { PersonRow } from "./PersonRow.tsx";
 import { useDirectory } from "./useDirectory.ts";
@@ -17,11 +17,14 @@ export function MemberPicker(props: {
   testid: string;
   /** The text still typed (not yet a chip), for forms that resolve it on submit. */
   onText?(text: string): void;
+  /** Changing it empties the box (the form used what was typed). */
+  resetKey?: number;
 }) {
   const [text, setText] = createSignal("");
   const [active, setActive] = createSignal(0);
   const dir = useDirectory(() => new Set([...props.exclude, ...props.picked.map((u) => u.id)]));
   let input!: HTMLInputElement;
+  createEffect(on(() => props.resetKey, () => (setText(""), dir.clear()), { defer: true }));
 
   const setTyped = (v: string) => {
     setText(v);
