@@ -149,7 +149,9 @@ export class NodeLeases {
     this.state = "live";
     this.armDeadline();
     this.renewTimer = setInterval(() => void this.renew(), this.ttlMs / 3);
-    await this.recordConn();
+    // A Redis that refuses CLIENT (some managed ones do) only costs the early eviction: peers then
+    // wait for this node's key to expire, as before.
+    await this.recordConn().catch((e) => console.warn(`[leases] ${this.nodeId}: connection not recorded, no early eviction (${(e as Error)?.message ?? e})`));
     this.redis.on("ready", this.onReady);
   }
 
