@@ -9,6 +9,10 @@
  * stops at `limit` matches: a page costs the rows walked, not the whole table; substring matching
  * cannot use a b-tree, and 1-2 letter queries (the common case while typing) would not fit a
  * trigram index either. Locked (and so deactivated) accounts are left out.
+ *
+ * A deleted account (edge/auth/accountChanges.ts) shows no profile: its display name, status and
+ * avatar are left out of every answer, and its avatar is not served (the row stays, so nothing of it
+ * comes back if the name is ever reused, which it is not: deleted names are reserved).
  */
 import type { PublicUser } from "../../protocol/rest.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
@@ -49,7 +53,12 @@ export interface ProfilePatch {
   avatar?: string | null;
 }
 
-const PUBLIC_COLUMNS = `u.id, u.username, u.role, u.created_at, p.display_name, p.status, p.avatar`;
+/** Profile columns, empty for a deleted account (account_states, migrated before this table). */
+const PUBLIC_COLUMNS = `u.id, u.username, u.role, u.created_at,
+  CASE WHEN d.deleted_at IS NULL THEN p.display_name END AS display_name,
+  CASE WHEN d.deleted_at IS NULL THEN p.status END AS status,
+  CASE WHEN d.deleted_at IS NULL THEN p.avatar END AS avatar`;
+const PROFILE_JOIN = `LEFT JOIN profiles p ON p.user_id = u.id LEFT JOIN account_states d ON d.user_id = u.id`;
 
 export class ProfileStore {
   constructor(
@@ -70,7 +79,7 @@ export class ProfileStore {
   async users(ids: readonly string[]): Promise<PublicUser[]> {
     if (ids.length === 0) return [];
     const rows = await this.sql.all<DirectoryRow>(
-      `SELECT ${PUBLIC_COLUMNS} FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id IN (${ids.map(() => "?").join(",")})`,
+      `SELECT ${PUBLIC_COLUMNS} FROM users u ${PROFILE_JOIN} WHERE u.id IN (${ids.map(() => "?").join(",")})`,
       [...ids],
     );
     return rows.map(this.toUser);
@@ -111,7 +120,10 @@ export class ProfileStore {
 
   /** The current avatar version of a user, or null. */
   async avatarOf(userId: string): Promise<string | null> {
-    const r = await this.sql.first<{ avatar: string | null }>(`SELECT avatar FROM profiles WHERE user_id = ?`, [userId]);
+    const r = await this.sql.first<{ avatar: string | null }>(
+      `SELECT p.avatar FROM profiles p LEFT JOIN account_states d ON d.user_id = p.user_id WHERE p.user_id = ? AND d.deleted_at IS NULL`,
+      [userId],
+    );
     return r?.avatar ?? null;
   }
 
@@ -119,7 +131,7 @@ export class ProfileStore {
   async search(q: string, after: string, limit: number): Promise<PublicUser[]> {
     const key = q.toLowerCase();
     const rows = await this.sql.all<DirectoryRow>(
-      `SELECT ${PUBLIC_COLUMNS} FROM users u LEFT JOIN profiles p ON p.user_id = u.id
+      `SELECT ${PUBLIC_COLUMNS} FROM users u ${PROFILE_JOIN}
        WHERE u.username > ? AND (u.locked_until IS NULL OR u.locked_until <= ?)
          AND (? = '' OR instr(u.username, ?) > 0 OR instr(coalesce(p.name_key, ''), ?) > 0)
        ORDER BY u.username LIMIT ?`,

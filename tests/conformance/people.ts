@@ -107,6 +107,21 @@ export function peopleTests(factory: TargetFactory): void {
       expect((await dan.api("GET", `/v1/users/${cat.id}/avatar?size=64`)).status).toBe(404);
     });
 
+    test("a deleted account shows no profile: display name, status and avatar are gone for everyone", async () => {
+      const [eve, fay] = await ctx.users(2, "gone");
+      await eve.must("PATCH", "/v1/me/profile", { displayName: "Eve Leaving", status: "bye" });
+      const put = await eve.nexus.request("PUT", "/v1/me/avatar", TINY_PNG, eve.token, { "content-type": "image/png" });
+      expect(put.status).toBe(200);
+      expect((await eve.api("DELETE", "/v1/me", { password: eve.password })).status).toBeLessThan(300);
+      const seen = (await fay.must("GET", `/v1/users/profiles?ids=${eve.id}`)).users;
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).not.toHaveProperty("displayName");
+      expect(seen[0]).not.toHaveProperty("status");
+      expect(seen[0]).not.toHaveProperty("avatar");
+      expect((await fay.api("GET", `/v1/users/${eve.id}/avatar?size=64&v=${put.body.avatar}`)).status).toBe(404);
+      expect((await fay.must("GET", "/v1/users/directory?q=eve%20leaving")).users).toEqual([]);
+    });
+
     test("directory: any part of a username or display name, paged, locked accounts left out", async () => {
       const [a, b, c, d] = await ctx.users(4, "dirx");
       await b.must("PATCH", "/v1/me/profile", { displayName: "Zoë Quartermaine" });
