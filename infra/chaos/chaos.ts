@@ -107,8 +107,20 @@ async function signIn(cl: LocalCluster, home: string, prefix: string): Promise<S
   // Home node first, then the others (the region's other node before other regions).
   const order = [...NODES].sort((x, y) => Number(y.region === home) - Number(x.region === home));
   const sessions = [first];
-  for (const n of order) if (n.id !== homeNode.id) sessions.push(await new Nexus(cl.nodes[n.id]!.url).login(first.username, first.password));
+  for (const n of order) if (n.id !== homeNode.id) sessions.push(await retried(() => new Nexus(cl.nodes[n.id]!.url).login(first.username, first.password)));
   return roaming(sessions);
+}
+
+/** A login during setup, tried again for up to a minute (on a loaded machine a node may fence itself
+ *  and restart while the run is being set up). */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (const giveUp = Date.now() + 60_000; ; await Bun.sleep(500)) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > giveUp) throw e;
+    }
+  }
 }
 
 /** Nodes a fault holds down (the supervisor leaves them alone). */
@@ -166,23 +178,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let supervising = true;
   let selfExits = 0;
   try {
-    for (const home of REGIONS) {
-      const other = REGIONS[(REGIONS.indexOf(home) + 1) % REGIONS.length]!;
-      const owner = await signIn(cl, home, `ch${home}`);
-      const mate = await signIn(cl, home, `cm${home}`);
-      const far = await signIn(cl, other, `cf${other}`);
-      const conv = await owner.createGroup(`chaos ${home}`, [mate, far]);
-      convIds.push(conv.id);
-      // The first account of a fresh cluster is its admin: it may move homes, through any node.
-      if (admins.length === 0)
-        admins = await Promise.all(NODES.map(({ id }) => new Nexus(cl.nodes[id]!.url).login(owner.username, owner.password)));
-      for (const [who, name] of [[owner, `${home}-home`], [far, `${home}-from-${other}`]] as const)
-        writers.push({ w: new BusyWriter(who, conv.id, name).start(), convId: conv.id, session: who });
-    }
-    while (writers.some(({ w }) => w.acks.length < 5)) await Bun.sleep(50);
     // A node that must fence itself (its Redis lease lost) exits 1 and expects its supervisor to
-    // start it again, as npm run cluster and the systemd unit do: this loop is that supervisor.
-    // With npm run cluster's backoff: 500 ms, doubling to 10 s, reset after 30 s up.
+    // start it again, as npm run cluster and the systemd unit do: this loop is that supervisor, from
+    // the start (a loaded machine fences nodes during setup too). With npm run cluster's backoff:
+    // 500 ms, doubling to 10 s, reset after 30 s up.
     const backoff = new Map<string, { delay: number; startedAt: number }>();
     const supervisor = (async () => {
       while (supervising) {
@@ -200,6 +199,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         await Bun.sleep(250);
       }
     })();
+    for (const home of REGIONS) {
+      const other = REGIONS[(REGIONS.indexOf(home) + 1) % REGIONS.length]!;
+      const owner = await signIn(cl, home, `ch${home}`);
+      const mate = await signIn(cl, home, `cm${home}`);
+      const far = await signIn(cl, other, `cf${other}`);
+      const conv = await owner.createGroup(`chaos ${home}`, [mate, far]);
+      convIds.push(conv.id);
+      // The first account of a fresh cluster is its admin: it may move homes, through any node.
+      if (admins.length === 0)
+        admins = await Promise.all(NODES.map(({ id }) => retried(() => new Nexus(cl.nodes[id]!.url).login(owner.username, owner.password))));
+      for (const [who, name] of [[owner, `${home}-home`], [far, `${home}-from-${other}`]] as const)
+        writers.push({ w: new BusyWriter(who, conv.id, name).start(), convId: conv.id, session: who });
+    }
+    while (writers.some(({ w }) => w.acks.length < 5)) await Bun.sleep(50);
     log(`traffic up: ${writers.length} writers on ${REGIONS.length} conversations; faults for ${opts.durationMs} ms (seed ${opts.seed})`);
 
     const until = Date.now() + opts.durationMs;
