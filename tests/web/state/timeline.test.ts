@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Timeline } from "../../../web/src/state/timeline.ts";
+import type { ConversationEvent } from "../../../protocol/index.ts";
 import { BOB, ME, del, edit, msg, react, welcome } from "./fixtures.ts";
 
 const texts = (t: Timeline) => t.rows().map((r) => (r.kind === "system" ? `#${r.seq}` : r.text));
@@ -128,5 +129,22 @@ describe("Timeline merge", () => {
     const t = new Timeline(ME);
     t.applyWelcome(welcome([{ seq: 1, ts: 1, author: ME, kind: "rename", title: "T" }], false, 1));
     expect(t.rows()[0]!.kind).toBe("system");
+  });
+
+  test("thread replies stay out of the rows, count on their root, and take edits and deletes", () => {
+    const t = new Timeline(ME);
+    t.applyWelcome(welcome([msg(1, "root"), msg(2, "other")], false, 2));
+    expect(t.applyLive(msg(3, "first reply", { threadRoot: 1 }))).toBe("applied");
+    t.applyLive(msg(4, "second reply", { threadRoot: 1 }));
+    expect(texts(t)).toEqual(["root", "other"]);
+    expect(t.lastSeq).toBe(4); // the resume cursor covers replies (they are in the log)
+    expect(t.message(1)?.thread).toMatchObject({ replies: 2, lastSeq: 4 });
+    t.applyLive(edit(5, 3, "first reply, edited"));
+    t.applyLive(del(6, 4));
+    expect(t.repliesOf(1).map((r) => [r.seq, r.text, !!r.deleted])).toEqual([[3, "first reply, edited", false], [4, "", true]]);
+    // A thread page from the server fills in replies seen before this window.
+    t.putReplies([msg(7, "late page", { threadRoot: 2 }) as Extract<ConversationEvent, { kind: "message" }>]);
+    expect(t.repliesOf(2).map((r) => r.text)).toEqual(["late page"]);
+    expect(texts(t)).toEqual(["root", "other"]);
   });
 });
