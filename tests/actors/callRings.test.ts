@@ -46,6 +46,23 @@ describe("call rings", () => {
     expect(page.events.filter((e) => e.kind === "call").map((e: any) => [e.outcome, e.media, e.author])).toEqual([["missed", "video", "ann"]]);
   });
 
+  test("a camera state signal reaches the other side of a call, and only a participant's is relayed", async () => {
+    const conv = await direct("d_ringstate01");
+    const ann = new TestConn("ann"), ben = new TestConn("ben");
+    await conv.connect(ann, {});
+    await conv.connect(ben, {});
+    await conv.receive(ann, JSON.stringify({ t: "call", callId: "call-sta-00001", action: "ring", media: "video" }));
+    await conv.receive(ben, JSON.stringify({ t: "call", callId: "call-sta-00001", action: "accept" }));
+    await conv.receive(ann, JSON.stringify({ t: "call", callId: "call-sta-00001", action: "state", camera: false }));
+    await tick();
+    expect(ben.of("call").filter((f) => f.action === "state").map((f) => [f.from, f.camera])).toEqual([["ann", false]]);
+    // Not about this call: refused, nothing relayed.
+    await conv.receive(ben, JSON.stringify({ t: "call", callId: "call-other-0001", action: "state", camera: true }));
+    await tick();
+    expect(ben.of("error").map((f) => f.code)).toEqual(["not_found"]);
+    expect(ann.of("call").filter((f) => f.action === "state")).toEqual([]);
+  });
+
   test("a callee online only on their inbox is rung, not ended", async () => {
     const conv = await direct("d_ringonline1");
     const ann = new TestConn("ann"), benInbox = new TestConn("ben");

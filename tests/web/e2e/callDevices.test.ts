@@ -53,6 +53,18 @@ describe("calls across devices", () => {
     await bob.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor({ timeout: 10_000 });
     expect(await bob.page.getByTestId("call-state").textContent()).toBe("Answered on another device");
     for (const p of [alice.page, bobPhone]) await p.locator('[data-testid="call-overlay"][data-phase="connected"][data-ice="connected"]').waitFor({ timeout: 30_000 });
+    // On the phone the call window fits the screen, controls included, and full window covers it.
+    const inside = async () => {
+      const b = (await bobPhone.getByTestId("call-overlay").boundingBox())!;
+      return b.x >= 0 && b.y >= 0 && b.x + b.width <= 390 && b.y + b.height <= 844;
+    };
+    expect(await inside()).toBe(true);
+    expect(await bobPhone.getByTestId("call-hangup").isVisible()).toBe(true);
+    await bobPhone.getByTestId("call-fullscreen").click();
+    expect(await bobPhone.getByTestId("call-overlay").boundingBox()).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    expect(await bobPhone.getByTestId("call-hangup").isVisible()).toBe(true);
+    await bobPhone.getByTestId("call-fullscreen").click();
+    expect(await inside()).toBe(true);
     // The phone's call is untouched by the desktop giving up.
     expect(await ringing(bob.page).count()).toBe(0);
     await alice.page.getByTestId("call-hangup").click();
