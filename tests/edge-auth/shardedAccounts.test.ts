@@ -89,6 +89,26 @@ describe("ShardedAccounts", () => {
     expect(all[0]).toBe("zoe-routing"); // oldest first
   });
 
+  test("#20: a password change answers a session tagged with the user's shard; deactivation and deletion reach that shard; the audit log is shard 0's", async () => {
+    // A name outside shard 0, so a wrong routing could not pass by accident.
+    const name = ["uma-routing", "vic-routing", "wes-routing", "xia-routing"].find((n) => shardOfUsername(n, 4) !== 0)!;
+    const shard = shardOfUsername(name, 4);
+    const r = await accounts.register(name, PASSWORD);
+    const changed = await accounts.changePassword(r.user.id, PASSWORD, "routing-test-password-2");
+    expect(changed.refreshToken.startsWith(`${shard}.`)).toBe(true);
+    expect((await accounts.refresh(changed.refreshToken)).user.id).toBe(r.user.id);
+    expect((await failure(accounts.login(name, PASSWORD)))?.message).toBe("wrong username or password");
+    await accounts.deactivate(r.user.id);
+    expect((await failure(accounts.login(name, "routing-test-password-2")))?.message).toBe("account is deactivated by an admin");
+    expect((await accounts.listUsers()).find((u) => u.id === r.user.id)?.state).toBe("deactivated");
+    await accounts.reactivate(r.user.id);
+    await accounts.beginDeletion(r.user.id, "routing-test-password-2");
+    await accounts.finishDeletion(r.user.id);
+    expect(await shards[shard]!.first(`SELECT deleted_at FROM account_states WHERE user_id = ?`, [r.user.id])).toBeDefined();
+    await accounts.recordAdminAction({ admin: { userId: "u_admin", username: "admin" }, action: "deactivate", target: r.user.id, targetName: name });
+    expect((await accounts.adminActions(undefined, 1)).actions[0]).toMatchObject({ action: "deactivate", target: r.user.id });
+    expect(await shards[0]!.first(`SELECT 1 AS x FROM admin_audit WHERE target = ?`, [r.user.id])).toBeDefined();
+  });
 });
 
 test("a fresh sharded store: the first registration becomes the one admin, whatever shard it lands in", async () => {
