@@ -145,11 +145,13 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     if (!subs.some((s) => s.endpoint === sub.endpoint) && subs.length >= MAX_PUSH_SUBSCRIPTIONS)
       await this.deps.store.removePushSubscription(subs[0]!.endpoint);
     await this.deps.store.addPushSubscription(sub, this.deps.clock.now());
+    this.hasPush = true;
   }
 
   async removePushSubscription(caller: Caller, endpoint: string): Promise<void> {
     this.own(caller);
     await this.deps.store.removePushSubscription(endpoint);
+    this.hasPush = undefined;
   }
 
   async pushSubscriptions(caller: Caller): Promise<string[]> {
@@ -202,8 +204,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
       const joinedIn = (old?.readSeq ?? 0) <= 0 && c.readSeq > 0;
       this.rows.set(c.id, c);
       this.dirty.add(c.id);
-      if (this.conns.size === 0 && this.deps.push)
-        void alertOffline({ userId: this.userId, settings: this.notify, now: this.deps.clock.now(), sender: this.deps.push, store: this.deps.store, old, c });
+      if (this.conns.size === 0 && this.deps.push && this.hasPush !== false) void this.alertOffline(old, c);
       this.removed.delete(c.id);
       if (this.conns.size > 0) this.push(frame("conv", { c }));
       if (joinedIn) {
@@ -211,6 +212,21 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
         for (const m of c.members) if (m.userId !== this.userId) this.deps.mesh.presenceChanged(m.userId, p);
       }
     }
+  }
+
+  /** Whether this user has push subscriptions: read once, not once per message to an offline user
+   *  (at everyday load that was a storage read for most messages, #21); unknown again after one is
+   *  removed. */
+  private hasPush: boolean | undefined;
+
+  private async alertOffline(old: ConversationSummary | undefined, c: ConversationSummary): Promise<void> {
+    if (this.hasPush === undefined) {
+      const has = (await this.deps.store.pushSubscriptions().catch(() => [null])).length > 0;
+      this.hasPush ??= has; // one added or removed meanwhile decided already
+    }
+    if (!this.hasPush || !this.deps.push) return;
+    const outcomes = await alertOffline({ userId: this.userId, settings: this.notify, now: this.deps.clock.now(), sender: this.deps.push, store: this.deps.store, old, c });
+    if (outcomes.includes("gone")) this.hasPush = undefined;
   }
 
   ring(notice: RingNotice): void {
