@@ -10,10 +10,12 @@ import type { State } from "./state.ts";
  *  it (their cursor moved to it), so their count starts again from zero, as their unread count does. */
 export function countMentions(s: State, e: ConversationEvent, deletedTarget?: MessageEvent): void {
   if (e.kind === "message") {
-    if (e.threadRoot === undefined) s.mentions.set(e.author, 0); // a thread reply does not move the author's cursor
+    // A thread reply counts in the thread instead: whom it mentions follow the thread (threadStore.ts).
+    if (e.threadRoot !== undefined) return;
+    s.mentions.set(e.author, 0);
     if (!e.mentions) return;
     for (const id of s.members.keys()) if (mentions(e, id)) s.mentions.set(id, (s.mentions.get(id) ?? 0) + 1);
-  } else if (e.kind === "delete" && deletedTarget?.mentions) {
+  } else if (e.kind === "delete" && deletedTarget?.mentions && deletedTarget.threadRoot === undefined) {
     // A deleted message no longer counts for those who had not read it (as countMentions in storage agrees).
     for (const [id, n] of s.mentions)
       if (n > 0 && mentions(deletedTarget, id) && (s.members.get(id)?.readSeq ?? 0) < e.target) s.mentions.set(id, n - 1);

@@ -209,7 +209,7 @@ export class SqlConversationStore {
                       ON CONFLICT (conv_id, user_id) DO UPDATE SET role = excluded.role`, args: [id, m.userId, m.username, m.role] });
     for (const u of c.memberRemovals) st.push({ sql: "DELETE FROM members WHERE conv_id = ? AND user_id = ?", args: [id, u] });
     insertEvents(id, c.events, st);
-    threadReplyStatements(id, c.events as Array<{ kind: string; seq: number; author: string; threadRoot?: number }>, st);
+    threadReplyStatements(id, c.events as Array<{ kind: string; seq: number; author: string; threadRoot?: number; mentions?: string[] }>, st);
     for (const p of c.patches) {
       if (p.deleted) {
         // The body goes, but for where the message stands in a thread (a reply's root, a root's summary).
@@ -369,7 +369,8 @@ export class SqlConversationStore {
   async countMentions(userId: string, afterSeq: number, upTo = Number.MAX_SAFE_INTEGER): Promise<number> {
     const r = await this.sql.first<{ n: number }>(
       `SELECT COUNT(*) AS n FROM events WHERE conv_id = ? AND seq > ? AND seq <= ? AND kind = 'message' AND author <> ? AND deleted = 0
-         AND body LIKE '%"mentions"%' AND EXISTS (SELECT 1 FROM json_each(events.body, '$.mentions') j WHERE j.value IN (?, '@all', '@here'))`,
+         AND body LIKE '%"mentions"%' AND EXISTS (SELECT 1 FROM json_each(events.body, '$.mentions') j WHERE j.value IN (?, '@all', '@here'))
+         AND ${NOT_REPLY}`,
       [this.conversationId, afterSeq, upTo, userId, userId]);
     return r ? Number(r.n) : 0;
   }

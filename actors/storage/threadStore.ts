@@ -3,8 +3,8 @@
  * `threadRoot` (no new column: nothing to migrate in existing logs), found through a partial index;
  * the root's `thread` summary is in its body JSON too, written by the commit that adds a reply.
  * Who follows a thread and what they have read of it is per member, so it is a table of its own:
- * the commit that stores a reply makes its author (and the root's author, unless they unfollowed)
- * a follower, and follow/unfollow and "read up to" are upserts that commute with it.
+ * the commit that stores a reply makes its author, the members it mentions (and the root's author,
+ * unless they unfollowed) followers, and follow/unfollow and "read up to" are upserts that commute with it.
  */
 import type { MessageEvent } from "../../protocol/index.ts";
 import type { Sql, Statement } from "./sql.ts";
@@ -21,7 +21,7 @@ export const threadSchema = [
 ];
 
 /** The follower rows a batch's thread replies make (in the same transaction as the replies). */
-export function threadReplyStatements(convId: string, events: ReadonlyArray<{ kind: string; seq: number; author: string; threadRoot?: number }>, st: Statement[]): void {
+export function threadReplyStatements(convId: string, events: ReadonlyArray<{ kind: string; seq: number; author: string; threadRoot?: number; mentions?: string[] }>, st: Statement[]): void {
   for (const e of events) {
     if (e.kind !== "message" || e.threadRoot === undefined) continue;
     // The root's author follows from the first reply on (nothing read yet), unless they have a row already.
@@ -32,6 +32,13 @@ export function threadReplyStatements(convId: string, events: ReadonlyArray<{ ki
     st.push({ sql: `INSERT INTO thread_follows (conv_id, root_seq, user_id, following, read_seq) VALUES (?, ?, ?, 1, ?)
                     ON CONFLICT (conv_id, root_seq, user_id) DO UPDATE SET following = 1, read_seq = MAX(read_seq, excluded.read_seq)`,
       args: [convId, e.threadRoot, e.author, e.seq] });
+    // Members it mentions follow it (again) and have not read this reply: it counts in their `threads`.
+    for (const m of e.mentions ?? []) {
+      if (m.startsWith("@") || m === e.author) continue; // "@all"/"@here" do not make everyone follow
+      st.push({ sql: `INSERT INTO thread_follows (conv_id, root_seq, user_id, following, read_seq) VALUES (?, ?, ?, 1, ?)
+                      ON CONFLICT (conv_id, root_seq, user_id) DO UPDATE SET following = 1`,
+        args: [convId, e.threadRoot, m, e.seq - 1] });
+    }
   }
 }
 

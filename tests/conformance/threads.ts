@@ -89,7 +89,7 @@ export function threadTests(factory: TargetFactory): void {
       expect(found.hits.map((h: any) => h.event.seq).sort()).toEqual([r1.seq, r2.body.seq].sort());
     });
 
-    test("refused roots (missing, not a message, a reply) and strangers change nothing", async () => {
+    test("refused roots (missing, not a message, a reply) and strangers change nothing; a mention in a reply makes the member follow", async () => {
       const [alice, bob, dave] = await ctx.users(3, "thrx");
       const conv = await ctx.group(alice, [bob]);
       const { sock: sb } = await bob.join(conv.id);
@@ -109,6 +109,13 @@ export function threadTests(factory: TargetFactory): void {
       expect((await alice.api("GET", `/v1/conversations/${conv.id}/threads/${reply.seq}`)).status).toBe(404);
       expect((await alice.api("PUT", `/v1/conversations/${conv.id}/threads/1/follow`, { on: true })).status).toBe(404);
       expect((await alice.api("PUT", `/v1/conversations/${conv.id}/threads/${root.seq}/follow`, { on: "yes" })).status).toBe(400);
+
+      // A member mentioned in a reply follows the thread: it counts in their threads, not their mentions.
+      const mentioned = await sb.sendMessage(`@${alice.username} thoughts?`, newClientId("t"), { threadRoot: root.seq, mentions: [alice.id] });
+      expect(mentioned.t).toBe("ack");
+      expect(await eventually(async () => (await rowOf(alice, conv.id))?.threads === 1)).toBe(true);
+      expect(await rowOf(alice, conv.id)).toMatchObject({ mentions: 0, unread: 1 }); // bob's root; replies are not main-timeline unread
+      expect((await alice.must("GET", `/v1/conversations/${conv.id}/threads/${root.seq}`)).following).toBe(true);
     });
   });
 
