@@ -24,9 +24,10 @@ export async function deviceTrack(kind: "audio" | "video", deviceId: string | nu
   return stream.getTracks()[0]!;
 }
 
-/** The screen (or a window or tab) the person picks; rejects if they cancel. */
+/** The screen (or a window or tab) the person picks; rejects if they cancel. At most 15 frames a
+ *  second: text and slides need sharpness, not motion, and encoding a screen is costly. */
 export async function screenTrack(): Promise<MediaStreamTrack> {
-  const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+  const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { max: 15 } }, audio: false });
   return stream.getVideoTracks()[0]!;
 }
 
