@@ -44,6 +44,11 @@ async function wranglerVars(): Promise<Record<string, string>> {
 }
 
 export const TEST_JWT_SECRET = "test-secret-for-local-workerd-only-0123456789";
+/** A VAPID pair for local workerd only, as the two secrets a deployment sets (docs/operations.md). */
+const TEST_VAPID = {
+  VAPID_PUBLIC_KEY: "BL7iW5w2pAtPV5iefKKrq8v6a-wHhV1EXIBPTVYR0VgliY35QHubTSrWtTnSnW0qbC4VPq_Xu3meX7aLD8--MtI",
+  VAPID_PRIVATE_KEY: "OeM9wYQzZKEukwAKri-TbUzWx3KZjS44MPI_1BrSpjg",
+};
 
 export interface WorkerTarget extends Target {
   running(): Running;
@@ -62,6 +67,7 @@ export async function startNexusWorker(env: Record<string, string> = {}): Promis
     AUTH_RATE_LIMIT_PER_MINUTE: "100000",
     RATE_LIMIT_PER_MINUTE: "100000",
     JWT_SECRET: TEST_JWT_SECRET,
+    ...TEST_VAPID,
     ...env,
   };
   // A test's own https server (tests/support/pushEndpoint.ts) has a self-signed certificate that

@@ -120,6 +120,15 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/calls/ice", expect: authed(200) },
   // groupAdmin's presence: only people sharing a conversation with them see it.
   { route: "GET /v1/presence", expect: { ...members(200, "hidden"), removed: "hidden" } },
+  // ---- notification settings and Web Push: each caller's own (docs/api.md "Notifications") ----
+  { route: "GET /v1/me/notifications", expect: authed(200) },
+  // G in the caller's own list: members only; anyone else has no such row (404).
+  { route: "PUT /v1/me/notifications/conversations/:id", expect: members(200, 404) },
+  { route: "PUT /v1/me/notifications/dnd", expect: authed(200) },
+  { route: "GET /v1/push/key", expect: authed(200) },
+  { route: "POST /v1/push/subscriptions", expect: authed(204) },
+  { route: "GET /v1/push/subscriptions", expect: authed(200) },
+  { route: "DELETE /v1/push/subscriptions", expect: authed(204) },
   // ---- account administration ----
   { route: "GET /v1/admin/users", expect: accountAdmins(200) },
   { route: "POST /v1/admin/users/:id/lock", expect: accountAdmins(204) },

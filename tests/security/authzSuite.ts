@@ -18,6 +18,11 @@ const http =
   (method: string, path: (fx: Fixture, s: Session | undefined, caller: Caller) => string | Promise<string>, body?: (fx: Fixture, s: Session | undefined, caller: Caller) => unknown): Ask =>
   async (fx, caller, s) => (await fx.nx.request(method, await path(fx, s, caller), await body?.(fx, s, caller), s?.token)).status;
 const at = (p: string) => () => p;
+/** A well-formed subscription (never pushed to: nothing here mentions anyone). */
+const PUSH_SUBSCRIPTION = (caller: string) => ({
+  endpoint: `https://push.example.com/az/${caller}`,
+  keys: { p256dh: `B${"A".repeat(86)}`, auth: "A".repeat(22) },
+});
 const G = (suffix = "") => (fx: Fixture) => `/v1/conversations/${fx.group}${suffix}`;
 
 async function onConversationSocket(fx: Fixture, caller: Caller, frame: (fx: Fixture) => Promise<Record<string, unknown>> | Record<string, unknown>): Promise<Answer> {
@@ -111,6 +116,13 @@ const ASK: Record<string, Ask> = {
   "POST /v1/conversations/:id/attachments/:attachmentId/confirm": http("POST", (fx) => `/v1/conversations/${fx.group}/attachments/${fx.attachmentId}/confirm`, () => ({ name: "c.txt" })),
   "GET /v1/conversations/:id/attachments/:attachmentId/download": http("GET", (fx) => `/v1/conversations/${fx.group}/attachments/${fx.attachmentId}/download`),
   "GET /v1/calls/ice": http("GET", at("/v1/calls/ice")),
+  "GET /v1/me/notifications": http("GET", at("/v1/me/notifications")),
+  "PUT /v1/me/notifications/conversations/:id": http("PUT", (fx) => `/v1/me/notifications/conversations/${fx.group}`, () => ({ level: "mentions", mute: 60 })),
+  "PUT /v1/me/notifications/dnd": http("PUT", at("/v1/me/notifications/dnd"), () => ({ schedule: { from: "22:00", to: "07:00", timeZone: "Europe/Berlin" } })),
+  "GET /v1/push/key": http("GET", at("/v1/push/key")),
+  "POST /v1/push/subscriptions": http("POST", at("/v1/push/subscriptions"), (_fx, _s, caller) => PUSH_SUBSCRIPTION(caller)),
+  "GET /v1/push/subscriptions": http("GET", at("/v1/push/subscriptions")),
+  "DELETE /v1/push/subscriptions": http("DELETE", at("/v1/push/subscriptions"), (_fx, _s, caller) => ({ endpoint: PUSH_SUBSCRIPTION(caller).endpoint })),
   "GET /v1/presence": async (fx, _c, s) => {
     const res = await fx.nx.request("GET", `/v1/presence?userIds=${fx.as.groupAdmin!.id}`, undefined, s?.token);
     if (res.status !== 200) return res.status;

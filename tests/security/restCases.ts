@@ -272,6 +272,16 @@ export const REST_CASES: Record<string, RestCase> = {
     as: alice,
     request: (w) => fc.oneof(query(P.PresenceQuery), fc.constant({ userIds: `${w.bob.id},${w.dave.id}` })).map((q) => ({ path: "/v1/presence", query: q })),
   },
+  "GET /v1/me/notifications": { as: alice, request: () => fc.constant({ path: "/v1/me/notifications" }) },
+  "PUT /v1/me/notifications/conversations/:id": {
+    as: alice,
+    request: (w) => fc.tuple(conv(w), jsonBody(P.ConversationNotifyBody)).map(([id, b]) => ({ path: `/v1/me/notifications/conversations/${id}`, ...b })),
+  },
+  "PUT /v1/me/notifications/dnd": { as: alice, request: () => jsonBody(P.DndBody).map((b) => ({ path: "/v1/me/notifications/dnd", ...b })) },
+  "GET /v1/push/key": { as: alice, request: () => fc.constant({ path: "/v1/push/key" }) },
+  "POST /v1/push/subscriptions": { as: alice, request: () => jsonBody(P.PushSubscriptionBody).map((b) => ({ path: "/v1/push/subscriptions", ...b })) },
+  "GET /v1/push/subscriptions": { as: alice, request: () => fc.constant({ path: "/v1/push/subscriptions" }) },
+  "DELETE /v1/push/subscriptions": { as: alice, request: () => jsonBody(P.PushUnsubscribeBody).map((b) => ({ path: "/v1/push/subscriptions", ...b })) },
   "GET /v1/admin/users": { as: (w) => w.root, request: () => fc.constant({ path: "/v1/admin/users" }) },
   "POST /v1/admin/users/:id/lock": {
     as: (w) => w.root,
