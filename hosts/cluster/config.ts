@@ -30,10 +30,10 @@ const ClusterEnvSchema = z.object({
    *  so a test can show that storage refuses a stale owner's commits by itself (ownerFence.ts). */
   NEXUS_LEASE_LOSS_EXIT_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /** Automatic moves (movePolicy.ts): how often the owner looks at where a conversation's writes
-   *  come from, ms; 0 (the default) turns automatic moves off. Off by default because `npm run
-   *  chaos` still loses acknowledged messages when moves and faults meet (docs/cluster.md "Moves");
-   *  10000 is the intended setting once that is fixed. An admin can always move a home. */
-  NEXUS_MOVE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(0),
+   *  come from, ms (default 10 s: with the defaults below a conversation moves after ~30 s of
+   *  traffic mostly from one other region); 0 turns automatic moves off (an admin can always move a
+   *  home). docs/cluster.md "Moves". */
+  NEXUS_MOVE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   /** Consecutive checks another region must dominate before the conversation moves there. */
   NEXUS_MOVE_SUSTAINED_CHECKS: z.coerce.number().int().min(1).max(1000).default(3),
   /** Fewest socket writes in the last six checks for a conversation to be considered at all. */

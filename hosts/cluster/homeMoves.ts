@@ -74,6 +74,8 @@ export class HomeMoves {
     return true;
   }
 
+  /** Conversations being moved by this node now. */
+  private readonly underWay = new Set<string>();
   /** Moves completed here (metrics). */
   moved = 0;
   /** A conversation moved, here or elsewhere (the broadcast): the automatic policy cools down. */
@@ -141,18 +143,30 @@ export class HomeMoves {
     const { cluster, region: from } = this.p;
     if (to === from) return { from, to, pausedMs: 0 };
     if (!cluster.owns("conversation", id)) throw new NexusError("unavailable", `conversation ${id} is not owned here any more; try again`);
+    // One move of a conversation at a time (an operator's and the policy's could otherwise both pass
+    // the check above and overwrite each other's tombstone).
+    if (this.underWay.has(id)) throw new NexusError("conflict", `conversation ${id} is already moving; try again`);
+    this.underWay.add(id);
+    try {
+      return await this.moveOwned(id, to);
+    } finally {
+      this.underWay.delete(id);
+    }
+  }
+
+  private async moveOwned(id: string, to: string): Promise<MoveResult> {
+    const { cluster, region: from } = this.p;
+    // Read before the fence: a re-assertion of the home after this (confirmMoved) defeats the move.
     const placed = await placement(this.p.homes.entry("conversation", id), id);
     if (placed?.region !== from) throw new NexusError("conflict", `the home of ${id} is ${placed?.region ?? "unset"}, not ${from}; not moved`);
     const t0 = performance.now();
     await cluster.pauseForMove("conversation", id);
     const stamp = moveStamp();
-    let fenced = false;
     let moved = false;
     try {
       // The fence first: any commit to this copy after it is refused by the database, so the copy
       // read below is final, whatever another process still believes it owns.
       await markMoved(this.p.sql, id, to, stamp);
-      fenced = true;
       const sent = { events: 0, lastSeq: 0 };
       let first = true;
       for await (const page of exportConversation(this.p.sql, id)) {
@@ -183,10 +197,13 @@ export class HomeMoves {
     } catch (e) {
       // Not switched (known): this copy is the conversation again. Switched or not known: the
       // tombstone stays, and the next load here settles it (confirmMoved).
-      const settled = !moved && !(e instanceof SwitchUnknown);
-      if (fenced && settled)
+      // (A tombstone whose own commit failed with an unknown outcome may exist too: lifted the same way.)
+      if (!moved && !(e instanceof SwitchUnknown))
         await clearMoved(this.p.sql, id, stamp).catch((err) => console.error(`[cluster] move of ${id}: lifting its tombstone failed (the next load settles it)`, err));
-      throw e instanceof SwitchUnknown ? e.error : e;
+      if (e instanceof SwitchUnknown) throw e.error;
+      if (isNexusError(e)) throw e;
+      console.error(`[cluster] move of ${id} to ${to} failed`, e);
+      throw new NexusError("unavailable", `move of ${id}: ${(e as Error)?.message ?? e}; not moved, try again`);
     } finally {
       cluster.endMove("conversation", id, moved);
     }

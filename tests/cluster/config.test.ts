@@ -17,7 +17,7 @@ describe("loadClusterConfig", () => {
       natsUrls: ["nats://127.0.0.1:4222"], redisUrl: "redis://127.0.0.1:6379", libsqlUrl: "http://127.0.0.1:8080",
       libsqlAuthToken: undefined, accountsLibsqlUrl: "http://127.0.0.1:8080", libsqlReplicaPath: undefined,
       region: "local", nodeId: "box-1-8800", role: "all", name: "nexus", leaseTtlMs: 1500, leaseLossExitDelayMs: 0,
-      movePolicy: { checkMs: 0, sustainedChecks: 3, minWrites: 30, cooldownMs: 600_000 },
+      movePolicy: { checkMs: 10_000, sustainedChecks: 3, minWrites: 30, cooldownMs: 600_000 },
     });
     const c = loadClusterConfig({ ...servers, NATS_URL: "nats://a:4222, nats://b:4222", ACCOUNTS_LIBSQL_URL: "http://acc:8080", NEXUS_REGION: "eu-1",
       NEXUS_NODE_ID: "n1", NEXUS_NODE_ROLE: "edge", NEXUS_CLUSTER_NAME: "c2", NEXUS_LEASE_TTL_MS: "3000", LIBSQL_REPLICA_PATH: "/r.db" }, node);
