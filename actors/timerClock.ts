@@ -58,13 +58,23 @@ function scheduleCoarse(ms: number, fn: () => void): () => void {
   };
 }
 
+function scheduleExact(ms: number, fn: () => void): () => void {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
+}
+
+/** For a process that owns all of its actors (Bun host, cluster nodes): shared wake-ups. */
 export const timerClock: Clock = {
   now: () => Date.now(),
-  schedule(ms, fn) {
-    if (ms >= COARSE_FROM_MS) return scheduleCoarse(ms, fn);
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
+  schedule: (ms, fn) => (ms >= COARSE_FROM_MS ? scheduleCoarse(ms, fn) : scheduleExact(ms, fn)),
+};
+
+/** One timer per call. Durable Objects must use this: a shared slot would run one object's
+ *  callback (and its storage I/O) from another object's timer, which workerd refuses ("Cannot
+ *  perform I/O on behalf of a different Durable Object"). */
+export const exactClock: Clock = {
+  now: () => Date.now(),
+  schedule: scheduleExact,
 };
 
 export const randomIds: Ids = { random: () => randomToken() };

@@ -1,6 +1,8 @@
 /**
- * Clock and ids for actors inside a Durable Object: the shared timer clock. Its timers only live
- * while the object is awake, and a pending timer keeps it from hibernating, which is right for the
- * short timers actors use (typing indicators, write-behind).
+ * Clock and ids for actors inside a Durable Object: one setTimeout per timer (exactClock), never the
+ * Bun host's shared wake-ups, whose slots would run one object's callback from another object's
+ * timer (workerd refuses that I/O). Its timers only live while the object is awake, and a pending
+ * timer keeps it from hibernating, which is right for the short timers actors use (typing
+ * indicators, write-behind).
  */
-export { timerClock as doClock, randomIds as doIds } from "../../actors/timerClock.ts";
+export { exactClock as doClock, randomIds as doIds } from "../../actors/timerClock.ts";
