@@ -12,12 +12,13 @@ import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type Conve
   type Member, type MessageEvent, type MessageSearch, type Role } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput, ThreadPage } from "../api.ts";
 import type { Caller, Connection, Resume, SessionEnd, SocketActor } from "../ports.ts";
-import { emptyCommit, type LoadedConversation, type SqlConversationStore } from "../storage/sqlConversationStore.ts";
+import { emptyCommit, type LoadedConversation } from "../storage/sqlConversationStore.ts";
+import { newConversation, readOnlyState, stateFromStore } from "./loadState.ts";
 import { isStorageOutage, StorageOutage } from "./storageOutage.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
 import type { ConversationDeps } from "./deps.ts";
 import type { Draft } from "./drafts.ts";
-import type { OpResult, State } from "./state.ts";
+import { infoOf, type OpResult, type State } from "./state.ts";
 import { CallRelay } from "./callRelay.ts";
 import { InboxNotices } from "./inboxNotices.ts";
 import { RateBuckets } from "./rateBuckets.ts";
@@ -99,36 +100,19 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
       outage = e;
     }
     if (!l) return;
-    if (outage) return this.loadReadOnly(l, outage);
-    const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
-    const unread = new Map<string, number>();
-    const mentions = new Map<string, number>();
-    // Several members' counts at a time (a failover's new owner loads while clients wait), in order.
-    for (let i = 0; i < l.members.length; i += 16) {
-      const chunk = l.members.slice(i, i + 16);
-      const counts = await Promise.all(chunk.map((m) =>
-        Promise.all([this.deps.store.countUnread(m.userId, m.readSeq), this.deps.store.countMentions(m.userId, m.readSeq)])));
-      chunk.forEach((m, j) => {
-        unread.set(m.userId, counts[j]![0]);
-        mentions.set(m.userId, counts[j]![1]);
-      });
+    if (outage) {
+      // Reads only, reloaded when the primary is back (storageOutage.ts).
+      this.s = readOnlyState(l);
+      this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor); // resends of stored sends are still acked
+      this.pipeline.stop();
+      this.outage.reloadWhenBack = true;
+      this.outage.begin(outage);
+      return;
     }
+    const s = await stateFromStore(this.deps.store, l);
     this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor);
-    this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread, mentions };
-    await this.threads.load(this.s); // ready() resolves after this: nobody reads the state before
-  }
-
-  /** The state from a replica while the primary is unreachable: reads only, reloaded when it is
-   *  back. Unread and mention counts are not read (the primary has them): no summary is sent
-   *  before the reload, which happens before any write. */
-  private async loadReadOnly(l: LoadedConversation, outage: unknown): Promise<void> {
-    const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
-    this.s = { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage,
-      unread: new Map(), mentions: new Map() };
-    this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor); // resends of stored sends are still acked
-    this.pipeline.stop();
-    this.outage.reloadWhenBack = true;
-    this.outage.begin(outage);
+    this.s = s;
+    await this.threads.load(s); // ready() resolves after this: nobody reads the state before
   }
 
   // ---------------------------------------------------------------- sockets (see socketSession.ts)
@@ -155,6 +139,12 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     return this.s;
   }
 
+  /** Loaded, and the caller a member (or an account admin where `allowAdmin`): the state. */
+  private async member(caller: Caller, allowAdmin = false): Promise<State> {
+    await this.ready();
+    return this.state(caller, allowAdmin);
+  }
+
   isMember(userId: string): boolean {
     return this.s?.members.has(userId) ?? false;
   }
@@ -164,23 +154,15 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async info(caller: Caller): Promise<ConversationInfo> {
-    await this.ready();
-    return this.infoOf(this.state(caller));
+    return this.infoOf(await this.member(caller));
   }
 
   infoOf(s: State): ConversationInfo {
-    const members: Member[] = [];
-    const reads: Record<string, number> = {};
-    for (const m of s.members.values()) {
-      members.push({ userId: m.userId, username: m.username, role: m.role });
-      reads[m.userId] = m.readSeq;
-    }
-    return { id: this.id, type: s.type, title: s.title, members, epoch: s.epoch, lastSeq: s.lastSeq, reads };
+    return infoOf(this.id, s);
   }
 
   async history(caller: Caller, before: number | undefined, limit: number): Promise<HistoryPage> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     const s = this.s!;
     return this.outage.page(() => this.deps.store.page(before, limit, s.lastSeq), before, limit, (seq) => this.pipeline.messages.get(seq));
   }
@@ -196,26 +178,23 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async search(caller: Caller, q: MessageSearch | string, limit: number): Promise<MessageEvent[]> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     return this.deps.store.search(q, limit);
   }
 
   /** Threads (threads.ts): a page of one, following it, reading it. */
   async thread(caller: Caller, root: number, after: number | undefined, limit: number): Promise<ThreadPage> {
-    return this.ready().then(() => this.state(caller)).then(() => this.threads.page(caller.userId, root, after, limit));
+    return this.member(caller).then(() => this.threads.page(caller.userId, root, after, limit));
   }
   followThread(caller: Caller, root: number, on: boolean): Promise<void> {
-    return this.ready().then(() => this.state(caller)).then(() => this.threads.follow(caller.userId, root, on));
+    return this.member(caller).then(() => this.threads.follow(caller.userId, root, on));
   }
   readThread(caller: Caller, root: number, seq: number): Promise<void> {
-    return this.ready().then(() => this.state(caller)).then(() => this.threads.read(caller.userId, root, seq));
+    return this.member(caller).then(() => this.threads.read(caller.userId, root, seq));
   }
 
   async attachment(caller: Caller, id: string): Promise<Attachment> {
-    await this.ready();
-    // Members only, account admins included: moderation (deleting a message) needs no file's bytes.
-    this.state(caller);
+    await this.member(caller); // members only: moderation (deleting a message) needs no file's bytes
     const [a] = await this.deps.store.attachments([id]);
     if (!a) throw new NexusError("not_found", "no such attachment");
     return a;
@@ -245,22 +224,11 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   private async doCreate(caller: Caller, init: CreateConversation): Promise<ConversationInfo> {
-    const unique = new Map(init.members.map((m) => [m.userId, m]));
-    if (!unique.has(caller.userId)) throw new NexusError("bad_request", "the creator must be a member");
-    if (init.type === "direct" && unique.size !== 2) throw new NexusError("bad_request", "a direct conversation has exactly two members");
-    if (unique.size > this.deps.limits.maxGroupMembers) throw new NexusError("bad_request", "too many members");
-    const members: Member[] = [...unique.values()].map((m) => ({
-      userId: m.userId, username: m.username, role: init.type === "group" && m.userId === caller.userId ? "admin" : "member" }));
-    const ts = this.deps.clock.now();
-    const epoch = this.deps.ids.random();
-    const title = init.type === "group" ? init.title : "";
-    const created: ConversationEvent = { seq: 1, ts, author: caller.userId, kind: "created", type: init.type, title, members };
-    await this.deps.store.commit({ ...emptyCommit(), create: { type: init.type, title, epoch, ts }, events: [created], memberUpserts: members });
-    this.s = { type: init.type, title, epoch, lastSeq: 1, lastTs: ts, lastMessage: null, unread: new Map(members.map((m) => [m.userId, 0])),
-      mentions: new Map(members.map((m) => [m.userId, 0])),
-      members: new Map(members.map((m) => [m.userId, { ...m, readSeq: 0 }])) };
-    await this.inbox.syncAll(this.s);
-    return this.infoOf(this.s);
+    const { commit, state } = newConversation(caller, init, this.deps.limits, this.deps.clock.now(), this.deps.ids.random());
+    await this.deps.store.commit(commit);
+    this.s = state;
+    await this.inbox.syncAll(state);
+    return this.infoOf(state);
   }
 
   async send(caller: Caller, input: SendInput, conn?: Connection): Promise<OpResult> {
@@ -285,59 +253,51 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     checkText(text, this.deps.limits.maxTextLength, false);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "edit", author: caller.userId, clientId, target, text }, conn, base);
   }
 
   async deleteMessage(caller: Caller, target: number, clientId: string, conn?: Connection, base?: number): Promise<{ seq: number }> {
-    await this.ready();
-    this.state(caller, true);
+    await this.member(caller, true);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "delete", author: caller.userId, clientId, target, accountAdmin: caller.admin === true }, conn, base);
   }
 
   async react(caller: Caller, clientId: string, target: number, emoji: string, on: boolean, conn?: Connection, base?: number): Promise<OpResult> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "reaction", author: caller.userId, clientId, target, emoji, on }, conn, base);
   }
 
   /** Pin or unpin a message (drafts.ts has who may). */
   async pin(caller: Caller, input: PinInput, conn?: Connection): Promise<OpResult> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     this.checkRate(caller.userId, input.clientId);
     return this.pipeline.submit({ kind: "pin", author: caller.userId, clientId: input.clientId, target: input.target, on: input.on }, conn, input.base);
   }
 
   /** The pinned messages, newest first; members only. */
   async pins(caller: Caller): Promise<MessageEvent[]> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     return this.deps.store.pins();
   }
 
   async rename(caller: Caller, title: string): Promise<{ seq: number }> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     return this.pipeline.submit({ kind: "rename", author: caller.userId, title });
   }
 
   async addMember(caller: Caller, member: Member): Promise<{ seq: number }> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     const r = await this.pipeline.submit({ kind: "member", author: caller.userId, userId: member.userId, username: member.username, action: "add", role: member.role });
     await this.inbox.syncMember(member.userId, false);
     return r;
   }
 
   async removeMember(caller: Caller, userId: string): Promise<{ seq: number }> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     const action = userId === caller.userId ? "leave" : "remove";
     const r = await this.pipeline.submit({ kind: "member", author: caller.userId, userId, username: "", action });
     await this.inbox.syncMember(userId, true);
@@ -345,14 +305,12 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async setRole(caller: Caller, userId: string, role: Role): Promise<{ seq: number }> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     return this.pipeline.submit({ kind: "member", author: caller.userId, userId, username: "", action: "role", role });
   }
 
   async addAttachment(caller: Caller, ref: AttachmentRef): Promise<Attachment> {
-    await this.ready();
-    this.state(caller);
+    await this.member(caller);
     const a: Attachment = { ...ref, conversationId: this.id, uploadedBy: caller.userId, createdAt: this.deps.clock.now() };
     await this.deps.store.commit({ ...emptyCommit(), attachments: [a] });
     return a;

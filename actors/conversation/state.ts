@@ -1,5 +1,5 @@
 /** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
-import { NexusError, type CallEvent, type MessageEvent } from "../../protocol/index.ts";
+import { NexusError, type CallEvent, type ConversationInfo, type Member, type MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../ports.ts";
 import type { Draft, MemberState } from "./drafts.ts";
 
@@ -17,6 +17,17 @@ export interface State {
   mentions: Map<string, number>;
   /** Per follower: unread replies in the threads they follow (threads.ts); set once loaded. */
   threads?: Map<string, number>;
+}
+
+/** What members and the REST API see of the state: members, roles and read cursors. */
+export function infoOf(id: string, s: State): ConversationInfo {
+  const members: Member[] = [];
+  const reads: Record<string, number> = {};
+  for (const m of s.members.values()) {
+    members.push({ userId: m.userId, username: m.username, role: m.role });
+    reads[m.userId] = m.readSeq;
+  }
+  return { id, type: s.type, title: s.title, members, epoch: s.epoch, lastSeq: s.lastSeq, reads };
 }
 
 export interface OpResult {
