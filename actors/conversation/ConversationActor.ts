@@ -139,12 +139,6 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     return this.s;
   }
 
-  /** Loaded, and the caller a member (or an account admin where `allowAdmin`): the state. */
-  private async member(caller: Caller, allowAdmin = false): Promise<State> {
-    await this.ready();
-    return this.state(caller, allowAdmin);
-  }
-
   isMember(userId: string): boolean {
     return this.s?.members.has(userId) ?? false;
   }
@@ -154,7 +148,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async info(caller: Caller): Promise<ConversationInfo> {
-    return this.infoOf(await this.member(caller));
+    await this.ready();
+    return this.infoOf(this.state(caller));
   }
 
   infoOf(s: State): ConversationInfo {
@@ -162,7 +157,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async history(caller: Caller, before: number | undefined, limit: number): Promise<HistoryPage> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     const s = this.s!;
     return this.outage.page(() => this.deps.store.page(before, limit, s.lastSeq), before, limit, (seq) => this.pipeline.messages.get(seq));
   }
@@ -178,23 +174,25 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async search(caller: Caller, q: MessageSearch | string, limit: number): Promise<MessageEvent[]> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     return this.deps.store.search(q, limit);
   }
 
   /** Threads (threads.ts): a page of one, following it, reading it. */
   async thread(caller: Caller, root: number, after: number | undefined, limit: number): Promise<ThreadPage> {
-    return this.member(caller).then(() => this.threads.page(caller.userId, root, after, limit));
+    return this.ready().then(() => this.state(caller)).then(() => this.threads.page(caller.userId, root, after, limit));
   }
   followThread(caller: Caller, root: number, on: boolean): Promise<void> {
-    return this.member(caller).then(() => this.threads.follow(caller.userId, root, on));
+    return this.ready().then(() => this.state(caller)).then(() => this.threads.follow(caller.userId, root, on));
   }
   readThread(caller: Caller, root: number, seq: number): Promise<void> {
-    return this.member(caller).then(() => this.threads.read(caller.userId, root, seq));
+    return this.ready().then(() => this.state(caller)).then(() => this.threads.read(caller.userId, root, seq));
   }
 
   async attachment(caller: Caller, id: string): Promise<Attachment> {
-    await this.member(caller); // members only: moderation (deleting a message) needs no file's bytes
+    await this.ready();
+    this.state(caller); // members only: moderation (deleting a message) needs no file's bytes
     const [a] = await this.deps.store.attachments([id]);
     if (!a) throw new NexusError("not_found", "no such attachment");
     return a;
@@ -253,51 +251,59 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async edit(caller: Caller, clientId: string, target: number, text: string, conn?: Connection, base?: number): Promise<OpResult> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     checkText(text, this.deps.limits.maxTextLength, false);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "edit", author: caller.userId, clientId, target, text }, conn, base);
   }
 
   async deleteMessage(caller: Caller, target: number, clientId: string, conn?: Connection, base?: number): Promise<{ seq: number }> {
-    await this.member(caller, true);
+    await this.ready();
+    this.state(caller, true);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "delete", author: caller.userId, clientId, target, accountAdmin: caller.admin === true }, conn, base);
   }
 
   async react(caller: Caller, clientId: string, target: number, emoji: string, on: boolean, conn?: Connection, base?: number): Promise<OpResult> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     this.checkRate(caller.userId, clientId);
     return this.pipeline.submit({ kind: "reaction", author: caller.userId, clientId, target, emoji, on }, conn, base);
   }
 
   /** Pin or unpin a message (drafts.ts has who may). */
   async pin(caller: Caller, input: PinInput, conn?: Connection): Promise<OpResult> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     this.checkRate(caller.userId, input.clientId);
     return this.pipeline.submit({ kind: "pin", author: caller.userId, clientId: input.clientId, target: input.target, on: input.on }, conn, input.base);
   }
 
   /** The pinned messages, newest first; members only. */
   async pins(caller: Caller): Promise<MessageEvent[]> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     return this.deps.store.pins();
   }
 
   async rename(caller: Caller, title: string): Promise<{ seq: number }> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     return this.pipeline.submit({ kind: "rename", author: caller.userId, title });
   }
 
   async addMember(caller: Caller, member: Member): Promise<{ seq: number }> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     const r = await this.pipeline.submit({ kind: "member", author: caller.userId, userId: member.userId, username: member.username, action: "add", role: member.role });
     await this.inbox.syncMember(member.userId, false);
     return r;
   }
 
   async removeMember(caller: Caller, userId: string): Promise<{ seq: number }> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     const action = userId === caller.userId ? "leave" : "remove";
     const r = await this.pipeline.submit({ kind: "member", author: caller.userId, userId, username: "", action });
     await this.inbox.syncMember(userId, true);
@@ -305,12 +311,14 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   async setRole(caller: Caller, userId: string, role: Role): Promise<{ seq: number }> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     return this.pipeline.submit({ kind: "member", author: caller.userId, userId, username: "", action: "role", role });
   }
 
   async addAttachment(caller: Caller, ref: AttachmentRef): Promise<Attachment> {
-    await this.member(caller);
+    await this.ready();
+    this.state(caller);
     const a: Attachment = { ...ref, conversationId: this.id, uploadedBy: caller.userId, createdAt: this.deps.clock.now() };
     await this.deps.store.commit({ ...emptyCommit(), attachments: [a] });
     return a;
