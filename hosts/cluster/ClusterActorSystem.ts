@@ -193,12 +193,28 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
 
   private async lookUp(kind: ActorKind, id: string): Promise<string> {
     try {
-      const home = await this.p.homes.regionOf(kind, id);
+      const home = await this.homeOf(kind, id);
       if (home === this.p.region && this.local && this.p.leases) return await this.claimHere(kind, id);
       return await this.locate(home, kind, id);
     } catch (e) {
       if (e instanceof NexusError) throw e;
       throw new NexusError("unavailable", `cannot place ${kind} ${id} now (${(e as Error)?.message ?? e})`);
+    }
+  }
+
+  /** The home region, read (or set) in the placement bucket. JetStream answers "temporarily
+   *  unavailable" for a moment while its meta leader or the bucket's stream changes hands (seen in a
+   *  clean-clone run of regionalData.test.ts right after start): that is retried for up to 2 s
+   *  before the caller gets `unavailable`. Reading or setting a home is idempotent. */
+  private async homeOf(kind: ActorKind, id: string): Promise<string> {
+    const giveUp = Date.now() + 2000;
+    for (let wait = 50; ; wait = Math.min(wait * 2, 400)) {
+      try {
+        return await this.p.homes.regionOf(kind, id);
+      } catch (e) {
+        if (!/temporarily unavailable/i.test(String((e as Error)?.message ?? e)) || Date.now() + wait > giveUp) throw e;
+        await sleep(wait);
+      }
     }
   }
 
