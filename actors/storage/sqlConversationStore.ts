@@ -125,7 +125,7 @@ export class SqlConversationStore {
     // look again, unless the host finds the move never happened (then this copy is current again).
     const to = await movedTo(this.sql, id);
     if (to !== null) {
-      if (!this.confirmMoved || (await this.confirmMoved(to))) throw new NexusError("unavailable", `conversation ${id} moved to region ${to}; try again`);
+      if (!this.confirmMoved || (await this.confirmMoved(to))) throw new NexusError("unavailable", `conversation ${id} moved to region ${to}; try again`, { movedTo: to });
       await clearMoved(this.sql, id);
     }
     const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(

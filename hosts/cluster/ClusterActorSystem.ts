@@ -13,7 +13,7 @@
  * committed; the log's primary key (conversation, seq) refuses a second writer's commit outright.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { NexusError, type Presence } from "../../protocol/index.ts";
+import { isNexusError, NexusError, type Presence } from "../../protocol/index.ts";
 import type { ActorsClient, ConversationApi, InboxApi } from "../../actors/api.ts";
 import type { ActorMesh, InboxUpdate, RingNotice } from "../../actors/ports.ts";
 import { LruMap } from "../../actors/lruMap.ts";
@@ -88,7 +88,11 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
             try {
               const { k, id, peek } = msg.json<{ k: ActorKind; id: string; peek?: boolean }>();
               if (peek) return msg.respond(JSON.stringify({ node: this.owns(k, id) ? node : await leases.owner(k, id) }));
-              msg.respond(JSON.stringify({ node: this.owns(k, id) ? node : await this.claimHere(k, id) }));
+              if (this.owns(k, id)) return msg.respond(JSON.stringify({ node }));
+              // Asked by a node that believes the home is here: claim only if it is (a claim here for
+              // an actor moved away would hold it where its copy is a tombstone, chaos seed 37).
+              const home = await this.homeHere(k, id);
+              msg.respond(JSON.stringify(home === region ? { node: await this.claimHere(k, id) } : { home }));
             } catch (e) {
               msg.respond(JSON.stringify({ error: String(e) }));
             }
@@ -96,6 +100,27 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
         },
       });
     }
+  }
+
+  /** The home as this node knows it, read again from the placement store when it is not this
+   *  region (the asker's belief and ours differ: one of us missed a move's broadcast). */
+  private async homeHere(kind: ActorKind, id: string): Promise<string> {
+    const cached = await this.homeOf(kind, id);
+    return cached === this.p.region ? cached : ((await this.p.homes.current(kind, id)) ?? cached);
+  }
+
+  /** A load found this region's copy moved to `region` (the store's tombstone; homeMoves.ts
+   *  confirmMoved checked the placement store): this node gives the actor up at once, so the next
+   *  call or socket is routed to the new home instead of to this node again and again. */
+  movedAway(kind: ActorKind, id: string): void {
+    const key = `${kind}:${id}`;
+    if (!this.owned.has(key) || this.moving.has(key)) return;
+    this.evicted(kind, id); // not owned from now on: calls under way here look again (call())
+    this.forget(kind, id);
+    // The instance goes after the failing load has unwound (it is that load's caller).
+    setTimeout(() => {
+      if (!this.owned.has(key)) this.local?.drop(kind, id);
+    }, 0);
   }
 
   /** A cached owner turned out stale (it gave the actor up): the next lookup asks again. */
@@ -193,9 +218,17 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
 
   private async lookUp(kind: ActorKind, id: string): Promise<string> {
     try {
-      const home = await this.homeOf(kind, id);
-      if (home === this.p.region && this.local && this.p.leases) return await this.claimHere(kind, id);
-      return await this.locate(home, kind, id);
+      for (let attempt = 1; ; attempt++) {
+        const home = await this.homeOf(kind, id);
+        if (home === this.p.region && this.local && this.p.leases) return await this.claimHere(kind, id);
+        try {
+          return await this.locate(home, kind, id);
+        } catch (e) {
+          // That region says the home is elsewhere (we missed a move's broadcast): learnt; again.
+          if (!(e instanceof HomeIsElsewhere) || attempt >= 3) throw e;
+          this.p.homes.learn(kind, id, e.region);
+        }
+      }
     } catch (e) {
       if (e instanceof NexusError) throw e;
       throw new NexusError("unavailable", `cannot place ${kind} ${id} now (${(e as Error)?.message ?? e})`);
@@ -241,7 +274,8 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     } catch (e) {
       throw new NexusError("unavailable", `no node of region ${region} answers (${(e as Error).message})`);
     }
-    const r = res.json<{ node?: string | null; error?: string }>();
+    const r = res.json<{ node?: string | null; home?: string; error?: string }>();
+    if (r.home) throw new HomeIsElsewhere(r.home);
     if (peek && r.node === null) return "";
     if (!r.node) throw new NexusError("unavailable", `region ${region} could not place ${kind} ${id}: ${r.error}`);
     return r.node;
@@ -254,10 +288,27 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     for (let attempt = 1; ; attempt++) {
       const owner = await this.ownerOf(kind, id);
       const here = owner === this.p.node ? this.localActor(kind, id) : null;
-      if (here) return (here[m] as (...a: unknown[]) => unknown).apply(here, args);
+      if (here) {
+        try {
+          return await (here[m] as (...a: unknown[]) => unknown).apply(here, args);
+        } catch (e) {
+          // Its load found the copy here moved to another region (movedAway gave it up): the
+          // operation never ran, so it goes to the new home now rather than back as a 503.
+          if (attempt < 3 && isNexusError(e) && e.details?.movedTo !== undefined && !this.owned.has(`${kind}:${id}`)) continue;
+          throw e;
+        }
+      }
       try {
         return await callRpc(this.p.nc, this.p.subjects.rpc(owner), { k: kind, id, m, a: args }, RPC_TIMEOUT_MS);
       } catch (e) {
+        // Its owner's load found that copy moved to another region (and gave it up): learn the
+        // home and send the call there; the operation never ran.
+        const movedTo = isNexusError(e) ? e.details?.movedTo : undefined;
+        if (typeof movedTo === "string" && attempt < 3) {
+          this.p.homes.learn(kind, id, movedTo);
+          this.forget(kind, id);
+          continue;
+        }
         if (e instanceof NexusError) throw e;
         // Moved, or nobody listens on the owner's subject (it died): look the owner up again. A
         // timeout is not retried: the operation may have run, and only the client knows whether
@@ -353,3 +404,10 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A region asked to place an actor answered that its home is another region. */
+class HomeIsElsewhere extends Error {
+  constructor(readonly region: string) {
+    super(`the home is region ${region}`);
+  }
+}

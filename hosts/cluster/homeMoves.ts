@@ -66,7 +66,7 @@ export class HomeMoves {
       const placed = await placement(this.p.homes.entry("conversation", id), id);
       if (placed === null || placed.region !== this.p.region) {
         if (placed) this.p.homes.learn("conversation", id, placed.region);
-        this.p.cluster.forget("conversation", id);
+        this.p.cluster.movedAway("conversation", id);
         return true;
       }
       if (await placement(this.p.homes.reassert("conversation", id, placed), id)) return false;

@@ -249,6 +249,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const deadline = Date.now() + 60_000;
       while (writers.some(({ w }) => !w.acks.some((a) => a.at > fault.end)) && Date.now() < deadline) await Bun.sleep(100);
       log(`${kind} ${target}: held ${holdMs} ms, all writers acked again ${Date.now() - fault.end} ms after it healed`);
+      for (const { w } of writers)
+        if (!w.acks.some((a) => a.at > fault.end)) log(`  writer ${w.name} still not acked: ${w.failedJoins} failed joins, refusals ${JSON.stringify(w.refusals)}, last: ${w.lastProblem}`);
       await Bun.sleep(500 + Math.floor(rand() * 1500));
     }
     await mover;

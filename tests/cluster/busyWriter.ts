@@ -32,6 +32,8 @@ export class BusyWriter {
   failedJoins = 0;
   /** Error frames answering a send, by code (each is followed by a resend of the same clientId). */
   readonly refusals: Record<string, number> = {};
+  /** The last thing that went wrong (a failed join, a refusal), for a run's log when it stalls. */
+  lastProblem = "";
   private running = true;
   private done: Promise<void> | undefined;
 
@@ -75,8 +77,9 @@ export class BusyWriter {
         await sock.welcome();
         joinedAt = Date.now();
         this.joins.push({ start, ticketed, welcomed: joinedAt });
-      } catch {
+      } catch (e) {
         this.failedJoins++;
+        this.lastProblem = `join: ${String((e as Error)?.message ?? e).slice(0, 200)}`;
         await sleep(50);
         continue;
       }
@@ -96,7 +99,10 @@ export class BusyWriter {
           this.acks.push({ clientId: pending.clientId, seq: reply.seq, at: Date.now(), joinedAt, duplicate: reply.duplicate === true });
           pending = undefined;
         } else {
-          if (reply.t === "error") this.refusals[reply.code] = (this.refusals[reply.code] ?? 0) + 1;
+          if (reply.t === "error") {
+            this.refusals[reply.code] = (this.refusals[reply.code] ?? 0) + 1;
+            this.lastProblem = `refused: ${reply.code} ${String(reply.message ?? "").slice(0, 200)}`;
+          }
           await sleep(50); // a retryable refusal (unavailable, storage_unavailable): same clientId again
         }
       }
