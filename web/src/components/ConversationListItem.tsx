@@ -73,7 +73,7 @@ export function ConversationListItem(props: {
               <Icon name="bell-off" size={14} />
             </span>
           </Show>
-          <span class="conv-time" data-testid="conversation-time">{time() ? shortTime(time()) : ""}</span>
+          <span class="conv-time" data-testid="conversation-time" data-ts={time()}>{time() ? shortTime(time()) : ""}</span>
         </span>
         <span class="conv-bottom">
           <Show

@@ -69,6 +69,7 @@ export function MessageItem(props: {
             classList={{ picking: picking(), mine: mine(), first: props.meta?.groupStart !== false, last: props.meta?.groupEnd !== false, pending: !!pending(), failed: !!pending()?.error, deleted: !!msg()?.deleted }}
             data-testid="message"
             data-seq={msg()?.seq}
+            data-ts={row().ts}
             data-client-id={(row() as MessageRow).clientId}
             data-status={pending() ? (pending()!.error ? "failed" : pending()!.ackedSeq ? "sent" : "queued") : "delivered"}
             tabindex="-1"
