@@ -9,6 +9,7 @@ import type {
   ConversationEvent,
   ConversationInfo,
   ConversationSummary,
+  GroupProfileChange,
   Member,
   MessageEvent,
   MessageSearch,
@@ -70,6 +71,8 @@ export interface ConversationApi {
   create(caller: Caller, init: CreateConversation): Promise<ConversationInfo>;
   info(caller: Caller): Promise<ConversationInfo>;
   rename(caller: Caller, title: string): Promise<{ seq: number }>;
+  /** A group admin sets or removes the group's description or picture: a `profile` event. */
+  setGroupProfile(caller: Caller, change: GroupProfileChange): Promise<{ seq: number }>;
   addMember(caller: Caller, member: Member): Promise<{ seq: number }>;
   /** Removing yourself is leaving. Removed members' sockets are closed at once. */
   removeMember(caller: Caller, userId: string): Promise<{ seq: number }>;
@@ -142,7 +145,7 @@ export type ActorKind = keyof RemoteApi;
 type Arities<Api> = { [M in keyof Api]-?: Api[M] extends (...a: infer P) => unknown ? Required<P>["length"] : never };
 export const REMOTE_METHODS = {
   conversation: {
-    create: 2, info: 1, rename: 2, addMember: 2, removeMember: 2, setRole: 3, history: 3, send: 2, deleteMessage: 3, pin: 2, pins: 1,
+    create: 2, info: 1, rename: 2, setGroupProfile: 2, addMember: 2, removeMember: 2, setRole: 3, history: 3, send: 2, deleteMessage: 3, pin: 2, pins: 1,
     search: 3, thread: 4, followThread: 3, readThread: 3, addAttachment: 2, attachment: 2, kick: 3,
   },
   inbox: {

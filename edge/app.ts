@@ -28,6 +28,7 @@ import { presignedAttachmentRoutes } from "./routes/presignedAttachments.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { callRoutes } from "./routes/calls.ts";
 import { conversationRoutes } from "./routes/conversations.ts";
+import { groupProfileRoutes } from "./routes/groupProfile.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { presenceRoutes } from "./routes/presence.ts";
@@ -67,6 +68,7 @@ export function createApp(deps: Host): Hono<AppEnv> {
     accountRoutes,
     adminRoutes,
     conversationRoutes,
+    groupProfileRoutes,
     attachmentRoutes,
     presignedAttachmentRoutes,
     callRoutes,

@@ -5,6 +5,7 @@ import { ThreadSummary } from "./threads.ts";
 
 export * from "./mentions.ts";
 export * from "./threads.ts";
+export * from "./groupProfile.ts";
 
 /**
  * The ordered log of a conversation. Every event has `seq = previous + 1`, assigned only by the
@@ -84,6 +85,15 @@ export const MemberEvent = z.object({
   role: Role.optional(),
 });
 export const RenameEvent = z.object({ ...base, kind: z.literal("rename"), title: z.string() });
+/** A group admin changed the group's picture or description (`changed`); both fields are the
+ *  group's profile after the change (absent: unset), see protocol/groupProfile.ts. */
+export const GroupProfileEvent = z.object({
+  ...base,
+  kind: z.literal("profile"),
+  changed: z.enum(["picture", "description"]),
+  description: z.string().optional(),
+  picture: z.string().optional(),
+});
 export const CreatedEvent = z.object({
   ...base,
   kind: z.literal("created"),
@@ -108,18 +118,23 @@ export const ConversationEvent = z.discriminatedUnion("kind", [
   PinEvent,
   MemberEvent,
   RenameEvent,
+  GroupProfileEvent,
   CreatedEvent,
   CallEvent,
 ]);
 export type ConversationEvent = z.infer<typeof ConversationEvent>;
 export type MessageEvent = z.infer<typeof MessageEvent>;
 export type CallEvent = z.infer<typeof CallEvent>;
+export type GroupProfileEvent = z.infer<typeof GroupProfileEvent>;
 
 /** The conversation as a member sees it on connect. */
 export const ConversationInfo = z.object({
   id: ConversationId,
   type: z.enum(["direct", "group"]),
   title: z.string(),
+  /** A group's description and picture version (GET /v1/conversations/:id/picture?v=); absent: none. */
+  description: z.string().optional(),
+  picture: z.string().optional(),
   members: z.array(Member),
   epoch: z.string(),
   lastSeq: z.number().int().min(0),
@@ -133,6 +148,8 @@ export const ConversationSummary = z.object({
   id: ConversationId,
   type: z.enum(["direct", "group"]),
   title: z.string(),
+  /** A group's picture version (GET /v1/conversations/:id/picture?v=); absent: initials. */
+  picture: z.string().optional(),
   members: z.array(Member),
   lastSeq: z.number().int().min(0),
   lastTs: z.number(),

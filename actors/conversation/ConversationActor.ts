@@ -8,8 +8,8 @@
  * (who may do what).
  */
 import { frame, readFrame } from "../../protocol/serverFrames.ts";
-import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type ConversationEvent, type ConversationInfo, type Limits,
-  type Member, type MessageEvent, type MessageSearch, type Role } from "../../protocol/index.ts";
+import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type ConversationEvent, type ConversationInfo, type GroupProfileChange,
+  type Limits, type Member, type MessageEvent, type MessageSearch, type Role } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput, ThreadPage } from "../api.ts";
 import type { Caller, Connection, Resume, SessionEnd, SocketActor } from "../ports.ts";
 import { emptyCommit, type LoadedConversation } from "../storage/sqlConversationStore.ts";
@@ -30,6 +30,7 @@ import { checkText } from "./textRules.ts";
 import { recountUnread } from "./unreadRecount.ts";
 import { Threads } from "./threads.ts";
 import type { SessionHost } from "./sessionHost.ts";
+import { profileDraft } from "./groupProfile.ts";
 
 export type { OpResult } from "./state.ts";
 export type { ConversationDeps } from "./deps.ts";
@@ -291,6 +292,13 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     await this.ready();
     this.state(caller);
     return this.pipeline.submit({ kind: "rename", author: caller.userId, title });
+  }
+
+  /** The group's picture or description (groupProfile.ts has who may). */
+  async setGroupProfile(caller: Caller, change: GroupProfileChange): Promise<{ seq: number }> {
+    await this.ready();
+    this.state(caller);
+    return this.pipeline.submit(profileDraft(caller.userId, change));
   }
 
   async addMember(caller: Caller, member: Member): Promise<{ seq: number }> {

@@ -35,6 +35,7 @@ export function applyBatch(a: Applier, s: State, accepted: Accepted[], w: Workin
       for (const [id, m] of w.members) m.readSeq = Math.max(m.readSeq, s.members.get(id)?.readSeq ?? 0);
     s.members = w.members;
     s.title = w.title;
+    s.profile = w.profile;
     for (const [seq, m] of w.messages) a.messages.set(seq, m);
     for (const id of removed) s.unread.delete(id);
   }

@@ -206,7 +206,7 @@ export class CommitPipeline {
     let attachments: Map<string, AttachmentRef> | null = null;
     try {
       if (!isPlain) {
-        w = { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
+        w = { type: s.type, title: s.title, profile: s.profile, members: s.members, messages: new Map(), attachments: new Map(), maxGroupMembers: this.host.deps.limits.maxGroupMembers };
         if (ops.some((o) => o.draft.kind === "member")) w.members = new Map([...s.members].map(([k, v]) => [k, { ...v }]));
         await loadTargets(this.host.deps.store, this.messages, ops, w);
       }
@@ -251,7 +251,7 @@ export class CommitPipeline {
     b.taken = true;
     this.taken++;
     const s = this.host.current()!;
-    const w: Working = b.w ?? { type: s.type, title: s.title, members: s.members, messages: new Map(), attachments: b.attachments,
+    const w: Working = b.w ?? { type: s.type, title: s.title, profile: s.profile, members: s.members, messages: new Map(), attachments: b.attachments,
       maxGroupMembers: this.host.deps.limits.maxGroupMembers };
     if (b.w) w.attachments = b.attachments;
     const c = emptyCommit();

@@ -3,10 +3,11 @@
  * `applyDraft` runs inside the actor's serialized flush, against a working copy of the state, so
  * the rules see every earlier event of the same batch (two reactions in one batch compose).
  */
-import { NexusError, type AttachmentRef, type ConversationEvent, type Member, type MessageEvent, type Role } from "../../protocol/index.ts";
+import { NexusError, type AttachmentRef, type ConversationEvent, type GroupProfile, type Member, type MessageEvent, type Role } from "../../protocol/index.ts";
 import type { MessagePatch } from "../storage/sqlConversationStore.ts";
 import { checkMentions } from "./mentionRules.ts";
 import { threadReply } from "./threadRules.ts";
+import { applyProfile, type ProfileDraft } from "./groupProfile.ts";
 
 export type Draft =
   | { kind: "message"; author: string; clientId: string; text: string; replyTo?: number; threadRoot?: number; attachments?: string[]; mentions?: string[] }
@@ -16,6 +17,7 @@ export type Draft =
   | { kind: "pin"; author: string; clientId: string; target: number; on: boolean }
   | { kind: "member"; author: string; userId: string; username: string; action: "add" | "remove" | "leave" | "role"; role?: Role }
   | { kind: "rename"; author: string; title: string }
+  | ProfileDraft
   | { kind: "call"; author: string; callId: string; media: "audio" | "video"; outcome: "completed" | "missed" | "declined"; durationMs: number };
 
 export interface MemberState extends Member {
@@ -26,6 +28,8 @@ export interface MemberState extends Member {
 export interface Working {
   type: "direct" | "group";
   title: string;
+  /** A group's picture and description (groupProfile.ts). */
+  profile: GroupProfile;
   members: Map<string, MemberState>;
   /** Target messages loaded for this batch, mutated copies. */
   messages: Map<number, MessageEvent>;
@@ -126,6 +130,8 @@ export function applyDraft(w: Working, d: Draft, seq: number, ts: number): Appli
       if (!isGroupAdmin(w, d.author)) throw new NexusError("forbidden", "only group admins may rename");
       w.title = d.title;
       return { event: { ...base, kind: "rename", title: d.title } };
+    case "profile":
+      return { event: applyProfile(w, d, base, isGroupAdmin(w, d.author)) };
     case "call":
       return { event: { ...base, kind: "call", callId: d.callId, media: d.media, outcome: d.outcome, durationMs: d.durationMs } };
   }

@@ -26,7 +26,7 @@ export async function stateFromStore(store: SqlConversationStore, l: LoadedConve
       mentions.set(m.userId, counts[j]![1]);
     });
   }
-  return { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread, mentions };
+  return { type: l.type, title: l.title, profile: l.profile, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage, unread, mentions };
 }
 
 /** The state from a replica while the primary is unreachable: reads only. Unread and mention
@@ -34,7 +34,7 @@ export async function stateFromStore(store: SqlConversationStore, l: LoadedConve
  *  before any write (storageOutage.ts). */
 export function readOnlyState(l: LoadedConversation): State {
   const members = new Map(l.members.map((m) => [m.userId, { ...m }]));
-  return { type: l.type, title: l.title, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage,
+  return { type: l.type, title: l.title, profile: l.profile, epoch: l.epoch, members, lastSeq: l.lastSeq, lastTs: l.lastTs, lastMessage: l.lastMessage,
     unread: new Map(), mentions: new Map() };
 }
 
@@ -49,7 +49,7 @@ export function newConversation(caller: Caller, init: CreateConversation, limits
   const title = init.type === "group" ? init.title : "";
   const created: ConversationEvent = { seq: 1, ts, author: caller.userId, kind: "created", type: init.type, title, members };
   const commit: Commit = { ...emptyCommit(), create: { type: init.type, title, epoch, ts }, events: [created], memberUpserts: members };
-  const state: State = { type: init.type, title, epoch, lastSeq: 1, lastTs: ts, lastMessage: null, unread: new Map(members.map((m) => [m.userId, 0])),
+  const state: State = { type: init.type, title, profile: {}, epoch, lastSeq: 1, lastTs: ts, lastMessage: null, unread: new Map(members.map((m) => [m.userId, 0])),
     mentions: new Map(members.map((m) => [m.userId, 0])),
     members: new Map(members.map((m) => [m.userId, { ...m, readSeq: 0 }])) };
   return { commit, state };

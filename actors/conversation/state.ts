@@ -1,11 +1,13 @@
 /** In-memory state of a conversation actor, shared by the actor and its commit pipeline. */
-import { NexusError, type CallEvent, type ConversationInfo, type Member, type MessageEvent } from "../../protocol/index.ts";
+import { NexusError, type CallEvent, type ConversationInfo, type GroupProfile, type Member, type MessageEvent } from "../../protocol/index.ts";
 import type { Connection } from "../ports.ts";
 import type { Draft, MemberState } from "./drafts.ts";
 
 export interface State {
   type: "direct" | "group";
   title: string;
+  /** A group's picture and description (groupProfile.ts); {} when unset. */
+  profile: GroupProfile;
   epoch: string;
   members: Map<string, MemberState>;
   lastSeq: number;
@@ -27,7 +29,7 @@ export function infoOf(id: string, s: State): ConversationInfo {
     members.push({ userId: m.userId, username: m.username, role: m.role });
     reads[m.userId] = m.readSeq;
   }
-  return { id, type: s.type, title: s.title, members, epoch: s.epoch, lastSeq: s.lastSeq, reads };
+  return { id, type: s.type, title: s.title, ...s.profile, members, epoch: s.epoch, lastSeq: s.lastSeq, reads };
 }
 
 export interface OpResult {

@@ -23,7 +23,7 @@ import type { State } from "./state.ts";
 const PROBE_MS = 500;
 type Page = { events: ConversationEvent[]; hasMore: boolean };
 /** Kinds a history page shows (as SqlConversationStore's PAGE_KINDS). */
-const PAGE_KINDS = new Set(["message", "member", "rename", "created", "call"]);
+const PAGE_KINDS = new Set(["message", "member", "rename", "profile", "created", "call"]);
 
 /** The failure of a commit or read that says "the database cannot be reached" (not a refusal by it). */
 export function isStorageOutage(e: unknown): boolean {

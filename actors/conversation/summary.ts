@@ -18,7 +18,7 @@ export function summaryMembers(s: State): Member[] {
 export function summaryFor(id: string, s: State, userId: string, members: Member[]): ConversationSummary {
   const last = s.lastMessage;
   return {
-    id, type: s.type, title: s.title, members, lastSeq: s.lastSeq, lastTs: s.lastTs,
+    id, type: s.type, title: s.title, ...(s.profile.picture ? { picture: s.profile.picture } : {}), members, lastSeq: s.lastSeq, lastTs: s.lastTs,
     preview: !last ? null : last.kind === "call" ? { author: last.author, text: "", call: { media: last.media, outcome: last.outcome }, ts: last.ts }
       : last.deleted ? { author: last.author, text: "", deleted: true, ts: last.ts } : { author: last.author, text: last.text.slice(0, PREVIEW_CHARS), ts: last.ts },
     unread: s.unread.get(userId) ?? 0,

@@ -15,6 +15,10 @@
 import type { Sql } from "./sql.ts";
 import { attachmentBlobKey, AttachmentBlobs, type BlobDeleter } from "./attachmentBlobs.ts";
 
+/** Blob folders of pictures, not uploads: user avatars (edge/routes/profiles.ts AVATAR_FOLDER) and
+ *  group pictures (edge/routes/groupProfile.ts GROUP_PICTURE_FOLDER). The sweep leaves them alone. */
+export const PICTURE_FOLDERS = new Set(["avatars", "group-pictures"]);
+
 export interface SweepOptions {
   /** The reference window (AttachmentBlobs.referenceWindowMs). */
   ttlMs: number;
@@ -94,7 +98,7 @@ export class AttachmentSweep {
       for await (const { key, mtimeMs } of this.blobs.entries()) {
         if (mtimeMs >= cutoff) continue;
         const [convId, id] = key.split("/") as [string, string];
-        if (convId === "avatars") continue; // profile pictures (edge/routes/profiles.ts AVATAR_FOLDER), not uploads
+        if (PICTURE_FOLDERS.has(convId)) continue; // profile and group pictures, not uploads
         if (await this.sql.first("SELECT 1 AS x FROM attachments WHERE conv_id = ? AND id = ?", [convId, id])) continue;
         await this.blobs.delete(key);
         orphans++;

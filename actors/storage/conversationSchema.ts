@@ -25,6 +25,8 @@ export const conversationSchema = [
   `DROP INDEX IF EXISTS events_client`,
   // Pinned messages only (a partial index: other rows add nothing to it), for the pins list.
   `CREATE INDEX IF NOT EXISTS events_pinned ON events (conv_id, seq) WHERE kind = 'message' AND json_extract(body, '$.pinned') IS NOT NULL`,
+  // The group's picture and description changes only (groupProfileRows.ts reads the newest at load).
+  `CREATE INDEX IF NOT EXISTS events_profile ON events (conv_id, seq) WHERE kind = 'profile'`,
   `CREATE TABLE IF NOT EXISTS attachments (
      conv_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL,
      uploaded_by TEXT NOT NULL, created_ts INTEGER NOT NULL, PRIMARY KEY (conv_id, id))`,

@@ -4,8 +4,8 @@
  */
 import { clearMoved, movedSchema, movedTo } from "./conversationTransfer.ts";
 import { NexusError } from "../../protocol/errors.ts";
-import { wordsOf, type Attachment, type CallEvent, type ConversationEvent, type Member, type MessageEvent, type MessageSearch, type Role,
-  type ThreadSummary } from "../../protocol/index.ts";
+import { wordsOf, type Attachment, type CallEvent, type ConversationEvent, type GroupProfile, type Member, type MessageEvent, type MessageSearch,
+  type Role, type ThreadSummary } from "../../protocol/index.ts";
 import type { CommitChain, Sql, SqlValue, Statement } from "./sql.ts";
 import { conversationSchema } from "./conversationSchema.ts";
 import { dropInlineSearchSchema, inlineSearchSchema } from "./inlineSearch.ts";
@@ -15,10 +15,13 @@ import { EVENT_COLS, insertEvents, rowToEvent, type EventRow } from "./eventRows
 import { threadReplyStatements, threadSchema, ThreadStore } from "./threadStore.ts";
 import { searchMessages } from "./messageSearch.ts";
 import { fenceCheck } from "./ownerFence.ts";
+import { loadGroupProfile } from "./groupProfileRows.ts";
 
 export interface LoadedConversation {
   type: "direct" | "group";
   title: string;
+  /** A group's picture and description: from its newest `profile` event. */
+  profile: GroupProfile;
   epoch: string;
   members: Array<Member & { readSeq: number }>;
   lastSeq: number;
@@ -62,7 +65,7 @@ export const emptyCommit = (): Commit => ({ events: [], patches: [], memberUpser
 export const CLIENT_ID_WINDOW = 5000;
 
 /** Kinds that history pages show; edit/delete/reaction are folded into their message rows. */
-const PAGE_KINDS = "('message','member','rename','created','call')";
+const PAGE_KINDS = "('message','member','rename','profile','created','call')";
 /** Thread replies are not in the main timeline (protocol/threads.ts): pages and unread counts skip them. */
 const NOT_REPLY = "json_extract(body, '$.threadRoot') IS NULL";
 
@@ -133,7 +136,7 @@ export class SqlConversationStore {
     if (!conv) return null;
     // At once rather than one after another: a failover's new owner loads while clients wait (#16).
     // Nothing else writes meanwhile (this is the one writer; a fenced one cannot commit).
-    const [members, last, lastMsg, recent] = await Promise.all([
+    const [members, last, lastMsg, recent, profile] = await Promise.all([
       this.sql.all<{ user_id: string; username: string; role: string; read_seq: number }>(
         "SELECT user_id, username, role, read_seq FROM members WHERE conv_id = ? ORDER BY rowid", [id]),
       this.sql.first<{ seq: number; ts: number }>("SELECT seq, ts FROM events WHERE conv_id = ? ORDER BY seq DESC LIMIT 1", [id]),
@@ -141,10 +144,12 @@ export class SqlConversationStore {
         `SELECT ${EVENT_COLS} FROM events WHERE conv_id = ? AND kind IN ('message', 'call') ORDER BY seq DESC LIMIT 1`, [id]),
       this.sql.all<{ author: string; client_id: string; seq: number; ts: number }>(
         "SELECT author, client_id, seq, ts FROM events WHERE conv_id = ? AND client_id IS NOT NULL ORDER BY seq DESC LIMIT ?", [id, CLIENT_ID_WINDOW]),
+      loadGroupProfile(this.sql, id),
     ]);
     return {
       type: conv.type as "direct" | "group",
       title: conv.title,
+      profile,
       epoch: conv.epoch,
       members: members.map((m) => ({ userId: m.user_id, username: m.username, role: m.role as Role, readSeq: Number(m.read_seq) })),
       lastSeq: last ? Number(last.seq) : 0,

@@ -11,15 +11,13 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { NexusError } from "../../protocol/errors.ts";
 import { randomId } from "../../protocol/ids.ts";
-import { AvatarQuery, AvatarSizes, DirectoryQuery, ProfileBody, ProfilesQuery } from "../../protocol/rest.ts";
+import { AvatarQuery, DirectoryQuery, ProfileBody, ProfilesQuery } from "../../protocol/rest.ts";
 import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";
-import { chargeUpload } from "./attachments.ts";
+import { deletePicture, readPicture, servePicture, storePicture } from "./pictures.ts";
 
-/** Largest avatar upload accepted (also capped by limits.maxAttachmentBytes at the door). */
-export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
 export const AVATAR_PATH = "/v1/me/avatar";
 
 /** Blob keys of an avatar: one folder for all avatars (the Bun sweep skips it: it is not an upload). */
@@ -42,22 +40,12 @@ export function profileRoutes(deps: Host): Hono<AppEnv> {
   });
 
   r.put(AVATAR_PATH, async (c) => {
-    const images = deps.images;
-    if (!images) throw new NexusError("bad_request", "this server cannot resize images, so avatars cannot be uploaded");
     const me = callerOf(c).userId;
-    const max = Math.min(MAX_AVATAR_BYTES, deps.config.limits.maxAttachmentBytes);
-    const tooLarge = () => new NexusError("payload_too_large", `an avatar is at most ${max} bytes`, { maxBytes: max });
-    const declared = Number(c.req.header("content-length") ?? NaN);
-    if (declared > max) throw tooLarge();
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.byteLength === 0) throw new NexusError("bad_request", "empty upload: send the image bytes as the body");
-    if (bytes.byteLength > max) throw tooLarge();
-    chargeUpload(deps, me, bytes.byteLength);
-    const made = await images.avatar(bytes, AvatarSizes);
+    const made = await readPicture(c, deps, me, "avatar");
     const previous = await deps.accounts.avatarOf(me);
     const version = randomId("v", 10);
     // Bytes first, then the profile row points at them: a reader never sees a version without bytes.
-    for (const size of AvatarSizes) await deps.blobs.put(avatarKey(me, version, size), made.sizes[size]!, made.contentType);
+    await storePicture(deps.blobs, made, (size) => avatarKey(me, version, size));
     const user = await deps.accounts.updateProfile(me, { avatar: version });
     if (!user) throw new NexusError("not_found", "your account no longer exists");
     if (previous) await deleteAvatar(deps, me, previous);
@@ -90,25 +78,12 @@ export function profileRoutes(deps: Host): Hono<AppEnv> {
     const q = c.req.valid("query");
     const version = await deps.accounts.avatarOf(id);
     if (!version) throw new NexusError("not_found", "no avatar");
-    const blob = await deps.blobs.get(avatarKey(id, version, Number(q.size)));
-    if (!blob) throw new NexusError("not_found", "no avatar");
-    return new Response(blob.body as BodyInit, {
-      headers: {
-        "content-type": "image/jpeg",
-        "content-length": String(blob.size),
-        // A versioned URL never changes; an unversioned one may at any upload.
-        "cache-control": q.v === version ? "private, max-age=31536000, immutable" : "private, no-cache",
-        etag: `"${version}-${q.size}"`,
-        "content-security-policy": "sandbox; default-src 'none'",
-        "x-content-type-options": "nosniff",
-      },
-    });
+    return servePicture(deps.blobs, avatarKey(id, version, Number(q.size)), version, q.size, q.v, "avatar");
   });
 
   return r;
 }
 
-async function deleteAvatar(deps: Host, userId: string, version: string): Promise<void> {
-  // Best effort: a failure leaves unreferenced bytes, never a missing avatar.
-  for (const size of AvatarSizes) await deps.blobs.delete(avatarKey(userId, version, size)).catch(() => {});
+function deleteAvatar(deps: Host, userId: string, version: string): Promise<void> {
+  return deletePicture(deps.blobs, (size) => avatarKey(userId, version, size));
 }

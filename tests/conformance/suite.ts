@@ -12,6 +12,7 @@ import { abuseTests } from "./abuse.ts";
 import { authorizationTests } from "./authorization.ts";
 import { durabilityTests } from "./durability.ts";
 import { eventTests } from "./events.ts";
+import { groupProfileTests } from "./groupProfile.ts";
 import { idempotencyTests } from "./idempotency.ts";
 import { limitsTests } from "./limits.ts";
 import { mentionTests } from "./mentions.ts";
@@ -47,5 +48,6 @@ export function conformanceSuite(name: string, target: TargetFactory, opts: Suit
     threadTests(target);
     notificationTests(target);
     peopleTests(target);
+    groupProfileTests(target);
   });
 }

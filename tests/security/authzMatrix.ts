@@ -91,6 +91,11 @@ export const MATRIX: Row[] = [
   { route: "POST /v1/conversations", expect: authed(201) },
   { route: "GET /v1/conversations/:id", expect: members(200) },
   { route: "PATCH /v1/conversations/:id", expect: groupAdmins(200) },
+  // G's picture and description: its admins change them, its members see the picture.
+  { route: "PATCH /v1/conversations/:id/description", expect: groupAdmins(200) },
+  { route: "PUT /v1/conversations/:id/picture", expect: groupAdmins(200) },
+  { route: "DELETE /v1/conversations/:id/picture", expect: groupAdmins(200) },
+  { route: "GET /v1/conversations/:id/picture", expect: members(200) },
   { route: "POST /v1/conversations/:id/members", expect: groupAdmins(200) },
   { route: "DELETE /v1/conversations/:id/members/:userId", variant: "another member", expect: groupAdmins(200) },
   // Leaving: anyone for themselves; G's only admin cannot leave it adminless (409); not a member: 403.

@@ -24,6 +24,12 @@ const PUSH_SUBSCRIPTION = (caller: string) => ({
   keys: { p256dh: `B${"A".repeat(86)}`, auth: "A".repeat(22) },
 });
 const G = (suffix = "") => (fx: Fixture) => `/v1/conversations/${fx.group}${suffix}`;
+/** G has a picture (its admin uploads one when it has none), so reading or removing one is allowed. */
+async function groupPicture(fx: Fixture): Promise<void> {
+  const admin = fx.as.groupAdmin!;
+  if (!(await fx.nx.request("GET", `/v1/conversations/${fx.group}`, undefined, admin.token)).body.picture)
+    await fx.nx.request("PUT", `/v1/conversations/${fx.group}/picture`, TINY_PNG, admin.token, { "content-type": "image/png" });
+}
 
 async function onConversationSocket(fx: Fixture, caller: Caller, frame: (fx: Fixture) => Promise<Record<string, unknown>> | Record<string, unknown>): Promise<Answer> {
   const { answer, sock } = await openAs(fx, caller, `/v1/ws/conversations/${fx.group}?ticket=${await ticketOf(fx, caller)}`, "welcome");
@@ -91,6 +97,17 @@ const ASK: Record<string, Ask> = {
   "POST /v1/conversations": http("POST", at("/v1/conversations"), () => ({ title: "authz matrix" })),
   "GET /v1/conversations/:id": http("GET", G()),
   "PATCH /v1/conversations/:id": http("PATCH", G(), (_fx, _s, caller) => ({ title: `renamed by ${caller}` })),
+  "PATCH /v1/conversations/:id/description": http("PATCH", G("/description"), (_fx, _s, caller) => ({ description: `described by ${caller}` })),
+  "PUT /v1/conversations/:id/picture": async (fx, _c, s) =>
+    (await fx.nx.request("PUT", `/v1/conversations/${fx.group}/picture`, TINY_PNG, s?.token, { "content-type": "image/png" })).status,
+  "DELETE /v1/conversations/:id/picture": async (fx, _c, s) => {
+    await groupPicture(fx);
+    return (await fx.nx.request("DELETE", `/v1/conversations/${fx.group}/picture`, undefined, s?.token)).status;
+  },
+  "GET /v1/conversations/:id/picture": async (fx, _c, s) => {
+    await groupPicture(fx);
+    return (await fx.nx.request("GET", `/v1/conversations/${fx.group}/picture?size=64`, undefined, s?.token)).status;
+  },
   "POST /v1/conversations/:id/members": http("POST", G("/members"), async (fx) => ({ username: (await fx.fresh("add")).username })),
   "DELETE /v1/conversations/:id/members/:userId another member": http("DELETE", async (fx) => `/v1/conversations/${fx.group}/members/${(await fx.freshMember()).id}`),
   "DELETE /v1/conversations/:id/members/:userId oneself": async (fx, caller, s) => {

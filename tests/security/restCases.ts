@@ -147,6 +147,36 @@ export const REST_CASES: Record<string, RestCase> = {
       w.expected.titles.set(id, title);
     },
   },
+  "PATCH /v1/conversations/:id/description": {
+    as: alice,
+    request: (w) => fc.tuple(conv(w), jsonBody(P.GroupDescriptionBody)).map(([id, b]) => ({ path: `/v1/conversations/${id}/description`, ...b })),
+    async readBack(w, req, res) {
+      const id = idFromPath(req.path);
+      await seqWritten(w, id, res);
+      const description = (req.body as { description: string }).description.trim();
+      expect((await w.alice.must("GET", `/v1/conversations/${id}`)).description ?? "").toBe(description);
+    },
+  },
+  "PUT /v1/conversations/:id/picture": {
+    as: alice,
+    request: (w) =>
+      fc.tuple(conv(w), fc.oneof(fc.constant(TINY_PNG), fc.uint8Array({ maxLength: 64 })))
+        .map(([id, raw]) => ({ path: `/v1/conversations/${id}/picture`, raw, headers: { "content-type": "image/png" } })),
+    async readBack(w, req, res) {
+      const id = idFromPath(req.path);
+      await seqWritten(w, id, res);
+      expect((await w.alice.api("GET", `/v1/conversations/${id}/picture?size=64&v=${res.body.picture}`)).status).toBe(200);
+    },
+  },
+  "DELETE /v1/conversations/:id/picture": {
+    as: alice,
+    request: (w) => conv(w).map((id) => ({ path: `/v1/conversations/${id}/picture` })),
+    readBack: (w, req, res) => seqWritten(w, idFromPath(req.path), res),
+  },
+  "GET /v1/conversations/:id/picture": {
+    as: alice,
+    request: (w) => fc.tuple(conv(w), query(P.AvatarQuery)).map(([id, q]) => ({ path: `/v1/conversations/${id}/picture`, query: q && typeof q === "object" && !Array.isArray(q) ? asSentInUrl(q) : q })),
+  },
   "POST /v1/conversations/:id/members": {
     as: alice,
     request: (w) => fc.tuple(conv(w), jsonBody(P.AddMemberBody, { username: nameOf(w) })).map(([id, b]) => ({ path: `/v1/conversations/${id}/members`, ...b })),
