@@ -160,4 +160,35 @@ describe("cluster: two regions", () => {
     sa.close();
     sbob.close();
   }, 120_000);
+
+  test("a node started while its region's Redis is down waits for it and serves as soon as Redis is back (no exit, no backoff)", async () => {
+    const viaB = new Nexus(b1.url);
+    const alice = await viaB.register("ra");
+    const conv = await alice.createGroup("redis outage", []);
+    await b1.kill();
+    await cl.redis.b!.proc.kill();
+    // Started with Redis down: it must wait, not exit (its supervisor's backoff would grow).
+    // (start() resolves once /health answers, and rejects if the process exits first.)
+    let exited: unknown;
+    const started = b1.start().catch((e) => void (exited = e));
+    await Bun.sleep(3000);
+    expect(exited).toBeUndefined();
+    await cl.redis.b!.restart();
+    const back = Date.now();
+    await started;
+    expect(exited).toBeUndefined();
+    expect(b1.proc.log(1_000_000)).toContain("waiting for Redis");
+    let served = 0;
+    for (;;) {
+      const r = await alice.api("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("rb"), text: "redis back" });
+      if (r.status === 201) {
+        served = Date.now();
+        break;
+      }
+      if (Date.now() - back > 30_000) throw new Error(`b1 never served after Redis came back: ${r.status} ${r.text}`);
+      await Bun.sleep(100);
+    }
+    console.log(`[redis outage] node started with Redis down; Redis restarted -> a write acked through b1 ${served - back} ms later`);
+    expect(b1.proc.running()).toBe(true);
+  }, 90_000);
 });
