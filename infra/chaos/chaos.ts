@@ -247,10 +247,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       faults.push(fault);
       // Settled when every writer has been acked since the fault was healed (or 60 s passed).
       const deadline = Date.now() + 60_000;
-      while (writers.some(({ w }) => !w.acks.some((a) => a.at > fault.end)) && Date.now() < deadline) await Bun.sleep(100);
+      const stalled = () => writers.filter(({ w }) => !w.acks.some((a) => a.at > fault.end));
+      let told = false;
+      while (stalled().length && Date.now() < deadline) {
+        await Bun.sleep(100);
+        // Why a writer is still stalled 5 s after the heal, while it is (for the log).
+        if (!told && Date.now() - fault.end > 5000 && (told = true))
+          for (const { w } of stalled()) log(`  5 s after: writer ${w.name} not acked yet: ${w.failedJoins} failed joins, refusals ${JSON.stringify(w.refusals)}, last: ${w.lastProblem}`);
+      }
       log(`${kind} ${target}: held ${holdMs} ms, all writers acked again ${Date.now() - fault.end} ms after it healed`);
-      for (const { w } of writers)
-        if (!w.acks.some((a) => a.at > fault.end)) log(`  writer ${w.name} still not acked: ${w.failedJoins} failed joins, refusals ${JSON.stringify(w.refusals)}, last: ${w.lastProblem}`);
+      for (const { w } of stalled()) log(`  writer ${w.name} still not acked: ${w.failedJoins} failed joins, refusals ${JSON.stringify(w.refusals)}, last: ${w.lastProblem}`);
       await Bun.sleep(500 + Math.floor(rand() * 1500));
     }
     await mover;
