@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { closeWorld, openWorld, confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, confirmInApp, createGroup, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -86,14 +86,7 @@ describe("groups", () => {
   let groupId: string;
 
   test("create a group with members, rename it, add and remove a member, leave", async () => {
-    await admin.page.getByTestId("new-group").click();
-    await admin.page.getByTestId("group-title").fill("Weekend plans");
-    await admin.page.getByTestId("group-members").fill(bob.username);
-    await admin.page.getByTestId("group-create").click();
-    // A conversation opened before may still be the view: wait for the new group's own.
-    const view = admin.page.locator('[data-testid="conversation-view"][data-conversation-id^="g_"]');
-    await view.waitFor();
-    groupId = (await view.getAttribute("data-conversation-id"))!;
+    groupId = await createGroup(admin.page, "Weekend plans", bob.username);
     await send(admin.page, "Who is in?");
 
     const bobItem = bob.page.locator(`[data-testid="conversation-item"][data-conversation-id="${groupId}"]`);
@@ -111,7 +104,6 @@ describe("groups", () => {
     await admin.page.locator(`[data-testid="member"][data-username="${carol.username}"]`).waitFor();
     await carol.page.locator(`[data-testid="conversation-item"][data-conversation-id="${groupId}"]`).waitFor();
     await openConversation(carol.page, groupId);
-    await shot(admin.page, "group-settings");
 
     await admin.page.locator(`[data-testid="member"][data-username="${carol.username}"] [data-testid="member-remove"]`).click();
     await confirmInApp(admin.page);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { closeWorld, openWorld, confirmInApp, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
+import { closeWorld, openWorld, confirmInApp, createGroup, launchChromium, messageByText, messageTexts, NexusServer, openConversation, type Person, registerPerson, send, shot, startDirect, until } from "./harness.ts";
 
 setDefaultTimeout(90_000);
 
@@ -49,14 +49,7 @@ describe("confirmations in the app's own dialog", () => {
   });
 
   test("removing a group member asks first; Escape closes only the question", async () => {
-    await admin.page.getByTestId("new-group").click();
-    await admin.page.getByTestId("group-title").fill("Careful");
-    await admin.page.getByTestId("group-members").fill(bob.username);
-    await admin.page.getByTestId("group-create").click();
-    // The direct chat of the test before may still be the open view: wait for the group's own.
-    const view = admin.page.locator('[data-testid="conversation-view"][data-conversation-id^="g_"]');
-    await view.waitFor();
-    const groupId = (await view.getAttribute("data-conversation-id"))!;
+    const groupId = await createGroup(admin.page, "Careful", bob.username);
     await admin.page.getByTestId("group-settings").click();
     const row = admin.page.locator(`[data-testid="member"][data-username="${bob.username}"]`);
     await row.getByTestId("member-remove").click();

@@ -110,6 +110,18 @@ export async function startDirect(page: Page, username: string): Promise<string>
   return (await view.getAttribute("data-conversation-id"))!;
 }
 
+/** Create a group with these members from the New group dialog; its id once its own view is open
+ *  (a conversation open before may still be the view until then). */
+export async function createGroup(page: Page, title: string, members: string): Promise<string> {
+  await page.getByTestId("new-group").click();
+  await page.getByTestId("group-title").fill(title);
+  await page.getByTestId("group-members").fill(members);
+  await page.getByTestId("group-create").click();
+  const view = page.locator('[data-testid="conversation-view"][data-conversation-id^="g_"]');
+  await view.waitFor();
+  return (await view.getAttribute("data-conversation-id"))!;
+}
+
 export async function openConversation(page: Page, conversationId: string): Promise<void> {
   await page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).click();
   await page.locator(`[data-testid="conversation-view"][data-conversation-id="${conversationId}"]`).waitFor();

@@ -9,8 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import sharp from "sharp";
 import { closeWorld, openConversation, openWorld, send, shot, startDirect, until, type NexusServer, type Person } from "./harness.ts";
+import { gradientPng } from "./pictures.ts";
 
 setDefaultTimeout(120_000);
 
@@ -26,16 +26,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => closeWorld(server, browser), 30_000);
-
-/** A 480×320 picture with a left-to-right gradient (a photo stand-in), as PNG bytes. */
-async function picture(): Promise<Buffer> {
-  const w = 480;
-  const h = 320;
-  const raw = Buffer.alloc(w * h * 3);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) raw.set([Math.round((x / w) * 255), 90, 200 - Math.round((y / h) * 120)], (y * w + x) * 3);
-  return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
-}
 
 async function editProfile(page: Page, opts: { name: string; status: string; avatar?: Buffer }): Promise<void> {
   await page.getByTestId("me-name").click();
@@ -77,7 +67,7 @@ describe("people", () => {
   });
 
   test("display name, status and avatar show in the list, header, messages and receipts; the card opens from a name", async () => {
-    await editProfile(alice.page, { name: "Alice Liddell", status: "Down the rabbit hole", avatar: await picture() });
+    await editProfile(alice.page, { name: "Alice Liddell", status: "Down the rabbit hole", avatar: await gradientPng() });
     await send(alice.page, "hello from the profile test");
     // Bob's page read alice's profile before she set it: profiles are re-read every minute and on
     // focus; a reload reads them at once.

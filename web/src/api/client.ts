@@ -114,6 +114,19 @@ export class Api {
   async rename(id: string, title: string) {
     await this.http.json("PATCH", `/v1/conversations/${id}`, { body: { title } });
   }
+  /** Group admins: the description ("" removes it), the picture (cropped and resized by the server). */
+  async setGroupDescription(id: string, description: string) {
+    await this.http.json("PATCH", `/v1/conversations/${id}/description`, { body: { description } });
+  }
+  async uploadGroupPicture(id: string, file: Blob) {
+    await this.http.send("PUT", `/v1/conversations/${id}/picture`, { raw: file, contentType: file.type || "application/octet-stream" });
+  }
+  async removeGroupPicture(id: string) {
+    await this.http.json("DELETE", `/v1/conversations/${id}/picture`);
+  }
+  async groupPictureBlob(id: string, version: string, size: 64 | 256): Promise<Blob> {
+    return (await this.http.send("GET", `/v1/conversations/${id}/picture`, { query: { size, v: version } })).blob();
+  }
   async addMember(id: string, username: string) {
     await this.http.json("POST", `/v1/conversations/${id}/members`, { body: { username } });
   }

@@ -1,10 +1,12 @@
-import { Show } from "solid-js";
+import { Show, useContext } from "solid-js";
 import type { PresenceStatus } from "../../../protocol/index.ts";
 import { useApp } from "../stores/app.tsx";
+import { ListRowGroup, type GroupPictureRef } from "./groupPicture.ts";
 
 /**
- * A person's picture (their uploaded avatar when `userId` has one) or initials on a colour derived
- * from the name, with an optional presence dot. `onOpen` makes it a button (the profile card).
+ * A person's picture (their uploaded avatar when `userId` has one), a group's picture (`group`, from
+ * `groupPicture` or the list row it is in), or initials on a colour derived from the name, with an
+ * optional presence dot. `onOpen` makes it a button (the profile card).
  */
 export function Avatar(props: {
   name: string;
@@ -12,11 +14,19 @@ export function Avatar(props: {
   presence?: PresenceStatus;
   size?: "tiny" | "small" | "normal" | "large";
   group?: boolean;
+  groupPicture?: GroupPictureRef;
   onOpen?: () => void;
 }) {
   const app = useApp();
+  const row = useContext(ListRowGroup);
   const hue = () => [...props.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 360, 7);
-  const photo = () => (props.userId ? (app.live()?.people.avatarUrl(props.userId, props.size === "large" ? 256 : 64) ?? null) : null);
+  const px = () => (props.size === "large" ? 256 : 64);
+  const group = () => (props.group ? (props.groupPicture ?? row?.()) : undefined);
+  const photo = () => {
+    const g = group();
+    if (g) return app.live()?.groupPictureUrl(g.conversationId, g.version, px()) ?? null;
+    return props.userId ? (app.live()?.people.avatarUrl(props.userId, px()) ?? null) : null;
+  };
   const initials = () => [...props.name.trim()].slice(0, 2).join("").toUpperCase() || "?";
   const body = () => (
     <>
@@ -32,7 +42,8 @@ export function Avatar(props: {
     <Show
       when={props.onOpen}
       fallback={
-        <span class={`avatar ${props.size ?? "normal"}`} style={{ "--hue": String(hue()) }} aria-hidden="true" data-has-photo={photo() ? "" : undefined}>
+        <span class={`avatar ${props.size ?? "normal"}`} style={{ "--hue": String(hue()) }} aria-hidden="true" data-has-photo={photo() ? "" : undefined}
+          data-group-picture={photo() ? group()?.version : undefined}>
           {body()}
         </span>
       }

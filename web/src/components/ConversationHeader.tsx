@@ -28,6 +28,13 @@ export function ConversationHeader(props: { live: LiveSession; conn: Conversatio
     const i = info();
     return i ? otherMember(i, me) : undefined;
   };
+  /** A group's picture: from the conversation once it is open (its events keep it current), else the list row. */
+  const groupPicture = () => {
+    const i = info();
+    iv();
+    const known = i ?? props.live.summary(props.conn.id);
+    return known?.type === "group" ? { conversationId: props.conn.id, version: known.picture } : undefined;
+  };
   const presence = () => {
     iv();
     const o = other();
@@ -50,6 +57,7 @@ export function ConversationHeader(props: { live: LiveSession; conn: Conversatio
         name={title()}
         userId={other()?.userId}
         group={info()?.type === "group"}
+        groupPicture={groupPicture()}
         presence={other() ? (presence()?.status ?? "offline") : undefined}
         onOpen={other() ? () => props.live.people.openCard(other()!.userId) : undefined}
       />

@@ -3,6 +3,7 @@ import { useApp } from "../stores/app.tsx";
 import type { LiveSession } from "../stores/live.ts";
 import { track } from "../stores/reactive.ts";
 import { ConversationListItem } from "./ConversationListItem.tsx";
+import { ListRowGroup } from "./groupPicture.ts";
 
 /** The inbox: newest activity first, straight from the inbox socket. */
 export function ConversationList(props: { live: LiveSession }) {
@@ -22,13 +23,16 @@ export function ConversationList(props: { live: LiveSession }) {
             <For each={list()}>
               {(c) => (
                 <li>
-                  <ConversationListItem
-                    summary={c}
-                    me={props.live.user.id}
-                    presence={(v(), props.live.inbox.knownPresence)}
-                    selected={selected() === c.id}
-                    onOpen={() => app.navigate({ name: "conversation", id: c.id })}
-                  />
+                  {/* A group row's avatar shows the group's picture (groupPicture.ts). */}
+                  <ListRowGroup.Provider value={() => (c.type === "group" ? { conversationId: c.id, version: c.picture } : undefined)}>
+                    <ConversationListItem
+                      summary={c}
+                      me={props.live.user.id}
+                      presence={(v(), props.live.inbox.knownPresence)}
+                      selected={selected() === c.id}
+                      onOpen={() => app.navigate({ name: "conversation", id: c.id })}
+                    />
+                  </ListRowGroup.Provider>
                 </li>
               )}
             </For>

@@ -7,8 +7,10 @@ import { Modal } from "./Modal.tsx";
 import { FormError } from "./FormError.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { MemberPicker, typedNames } from "./MemberPicker.tsx";
+import { GroupProfileSection } from "./GroupProfileSection.tsx";
 
-/** Rename, add members (picked from suggestions), promote, demote and remove (group admins), or leave (anyone). */
+/** The group's picture and description; rename, add members (picked from suggestions), promote,
+ *  demote and remove (group admins), or leave (anyone). */
 export function GroupSettings(props: { live: LiveSession; info: ConversationInfo; onClose(): void }) {
   const app = useApp();
   const me = props.live.user.id;
@@ -63,6 +65,7 @@ export function GroupSettings(props: { live: LiveSession; info: ConversationInfo
   return (
     <Modal title="Group settings" onClose={props.onClose} testid="group-settings-dialog">
       <div class="stack">
+        <GroupProfileSection info={props.info} isAdmin={isAdmin()} />
         <Show when={isAdmin()}>
           <form class="row" onSubmit={(e) => (e.preventDefault(), void run(() => app.api.rename(props.info.id, title().trim())))}>
             <input aria-label="Group title" data-testid="rename-input" value={title()} maxLength={100} onInput={(e) => setTitle(e.currentTarget.value)} />

@@ -1,7 +1,7 @@
 import type { SystemRow } from "../state/timeline.ts";
 import { UNKNOWN_PERSON } from "../state/names.ts";
 
-/** Membership, renames, creation and call summaries, as one quiet centered line. */
+/** Membership, renames, group picture and description changes, creation and call summaries, as one quiet centered line. */
 export function SystemLine(props: { row: SystemRow; nameOf(u: string): string }) {
   /** Whom a membership event is about: their display name when known, else the name it carries. */
   const subject = () => {
@@ -18,6 +18,9 @@ export function SystemLine(props: { row: SystemRow; nameOf(u: string): string })
         return e.type === "group" ? `${who} created the group “${e.title}”` : "Conversation started";
       case "rename":
         return `${who} renamed the group to “${e.title}”`;
+      case "profile":
+        if (e.changed === "picture") return e.picture ? `${who} changed the group picture` : `${who} removed the group picture`;
+        return e.description ? `${who} changed the group description` : `${who} removed the group description`;
       case "member":
         if (e.action === "add") return `${who} added ${subject()}`;
         if (e.action === "leave" || (e.action === "remove" && e.userId === e.author)) return `${subject()} left`;

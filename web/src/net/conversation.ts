@@ -236,11 +236,17 @@ export class ConversationConnection {
     this.emit();
   }
 
-  /** Membership and title changes arrive as events; keep the header and member list current. */
+  /** Membership, title, picture and description changes arrive as events; keep the header, member
+   *  list and group settings current. */
   private applyToInfo(e: import("../../../protocol/index.ts").ConversationEvent): void {
     const info = this.info;
     if (!info) return;
     if (e.kind === "rename") this.info = { ...info, title: e.title };
+    if (e.kind === "profile") {
+      // The event carries the whole profile after the change: absent fields are unset.
+      const { description: _d, picture: _p, ...rest } = info;
+      this.info = { ...rest, ...(e.description ? { description: e.description } : {}), ...(e.picture ? { picture: e.picture } : {}) };
+    }
     if (e.kind === "member") {
       const others = info.members.filter((m) => m.userId !== e.userId);
       const members = e.action === "add" || e.action === "role" ? [...others, { userId: e.userId, username: e.username, role: e.role ?? "member" }] : others;

@@ -13,6 +13,7 @@ import { Notifier } from "./notifier.ts";
 import { NotifyApi } from "../api/notifyApi.ts";
 import { Drafts } from "../state/drafts.ts";
 import { People } from "./people.ts";
+import { ImageUrls } from "./imageUrls.ts";
 
 /**
  * Everything that lives while a person is logged in: the inbox socket, conversation sockets, the
@@ -31,6 +32,8 @@ export class LiveSession {
   readonly drafts: Drafts;
   /** Display names, statuses and avatars (stores/people.ts). */
   readonly people: People;
+  /** Group pictures, by conversation and version (groupPictureUrl). */
+  private readonly groupPictures = new ImageUrls();
   private readonly offs: (() => void)[] = [];
   private readonly onOnline = () => this.flusher.kick();
   private readonly onStorage = (e: StorageEvent) => {
@@ -104,6 +107,12 @@ export class LiveSession {
     return this.inbox.list.find((c) => c.id === id);
   }
 
+  /** Object URL of a group's picture `version` at `size`, or null while loading / without one. */
+  groupPictureUrl(conversationId: string, version: string | undefined, size: 64 | 256): string | null {
+    if (!version) return null;
+    return this.groupPictures.get(`${conversationId}:${version}:${size}`, () => this.api.groupPictureBlob(conversationId, version, size));
+  }
+
   /** The name people see: the display name when set, else the username (the handle). */
   nameOf(userId: string): string {
     const username = this.usernameOf(userId);
@@ -133,6 +142,7 @@ export class LiveSession {
     this.registry.closeAll();
     this.notifier.dispose();
     this.people.dispose();
+    this.groupPictures.dispose();
   }
 
   /** Socket when this conversation's socket is open (fast, acked in-band), REST otherwise. */

@@ -1,6 +1,7 @@
 import type { PublicUser } from "../../../protocol/index.ts";
 import { createSignal } from "solid-js";
 import type { Api } from "../api/client.ts";
+import { ImageUrls } from "./imageUrls.ts";
 
 /** How long a fetched profile is trusted before the next read asks again (someone renamed). */
 const FRESH_MS = 60_000;
@@ -11,15 +12,15 @@ const REFRESH_EVERY_MS = 60_000;
 /**
  * Profiles (display name, status, avatar) of the people this session shows, fetched in batches
  * (GET /v1/users/profiles) as names are read, and kept for a few minutes. Reads are reactive: a
- * name read in JSX re-renders once its profile arrives. Avatar images are fetched with the access
- * token (an <img> cannot send it) and kept as object URLs per version: a new avatar is a new URL.
+ * name read in JSX re-renders once its profile arrives. Avatar images are object URLs per version
+ * (imageUrls.ts): a new avatar is a new URL.
  * Known profiles are refreshed every minute and when the window regains focus after one.
  */
 export class People {
   private readonly known = new Map<string, { user: PublicUser; at: number }>();
   private readonly wanted = new Set<string>();
   private readonly inFlight = new Set<string>();
-  private readonly images = new Map<string, ReturnType<typeof createSignal<string | null>>>();
+  private readonly images = new ImageUrls();
   private readonly version = createSignal(0);
   private scheduled = false;
   /** Whose profile card is open (Shell shows it): set by clicking a name or an avatar anywhere. */
@@ -72,27 +73,13 @@ export class People {
   avatarUrl(userId: string, size: 64 | 256): string | null {
     const version = this.get(userId)?.avatar;
     if (!version) return null;
-    const key = `${userId}:${version}:${size}`;
-    let slot = this.images.get(key);
-    if (!slot) {
-      this.images.set(key, (slot = createSignal<string | null>(null)));
-      const set = slot[1];
-      this.api.avatarBlob(userId, version, size).then(
-        (b) => set(URL.createObjectURL(b)),
-        () => this.images.delete(key), // tried again at the next read
-      );
-    }
-    return slot[0]();
+    return this.images.get(`${userId}:${version}:${size}`, () => this.api.avatarBlob(userId, version, size));
   }
 
   dispose(): void {
     clearInterval(this.timer);
     removeEventListener("focus", this.onFocus);
-    for (const [, [url]] of this.images) {
-      const u = url();
-      if (u) URL.revokeObjectURL(u);
-    }
-    this.images.clear();
+    this.images.dispose();
   }
 
   private want(userId: string): void {
