@@ -34,6 +34,8 @@ export const PublicUser = z.object({
   status: z.string().optional(),
   /** Version of the current avatar (GET /v1/users/:id/avatar?v=); absent: initials. */
   avatar: z.string().optional(),
+  /** The account was deleted: clients show "Deleted user", not its old name (profiles answers only). */
+  deleted: z.literal(true).optional(),
 });
 export type PublicUser = z.infer<typeof PublicUser>;
 

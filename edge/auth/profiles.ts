@@ -11,8 +11,9 @@
  * trigram index either. Locked (and so deactivated) accounts are left out.
  *
  * A deleted account (edge/auth/accountChanges.ts) shows no profile: its display name, status and
- * avatar are left out of every answer, and its avatar is not served (the row stays, so nothing of it
- * comes back if the name is ever reused, which it is not: deleted names are reserved).
+ * avatar are left out of every answer (which says `deleted: true` instead, so clients show "Deleted
+ * user"), and its avatar is not served (the row stays, so nothing of it comes back if the name is
+ * ever reused, which it is not: deleted names are reserved).
  */
 import type { PublicUser } from "../../protocol/rest.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
@@ -35,7 +36,7 @@ interface ProfileRow {
   avatar: string | null;
 }
 
-type DirectoryRow = Pick<UserRow, "id" | "username" | "role" | "created_at"> & ProfileRow;
+type DirectoryRow = Pick<UserRow, "id" | "username" | "role" | "created_at"> & ProfileRow & { deleted: number };
 
 /** The profile fields of a PublicUser (absent when not set). */
 export function profileFields(p: ProfileRow | undefined | null): Pick<PublicUser, "displayName" | "status" | "avatar"> {
@@ -57,7 +58,8 @@ export interface ProfilePatch {
 const PUBLIC_COLUMNS = `u.id, u.username, u.role, u.created_at,
   CASE WHEN d.deleted_at IS NULL THEN p.display_name END AS display_name,
   CASE WHEN d.deleted_at IS NULL THEN p.status END AS status,
-  CASE WHEN d.deleted_at IS NULL THEN p.avatar END AS avatar`;
+  CASE WHEN d.deleted_at IS NULL THEN p.avatar END AS avatar,
+  d.deleted_at IS NOT NULL AS deleted`;
 const PROFILE_JOIN = `LEFT JOIN profiles p ON p.user_id = u.id LEFT JOIN account_states d ON d.user_id = u.id`;
 
 export class ProfileStore {
@@ -73,6 +75,8 @@ export class ProfileStore {
     role: effectiveRole(r, this.admins),
     createdAt: Number(r.created_at),
     ...profileFields(r),
+    // So clients show "Deleted user" instead of the old name (docs/api.md, People).
+    ...(Number(r.deleted) ? { deleted: true as const } : {}),
   });
 
   /** Profiles of existing users among `ids` (unknown ids are left out). */

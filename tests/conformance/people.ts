@@ -107,7 +107,7 @@ export function peopleTests(factory: TargetFactory): void {
       expect((await dan.api("GET", `/v1/users/${cat.id}/avatar?size=64`)).status).toBe(404);
     });
 
-    test("a deleted account shows no profile: display name, status and avatar are gone for everyone", async () => {
+    test("a deleted account shows no profile: display name, status and avatar are gone for everyone; it says deleted", async () => {
       const [eve, fay] = await ctx.users(2, "gone");
       await eve.must("PATCH", "/v1/me/profile", { displayName: "Eve Leaving", status: "bye" });
       const put = await eve.nexus.request("PUT", "/v1/me/avatar", TINY_PNG, eve.token, { "content-type": "image/png" });
@@ -115,6 +115,7 @@ export function peopleTests(factory: TargetFactory): void {
       expect((await eve.api("DELETE", "/v1/me", { password: eve.password })).status).toBeLessThan(300);
       const seen = (await fay.must("GET", `/v1/users/profiles?ids=${eve.id}`)).users;
       expect(seen).toHaveLength(1);
+      expect(seen[0].deleted).toBe(true); // clients show "Deleted user", not the old name
       expect(seen[0]).not.toHaveProperty("displayName");
       expect(seen[0]).not.toHaveProperty("status");
       expect(seen[0]).not.toHaveProperty("avatar");

@@ -26,6 +26,8 @@ export function ProfileCard(props: { live: LiveSession; userId: string; onClose(
   );
   const name = () => people.displayName(props.userId, user()?.username || props.live.usernameOf(props.userId));
   const username = () => user()?.username || props.live.usernameOf(props.userId);
+  /** A deleted account: no handle, presence or Message (it cannot be reached), just that it is gone. */
+  const deleted = () => people.get(props.userId)?.deleted === true;
 
   const message = async () => {
     setError(null);
@@ -43,15 +45,17 @@ export function ProfileCard(props: { live: LiveSession; userId: string; onClose(
       <div class="profile-card" data-user-id={props.userId}>
         <Avatar name={name()} userId={props.userId} size="large" />
         <strong data-testid="profile-name">{name()}</strong>
-        <span class="muted" data-testid="profile-username">
-          @{username()}
-        </span>
+        <Show when={!deleted()} fallback={<span class="muted" data-testid="profile-deleted">This account was deleted</span>}>
+          <span class="muted" data-testid="profile-username">
+            @{username()}
+          </span>
+        </Show>
         <Show when={people.get(props.userId)?.status}>
           <p class="status" data-testid="profile-status">
             {people.get(props.userId)?.status}
           </p>
         </Show>
-        <Show when={!mine() && presence()}>
+        <Show when={!mine() && !deleted() && presence()}>
           <span class="muted small" data-testid="profile-last-seen">
             {lastSeenLabel(presence(), relativeNow())}
           </span>
@@ -61,9 +65,11 @@ export function ProfileCard(props: { live: LiveSession; userId: string; onClose(
           <Show
             when={mine()}
             fallback={
-              <button class="primary" data-testid="profile-message" onClick={() => void message()}>
-                Message
-              </button>
+              <Show when={!deleted()}>
+                <button class="primary" data-testid="profile-message" onClick={() => void message()}>
+                  Message
+                </button>
+              </Show>
             }
           >
             <button class="primary" data-testid="profile-edit" onClick={props.onEdit}>

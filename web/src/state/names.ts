@@ -12,6 +12,9 @@ export function usernameInHistory(rows: readonly Row[], userId: string): string 
   return undefined;
 }
 
+/** A deleted account's name everywhere (its profile says `deleted`): never its old name or id. */
+export const DELETED_USER = "Deleted user";
+
 /** What to show when even the history does not know the name (not loaded, or long gone). */
 export const UNKNOWN_PERSON = "Someone";
 

@@ -113,10 +113,12 @@ export class LiveSession {
     return this.groupPictures.get(`${conversationId}:${version}:${size}`, () => this.api.groupPictureBlob(conversationId, version, size));
   }
 
-  /** The name people see: the display name when set, else the username (the handle). */
+  /** The name people see: the display name when set, else the username (the handle); "Deleted user"
+   *  for a deleted account. */
   nameOf(userId: string): string {
     const username = this.usernameOf(userId);
-    return username === UNKNOWN_PERSON ? username : this.people.displayName(userId, username);
+    // A deleted account is "Deleted user" even where no member list or loaded history names it.
+    return username === UNKNOWN_PERSON && !this.people.get(userId)?.deleted ? username : this.people.displayName(userId, username);
   }
 
   /** The handle (@username), for mentions and where the display name is shown beside it. */

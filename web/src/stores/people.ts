@@ -2,6 +2,7 @@ import type { PublicUser } from "../../../protocol/index.ts";
 import { createSignal } from "solid-js";
 import type { Api } from "../api/client.ts";
 import { ImageUrls } from "./imageUrls.ts";
+import { DELETED_USER } from "../state/names.ts";
 
 /** How long a fetched profile is trusted before the next read asks again (someone renamed). */
 const FRESH_MS = 60_000;
@@ -52,9 +53,10 @@ export class People {
     return k?.user;
   }
 
-  /** The name to show: the display name, else `username`. */
+  /** The name to show: the display name, else `username`; a deleted account is "Deleted user". */
   displayName(userId: string, username: string): string {
-    return this.get(userId)?.displayName ?? username;
+    const u = this.get(userId);
+    return u?.deleted ? DELETED_USER : (u?.displayName ?? username);
   }
 
   /** Something told us a newer profile (my own update, a directory answer): keep it. */
