@@ -16,8 +16,20 @@ import { SEND_FRAME } from "./remoteSockets.ts";
 export type ClusterSocketData = SocketData & { owner?: string };
 
 export function clusterSocketRouter(cluster: ClusterActorSystem): SocketRouter {
+  let lastTold = 0;
   const route = async (c: Parameters<SocketRouter["inbox"]>[0], data: SocketData) => {
-    const owner = await cluster.ownerOf(data.kind, data.id);
+    let owner: string;
+    try {
+      owner = await cluster.ownerOf(data.kind, data.id);
+    } catch (e) {
+      // The client sees only a 503 on its upgrade: the reason goes to the log (once a second at
+      // most), for whoever is finding out why sockets are refused during an outage.
+      if (Date.now() - lastTold > 1000) {
+        lastTold = Date.now();
+        console.warn(`[cluster] socket for ${data.kind} ${data.id} refused: ${(e as Error)?.message ?? e}`);
+      }
+      throw e;
+    }
     return upgradeSocket<ClusterSocketData>(c, owner === cluster.node ? data : { ...data, owner });
   };
   return {
