@@ -24,7 +24,11 @@ import { moveStamp } from "../../actors/storage/moveFence.ts";
 import type { ClusterActorSystem } from "./ClusterActorSystem.ts";
 import type { HomeRegions, PlacedHome } from "./homeRegions.ts";
 
-const REQUEST_TIMEOUT_MS = 30_000;
+/** Per request of a move (a page to import, the check of the copy). Writes are paused meanwhile,
+ *  so a target region that does not answer fails the move soon (its tombstone lifted, writes
+ *  resume here) rather than after 30 s (chaos seed 37: a move into a region whose NATS was down
+ *  held a conversation's writes ~25 s). A page's import takes milliseconds. */
+const REQUEST_TIMEOUT_MS = 5_000;
 
 export interface MoveResult {
   from: string;
