@@ -119,6 +119,9 @@ export interface InboxApi {
   /** The user themselves (the edge, before storing an upload's bytes): count the upload as not yet
    *  sent, or refuse it (429) when the user's unsent uploads would pass `capBytes` (pendingUploads.ts). */
   reserveUpload(caller: Caller, upload: PendingUpload, capBytes: number): Promise<void>;
+  /** The user themselves (the edge, after their profile changed): the screens that show it re-read
+   *  it now, rather than at their next periodic refresh (a `presence` frame with `profile`). */
+  profileChanged(caller: Caller): Promise<void>;
 }
 
 /** What conversations tell an inbox (the receiving end of ActorMesh): at-least-once, any order. */
@@ -150,7 +153,7 @@ export const REMOTE_METHODS = {
   },
   inbox: {
     list: 1, presence: 0, kick: 2, notifySettings: 1, setConversationNotify: 3, setDnd: 2, addPushSubscription: 2, removePushSubscription: 2, pushSubscriptions: 1,
-    reserveUpload: 3, apply: 1, ring: 1, presenceChanged: 1,
+    reserveUpload: 3, profileChanged: 1, apply: 1, ring: 1, presenceChanged: 1,
   },
 } as const satisfies { [K in ActorKind]: Arities<RemoteApi[K]> };
 

@@ -176,5 +176,7 @@ export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
 export const PresenceStatus = z.enum(["online", "away", "offline"]);
 export type PresenceStatus = z.infer<typeof PresenceStatus>;
-export const Presence = z.object({ userId: UserId, status: PresenceStatus, lastSeen: z.number().nullable() });
+/** `profile`: set (to when) only when the user's profile (display name, status, avatar) just
+ *  changed, so clients showing it re-read it (GET /v1/users/profiles) without waiting. */
+export const Presence = z.object({ userId: UserId, status: PresenceStatus, lastSeen: z.number().nullable(), profile: z.number().optional() });
 export type Presence = z.infer<typeof Presence>;

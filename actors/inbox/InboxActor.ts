@@ -97,6 +97,14 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     return { userId: this.userId, status: this.status, lastSeen: this.lastSeen };
   }
 
+  /** The user changed their profile: their presence goes out again with `profile` stamped, to the
+   *  contacts who see it and to their own other screens, which re-read the profile at once. */
+  async profileChanged(caller: Caller): Promise<void> {
+    this.own(caller);
+    const p: Presence = { ...(await this.presence()), profile: this.deps.clock.now() };
+    for (const userId of [this.userId, ...this.contacts()]) this.deps.mesh.presenceChanged(userId, p);
+  }
+
   private sorted(): ConversationSummary[] {
     return [...this.rows.values()].sort((a, b) => b.lastTs - a.lastTs);
   }

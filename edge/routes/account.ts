@@ -12,6 +12,7 @@ import type { AppEnv } from "../middleware/env.ts";
 import { clientIp } from "../middleware/rateLimit.ts";
 import { validate } from "../middleware/validate.ts";
 import { closeUserSockets } from "./userSockets.ts";
+import { announceProfile } from "./profiles.ts";
 
 export function accountRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -42,6 +43,9 @@ export function accountRoutes(deps: Host): Hono<AppEnv> {
     }
     await deps.accounts.beginDeletion(me.userId, c.req.valid("json").password, clientIp(c, deps.config));
     const self = { userId: me.userId };
+    // Before leaving the groups, while their members are still this user's contacts: every screen
+    // showing the account re-reads it and says "Deleted user".
+    await announceProfile(deps, me.userId);
     const conversations = await deps.actors.inbox(me.userId).list(self);
     // Groups are left (a "left" line, like leaving by hand); direct chats stay readable by the other side.
     await Promise.all(

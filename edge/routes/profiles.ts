@@ -1,5 +1,6 @@
 /**
- * People: profiles, avatars and the directory (docs/api.md, "People").
+ * People: profiles, avatars and the directory (docs/api.md, "People"). A change is announced to
+ * the screens that show the user (announceProfile).
  *   PATCH  /v1/me/profile            display name and status
  *   PUT    /v1/me/avatar             image bytes → square 256 px and 64 px JPEGs in the blob store
  *   DELETE /v1/me/avatar             back to initials
@@ -36,6 +37,7 @@ export function profileRoutes(deps: Host): Hono<AppEnv> {
       ...(body.status !== undefined ? { status: body.status || null } : {}),
     });
     if (!user) throw new NexusError("not_found", "your account no longer exists");
+    await announceProfile(deps, user.id);
     return c.json(user);
   });
 
@@ -49,6 +51,7 @@ export function profileRoutes(deps: Host): Hono<AppEnv> {
     const user = await deps.accounts.updateProfile(me, { avatar: version });
     if (!user) throw new NexusError("not_found", "your account no longer exists");
     if (previous) await deleteAvatar(deps, me, previous);
+    await announceProfile(deps, me);
     return c.json(user);
   });
 
@@ -58,6 +61,7 @@ export function profileRoutes(deps: Host): Hono<AppEnv> {
     const user = await deps.accounts.updateProfile(me, { avatar: null });
     if (!user) throw new NexusError("not_found", "your account no longer exists");
     if (previous) await deleteAvatar(deps, me, previous);
+    await announceProfile(deps, me);
     return c.json(user);
   });
 
@@ -82,6 +86,12 @@ export function profileRoutes(deps: Host): Hono<AppEnv> {
   });
 
   return r;
+}
+
+/** The screens that show this user (their contacts', their own other devices) re-read the profile
+ *  now (InboxActor.profileChanged). Best effort: a failure leaves them to their periodic refresh. */
+export async function announceProfile(deps: Host, userId: string): Promise<void> {
+  await deps.actors.inbox(userId).profileChanged({ userId }).catch((e) => console.error(`[profiles] ${userId}: change not announced`, e));
 }
 
 function deleteAvatar(deps: Host, userId: string, version: string): Promise<void> {

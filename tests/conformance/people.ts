@@ -11,7 +11,8 @@ import { createJimp } from "@jimp/core";
 import png from "@jimp/js-png";
 import jpeg from "@jimp/js-jpeg";
 import { TINY_PNG } from "../support/images.ts";
-import { useTarget } from "./harness.ts";
+import { eventually, useTarget } from "./harness.ts";
+import { newClientId } from "../support/client.ts";
 import type { TargetFactory } from "./target.ts";
 
 const Jimp = createJimp({ formats: [png, jpeg] });
@@ -121,6 +122,29 @@ export function peopleTests(factory: TargetFactory): void {
       expect(seen[0]).not.toHaveProperty("avatar");
       expect((await fay.api("GET", `/v1/users/${eve.id}/avatar?size=64&v=${put.body.avatar}`)).status).toBe(404);
       expect((await fay.must("GET", "/v1/users/directory?q=eve%20leaving")).users).toEqual([]);
+    });
+
+    test("a profile change is announced at once to contacts' and the user's own inbox sockets; strangers hear nothing", async () => {
+      const [gil, hal, ivy] = await ctx.users(3, "annc");
+      const dm = await gil.createDirect(hal);
+      for (const who of [gil, hal]) await who.must("POST", `/v1/conversations/${dm.id}/messages`, { clientId: newClientId("an"), text: "hi" }, 201);
+      expect(await eventually(async () => (await hal.must("GET", `/v1/presence?userIds=${gil.id}`)).presence.length === 1)).toBe(true);
+      const [halInbox, gilInbox, ivyInbox] = await Promise.all([hal, gil, ivy].map((s) => s.openInbox()));
+      for (const sock of [halInbox, gilInbox, ivyInbox]) await sock.next("inbox");
+      const announced = (f: any) => f.t === "presence" && f.p.userId === gil.id && typeof f.p.profile === "number";
+
+      await gil.must("PATCH", "/v1/me/profile", { displayName: "Gil Announced" });
+      const first = await halInbox.next(announced);
+      await gilInbox.next(announced); // their own other screens
+      const put = await gil.nexus.request("PUT", "/v1/me/avatar", TINY_PNG, gil.token, { "content-type": "image/png" });
+      expect(put.status).toBe(200);
+      const second = await halInbox.next((f: any) => announced(f) && f !== first);
+      expect(second.p.profile).toBeGreaterThanOrEqual(first.p.profile);
+      // A refused change announces nothing; a stranger hears nothing at all.
+      expect((await gil.api("PATCH", "/v1/me/profile", { displayName: "" })).status).toBe(400);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(halInbox.all(announced)).toHaveLength(2);
+      expect(ivyInbox.all((f: any) => f.t === "presence" && f.p.userId === gil.id)).toEqual([]);
     });
 
     test("directory: any part of a username or display name, paged, locked accounts left out", async () => {

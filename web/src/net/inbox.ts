@@ -31,6 +31,8 @@ export class InboxConnection {
       onConv?(c: ConversationSummary, prev: ConversationSummary | undefined): void;
       onRemoved?(id: string): void;
       onCall?(f: ServerFrameOf<"call">): void;
+      /** Someone's profile changed (a `presence` frame with `profile`). */
+      onProfile?(userId: string): void;
       onConnected?(): void;
       /** Closed with 4003 (the account was locked) or 4001 (this session was signed out). */
       onForbidden?(): void;
@@ -134,6 +136,8 @@ export class InboxConnection {
         break;
       case "presence":
         this.presence = { ...this.presence, [f.p.userId]: f.p };
+        // Their profile just changed (name, status, avatar, or the account was deleted): re-read it.
+        if (f.p.profile !== undefined) this.hooks.onProfile?.(f.p.userId);
         break;
       case "notify":
         this.notify = f.settings;

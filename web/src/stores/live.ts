@@ -69,6 +69,7 @@ export class LiveSession {
       },
       onConv: (c, prev) => this.notifier.maybeNotify(c, prev, this.isViewing(c.id)),
       onCall: (f) => this.calls.onSignal(f),
+      onProfile: (userId) => void this.people.refresh(userId).catch(() => {}), // offline: the periodic refresh catches up
       onForbidden,
     });
     this.offs.push(this.inbox.subscribe(() => this.notifier.setUnread(this.inbox.list)));

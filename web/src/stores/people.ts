@@ -6,8 +6,8 @@ import { DELETED_USER } from "../state/names.ts";
 
 /** How long a fetched profile is trusted before the next read asks again (someone renamed). */
 const FRESH_MS = 60_000;
-/** Every known profile is asked for again this often, so a rename or a new picture shows without a
- *  read: there is no push for profile changes (docs/api.md, "People"). */
+/** Every known profile is asked for again this often: a change is pushed (a `presence` frame with
+ *  `profile`, LiveSession), and this catches what a client missed while offline. */
 const REFRESH_EVERY_MS = 60_000;
 
 /**
