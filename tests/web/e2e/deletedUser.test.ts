@@ -4,23 +4,15 @@
  * receipts, his profile card), never his old name or a raw id; their conversations and his messages
  * stay.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
-import { closeWorld, confirmInApp, createGroup, messageByText, messageTexts, openConversation, openWorld, send, startDirect, until, type NexusServer, type Person } from "./harness.ts";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { confirmInApp, createGroup, messageByText, messageTexts, openConversation, send, sharedWorld, startDirect, until, type Person } from "./harness.ts";
 
 setDefaultTimeout(120_000);
 
-let server: NexusServer;
-let browser: Browser;
-let alice: Person;
-let bob: Person;
-let dora: Person;
-
-beforeAll(async () => {
-  ({ server, browser, people: [alice, bob, dora] } = await openWorld("alice", "bob", "dora"));
-}, 120_000);
-
-afterAll(() => closeWorld(server, browser), 30_000);
+const world = sharedWorld("alice", "bob", "dora");
+let alice: Person; let bob: Person; let dora: Person;
+beforeAll(() => void ([alice, bob, dora] = world.people));
 
 const seenBy = (page: Page) => page.getByTestId("seen-by").last().textContent();
 

@@ -6,26 +6,19 @@
  * Removing the picture brings the initials back on their screen. On a phone (390×844) the settings
  * panel stays inside the screen.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
-import { closeWorld, createGroup, openConversation, openWorld, shot, until, type NexusServer, type Person } from "./harness.ts";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { createGroup, openConversation, sharedWorld, shot, until, type Person } from "./harness.ts";
 import { gradientPng } from "./pictures.ts";
 
 setDefaultTimeout(120_000);
 
-let server: NexusServer;
-let browser: Browser;
-let alice: Person;
-let bob: Person;
+const world = sharedWorld("alice", "bob");
+let alice: Person; let bob: Person;
+beforeAll(() => void ([alice, bob] = world.people));
 let groupId: string;
 
 const DESCRIPTION = "Saturday climbs at the north wall.\nBring your own shoes.";
-
-beforeAll(async () => {
-  ({ server, browser, people: [alice, bob] } = await openWorld("alice", "bob"));
-}, 120_000);
-
-afterAll(() => closeWorld(server, browser), 30_000);
 
 const listItem = (page: Page) => page.locator(`[data-testid="conversation-item"][data-conversation-id="${groupId}"]`);
 const systemLine = (page: Page, text: string) => page.locator('[data-testid="system-line"]', { hasText: text });
@@ -92,7 +85,7 @@ describe("group picture and description", () => {
     await alice.page.keyboard.press("Escape");
 
     for (const who of [alice, bob]) {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: server.url, storageState: await who.context.storageState() });
+      const context = await world.browser.newContext({ viewport: { width: 390, height: 844 }, baseURL: world.server.url, storageState: await who.context.storageState() });
       const page = await context.newPage();
       try {
         await page.goto(`/#/c/${groupId}`);

@@ -3,6 +3,7 @@
  * port with a temp DATA_DIR, stopped by PID; headless Debian Chromium driven by playwright-core;
  * and page helpers that act like a person would (typing, clicking) through data-testid hooks.
  */
+import { afterAll, beforeAll } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -173,6 +174,14 @@ export async function openWorld(...names: string[]): Promise<{ server: NexusServ
   const people: Person[] = [];
   for (const name of names) people.push(await registerPerson(browser, server, name));
   return { server, browser, people };
+}
+
+/** One world shared by a file's tests: started before them, closed after; `people` in `names` order. */
+export function sharedWorld(...names: string[]): { server: NexusServer; browser: Browser; people: Person[] } {
+  const w = {} as { server: NexusServer; browser: Browser; people: Person[] };
+  beforeAll(async () => void Object.assign(w, await openWorld(...names)), 120_000);
+  afterAll(() => closeWorld(w.server, w.browser), 30_000);
+  return w;
 }
 
 /** The matching teardown (either may be missing when the start failed). */

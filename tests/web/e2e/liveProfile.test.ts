@@ -4,23 +4,15 @@
  * list and header and his picture without a reload or a focus change (before, profiles were only
  * re-read every minute), and so does bob's own second window.
  */
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { closeWorld, openWorld, send, startDirect, until, type NexusServer, type Person } from "./harness.ts";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { send, sharedWorld, startDirect, until, type Person } from "./harness.ts";
 import { gradientPng } from "./pictures.ts";
 
 setDefaultTimeout(120_000);
 
-let server: NexusServer;
-let browser: Browser;
-let alice: Person;
-let bob: Person;
-
-beforeAll(async () => {
-  ({ server, browser, people: [alice, bob] } = await openWorld("alice", "bob"));
-}, 120_000);
-
-afterAll(() => closeWorld(server, browser), 30_000);
+const world = sharedWorld("alice", "bob");
+let alice: Person; let bob: Person;
+beforeAll(() => void ([alice, bob] = world.people));
 
 describe("live profile changes", () => {
   test("bob's new name and avatar show on alice's screen and his other window at once, without a reload", async () => {
