@@ -69,8 +69,8 @@ describe("people", () => {
   test("display name, status and avatar show in the list, header, messages and receipts; the card opens from a name", async () => {
     await editProfile(alice.page, { name: "Alice Liddell", status: "Down the rabbit hole", avatar: await gradientPng() });
     await send(alice.page, "hello from the profile test");
-    // Bob's page read alice's profile before she set it: profiles are re-read every minute and on
-    // focus; a reload reads them at once.
+    // Bob's page read alice's profile before she set it, and he has not taken part in their chat yet,
+    // so her change is not pushed to him (only to contacts: liveProfile.test.ts); a reload reads it.
     await bob.page.reload();
     await bob.page.getByTestId("shell").waitFor();
     const item = bob.page.locator(`[data-testid="conversation-item"][data-conversation-id="${direct}"]`);
