@@ -14,6 +14,7 @@ import { DiskBlobStore } from "../../hosts/bun/diskBlobStore.ts";
 import { openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
 import { tempDir } from "../../scripts/lib/processes.mjs";
 import { Nexus, newClientId, type Session } from "../support/client.ts";
+import { TINY_PNG } from "../support/images.ts";
 
 const QUOTA = 5000;
 let node: NexusNode;
@@ -86,7 +87,7 @@ test("uploads past the hourly quota get 429 with Retry-After and store nothing",
   expect((await upload(bob, conv.id, 2000)).status).toBe(201);
 });
 
-test("the sweep deletes unreferenced uploads and orphaned bytes, keeps sent ones; an expired upload cannot be sent", async () => {
+test("the sweep deletes unreferenced uploads and orphaned bytes, keeps sent ones and pictures; an expired upload cannot be sent", async () => {
   const [alice, bob] = [await nx.register("sweep-a"), await nx.register("sweep-b")];
   const conv = await alice.createGroup("sweep", [bob]);
   const kept = (await upload(alice, conv.id)).body;
@@ -94,6 +95,9 @@ test("the sweep deletes unreferenced uploads and orphaned bytes, keeps sent ones
   const unsent = (await upload(alice, conv.id)).body;
   const blobs = new DiskBlobStore(join(dataDir, "attachments"));
   await blobs.put(`${conv.id}/a_orphan0123456789`, new Uint8Array([1]), "text/plain"); // bytes without a row
+  // Pictures are not uploads: the sweep leaves a group's picture (and avatars) alone however old.
+  const picture = await alice.nexus.request("PUT", `/v1/conversations/${conv.id}/picture`, TINY_PNG, alice.token, { "content-type": "image/png" });
+  expect(picture.status).toBe(200);
   // Past the reference window (2 s here) an upload is as if unknown to a send.
   await Bun.sleep(2200);
   const late = await alice.api("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("late"), text: "", attachments: [unsent.id] });
@@ -117,4 +121,5 @@ test("the sweep deletes unreferenced uploads and orphaned bytes, keeps sent ones
   expect((await alice.api("GET", `/v1/conversations/${conv.id}/attachments/${unsent.id}`)).status).toBe(404);
   expect(existsSync(blobPath(conv.id, kept.id))).toBe(true);
   expect((await alice.api("GET", `/v1/conversations/${conv.id}/attachments/${kept.id}`)).status).toBe(200);
+  expect((await bob.api("GET", `/v1/conversations/${conv.id}/picture?size=64&v=${picture.body.picture}`)).status).toBe(200);
 });
