@@ -249,6 +249,10 @@ export class AccountService {
     return this.people.avatarOf(userId);
   }
 
+  storedAvatarOf(userId: string): Promise<string | null> {
+    return this.people.storedAvatarOf(userId);
+  }
+
   /** The directory: visible users whose username or display name contains `q`, after `after`. */
   directory(q: string, after: string, limit: number): Promise<PublicUser[]> {
     return this.people.search(q, after, Math.max(1, Math.min(limit, 100)));

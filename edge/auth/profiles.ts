@@ -11,9 +11,9 @@
  * trigram index either. Locked (and so deactivated) accounts are left out.
  *
  * A deleted account (edge/auth/accountChanges.ts) shows no profile: its display name, status and
- * avatar are left out of every answer (which says `deleted: true` instead, so clients show "Deleted
- * user"), and its avatar is not served (the row stays, so nothing of it comes back if the name is
- * ever reused, which it is not: deleted names are reserved).
+ * avatar are left out of every answer from the moment the deletion begins (which says `deleted: true`
+ * instead, so clients show "Deleted user"), and its avatar is not served; the deletion then erases
+ * them from the row and the avatar's bytes from the blob store (edge/routes/profiles.ts eraseProfile).
  */
 import type { PublicUser } from "../../protocol/rest.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
@@ -128,6 +128,13 @@ export class ProfileStore {
       `SELECT p.avatar FROM profiles p LEFT JOIN account_states d ON d.user_id = p.user_id WHERE p.user_id = ? AND d.deleted_at IS NULL`,
       [userId],
     );
+    return r?.avatar ?? null;
+  }
+
+  /** The avatar version still recorded, of a deleted account too (whose avatar is no longer served):
+   *  what the account's deletion erases (edge/routes/profiles.ts eraseAvatar), retry after retry. */
+  async storedAvatarOf(userId: string): Promise<string | null> {
+    const r = await this.sql.first<{ avatar: string | null }>(`SELECT avatar FROM profiles WHERE user_id = ?`, [userId]);
     return r?.avatar ?? null;
   }
 

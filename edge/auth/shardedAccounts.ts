@@ -187,6 +187,7 @@ export class ShardedAccounts implements Accounts {
 
   updateProfile: AccountService["updateProfile"] = (userId, patch) => this.byId(userId).updateProfile(userId, patch);
   avatarOf: AccountService["avatarOf"] = (userId) => this.byId(userId).avatarOf(userId);
+  storedAvatarOf: AccountService["storedAvatarOf"] = (userId) => this.byId(userId).storedAvatarOf(userId);
 
   /** Every shard's next `limit` matches, merged by username: one store's answer, page by page. */
   directory = async (q: string, after: string, limit: number): Promise<PublicUser[]> => {

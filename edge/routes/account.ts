@@ -1,7 +1,8 @@
 /**
  * The signed-in user's own account (issue #20; docs/api.md "Your account"):
  *  POST /v1/me/password — change the password: every session ends, this one gets a fresh one back;
- *  DELETE /v1/me — delete the account (password re-entered): its groups are left, its sessions end.
+ *  DELETE /v1/me — delete the account (password re-entered): its groups are left, its profile (avatar
+ *  bytes too) and push subscriptions erased, its sessions end.
  */
 import { Hono } from "hono";
 import { isNexusError, NexusError } from "../../protocol/errors.ts";
@@ -12,7 +13,8 @@ import type { AppEnv } from "../middleware/env.ts";
 import { clientIp } from "../middleware/rateLimit.ts";
 import { validate } from "../middleware/validate.ts";
 import { closeUserSockets } from "./userSockets.ts";
-import { announceProfile } from "./profiles.ts";
+import { dropPushSubscriptions } from "./notifications.ts";
+import { announceProfile, eraseProfile } from "./profiles.ts";
 
 export function accountRoutes(deps: Host): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -60,6 +62,9 @@ export function accountRoutes(deps: Host): Hono<AppEnv> {
             }),
         ),
     );
+    // Nothing of the person stays that is not part of others' conversations (docs/api.md).
+    await eraseProfile(deps, me.userId);
+    await dropPushSubscriptions(deps, me.userId);
     await closeUserSockets(deps, self, me.userId);
     await deps.accounts.finishDeletion(me.userId);
     return c.body(null, 204);

@@ -50,3 +50,11 @@ export function notificationRoutes(deps: Host): Hono<AppEnv> {
   });
   return r;
 }
+
+/** Every Web Push subscription of a deleting account removed (DELETE /v1/me): its devices get no
+ *  more alerts, for instance of messages still sent in its direct chats. */
+export async function dropPushSubscriptions(deps: Host, userId: string): Promise<void> {
+  const inbox = deps.actors.inbox(userId);
+  const self = { userId };
+  for (const endpoint of await inbox.pushSubscriptions(self)) await inbox.removePushSubscription(self, endpoint);
+}

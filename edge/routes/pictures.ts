@@ -39,6 +39,12 @@ export async function deletePicture(blobs: BlobStore, keyOf: (size: number) => s
   for (const size of AvatarSizes) await blobs.delete(keyOf(size)).catch(() => {});
 }
 
+/** Every size deleted or the failure thrown: for bytes that must go (a deleted account's), where
+ *  the caller keeps the reference until this succeeds so that a retry finds them again. */
+export async function erasePicture(blobs: BlobStore, keyOf: (size: number) => string): Promise<void> {
+  await Promise.all(AvatarSizes.map((size) => blobs.delete(keyOf(size))));
+}
+
 /** One stored size of the current `version`; `asked` is the version the URL names, if any. */
 export async function servePicture(blobs: BlobStore, key: string, version: string, size: string, asked: string | undefined, what: string): Promise<Response> {
   const blob = await blobs.get(key);

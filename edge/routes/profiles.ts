@@ -17,7 +17,7 @@ import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
 import { validate } from "../middleware/validate.ts";
 import { callerOf } from "./callerOf.ts";
-import { deletePicture, readPicture, servePicture, storePicture } from "./pictures.ts";
+import { deletePicture, erasePicture, readPicture, servePicture, storePicture } from "./pictures.ts";
 
 export const AVATAR_PATH = "/v1/me/avatar";
 
@@ -49,7 +49,13 @@ export function profileRoutes(deps: Host): Hono<AppEnv> {
     // Bytes first, then the profile row points at them: a reader never sees a version without bytes.
     await storePicture(deps.blobs, made, (size) => avatarKey(me, version, size));
     const user = await deps.accounts.updateProfile(me, { avatar: version });
-    if (!user) throw new NexusError("not_found", "your account no longer exists");
+    if (!user || user.deleted) {
+      // The account's deletion began meanwhile (its token works until its end) and may have erased
+      // the avatar already: these bytes, and what the row now names, would be left behind.
+      await deleteAvatar(deps, me, version);
+      if (user) await eraseProfile(deps, me);
+      throw new NexusError("not_found", "your account no longer exists");
+    }
     if (previous) await deleteAvatar(deps, me, previous);
     await announceProfile(deps, me);
     return c.json(user);
@@ -96,4 +102,16 @@ export async function announceProfile(deps: Host, userId: string): Promise<void>
 
 function deleteAvatar(deps: Host, userId: string, version: string): Promise<void> {
   return deletePicture(deps.blobs, (size) => avatarKey(userId, version, size));
+}
+
+/**
+ * A deleting account's profile (DELETE /v1/me), no longer served since the deletion began: its
+ * avatar's bytes (every size), then the avatar version, display name and status in the row. In that
+ * order, so a failed attempt leaves the version for the retry to find; it throws rather than leave
+ * bytes of a deleted account behind.
+ */
+export async function eraseProfile(deps: Host, userId: string): Promise<void> {
+  const version = await deps.accounts.storedAvatarOf(userId);
+  if (version) await erasePicture(deps.blobs, (size) => avatarKey(userId, version, size));
+  await deps.accounts.updateProfile(userId, { avatar: null, displayName: null, status: null });
 }

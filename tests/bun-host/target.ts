@@ -2,7 +2,8 @@
  * The Bun host as a conformance Target: `bun hosts/bun/server.ts` on a free port with a fresh
  * DATA_DIR; stopped by PID; `restart` is a crash (SIGKILL) and a new process on the same DATA_DIR.
  */
-import { resolve } from "node:path";
+import { readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { freePort, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../scripts/lib/processes.mjs";
 import type { Target } from "../conformance/target.ts";
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
@@ -29,6 +30,16 @@ export async function startBunHost(env: Record<string, string> = {}): Promise<Ta
     url: `http://127.0.0.1:${port}`,
     async stop() {
       await proc.stop();
+    },
+    // The default disk blob store (hosts/bun/blobConfig.ts): DATA_DIR/attachments/{blobs,meta}/<key>.
+    async blobKeys(prefix) {
+      const keys = new Set<string>();
+      for (const [dir, suffix] of [["blobs", ""], ["meta", ".json"]] as const) {
+        const root = join(dataDir, "attachments", dir);
+        const names = await readdir(root, { recursive: true }).catch(() => [] as string[]);
+        for (const name of names) if (name.endsWith(suffix)) keys.add(name.slice(0, name.length - suffix.length));
+      }
+      return [...keys].filter((k) => k.startsWith(prefix));
     },
     async restart() {
       await proc.kill();

@@ -91,6 +91,17 @@ export async function startNexusWorker(env: Record<string, string> = {}): Promis
       rmSync(persist, { recursive: true, force: true });
       await releaseBuild();
     },
+    async blobKeys(prefix) {
+      const bucket = await current.mf.getR2Bucket("ATTACHMENTS");
+      const keys: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await bucket.list({ prefix, cursor });
+        keys.push(...page.objects.map((o) => o.key));
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      return keys;
+    },
     async restart() {
       await current.stop(); // SIGKILL of workerd
       current = await start();

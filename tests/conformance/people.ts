@@ -124,6 +124,18 @@ export function peopleTests(factory: TargetFactory): void {
       expect((await fay.must("GET", "/v1/users/directory?q=eve%20leaving")).users).toEqual([]);
     });
 
+    test("deleting an account erases its avatar's bytes from the blob store, not only from view", async () => {
+      const [gus, hana] = await ctx.users(2, "erase");
+      const put = await gus.nexus.request("PUT", "/v1/me/avatar", TINY_PNG, gus.token, { "content-type": "image/png" });
+      expect(put.status).toBe(200);
+      const prefix = `avatars/${gus.id}.`;
+      const stored = ctx.target.blobKeys ? () => ctx.target.blobKeys!(prefix) : undefined;
+      if (stored) expect((await stored()).sort()).toEqual([`${prefix}${put.body.avatar}.256`, `${prefix}${put.body.avatar}.64`]);
+      expect((await gus.api("DELETE", "/v1/me", { password: gus.password })).status).toBe(204);
+      for (const size of [64, 256]) expect((await hana.api("GET", `/v1/users/${gus.id}/avatar?size=${size}&v=${put.body.avatar}`)).status).toBe(404);
+      if (stored) expect(await stored()).toEqual([]);
+    });
+
     test("a profile change is announced at once to contacts' and the user's own inbox sockets; strangers hear nothing", async () => {
       const [gil, hal, ivy] = await ctx.users(3, "annc");
       const dm = await gil.createDirect(hal);

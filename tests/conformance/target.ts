@@ -13,6 +13,9 @@ export interface Target {
   stop(): Promise<void>;
   /** Crash the server (kill -9 or equivalent) and start it again on the same data. */
   restart?(): Promise<void>;
+  /** The keys in the host's blob store that start with `prefix`, read from the store itself (not
+   *  over HTTP): lets a test see that bytes are gone, not only no longer served. Absent: unchecked. */
+  blobKeys?(prefix: string): Promise<string[]>;
 }
 
 export type TargetFactory = (env?: Record<string, string>) => Promise<Target>;

@@ -116,6 +116,18 @@ describe("delete account", () => {
     expect(users.find((u: { id: string }) => u.id === bob.user.id).state).toBe("deleted");
   });
 
+  test("the deleted account's Web Push subscriptions are removed: its devices get no alerts of its direct chats", async () => {
+    await register(h, "root");
+    const bob = await register(h, "bob");
+    const self = { userId: bob.user.id };
+    const inbox = h.deps.actors.inbox(bob.user.id);
+    const keys = { p256dh: "B".repeat(87), auth: "a".repeat(22) };
+    for (const n of [1, 2]) await inbox.addPushSubscription(self, { endpoint: `https://push.example/device-${n}`, keys });
+    expect(await inbox.pushSubscriptions(self)).toHaveLength(2);
+    expect((await call(h, "DELETE", "/v1/me", { token: bob.accessToken, body: { password: PW } })).status).toBe(204);
+    expect(await inbox.pushSubscriptions(self)).toEqual([]);
+  });
+
   test("concurrent deletions of one account both succeed or find it gone; the account ends deleted once", async () => {
     await register(h, "root");
     const alice = await register(h, "alice");
