@@ -25,7 +25,8 @@ const ACTION_WORDS: Record<AdminAction["action"], string> = {
   move_conversation: "moved the home of conversation",
 };
 
-/** Accounts at a glance (lock state, failed logins) and what an admin does to them; the audit log. */
+/** Accounts at a glance (lock state, failed logins) and what an admin does to them; the audit log.
+ *  On a phone each table row is a card, its cells labelled from data-label (styles/widgets.css). */
 export function AdminView() {
   const app = useApp();
   const [users, { refetch }] = createResource(() => app.api.adminUsers());
@@ -88,9 +89,11 @@ export function AdminView() {
               {(u) => (
                 <tr data-testid="admin-user" data-username={u.username}>
                   <td>{u.username}</td>
-                  <td>{u.role}</td>
-                  <td>{u.failedLogins ?? 0}</td>
-                  <td data-testid="admin-user-status">{statusOf(u)}</td>
+                  <td data-label="Role">{u.role}</td>
+                  <td data-label="Failed logins">{u.failedLogins ?? 0}</td>
+                  <td data-label="Status" data-testid="admin-user-status">
+                    {statusOf(u)}
+                  </td>
                   <td>
                     <Show when={u.id !== app.user()?.id && u.state !== "deleted"}>
                       <div class="admin-actions">
@@ -185,7 +188,7 @@ function AuditLog(props: { log: ReturnType<typeof createAuditLog> }) {
                 {(a) => (
                   <tr data-testid="audit-entry" data-action={a.action}>
                     <td>{new Date(a.at).toLocaleString()}</td>
-                    <td>{a.admin.username}</td>
+                    <td data-label="By">{a.admin.username}</td>
                     <td>
                       {ACTION_WORDS[a.action]} {a.targetName ?? a.target}
                     </td>
