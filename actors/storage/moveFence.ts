@@ -62,12 +62,16 @@ export function untombstone(id: string, stamp: number): Statement {
 }
 
 /** Before an import page's writes. The first page of an attempt refuses to overwrite a live copy
- *  (rows and no tombstone: the conversation is served from this database); every later page refuses
- *  unless this attempt's tombstone is still there (a page of an older, abandoned attempt arriving
- *  late, or a newer attempt having started over, fails instead of mixing two copies). */
+ *  (rows and no tombstone: the conversation is served from this database), and a newer attempt's
+ *  copy (its tombstone is younger: the first page of an attempt that timed out can commit after a
+ *  later attempt copied everything and switched the home, and would wipe that copy; stamps are
+ *  wall-clock based, and a new attempt starts seconds after the one it follows timed out); every
+ *  later page refuses unless this attempt's tombstone is still there (a page of an older, abandoned
+ *  attempt arriving late, or a newer attempt having started over, fails instead of mixing copies). */
 export function importPrecondition(id: string, stamp: number, first: boolean): Statement {
   return first
-    ? guard("EXISTS (SELECT 1 FROM conversations WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM moved_conversations WHERE id = ?)", [id, id])
+    ? guard("(EXISTS (SELECT 1 FROM conversations WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM moved_conversations WHERE id = ?))" +
+        " OR EXISTS (SELECT 1 FROM moved_conversations WHERE id = ? AND ts > ?)", [id, id, id, stamp])
     : guard("NOT EXISTS (SELECT 1 FROM moved_conversations WHERE id = ? AND ts = ?)", [id, stamp]);
 }
 
