@@ -187,7 +187,9 @@ export function authzSuite(name: string, factory: TargetFactory): void {
   setDefaultTimeout(120_000);
   describe(`authorization matrix: ${name}`, () => {
     // AUTH_CACHE_MS=0: a lock takes effect at once (the cache's delay is tested elsewhere).
-    const ctx = useTarget(factory, { AUTH_CACHE_MS: "0" });
+    // Sends are not what this suite checks, and its fixture sends fast (a fresh message per row):
+    // the per-user send limit (20/s) would answer 429 for a row on a fast run.
+    const ctx = useTarget(factory, { AUTH_CACHE_MS: "0", NEXUS_SENDS_PER_SECOND: "10000" });
     let fx: Fixture;
 
     test("every route and client frame type of the app has a row, and every row a way to ask it", () => {
