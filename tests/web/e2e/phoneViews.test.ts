@@ -47,6 +47,22 @@ describe("phone layout (390×844) of the week's views", () => {
     await shot(ben.page, "phone-sidebar-long-name");
   });
 
+  test("your profile and do-not-disturb dialogs", async () => {
+    const page = ben.page;
+    await page.getByTestId("me-name").click();
+    await page.getByTestId("profile-edit").click();
+    await page.getByTestId("profile-dialog").waitFor();
+    const profileButtons = ["profile-display-name", "profile-status-input", "profile-save"].map(id);
+    expect(await phoneProblems(page, [id("profile-dialog")], profileButtons)).toEqual([]);
+    await page.keyboard.press("Escape");
+    await page.getByTestId("profile-dialog").waitFor({ state: "detached" });
+    await page.getByTestId("open-dnd").click();
+    await page.getByTestId("dnd-settings").waitFor();
+    expect(await phoneProblems(page, [id("dnd-settings")], [id("dnd-save")])).toEqual([]);
+    await page.keyboard.press("Escape");
+    await page.getByTestId("dnd-settings").waitFor({ state: "detached" });
+  });
+
   test("a direct chat's header and the profile card of someone with a long name", async () => {
     const page = ann.page;
     await startDirect(page, ben.username);
@@ -144,6 +160,15 @@ describe("phone layout (390×844) of the week's views", () => {
       expect(await phoneProblems(p.page, [id("call-overlay")], buttons)).toEqual([]);
     }
     await shot(ben.page, "phone-call");
+    // The devices panel, then the full window, on ben's phone.
+    await ben.page.getByTestId("call-settings").click();
+    await ben.page.getByTestId("call-devices").waitFor();
+    expect(await phoneProblems(ben.page, [id("call-overlay"), id("call-devices")], [id("call-devices") + " select", id("call-hangup")])).toEqual([]);
+    await ben.page.getByTestId("call-settings").click();
+    await ben.page.getByTestId("call-fullscreen").click();
+    await ben.page.locator(".call.full").waitFor();
+    expect(await phoneProblems(ben.page, [id("call-overlay")], ["call-fullscreen", "call-mute", "call-camera", "call-hangup"].map(id))).toEqual([]);
+    await shot(ben.page, "phone-call-full");
     await ann.page.getByTestId("call-hangup").click();
     for (const p of [ann, ben]) {
       await p.page.locator('[data-testid="call-overlay"][data-phase="ended"]').waitFor();
