@@ -79,7 +79,7 @@ function DeleteAccount() {
     setError(null);
     const ok = await app.confirm({
       title: "Delete your account?",
-      body: "You leave all your groups and are signed out everywhere. Your messages and files stay in their conversations under your username, which nobody can take after you; your 1:1 chats stay readable by the other person. This cannot be undone.",
+      body: "You leave all your groups and are signed out everywhere; your picture, display name and status are erased and your devices get no more notifications. Your messages and files stay in their conversations, shown as from a deleted user, and nobody can take your username after you; your 1:1 chats stay readable by the other person. This cannot be undone.",
       action: "Delete account",
       danger: true,
     });
