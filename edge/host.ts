@@ -89,5 +89,15 @@ export interface Host {
    * Move a conversation's home to another region (cluster mode, an account admin's command;
    * hosts/cluster/homeMoves.ts). Hosts without regions leave it out.
    */
-  moveConversation?(id: string, region: string): Promise<{ from: string; to: string; pausedMs: number }>;
+  moveConversation?(id: string, region: string): Promise<MoveResult>;
+  /** Move a user's inbox home to another region (cluster mode, the same steps; Host.moveConversation). */
+  moveInbox?(userId: string, region: string): Promise<MoveResult>;
+}
+
+/** What a move answers: from where, to where, and how long the actor's writes paused. */
+export interface MoveResult {
+  from: string;
+  to: string;
+  /** From the moment writes stopped to the broadcast of the new home. */
+  pausedMs: number;
 }

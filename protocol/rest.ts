@@ -140,14 +140,14 @@ export const ChangePasswordBody = z.object({ currentPassword: z.string().min(1).
 /** DELETE /v1/me: the password again, so a stolen access token cannot delete the account. */
 export const DeleteAccountBody = z.object({ password: z.string().min(1).max(256) }).strict();
 /** What the admin audit log records (docs/api.md "Admin"). */
-export const AdminActionKind = z.enum(["lock", "unlock", "deactivate", "reactivate", "reset_password", "move_conversation"]);
+export const AdminActionKind = z.enum(["lock", "unlock", "deactivate", "reactivate", "reset_password", "move_conversation", "move_inbox"]);
 export type AdminActionKind = z.infer<typeof AdminActionKind>;
 export const AdminAction = z.object({
   seq: z.number(),
   at: z.number(),
   admin: z.object({ id: z.string(), username: z.string() }),
   action: AdminActionKind,
-  /** A user id, or a conversation id for move_conversation. */
+  /** A user id (move_inbox: whose inbox), or a conversation id for move_conversation. */
   target: z.string(),
   targetName: z.string().optional(),
   details: z.record(z.string(), z.unknown()).optional(),

@@ -64,6 +64,8 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private seenDirty = false;
   private cancelSave: (() => void) | null = null;
   private readonly rates: SocketBuckets<"presence">;
+  /** Handed over (its home moves to another region): it writes nothing any more. */
+  private handedOver = false;
 
   /** The user's uploads not yet sent in a message (./pendingUploads.ts). */
   private readonly uploads: PendingUploads;
@@ -149,6 +151,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
 
   async addPushSubscription(caller: Caller, sub: PushSubscriptionBody): Promise<void> {
     this.own(caller);
+    await this.ready(); // a copy moved to another region refuses (its load says where it went)
     const subs = await this.deps.store.pushSubscriptions();
     if (!subs.some((s) => s.endpoint === sub.endpoint) && subs.length >= MAX_PUSH_SUBSCRIPTIONS)
       await this.deps.store.removePushSubscription(subs[0]!.endpoint);
@@ -158,12 +161,14 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
 
   async removePushSubscription(caller: Caller, endpoint: string): Promise<void> {
     this.own(caller);
+    await this.ready();
     await this.deps.store.removePushSubscription(endpoint);
     this.hasPush = undefined;
   }
 
   async pushSubscriptions(caller: Caller): Promise<string[]> {
     this.own(caller);
+    await this.ready();
     return (await this.deps.store.pushSubscriptions()).map((s) => s.endpoint);
   }
 
@@ -178,6 +183,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
 
   async reserveUpload(caller: Caller, upload: PendingUpload, capBytes: number): Promise<void> {
     if (caller.userId !== this.userId) throw new NexusError("forbidden", "not your uploads");
+    await this.ready();
     await this.uploads.reserve(upload, capBytes);
   }
 
@@ -246,6 +252,11 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   }
 
   // ------------------------------------------------------------ sockets
+
+  /** Its open sockets (a cluster's automatic moves follow where they connect from). */
+  get sockets(): Iterable<Connection> {
+    return this.conns.values();
+  }
 
   async connect(conn: Connection): Promise<void> {
     if (conn.userId !== this.userId) return conn.close(CloseCodes.forbidden, "not your inbox");
@@ -326,6 +337,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   // ------------------------------------------------------------ write-behind
 
   private saveSoon(ms = WRITE_BEHIND_MS): void {
+    if (this.handedOver) return;
     this.cancelSave ??= this.deps.clock.schedule(ms, () => void this.save().catch(() => {}));
   }
 
@@ -364,6 +376,24 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
 
   idle(): boolean {
     return this.conns.size === 0 && this.cancelSave === null && this.dirty.size === 0 && this.removed.size === 0 && !this.seenDirty && !this.chosenDirty;
+  }
+
+  /** Its home moves to another region: sockets closed (clients reconnect to the new home), what it
+   *  held behind written before the copy is read, and nothing written after (a late socket close
+   *  would retry a write the fence refuses for ever). A failed write fails the move: it serves on. */
+  async handOver(): Promise<void> {
+    this.handedOver = true;
+    const conns = [...this.conns];
+    this.conns.clear();
+    for (const c of conns) c.close(CloseCodes.restart, "moved");
+    this.cancelSave?.();
+    try {
+      await this.save();
+    } catch (e) {
+      this.handedOver = false;
+      this.saveSoon(1000); // writeDirty marked it dirty again but could not schedule while handed over
+      throw e;
+    }
   }
 
   /** Flush pending writes (host shutdown). */

@@ -19,7 +19,8 @@ export interface PendingUpload {
   expiresAt: number;
 }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS pending_uploads (
+/** Exported for the inbox's migration (a cluster's move fence puts triggers on every inbox table). */
+export const pendingUploadsSchema = `CREATE TABLE IF NOT EXISTS pending_uploads (
   user_id TEXT NOT NULL, conv_id TEXT NOT NULL, id TEXT NOT NULL, size INTEGER NOT NULL, expires_ts INTEGER NOT NULL,
   PRIMARY KEY (user_id, conv_id, id))`;
 
@@ -31,7 +32,7 @@ export class PendingUploads {
   private schema(): Promise<void> {
     let m = migrated.get(this.sql);
     if (!m) {
-      migrated.set(this.sql, (m = this.sql.run(SCHEMA).then(() => {})));
+      migrated.set(this.sql, (m = this.sql.run(pendingUploadsSchema).then(() => {})));
       m.catch(() => migrated.delete(this.sql)); // retried by the next call
     }
     return m;

@@ -5,8 +5,11 @@
  * Derived state: conversations are the source of truth and re-send summaries on every change, so
  * inbox writes are batched behind rather than awaited.
  */
-import { defaultNotifySettings, NotifySettings, type ConversationSummary, type PushSubscriptionBody } from "../../protocol/index.ts";
+import { defaultNotifySettings, NexusError, NotifySettings, type ConversationSummary, type PushSubscriptionBody } from "../../protocol/index.ts";
+import { pendingUploadsSchema } from "../inbox/pendingUploads.ts";
 import type { Sql, Statement } from "./sql.ts";
+import { clearMoved, movedTo } from "./actorTransfer.ts";
+import { INBOX_MOVES, tombstoneSchema } from "./movableKinds.ts";
 
 export const inboxSchema = [
   `CREATE TABLE IF NOT EXISTS inbox_rows (
@@ -19,18 +22,30 @@ export const inboxSchema = [
   `CREATE TABLE IF NOT EXISTS push_subscriptions (
      user_id TEXT NOT NULL, endpoint TEXT NOT NULL, p256dh TEXT NOT NULL, auth TEXT NOT NULL, created INTEGER NOT NULL,
      PRIMARY KEY (user_id, endpoint))`,
+  pendingUploadsSchema,
+  // Cluster mode: an inbox moved to another region's database leaves a tombstone (actorTransfer.ts).
+  tombstoneSchema(INBOX_MOVES),
 ];
 
 export type ChosenStatus = "online" | "away";
 
 export class SqlInboxStore {
-  constructor(readonly sql: Sql, readonly userId: string) {}
+  constructor(readonly sql: Sql, readonly userId: string,
+    /** Cluster mode: is a tombstone naming `region` current (the home really moved there)? */
+    private readonly confirmMoved?: (region: string) => Promise<boolean>) {}
 
   static async migrate(sql: Sql): Promise<void> {
     await sql.migrate(inboxSchema);
   }
 
   async load(): Promise<{ rows: ConversationSummary[]; lastSeen: number | null; chosen: ChosenStatus }> {
+    // Moved (or moving) to another region's database (cluster mode): the same answer as a moved
+    // conversation's load (sqlConversationStore.ts), which the cluster routes on by `movedTo`.
+    const to = await movedTo(INBOX_MOVES, this.sql, this.userId);
+    if (to !== null) {
+      if (!this.confirmMoved || (await this.confirmMoved(to))) throw new NexusError("unavailable", `inbox of ${this.userId} moved to region ${to}; try again`, { movedTo: to });
+      await clearMoved(INBOX_MOVES, this.sql, this.userId);
+    }
     const rows = await this.sql.all<{ summary: string }>("SELECT summary FROM inbox_rows WHERE user_id = ?", [this.userId]);
     const seen = await this.sql.first<{ ts: number }>("SELECT ts FROM last_seen WHERE user_id = ?", [this.userId]);
     const chosen = await this.sql.first<{ status: string }>("SELECT status FROM chosen_status WHERE user_id = ?", [this.userId]);

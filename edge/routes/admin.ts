@@ -1,6 +1,6 @@
 /** Account administration (role admin): list users with lock state, lock, unlock, deactivate,
- *  reactivate, reset a password, read the audit log; move a conversation's home to another region
- *  (cluster mode). Every action is appended to the audit log (edge/auth/adminAudit.ts) once done. */
+ *  reactivate, reset a password, read the audit log; move a conversation's home, or a user's inbox's,
+ *  to another region (cluster mode). Every action is appended to the audit log (edge/auth/adminAudit.ts) once done. */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { NexusError } from "../../protocol/errors.ts";
@@ -89,6 +89,17 @@ export function adminRoutes(deps: Host): Hono<AppEnv> {
     const { id } = c.req.valid("param");
     const moved = await deps.moveConversation(id, c.req.valid("json").region);
     await record(c, { action: "move_conversation", target: id, details: { from: moved.from, to: moved.to } });
+    return c.json(moved);
+  });
+
+  // The inbox's sockets close and reconnect to the new home (docs/cluster.md "Moves").
+  r.post("/v1/admin/users/:id/home", validate("param", UserParam), validate("json", MoveBody), async (c) => {
+    if (!deps.moveInbox) throw new NexusError("bad_request", "this deployment has no regions to move an inbox between (cluster mode only)");
+    const { id } = c.req.valid("param");
+    const user = await deps.accounts.getUser(id);
+    if (!user) throw new NexusError("not_found", "no such user");
+    const moved = await deps.moveInbox(id, c.req.valid("json").region);
+    await record(c, { action: "move_inbox", target: id, targetName: user.username, details: { from: moved.from, to: moved.to } });
     return c.json(moved);
   });
 

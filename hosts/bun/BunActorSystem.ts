@@ -6,7 +6,7 @@
  */
 import { defaultLimits, type Limits, type Presence } from "../../protocol/index.ts";
 import type { ActorKind, ActorsClient } from "../../actors/api.ts";
-import type { ActorMesh, InboxUpdate, Publisher, RingNotice } from "../../actors/ports.ts";
+import type { ActorMesh, Connection, InboxUpdate, Publisher, RingNotice } from "../../actors/ports.ts";
 import { ConversationActor } from "../../actors/conversation/ConversationActor.ts";
 import { InboxActor } from "../../actors/inbox/InboxActor.ts";
 import type { PushSender } from "../../actors/inbox/pushAlerts.ts";
@@ -26,8 +26,8 @@ export interface BunActorSystemOptions {
   mesh?: ActorMesh;
   /** An idle actor was evicted (cluster mode gives up its lease). */
   onEvict?: (kind: ActorKind, id: string) => void;
-  /** Cluster mode: is a conversation's tombstone naming `region` current (conversationTransfer.ts)? */
-  confirmMoved?: (id: string, region: string) => Promise<boolean>;
+  /** Cluster mode: is an actor's tombstone naming `region` current (actorTransfer.ts)? */
+  confirmMoved?: (kind: ActorKind, id: string, region: string) => Promise<boolean>;
   /** Cluster mode: every conversation's commits carry a fencing token (ownerFence.ts), taken once per
    *  stay on this node (a reload after a refused commit keeps it: it must not take the conversation
    *  back from the newer owner). `drop` ends a stay. */
@@ -74,7 +74,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   conversation(id: string): ConversationActor {
     let slot = this.conversations.get(id);
     if (!slot) {
-      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id, { confirmMoved: this.opts.confirmMoved && ((region) => this.opts.confirmMoved!(id, region)),
+      const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id, { confirmMoved: this.confirming("conversation", id),
           fence: this.opts.fenced ? () => this.fenceToken(id) : undefined }), clock: timerClock, ids: randomIds,
         mesh: this.mesh, limits: this.limits, publish: this.publisher,
         // Storage may hold what the actor does not know: the next use loads a fresh one.
@@ -96,6 +96,12 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     }
     slot.used = Date.now();
     return slot.actor;
+  }
+
+  /** The tombstone check of one actor's store (cluster mode), else undefined. */
+  private confirming(kind: ActorKind, id: string): ((region: string) => Promise<boolean>) | undefined {
+    const confirm = this.opts.confirmMoved;
+    return confirm && ((region) => confirm(kind, id, region));
   }
 
   /** The token of this stay, taken on first use; a failed take is tried again next time. */
@@ -120,7 +126,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     let slot = this.inboxes.get(userId);
     if (!slot) {
       const actor = new InboxActor(userId, {
-        store: new SqlInboxStore(this.sql, userId), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
+        store: new SqlInboxStore(this.sql, userId, this.confirming("inbox", userId)), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
         presencePerSecond: this.limits.presencePerSecond, push: this.push,
       });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
@@ -140,14 +146,20 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     if (slot.actor instanceof ConversationActor) slot.actor.dispose();
   }
 
-  /** The conversation leaves this host (cluster mode moves it): its sockets are closed, what it
-   *  accepted is committed, and the actor is dropped; the next use here would load it anew. */
-  async handOverConversation(id: string): Promise<void> {
-    const slot = this.conversations.get(id);
+  /** The actor leaves this host (cluster mode moves it): its sockets are closed, what it accepted
+   *  or held behind is written, and the actor is dropped; the next use here would load it anew. */
+  async handOver(kind: ActorKind, id: string): Promise<void> {
+    const map: Map<string, Slot<ConversationActor | InboxActor>> = kind === "conversation" ? this.conversations : this.inboxes;
+    const slot = map.get(id);
     if (!slot) return;
     await slot.actor.handOver();
-    if (this.conversations.get(id) === slot) this.conversations.delete(id);
-    this.fenceTokens.delete(id);
+    if (map.get(id) === slot) map.delete(id);
+    if (kind === "conversation") this.fenceTokens.delete(id);
+  }
+
+  /** The inboxes in memory with their sockets (cluster mode: where a user connects from). */
+  *inboxSockets(): Iterable<[string, Iterable<Connection>]> {
+    for (const [id, slot] of this.inboxes) yield [id, slot.actor.sockets];
   }
 
   // ---- ActorMesh: in-process, so delivery is a method call.

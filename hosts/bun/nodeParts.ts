@@ -35,6 +35,8 @@ export interface NodeParts {
   sweep: { gate?: () => Promise<boolean>; orphans: boolean };
   /** Cluster mode: move a conversation's home to another region (Host.moveConversation). */
   moveConversation?: Host["moveConversation"];
+  /** Cluster mode: move a user's inbox home to another region (Host.moveInbox). */
+  moveInbox?: Host["moveInbox"];
   stop(): Promise<void>;
 }
 

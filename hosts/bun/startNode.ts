@@ -79,6 +79,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     metrics,
     images: new SharpImages(),
     moveConversation: parts.moveConversation,
+    moveInbox: parts.moveInbox,
     vapidPublicKey: vapid.publicKey,
     ready: async () => {
       try {

@@ -136,10 +136,11 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
   }
 
   /** A move starts: calls and sockets for the actor are refused (callers retry, clients reconnect)
-   *  and the local actor hands over, so nothing changes while its log is copied. */
+   *  and the local actor hands over, so nothing changes while its rows are copied. A failed
+   *  hand-over throws; the mover still calls endMove. */
   async pauseForMove(kind: ActorKind, id: string): Promise<void> {
     this.moving.add(`${kind}:${id}`);
-    if (kind === "conversation") await this.local?.handOverConversation(id);
+    await this.local?.handOver(kind, id);
   }
 
   /** Another node moved this actor away: an instance left here must never serve it again. */

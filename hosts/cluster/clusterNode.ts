@@ -21,7 +21,7 @@ import { HomeRegions } from "./homeRegions.ts";
 import { HomeMoves } from "./homeMoves.ts";
 import { ownedSocketActors } from "./ownedSockets.ts";
 import { moveFenceSchema } from "../../actors/storage/moveFence.ts";
-import { MovePolicy } from "./movePolicy.ts";
+import { automaticMoves } from "./automaticMoves.ts";
 import { NodeLeases } from "./leases.ts";
 import { Peers } from "./peers.ts";
 import { DeadNodeWatch } from "./deadNodeWatch.ts";
@@ -86,7 +86,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases, leaseTtlMs: ttl });
   const local = hostsActors
     ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id), fenced: true,
-        confirmMoved: (id, region) => moves.confirmMoved(id, region) })
+        confirmMoved: (kind, id, region) => moves.confirmMoved(kind, id, region) })
     : null;
   cluster.local = local;
   // Sockets reach only actors owned here: one that moved away is closed, not served from the old copy.
@@ -95,9 +95,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   // Moves need a node here that hosts actors (it writes the imported log into this region's primary).
   const moves = new HomeMoves({ nc, prefix: cc.name, node: cc.nodeId, region: cc.region, homes, cluster, sql,
     regions: () => [...new Set([cc.region, ...peers.list().map((p) => p.region).filter(Boolean)])] });
-  const policy = new MovePolicy(cc.movePolicy, cc.region, (id) => cluster.owns("conversation", id), (id, to) => moves.move(id, to));
-  moves.onMoved = (id) => policy.moved(id);
-  if (remote) remote.onWrite = (id, edge) => policy.write(id, peers.regionOf(edge) || cc.region);
+  const policies = automaticMoves(cc.movePolicy, cc.region, cluster, moves, local, peers);
+  if (remote) remote.onWrite = (id, edge) => policies.conversation.write(id, peers.regionOf(edge) || cc.region);
   const bridge = new SocketBridge(nc, subj, cc.nodeId);
   bridge.onMoved = (kind, id) => cluster.forget(kind, id);
 
@@ -141,7 +140,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   cluster.start();
   if (hostsActors) {
     moves.start();
-    policy.start();
+    policies.conversation.start();
+    policies.inbox.start();
   }
   peers.start();
   watch?.start();
@@ -153,19 +153,20 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     actors: cluster,
     local,
     sockets: clusterSocketRouter(cluster),
-    websocket: clusterWebSocketHandler(socketActors, bridge, config.limits, (id) => policy.write(id, cc.region)),
+    websocket: clusterWebSocketHandler(socketActors, bridge, config.limits, (id) => policies.conversation.write(id, cc.region)),
     limiter: new RedisRateLimiter(redis, { prefix: `${cc.name}:rl` }),
     listening(server) {
       const publishLocal = (topic: string, frame: string) => void server.publish(topic, frame);
       bridge.publish = publishLocal;
       if (local && remote) local.publisher = remote.topics.publisher(publishLocal, (edge, topic, frame) => remote.publishTo(edge, topic, frame));
     },
-    moveConversation: (id, region) => moves.move(id, region),
+    moveConversation: (id, region) => moves.move("conversation", id, region),
+    moveInbox: (userId, region) => moves.move("inbox", userId, region),
     // One sweeper per region per interval; the blob store (one S3 bucket or folder for every region)
     // holds keys whose rows are in other regions' primaries, so its listing is not swept here.
     sweep: { gate: sweepLease(redis, `${cc.name}:attachment-sweep`, cc.nodeId, config.attachmentSweepMs), orphans: false },
     gauges(metrics) {
-      metrics.gauge("nexus_cluster_moves", "Conversations this node moved to another region", [], () => moves.moved);
+      metrics.gauge("nexus_cluster_moves", "Conversations and inboxes this node moved to another region", [], () => moves.moved);
       metrics.gauge("nexus_cluster_owned_actors", "Actors whose lease this node holds", [], () => cluster.stats.owned);
       metrics.gauge("nexus_cluster_bridged_sockets", "Client sockets held here for actors on other nodes", [], () => bridge.size);
       metrics.gauge("nexus_cluster_remote_sockets", "Sockets of other nodes attached to actors here", [], () => remote?.size ?? 0);
@@ -192,7 +193,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       peers.stop();
       bridge.stop();
       moves.stop();
-      policy.stop();
+      policies.conversation.stop();
+      policies.inbox.stop();
       remote?.stop();
       await nc.drain().catch(() => {});
       redis.disconnect();

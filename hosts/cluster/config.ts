@@ -30,15 +30,17 @@ const ClusterEnvSchema = z.object({
    *  so a test can show that storage refuses a stale owner's commits by itself (ownerFence.ts). */
   NEXUS_LEASE_LOSS_EXIT_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /** Automatic moves (movePolicy.ts): how often the owner looks at where a conversation's writes
-   *  come from, ms (default 10 s: with the defaults below a conversation moves after ~30 s of
-   *  traffic mostly from one other region); 0 turns automatic moves off (an admin can always move a
-   *  home). docs/cluster.md "Moves". */
+   *  (or an inbox user's sockets) come from, ms (default 10 s: with the defaults below a
+   *  conversation moves after ~30 s of traffic mostly from one other region, an inbox after ~80 s
+   *  of its user connected only through one); 0 turns automatic moves off for both (an admin can
+   *  always move a home). docs/cluster.md "Moves". */
   NEXUS_MOVE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
-  /** Consecutive checks another region must dominate before the conversation moves there. */
+  /** Consecutive checks another region must dominate before the conversation or inbox moves there. */
   NEXUS_MOVE_SUSTAINED_CHECKS: z.coerce.number().int().min(1).max(1000).default(3),
-  /** Fewest socket writes in the last six checks for a conversation to be considered at all. */
+  /** Fewest socket writes in the last six checks for a conversation to be considered at all; an
+   *  inbox counts each open socket as a sixth of this per check (automaticMoves.ts). */
   NEXUS_MOVE_MIN_WRITES: z.coerce.number().int().min(1).max(1_000_000).default(30),
-  /** After a move, no automatic move of the same conversation for this long, ms (hysteresis). */
+  /** After a move, no automatic move of the same conversation or inbox for this long, ms (hysteresis). */
   NEXUS_MOVE_COOLDOWN_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
   /** Subject prefix on the bus, so two clusters can share one NATS. */
   NEXUS_CLUSTER_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "NEXUS_CLUSTER_NAME: 1-32 chars of [A-Za-z0-9_-]").default("nexus"),
@@ -62,7 +64,7 @@ export interface ClusterConfig {
   leaseTtlMs: number;
   /** Tests only: see NEXUS_LEASE_LOSS_EXIT_DELAY_MS. */
   leaseLossExitDelayMs: number;
-  /** Automatic moves of conversations toward their writers (movePolicy.ts). */
+  /** Automatic moves of conversations toward their writers and inboxes toward their users (movePolicy.ts). */
   movePolicy: { checkMs: number; sustainedChecks: number; minWrites: number; cooldownMs: number };
 }
 

@@ -1,13 +1,17 @@
 /**
- * When a conversation moves by itself (#15; docs/cluster.md "Moves"): its owner counts where the
- * socket writes to each of its conversations come from (the region of the node holding the
- * client's socket) in six buckets of one check each (a sliding window of six checks, one minute by
- * default). A conversation moves to region R when, at `sustainedChecks` consecutive checks, the
- * window held at least `minWrites` writes and R sent at least 3/4 of them, R is not its home, and
- * it has not moved for `cooldownMs`. The three thresholds are the hysteresis: a conversation whose
- * members write from two regions about equally stays where it is, and one that moved does not move
- * back and forth. REST writes are not counted (their origin is not known to the owner).
+ * When an actor moves by itself (#15; docs/cluster.md "Moves"). Its owner counts where its traffic
+ * comes from (the region of the node holding the client's socket): for a conversation, each socket
+ * write; for an inbox, each open inbox socket of the user at each check (`onCheck` samples them:
+ * connection time, since a user who stays connected sends nothing; automaticMoves.ts). The counts go in six buckets
+ * of one check each (a sliding window of six checks, one minute by default). An actor moves to
+ * region R when, at `sustainedChecks` consecutive checks, the window held at least `minWrites`
+ * counts and R had at least 3/4 of them, R is not its home, and it has not moved for `cooldownMs`.
+ * The three thresholds are the hysteresis: a conversation whose members write from two regions
+ * about equally (or a user connected from two) stays where it is, and one that moved does not move
+ * back and forth. REST calls are not counted (their origin is not known to the owner).
  */
+import type { ActorKind } from "../../actors/api.ts";
+
 export interface MovePolicyOptions {
   checkMs: number;
   sustainedChecks: number;
@@ -15,7 +19,8 @@ export interface MovePolicyOptions {
   cooldownMs: number;
 }
 
-const BUCKETS = 6;
+/** Checks in the sliding window (one bucket each). */
+export const BUCKETS = 6;
 const DOMINANT = 0.75;
 
 interface Traffic {
@@ -30,25 +35,28 @@ export class MovePolicy {
   private traffic = new Map<string, Traffic>();
   private lastMoved = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Called at the start of every check, before deciding (an inbox's owner samples its sockets). */
+  onCheck: (() => void) | undefined;
 
   constructor(
+    private readonly kind: ActorKind,
     private readonly o: MovePolicyOptions,
     private readonly region: string,
-    /** Does this node own the conversation now (only owners count and decide). */
+    /** Does this node own the actor now (only owners count and decide). */
     private readonly owns: (id: string) => boolean,
     private readonly move: (id: string, to: string) => Promise<unknown>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A client's write to conversation `id` arrived through a node of `fromRegion`. */
-  write(id: string, fromRegion: string): void {
+  /** Traffic of actor `id` (a client's write, an open socket) arrived through a node of `fromRegion`. */
+  write(id: string, fromRegion: string, n = 1): void {
     let t = this.traffic.get(id);
     if (!t) this.traffic.set(id, (t = { buckets: [new Map()], leader: null, streak: 0 }));
     const b = t.buckets[t.buckets.length - 1]!;
-    b.set(fromRegion, (b.get(fromRegion) ?? 0) + 1);
+    b.set(fromRegion, (b.get(fromRegion) ?? 0) + n);
   }
 
-  /** The conversation moved (anywhere in the cluster): no automatic move of it during the cooldown. */
+  /** The actor moved (anywhere in the cluster): no automatic move of it during the cooldown. */
   moved(id: string): void {
     this.traffic.delete(id);
     this.lastMoved.set(id, this.now());
@@ -67,6 +75,7 @@ export class MovePolicy {
 
   /** One check (exported for tests): decide, then open a new bucket. */
   check(): void {
+    this.onCheck?.();
     for (const [id, t] of this.traffic) {
       if (!this.owns(id)) {
         this.traffic.delete(id);
@@ -80,14 +89,14 @@ export class MovePolicy {
         this.traffic.delete(id);
         this.lastMoved.set(id, this.now());
         this.move(id, leader).then(
-          () => console.log(`[cluster] moved conversation ${id} to region ${leader}: its writes came from there`),
-          (e) => console.warn(`[cluster] automatic move of ${id} to ${leader} failed: ${(e as Error)?.message ?? e}`),
+          () => console.log(`[cluster] moved ${this.kind} ${id} to region ${leader}: its traffic came from there`),
+          (e) => console.warn(`[cluster] automatic move of ${this.kind} ${id} to ${leader} failed: ${(e as Error)?.message ?? e}`),
         );
         continue;
       }
       t.buckets.push(new Map());
       if (t.buckets.length > BUCKETS) t.buckets.shift();
-      // A conversation with no writes in the whole window is forgotten.
+      // An actor with no traffic in the whole window is forgotten.
       if (t.buckets.every((b) => b.size === 0)) this.traffic.delete(id);
     }
   }

@@ -54,6 +54,11 @@ class RemoteConnection implements Connection {
   }
 }
 
+/** The edge node holding a socket attached here, or undefined for a socket of this node's own. */
+export function edgeOf(conn: Connection): string | undefined {
+  return conn instanceof RemoteConnection ? conn.edge : undefined;
+}
+
 /** Which edge nodes have sockets joined to a topic, and how many. */
 export class RemoteTopics {
   private byTopic = new Map<string, Map<string, number>>();

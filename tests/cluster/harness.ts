@@ -7,6 +7,7 @@
  * goes through a delaying proxy (scripts/lib/wanProxy.mjs). Everything on free loopback ports.
  */
 import { mkdirSync } from "node:fs";
+import { createClient } from "@libsql/client";
 import { join, resolve } from "node:path";
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { renderRegionConfig } from "../../infra/nats/render.mjs";
@@ -188,4 +189,18 @@ export async function gauge(node: ClusterNode, name: string): Promise<number> {
   const text = await (await fetch(`${node.url}/metrics`)).text();
   const line = text.split("\n").find((l) => l.startsWith(name + " ") || l.startsWith(name + "{"));
   return line ? Number(line.split(" ").pop()) : NaN;
+}
+
+/** Rows of a query run straight on a region's primary (what a move left where); none when the
+ *  table was never made there. */
+export async function regionRows(cl: LocalCluster, region: string, sql: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
+  const client = createClient({ url: cl.sqlds[region]!.url });
+  try {
+    return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
+  } catch (e) {
+    if (/no such table/.test(String(e))) return [];
+    throw e;
+  } finally {
+    client.close();
+  }
 }

@@ -8,11 +8,10 @@
  * keeps a tombstone, so a node that still believes a can never serve a stale copy.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
 import { connect } from "@nats-io/transport-node";
 import { Nexus, newClientId, type Session } from "../support/client.ts";
 import { BusyWriter } from "./busyWriter.ts";
-import { startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
+import { regionRows, startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
 
 let cl: LocalCluster;
 let a1: ClusterNode, c1: ClusterNode;
@@ -25,14 +24,7 @@ afterAll(async () => {
   await cl?.stop();
 }, 60_000);
 
-async function rows(region: string, sql: string, args: string[]): Promise<Record<string, unknown>[]> {
-  const client = createClient({ url: cl.sqlds[region]!.url });
-  try {
-    return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
-  } finally {
-    client.close();
-  }
-}
+const rows = (region: string, sql: string, args: string[]) => regionRows(cl, region, sql, args);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

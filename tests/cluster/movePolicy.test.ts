@@ -6,7 +6,7 @@ function policy(opts: Partial<{ sustainedChecks: number; minWrites: number; cool
   const moves: Array<[string, string]> = [];
   let t = 0;
   const owned = new Set(["g_conv1", "g_conv2"]);
-  const p = new MovePolicy({ checkMs: 1000, sustainedChecks: 3, minWrites: 10, cooldownMs: 60_000, ...opts }, "a",
+  const p = new MovePolicy("conversation", { checkMs: 1000, sustainedChecks: 3, minWrites: 10, cooldownMs: 60_000, ...opts }, "a",
     (id) => owned.has(id), async (id, to) => void moves.push([id, to]), () => t);
   return { p, moves, owned, tick: (ms: number) => (t += ms) };
 }

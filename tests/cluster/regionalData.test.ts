@@ -7,10 +7,9 @@
  * itself, losing nothing. Latency against the targets is measured by the bench, not here.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createClient } from "@libsql/client";
 import { Nexus, newClientId } from "../support/client.ts";
 import { BusyWriter } from "./busyWriter.ts";
-import { startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
+import { regionRows, startCluster, type ClusterNode, type LocalCluster } from "./harness.ts";
 
 let cl: LocalCluster;
 
@@ -24,17 +23,7 @@ afterAll(async () => {
 }, 60_000);
 
 /** Rows of `sql` on one region's libSQL server. */
-async function rows(region: string, sql: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
-  const client = createClient({ url: cl.sqlds[region]!.url });
-  try {
-    return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
-  } catch (e) {
-    if (/no such table/.test(String(e))) return [];
-    throw e;
-  } finally {
-    client.close();
-  }
-}
+const rows = (region: string, sql: string, args: (string | number)[] = []) => regionRows(cl, region, sql, args);
 
 describe("cluster: regions own their data", () => {
   for (const home of ["b", "c"])

@@ -23,6 +23,7 @@ const ACTION_WORDS: Record<AdminAction["action"], string> = {
   reactivate: "reactivated",
   reset_password: "reset the password of",
   move_conversation: "moved the home of conversation",
+  move_inbox: "moved the inbox home of",
 };
 
 /** Accounts at a glance (lock state, failed logins) and what an admin does to them; the audit log.
