@@ -66,6 +66,8 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private readonly rates: SocketBuckets<"presence">;
   /** Handed over (its home moves to another region): it writes nothing any more. */
   private handedOver = false;
+  /** apply() calls under way: a hand-over waits for them, so what they applied is in its last write. */
+  private applying = 0;
 
   /** The user's uploads not yet sent in a message (./pendingUploads.ts). */
   private readonly uploads: PendingUploads;
@@ -190,14 +192,19 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   // ------------------------------------------------------------ from conversations and contacts
 
   async apply(update: InboxUpdate): Promise<void> {
-    await this.ready();
-    // Not releasing only keeps them counted until they expire: the summary still applies.
-    if (update.sentUploads)
-      await this.uploads.release(update.summary.id, update.sentUploads).catch((e) => console.error(`[inbox ${this.userId}] pending uploads not released`, e));
-    this.applyInMemory(update);
-    if (!update.durable) return this.saveSoon();
-    this.cancelSave?.();
-    await this.save();
+    this.applying++;
+    try {
+      await this.ready();
+      // Not releasing only keeps them counted until they expire: the summary still applies.
+      if (update.sentUploads)
+        await this.uploads.release(update.summary.id, update.sentUploads).catch((e) => console.error(`[inbox ${this.userId}] pending uploads not released`, e));
+      this.applyInMemory(update);
+      if (!update.durable) return this.saveSoon();
+      this.cancelSave?.();
+      await this.save();
+    } finally {
+      this.applying--;
+    }
   }
 
   private applyInMemory(update: InboxUpdate): void {
@@ -386,6 +393,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     const conns = [...this.conns];
     this.conns.clear();
     for (const c of conns) c.close(CloseCodes.restart, "moved");
+    while (this.applying > 0) await new Promise<void>((r) => this.deps.clock.schedule(5, r));
     this.cancelSave?.();
     try {
       await this.save();

@@ -3,7 +3,8 @@
  * the inbox's tables, movableKinds.ts; the cluster's steps are tests/cluster/inboxMoves.test.ts):
  * the tombstone fences every insert, update and delete of the old copy, a load of it refuses with
  * `movedTo`, the copy is exact, an empty inbox moves too, a page of another attempt is refused, and
- * the hand-over writes what the inbox held behind and closes its sockets with 1012.
+ * the hand-over writes what the inbox held behind (and what updates under way applied) and closes
+ * its sockets with 1012.
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -105,9 +106,12 @@ test("the hand-over closes the inbox's sockets with 1012 and writes what it held
   const conn: Connection = { id: "s1", userId: "u3", send() {}, close: (code) => void closes.push(code), buffered: () => 0 };
   await inbox.connect(conn);
   await inbox.apply({ summary: summary("g_held", 2, 1) }); // written behind (2 s)
+  // Under way as the hand-over starts (releasing its uploads takes a storage round trip first).
+  const late = inbox.apply({ summary: summary("g_late", 1, 0), sentUploads: ["up1"] });
   await inbox.handOver();
+  await late;
   expect(closes).toEqual([1012]);
-  expect((await new SqlInboxStore(sql, "u3").load()).rows.map((r) => r.id)).toEqual(["g_held"]);
+  expect((await new SqlInboxStore(sql, "u3").load()).rows.map((r) => r.id).sort()).toEqual(["g_held", "g_late"]);
   inbox.disconnect(conn); // the host's late close of that socket
   expect(inbox.idle()).toBe(true); // no write scheduled
 });
