@@ -37,6 +37,10 @@ import type { HomeRegions, PlacedHome } from "./homeRegions.ts";
  *  resume here) rather than after 30 s (chaos seed 37: a move into a region whose NATS was down
  *  held a conversation's writes ~25 s). A page's import takes milliseconds. */
 const REQUEST_TIMEOUT_MS = 5_000;
+/** The whole move run on the owner for another node (an operator's command): its pages and the
+ *  check each have REQUEST_TIMEOUT_MS, so this only bounds how long the caller waits; past it the
+ *  outcome is not known to the caller (the owner may still finish). */
+const MOVE_ON_TIMEOUT_MS = 60_000;
 
 interface Parts {
   nc: NatsConnection;
@@ -144,7 +148,7 @@ export class HomeMoves {
       const owner = await this.p.cluster.ownerOf(kind, id);
       if (owner === this.p.node) return this.moveHere(kind, id, to);
       try {
-        return await this.request<MoveResult>(this.subject.moveOn(owner), { k: kind, id, to });
+        return await this.request<MoveResult>(this.subject.moveOn(owner), { k: kind, id, to }, MOVE_ON_TIMEOUT_MS);
       } catch (e) {
         if (isNexusError(e) || attempt >= 3) throw e;
         this.p.cluster.forget(kind, id); // the owner changed meanwhile: look again
@@ -237,10 +241,10 @@ export class HomeMoves {
     }
   }
 
-  private async request<T>(subject: string, body: unknown): Promise<T> {
+  private async request<T>(subject: string, body: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     let res;
     try {
-      res = await this.p.nc.request(subject, encode(body), { timeout: REQUEST_TIMEOUT_MS });
+      res = await this.p.nc.request(subject, encode(body), { timeout: timeoutMs });
     } catch (e) {
       throw new NexusError("unavailable", `move: ${subject} did not answer (${(e as Error)?.message ?? e})`);
     }
