@@ -27,10 +27,13 @@ export function automaticMoves(o: MovePolicyOptions, region: string, cluster: Cl
     if (!local) return;
     for (const [userId, sockets] of local.inboxSockets()) {
       if (!cluster.owns("inbox", userId)) continue;
-      for (const conn of sockets) {
+      const from = [...sockets].map((conn) => {
         const edge = edgeOf(conn);
-        policies.inbox.write(userId, edge === undefined ? region : peers.regionOf(edge) || region, perSocket);
-      }
+        return edge === undefined ? region : peers.regionOf(edge) || region;
+      });
+      // A user connected only here, and not counted already, cannot move: not tracked (most users).
+      if (from.every((r) => r === region) && !policies.inbox.counts(userId)) continue;
+      for (const r of from) policies.inbox.write(userId, r, perSocket);
     }
   };
   moves.onMoved = (kind, id) => policies[kind].moved(id);

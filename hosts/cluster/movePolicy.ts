@@ -56,6 +56,11 @@ export class MovePolicy {
     b.set(fromRegion, (b.get(fromRegion) ?? 0) + n);
   }
 
+  /** Is traffic of `id` being counted now? */
+  counts(id: string): boolean {
+    return this.traffic.has(id);
+  }
+
   /** The actor moved (anywhere in the cluster): no automatic move of it during the cooldown. */
   moved(id: string): void {
     this.traffic.delete(id);

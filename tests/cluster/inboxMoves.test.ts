@@ -172,6 +172,16 @@ describe("cluster: moving an inbox's home", () => {
     expect(await inboxCopies(pia.id)).toEqual({ a: { rows: 0, movedTo: "c" }, c: { rows: 0, movedTo: null } });
   }, 60_000);
 
+  test("a user connected through both regions keeps the inbox where it is (no region has 3/4)", async () => {
+    const [kai] = await accounts(a1, "imk");
+    const { sock: here } = await openInbox(kai);
+    const { sock: there } = await openInbox(await new Nexus(c1.url).login(kai.username, kai.password));
+    await sleep(5000); // ten checks: twice what moved Pia's
+    expect(here.isClosed || there.isClosed).toBe(false);
+    expect(await inboxCopies(kai.id)).toMatchObject({ a: { movedTo: null }, c: { rows: 0, movedTo: null } });
+    await Promise.all([here.close(), there.close()]);
+  }, 60_000);
+
   test("only an account admin may move an inbox, of a user that exists, to a region the cluster has", async () => {
     const [zed] = await accounts(a1, "imz");
     expect((await zed.api("POST", `/v1/admin/users/${zed.id}/home`, { region: "c" })).status).toBe(403);
