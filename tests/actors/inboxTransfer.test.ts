@@ -6,34 +6,20 @@
  * the hand-over writes what the inbox held behind (and what updates under way applied) and closes
  * its sockets with 1012.
  */
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { defaultNotifySettings, type ConversationSummary } from "../../protocol/index.ts";
 import type { ActorMesh, Connection } from "../../actors/ports.ts";
 import { InboxActor } from "../../actors/inbox/InboxActor.ts";
 import { emptyPage, exportRows, importedCopy, importPage, markMoved, retireRows, type RowCounts } from "../../actors/storage/actorTransfer.ts";
 import { INBOX_MOVES } from "../../actors/storage/movableKinds.ts";
-import { moveFenceSchema, moveStamp } from "../../actors/storage/moveFence.ts";
-import { SqlConversationStore } from "../../actors/storage/sqlConversationStore.ts";
+import { moveStamp } from "../../actors/storage/moveFence.ts";
 import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
 import { timerClock } from "../../actors/timerClock.ts";
-import { openLibsql, type LibsqlSql } from "../../hosts/bun/storage/libsqlSql.ts";
-
-const dir = mkdtempSync(join(tmpdir(), "nexus-inbox-transfer-"));
-const opened: LibsqlSql[] = [];
-afterAll(() => Promise.all(opened.map((s) => s.close())).then(() => rmSync(dir, { recursive: true, force: true })), 30_000);
+import type { LibsqlSql } from "../../hosts/bun/storage/libsqlSql.ts";
+import { movableDatabases } from "./movableDatabases.ts";
 
 /** A region's primary, as a cluster node migrates it. */
-async function region(name: string): Promise<LibsqlSql> {
-  const sql = await openLibsql(join(dir, `${name}.db`));
-  opened.push(sql);
-  await SqlConversationStore.migrate(sql);
-  await SqlInboxStore.migrate(sql);
-  await sql.migrate(moveFenceSchema);
-  return sql;
-}
+const region = movableDatabases("nexus-inbox-transfer-");
 
 const summary = (id: string, unread: number, readSeq: number) =>
   ({ id, type: "group", title: id, members: [], lastSeq: 9, lastTs: 100 + unread, preview: null, unread, readSeq }) as ConversationSummary;

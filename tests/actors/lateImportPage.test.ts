@@ -6,29 +6,15 @@
  * members and no events, and the old region's rows were already retired: 6 events lost, one of them
  * acknowledged after the first attempt had given up.
  */
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { exportRows, importedCopy, importPage, markMoved, clearMoved, retireRows, type TransferPage } from "../../actors/storage/actorTransfer.ts";
 import { CONVERSATION_MOVES as K } from "../../actors/storage/movableKinds.ts";
-import { moveFenceSchema, moveStamp } from "../../actors/storage/moveFence.ts";
-import { SqlConversationStore } from "../../actors/storage/sqlConversationStore.ts";
-import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
-import { openLibsql, type LibsqlSql } from "../../hosts/bun/storage/libsqlSql.ts";
+import { moveStamp } from "../../actors/storage/moveFence.ts";
+import type { LibsqlSql } from "../../hosts/bun/storage/libsqlSql.ts";
+import { movableDatabases } from "./movableDatabases.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "nexus-late-page-"));
-const opened: LibsqlSql[] = [];
-afterAll(() => Promise.all(opened.map((s) => s.close())).then(() => rmSync(dir, { recursive: true, force: true })), 30_000);
-
-async function region(name: string): Promise<LibsqlSql> {
-  const sql = await openLibsql(join(dir, `${name}.db`));
-  opened.push(sql);
-  await SqlConversationStore.migrate(sql);
-  await SqlInboxStore.migrate(sql); // the fence's triggers cover both kinds' tables
-  await sql.migrate(moveFenceSchema);
-  return sql;
-}
+/** A region's primary, as a cluster node migrates it. */
+const region = movableDatabases("nexus-late-page-");
 
 const message = (seq: number, clientId: string) =>
   ({ sql: "INSERT INTO events (conv_id, seq, kind, ts, author, client_id, text) VALUES ('c1', ?, 'message', ?, 'ann', ?, ?)", args: [seq, seq, clientId, `m${seq}`] });
