@@ -2,6 +2,7 @@
  * Storage of one conversation actor over `Sql`. The actor is the only writer, so it may keep state
  * in memory and only ever append / patch through `commit`, which is one atomic batch.
  */
+import { movedError, type ConfirmMoved } from "./movedCheck.ts";
 import { clearMoved, movedSchema, movedTo } from "./conversationTransfer.ts";
 import { NexusError } from "../../protocol/errors.ts";
 import { wordsOf, type Attachment, type CallEvent, type ConversationEvent, type GroupProfile, type Member, type MessageEvent, type MessageSearch,
@@ -78,7 +79,7 @@ export class SqlConversationStore {
   private schemaPending: boolean;
 
   /** Cluster mode: is a tombstone naming `region` current (the home really moved there)? */
-  private readonly confirmMoved: ((region: string) => Promise<boolean>) | undefined;
+  private readonly confirmMoved: ConfirmMoved | undefined;
 
   /** Cluster mode: this writer's fencing token (ownerFence.ts), asked for before the first load; the
    *  host hands out one per claim, so a reload after a refused commit does not take a newer one. */
@@ -86,7 +87,7 @@ export class SqlConversationStore {
   private fenceToken: number | undefined;
 
   constructor(private readonly sql: Sql, readonly conversationId: string,
-    opts: { schemaPending?: boolean; confirmMoved?: (region: string) => Promise<boolean>; fence?: () => Promise<number> } = {}) {
+    opts: { schemaPending?: boolean; confirmMoved?: ConfirmMoved; fence?: () => Promise<number> } = {}) {
     this.confirmMoved = opts.confirmMoved;
     this.fence = opts.fence;
     this.indexer = SearchIndexer.for(sql);
@@ -128,7 +129,8 @@ export class SqlConversationStore {
     // look again, unless the host finds the move never happened (then this copy is current again).
     const to = await movedTo(this.sql, id);
     if (to !== null) {
-      if (!this.confirmMoved || (await this.confirmMoved(to))) throw new NexusError("unavailable", `conversation ${id} moved to region ${to}; try again`, { movedTo: to });
+      const check = this.confirmMoved && (await this.confirmMoved(to));
+      if (!check || !check.current) throw movedError(`conversation ${id}`, to, check || undefined);
       await clearMoved(this.sql, id);
     }
     const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(

@@ -5,6 +5,7 @@
  * Derived state: conversations are the source of truth and re-send summaries on every change, so
  * inbox writes are batched behind rather than awaited.
  */
+import { movedError, type ConfirmMoved } from "./movedCheck.ts";
 import { defaultNotifySettings, NexusError, NotifySettings, type ConversationSummary, type PushSubscriptionBody } from "../../protocol/index.ts";
 import { pendingUploadsSchema } from "../inbox/pendingUploads.ts";
 import type { Sql, Statement } from "./sql.ts";
@@ -32,7 +33,7 @@ export type ChosenStatus = "online" | "away";
 export class SqlInboxStore {
   constructor(readonly sql: Sql, readonly userId: string,
     /** Cluster mode: is a tombstone naming `region` current (the home really moved there)? */
-    private readonly confirmMoved?: (region: string) => Promise<boolean>) {}
+    private readonly confirmMoved?: ConfirmMoved) {}
 
   static async migrate(sql: Sql): Promise<void> {
     await sql.migrate(inboxSchema);
@@ -43,7 +44,8 @@ export class SqlInboxStore {
     // conversation's load (sqlConversationStore.ts), which the cluster routes on by `movedTo`.
     const to = await movedTo(INBOX_MOVES, this.sql, this.userId);
     if (to !== null) {
-      if (!this.confirmMoved || (await this.confirmMoved(to))) throw new NexusError("unavailable", `inbox of ${this.userId} moved to region ${to}; try again`, { movedTo: to });
+      const check = this.confirmMoved && (await this.confirmMoved(to));
+      if (!check || !check.current) throw movedError(`inbox of ${this.userId}`, to, check || undefined);
       await clearMoved(INBOX_MOVES, this.sql, this.userId);
     }
     const rows = await this.sql.all<{ summary: string }>("SELECT summary FROM inbox_rows WHERE user_id = ?", [this.userId]);

@@ -4,6 +4,7 @@
  * mode (../cluster/ClusterActorSystem.ts) it holds the actors this node owns, and the cluster is
  * the mesh. One Sql holds all conversations and inboxes and group-commits across actors.
  */
+import type { ConfirmMoved, MovedCheck } from "../../actors/storage/movedCheck.ts";
 import { defaultLimits, type Limits, type Presence } from "../../protocol/index.ts";
 import type { ActorKind, ActorsClient } from "../../actors/api.ts";
 import type { ActorMesh, Connection, InboxUpdate, Publisher, RingNotice } from "../../actors/ports.ts";
@@ -27,7 +28,7 @@ export interface BunActorSystemOptions {
   /** An idle actor was evicted (cluster mode gives up its lease). */
   onEvict?: (kind: ActorKind, id: string) => void;
   /** Cluster mode: is an actor's tombstone naming `region` current (actorTransfer.ts)? */
-  confirmMoved?: (kind: ActorKind, id: string, region: string) => Promise<boolean>;
+  confirmMoved?: (kind: ActorKind, id: string, region: string) => Promise<MovedCheck>;
   /** Cluster mode: every conversation's commits carry a fencing token (ownerFence.ts), taken once per
    *  stay on this node (a reload after a refused commit keeps it: it must not take the conversation
    *  back from the newer owner). `drop` ends a stay. */
@@ -99,7 +100,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   }
 
   /** The tombstone check of one actor's store (cluster mode), else undefined. */
-  private confirming(kind: ActorKind, id: string): ((region: string) => Promise<boolean>) | undefined {
+  private confirming(kind: ActorKind, id: string): ConfirmMoved | undefined {
     const confirm = this.opts.confirmMoved;
     return confirm && ((region) => confirm(kind, id, region));
   }

@@ -20,6 +20,7 @@
  * and clientIds; an inbox's summaries, settings and subscriptions): clients resume at the new home
  * with no gap or duplicate.
  */
+import type { MovedCheck } from "../../actors/storage/movedCheck.ts";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isNexusError, NexusError } from "../../protocol/index.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
@@ -75,18 +76,18 @@ export class HomeMoves {
    * again first (HomeRegions.reassert), so a move still under way elsewhere, which read the entry
    * before, can no longer switch it: the lifted copy stays the only one served.
    */
-  async confirmMoved(kind: ActorKind, id: string, _region: string): Promise<boolean> {
-    if (!this.p.cluster.owns(kind, id)) return true;
+  async confirmMoved(kind: ActorKind, id: string, _region: string): Promise<MovedCheck> {
+    if (!this.p.cluster.owns(kind, id)) return { current: false, home: null };
     for (let attempt = 0; attempt < 5; attempt++) {
       const placed = await placement(this.p.homes.entry(kind, id), kind, id);
       if (placed === null || placed.region !== this.p.region) {
         if (placed) this.p.homes.learn(kind, id, placed.region);
         this.p.cluster.movedAway(kind, id);
-        return true;
+        return { current: false, home: placed?.region ?? null };
       }
-      if (await placement(this.p.homes.reassert(kind, id, placed), kind, id)) return false;
+      if (await placement(this.p.homes.reassert(kind, id, placed), kind, id)) return { current: true };
     }
-    return true;
+    return { current: false, home: null };
   }
 
   /** Actors being moved by this node now, as `${kind}:${id}`. */

@@ -70,7 +70,7 @@ test("a moved inbox: the old copy is fenced and refuses loads; the new copy is e
   await retireRows(INBOX_MOVES, a, "u1");
   expect(await importedCopy(INBOX_MOVES, a, "u1")).toEqual({ stamp, rows: {} });
   // The new home's load, confirmed by the host (its region is the home now), lifts the tombstone.
-  const moved = new SqlInboxStore(c, "u1", async () => false);
+  const moved = new SqlInboxStore(c, "u1", async () => ({ current: true }));
   expect({ ...(await moved.load()), notify: await moved.loadNotify(), push: await moved.pushSubscriptions() }).toEqual(before);
   await moved.removePushSubscription(sub(1).endpoint); // writable again
 });
@@ -81,7 +81,7 @@ test("an empty inbox moves as an empty, tombstoned copy", async () => {
   await markMoved(INBOX_MOVES, a, "u2", "c", stamp);
   expect(await copy(a, c, "u2", stamp)).toEqual({});
   expect(await importedCopy(INBOX_MOVES, c, "u2")).toEqual({ stamp, rows: {} });
-  expect((await new SqlInboxStore(c, "u2", async () => false).load()).rows).toEqual([]);
+  expect((await new SqlInboxStore(c, "u2", async () => ({ current: true })).load()).rows).toEqual([]);
 });
 
 test("the hand-over closes the inbox's sockets with 1012 and writes what it held behind; nothing after", async () => {
