@@ -28,6 +28,11 @@ import type { Subjects } from "./wire.ts";
 
 const RPC_TIMEOUT_MS = 10_000;
 const LOCATE_TIMEOUT_MS = 5_000;
+/** One locate request's wait: asked again after it, within LOCATE_TIMEOUT_MS. A request sent while a
+ *  region's gateway comes back can be lost (measured: a region's NATS restarted, a's first locate into
+ *  b after it waited out the whole 5 s and b was served again only ~5.9 s after the restart), and an
+ *  answer normally takes milliseconds (a claim: one Redis round trip); asking twice is harmless. */
+const LOCATE_ATTEMPT_MS = 1_000;
 /** Pause between lookups while an actor moves (its owner died or gave it up). */
 const RETRY_MS = 100;
 
@@ -270,10 +275,14 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
 
   private async locate(region: string, kind: ActorKind, id: string, peek = false): Promise<string> {
     let res;
-    try {
-      res = await this.p.nc.request(this.p.subjects.locate(region), JSON.stringify({ k: kind, id, peek }), { timeout: LOCATE_TIMEOUT_MS });
-    } catch (e) {
-      throw new NexusError("unavailable", `no node of region ${region} answers (${(e as Error).message})`);
+    for (const giveUp = Date.now() + LOCATE_TIMEOUT_MS; !res; ) {
+      try {
+        res = await this.p.nc.request(this.p.subjects.locate(region), JSON.stringify({ k: kind, id, peek }),
+          { timeout: Math.max(50, Math.min(LOCATE_ATTEMPT_MS, giveUp - Date.now())) });
+      } catch (e) {
+        const timedOut = /timeout/i.test(String((e as Error)?.message ?? e));
+        if (!timedOut || Date.now() >= giveUp) throw new NexusError("unavailable", `no node of region ${region} answers (${(e as Error).message})`);
+      }
     }
     const r = res.json<{ node?: string | null; home?: string; error?: string }>();
     if (r.home) throw new HomeIsElsewhere(r.home);
