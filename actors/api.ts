@@ -64,6 +64,9 @@ export interface ThreadPage {
 export interface HistoryPage {
   events: ConversationEvent[];
   hasMore: boolean;
+  /** Set by a cluster node that read the page from its replica of a lost home region: it may trail
+   *  the log, and nothing can be written meanwhile (docs/api.md, X-Nexus-Read-Only). */
+  readOnly?: true;
 }
 
 export interface ConversationApi {

@@ -86,7 +86,10 @@ export function conversationRoutes(deps: Host): Hono<AppEnv> {
 
   r.get("/v1/conversations/:id/messages", validate("param", IdParam), validate("query", HistoryQuery), async (c) => {
     const q = c.req.valid("query");
-    return c.json(await conv(c.req.valid("param").id).history(callerOf(c), q.before, q.limit));
+    const page = await conv(c.req.valid("param").id).history(callerOf(c), q.before, q.limit);
+    // A page from a replica of a lost home region (cluster mode): it may trail; writes are refused.
+    if (page.readOnly) c.header("X-Nexus-Read-Only", "1");
+    return c.json(page);
   });
 
   r.post("/v1/conversations/:id/messages", validate("param", IdParam), validate("json", RestSendBody), async (c) => {

@@ -31,6 +31,8 @@ import { SocketBridge } from "./socketBridge.ts";
 import { subjects } from "./wire.ts";
 import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { openRemoteLibsql } from "./storage/remoteLibsql.ts";
+import { FarReplicas } from "./storage/farReplicas.ts";
+import { FarHistory } from "./farHistory.ts";
 import type { NodeConfig } from "../bun/config.ts";
 import type { ClusterConfig } from "./config.ts";
 import { RedisRateLimiter } from "./redisRateLimiter.ts";
@@ -98,6 +100,12 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const policies = automaticMoves(cc.movePolicy, cc.region, cluster, moves, local, peers);
   if (remote) remote.onWrite = (id, edge) => policies.conversation.write(id, peers.regionOf(edge) || cc.region);
   const bridge = new SocketBridge(nc, subj, cc.nodeId);
+  // Replicas of other regions' primaries, for history of conversations homed there (farHistory.ts).
+  const far = cc.libsqlReplicaPath && cc.regionLibsqlUrls.size > 0
+    ? new FarHistory({ region: cc.region, homeOf: (id) => homes.regionOf("conversation", id),
+        replicas: new FarReplicas(cc.regionLibsqlUrls, cc.libsqlReplicaPath, cc.libsqlAuthToken),
+        regionHeard: (region) => peers.list().some((p) => p.region === region), heardWithinMs: ttl })
+    : null;
   bridge.onMoved = (kind, id) => cluster.forget(kind, id);
 
   peers.onGone((node) => {
@@ -150,7 +158,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   return {
     sql,
     accountsSql,
-    actors: cluster,
+    actors: far ? far.client(cluster) : cluster,
     local,
     sockets: clusterSocketRouter(cluster),
     websocket: clusterWebSocketHandler(socketActors, bridge, config.limits, (id) => policies.conversation.write(id, cc.region)),
@@ -179,6 +187,12 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
         metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all (replica cold or failing)", [], () => r.fallbacks);
         metrics.gauge("nexus_replica_background_syncs", "Background replica syncs (done only while the replica is read)", [], () => r.backgroundSyncs);
       }
+      if (far) {
+        metrics.gauge("nexus_far_replica_pages", "History pages of conversations homed in other regions served from this node's replica of their region", [], () => far.stats.fresh);
+        metrics.gauge("nexus_far_replica_stale_pages", "Read-only history pages served from a far replica while the home region did not answer", [], () => far.stats.stale);
+        metrics.gauge("nexus_far_replica_fallbacks", "History pages of far-homed conversations the owner served after all (replica trailing, cold or opening)", [], () => far.stats.fallbacks);
+        metrics.gauge("nexus_far_replicas_open", "Replicas of other regions' primaries open on this node", [], () => far.replicas.opened().size);
+      }
     },
     async stop() {
       // Own nothing any more and take no new sockets, then tell edges, so clients move on (to the
@@ -200,6 +214,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       redis.disconnect();
       await sql.close();
       await accountsSql?.close();
+      await far?.replicas.close();
     },
   };
 }

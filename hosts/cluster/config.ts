@@ -20,6 +20,10 @@ const ClusterEnvSchema = z.object({
   ACCOUNTS_LIBSQL_URL: libsqlUrl("ACCOUNTS_LIBSQL_URL").optional(),
   /** A local file for this node's embedded replica of the libSQL server (history reads stay local). */
   LIBSQL_REPLICA_PATH: z.string().min(1).optional(),
+  /** Other regions' primaries as reachable from this node, `b=http://host:port,c=…`: the node keeps
+   *  a replica of each it reads history of (storage/farReplicas.ts says why a map, not discovery). */
+  NEXUS_REGION_LIBSQL_URLS: list.pipe(z.array(z.string().regex(/^[a-z0-9-]{1,32}=(https?|libsql|wss?):\/\/[^\s,]+$/,
+    "NEXUS_REGION_LIBSQL_URLS: comma-separated region=http(s)://host:port pairs"))),
   NEXUS_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "NEXUS_REGION: 1-32 chars of [a-z0-9-]").default("local"),
   NEXUS_NODE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "NEXUS_NODE_ID: 1-64 chars of [A-Za-z0-9_-]").optional(),
   /** "all": edge and actors; "edge": serves clients, never owns actors (an edge tier). */
@@ -55,6 +59,8 @@ export interface ClusterConfig {
   accountsLibsqlUrl: string;
   /** Embedded replica file (local disk, one per node); unset: every read goes to the server. */
   libsqlReplicaPath?: string;
+  /** Other regions' primaries (region → URL; never this region), for far replicas. */
+  regionLibsqlUrls: Map<string, string>;
   region: string;
   /** Unique in the cluster; a restarted node may reuse it (its incarnation changes). */
   nodeId: string;
@@ -78,6 +84,7 @@ export function loadClusterConfig(env: Record<string, string | undefined>, node:
     !e.REDIS_URL && "REDIS_URL (this region's Redis: leases, rate limits)",
     !e.LIBSQL_URL && "LIBSQL_URL (this region's libSQL server)",
     !node.jwtSecret && "JWT_SECRET (the same on every node)",
+    e.NEXUS_REGION_LIBSQL_URLS.length > 0 && !e.LIBSQL_REPLICA_PATH && "LIBSQL_REPLICA_PATH (NEXUS_REGION_LIBSQL_URLS: far replicas are kept beside it)",
   ].filter(Boolean);
   if (missing.length > 0) throw new ConfigError(`Invalid configuration: cluster mode (NATS_URL is set) also needs ${missing.join(", ")}`);
   return {
@@ -87,6 +94,8 @@ export function loadClusterConfig(env: Record<string, string | undefined>, node:
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
     accountsLibsqlUrl: e.ACCOUNTS_LIBSQL_URL ?? e.LIBSQL_URL!,
     libsqlReplicaPath: e.LIBSQL_REPLICA_PATH,
+    regionLibsqlUrls: new Map(e.NEXUS_REGION_LIBSQL_URLS.map((pair) => pair.split(/=(.*)/s, 2) as [string, string])
+      .filter(([region]) => region !== e.NEXUS_REGION)),
     region: e.NEXUS_REGION,
     nodeId: e.NEXUS_NODE_ID ?? `${(env.HOSTNAME ?? "node").replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${node.port}`,
     role: e.NEXUS_NODE_ROLE,

@@ -98,6 +98,9 @@ export interface ClusterOptions {
   wanMs?: number;
   /** A DATA_DIR of its own for each node (attachments then need BLOB_STORE=s3); default one shared. */
   dataDirPerNode?: boolean;
+  /** Give every node the other regions' primaries (NEXUS_REGION_LIBSQL_URLS, across the WAN
+   *  proxy): far replicas for history homed elsewhere (hosts/cluster/farHistory.ts). */
+  farReplicas?: boolean;
 }
 
 export async function startCluster(specs: NodeSpec[], env: Record<string, string> = {}, opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -121,6 +124,14 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
   const dataDir = tempDir("nexus-cluster-");
   mkdirSync(join(dataDir, "attachments"), { recursive: true });
   const replicaDir = tempDir("nexus-replicas-");
+  // Each region's primary as other regions reach it (through the WAN proxy when there is one).
+  const farUrls: Record<string, string> = {};
+  if (opts.farReplicas)
+    for (const r of regions) {
+      const far = r === accountsRegion ? accountsFar : wanMs > 0 ? await startWanProxy({ target: { port: sqlds[r]!.port }, delayMs: wanMs }) : null;
+      if (far && r !== accountsRegion) proxies.push(far);
+      farUrls[r] = far ? `http://127.0.0.1:${far.port}` : sqlds[r]!.url;
+    }
 
   const nodes: Record<string, ClusterNode> = {};
   const add = async (spec: NodeSpec): Promise<ClusterNode> => {
@@ -140,6 +151,9 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
       // Each node's embedded replica on its own disk (history and replays read locally).
       LIBSQL_REPLICA_PATH: join(replicaDir, `${spec.id}.db`),
       NEXUS_REGION: spec.region,
+      ...(opts.farReplicas
+        ? { NEXUS_REGION_LIBSQL_URLS: Object.entries(farUrls).filter(([r]) => r !== spec.region).map(([r, u]) => `${r}=${u}`).join(",") }
+        : {}),
       NEXUS_NODE_ID: spec.id,
       NEXUS_NODE_ROLE: spec.role ?? "all",
     });

@@ -3,6 +3,7 @@
  * pages and resume replays read a local file instead of crossing the network. Used by
  * remoteLibsql.ts; the store decides when it may answer (sqlConversationStore.ts, readerUpTo).
  */
+import { rmSync } from "node:fs";
 import type { ReplicaReads, Row, SqlValue } from "../../../actors/storage/sql.ts";
 
 /** The embedded replica: @libsql/client's file database that syncs from the server, run in its own
@@ -106,4 +107,22 @@ export class EmbeddedReplica implements ReplicaReads {
     for (const reply of this.replies.values()) reply({ error: "replica closed" });
     this.replies.clear();
   }
+}
+
+/** The replica's file and the files the embedded client keeps beside it. */
+function discardReplica(path: string): void {
+  for (const suffix of ["", "-wal", "-shm", "-client_wal_index", "-info"]) rmSync(path + suffix, { force: true });
+}
+
+/** Opens (and first syncs) the replica in `path` from the server at `httpUrl`. The replica is only a
+ *  cache of the server. One left unusable (seen in the chaos run: after a kill -9 of the node or a
+ *  restart of the server, "database disk image is malformed") must not keep the node from starting
+ *  or a far region from being read: it is started afresh, once. */
+export function openReplicaFile(path: string, httpUrl: string, authToken: string | undefined, syncMs: number): Promise<EmbeddedReplica> {
+  const open = () => EmbeddedReplica.open(path, httpUrl, authToken, syncMs);
+  return open().catch((e) => {
+    console.error(`[libsql] replica ${path} unusable (${e instanceof Error ? e.message : String(e)}): starting it afresh`);
+    discardReplica(path);
+    return open();
+  });
 }

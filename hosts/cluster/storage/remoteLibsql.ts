@@ -31,11 +31,10 @@
  * There is no `separateIndex`: the full-text index lives in the database
  * itself (inlineSearch.ts, as on Durable Objects), since there is no local file to put it in.
  */
-import { rmSync } from "node:fs";
 import { createClient, LibsqlError, type Client, type InValue, type ResultSet } from "@libsql/client/ws";
 import { NexusError } from "../../../protocol/errors.ts";
 import { GroupCommit } from "../../bun/storage/groupCommit.ts";
-import { EmbeddedReplica } from "./embeddedReplica.ts";
+import { openReplicaFile, type EmbeddedReplica } from "./embeddedReplica.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
 
 export interface RemoteLibsqlOptions {
@@ -192,11 +191,6 @@ export class RemoteLibsqlSql implements Sql {
   }
 }
 
-/** The replica's file and the files the embedded client keeps beside it. */
-function discardReplica(path: string): void {
-  for (const suffix of ["", "-wal", "-shm", "-client_wal_index", "-info"]) rmSync(path + suffix, { force: true });
-}
-
 /** The same server's address for each protocol: hrana over WebSocket for queries and commits, HTTP
  *  for the embedded replica's sync. `libsql://` means TLS to both clients. */
 export function serverUrls(url: string): { ws: string; http: string } {
@@ -222,16 +216,8 @@ export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = 
   }
   let replica: EmbeddedReplica | undefined;
   if (opts.replicaPath) {
-    const open = () => EmbeddedReplica.open(opts.replicaPath!, urls.http, opts.authToken, opts.replicaSyncMs ?? 10_000);
     try {
-      replica = await open().catch((e) => {
-        // The replica is only a cache of the server. One left unusable (seen in the chaos run: after
-        // a kill -9 of the node or a restart of the server, "database disk image is malformed")
-        // must not keep the node from starting: start it afresh, once.
-        console.error(`[libsql] replica ${opts.replicaPath} unusable (${e instanceof Error ? e.message : String(e)}): starting it afresh`);
-        discardReplica(opts.replicaPath!);
-        return open();
-      });
+      replica = await openReplicaFile(opts.replicaPath, urls.http, opts.authToken, opts.replicaSyncMs ?? 10_000);
     } catch (e) {
       client.close();
       throw new Error(`libSQL replica ${opts.replicaPath} could not sync from ${url}: ${e instanceof Error ? e.message : String(e)}`);
