@@ -144,6 +144,8 @@ export const MATRIX: Row[] = [
   { route: "GET /v1/admin/audit", expect: accountAdmins(200) },
   // Moving G's home region: account admins only; the hosts this matrix runs on have no regions (400).
   { route: "POST /v1/admin/conversations/:id/home", expect: accountAdmins(400) },
+  // Moving a user's inbox home: the same (#15, inboxes move with their user).
+  { route: "POST /v1/admin/users/:id/home", expect: accountAdmins(400) },
   // ---- conversation socket frames (on G) ----
   { route: "conversation frame send", expect: frame("ack") },
   // The author's message: only the author edits, not even a group admin.

@@ -165,6 +165,7 @@ const ASK: Record<string, Ask> = {
   },
   "DELETE /v1/me": async (fx, _c, s) => (await fx.nx.request("DELETE", "/v1/me", { password: "not-the-password-9" }, s?.token)).status,
   "POST /v1/admin/conversations/:id/home": http("POST", (fx) => `/v1/admin/conversations/${fx.group}/home`, () => ({ region: "b" })),
+  "POST /v1/admin/users/:id/home": http("POST", (fx) => `/v1/admin/users/${fx.peer.id}/home`, () => ({ region: "b" })),
   "conversation frame send": (fx, c) => onConversationSocket(fx, c, () => ({ t: "send", clientId: newClientId("az"), text: "over the socket" })),
   "conversation frame edit": (fx, c) => onConversationSocket(fx, c, (fx) => ({ t: "edit", clientId: newClientId("az"), target: fx.seq, text: `edited by ${c}` })),
   "conversation frame delete": (fx, c) => onConversationSocket(fx, c, async (fx) => ({ t: "delete", clientId: newClientId("az"), target: await fx.freshMessage() })),

@@ -335,6 +335,15 @@ export const REST_CASES: Record<string, RestCase> = {
         ...b,
       })),
   },
+  // The same for a user's inbox (cluster mode moves it; elsewhere 400).
+  "POST /v1/admin/users/:id/home": {
+    as: (w) => w.root,
+    request: (w) =>
+      fc.tuple(param(w.victim.id), jsonBody(z.object({ region: z.string().regex(/^[a-z0-9-]{1,32}$/) }), { region: fc.constantFrom("a", "b", "nowhere") })).map(([id, b]) => ({
+        path: `/v1/admin/users/${id}/home`,
+        ...b,
+      })),
+  },
   "POST /v1/admin/users/:id/unlock": { as: (w) => w.root, request: (w) => param(w.victim.id).map((id) => ({ path: `/v1/admin/users/${id}/unlock` })) },
   // The throwaway victim's own account: a generated password is (almost surely) wrong, so 403 and nothing changes.
   "POST /v1/me/password": { as: (w) => w.victim, request: () => jsonBody(P.ChangePasswordBody).map((b) => ({ path: "/v1/me/password", ...b })) },
