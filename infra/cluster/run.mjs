@@ -194,6 +194,11 @@ try {
   await Promise.all([...infra, ...sqlds]);
   const accountsUrl = urls[`sqld-${accountsRegion}`];
   const accountsFromAfar = wanMs > 0 && multi ? `http://127.0.0.1:${await delayed(ports[accountsRegion].sqld)}` : accountsUrl;
+  // Other regions' primaries, across the WAN: a node keeps a replica of one once it reads history
+  // homed there, and serves it read-only while that region is lost (docs/cluster.md).
+  const fromAfar = {};
+  for (const r of regions) fromAfar[r] = r === accountsRegion ? accountsFromAfar : wanMs > 0 && multi ? `http://127.0.0.1:${await delayed(ports[r].sqld)}` : urls[`sqld-${r}`];
+  const farPrimaries = (region) => regions.filter((r) => r !== region).map((r) => `${r}=${fromAfar[r]}`).join(",");
 
   // Each node's embedded libSQL replica, made afresh from sqld (a replica from another database
   // generation, e.g. after sqld's folder was replaced, must not be reused).
@@ -207,6 +212,7 @@ try {
       NATS_URL: urls[`nats-${n.region}`], REDIS_URL: urls[`redis-${n.region}`], LIBSQL_URL: urls[`sqld-${n.region}`],
       ACCOUNTS_LIBSQL_URL: n.region === accountsRegion ? accountsUrl : accountsFromAfar,
       LIBSQL_REPLICA_PATH: join(dirs.replicas, `${n.id}.db`),
+      ...(multi ? { NEXUS_REGION_LIBSQL_URLS: farPrimaries(n.region) } : {}),
       NEXUS_REGION: n.region, NEXUS_NODE_ID: n.id, NEXUS_NODE_ROLE: n.role, NEXUS_CLUSTER_NAME: name,
     });
     const p = sup.spawn(n.id, "node", bin.bun, [join("hosts", "cluster", "server.ts")], { cwd: ROOT, env, logPath: logOf(n.id), restart: true });
