@@ -9,8 +9,8 @@
  * over NATS (rpc.ts, and sockets through socketBridge.ts / remoteSockets.ts). This class is the
  * edge's ActorsClient and every local actor's ActorMesh.
  *
- * The storage (one libSQL server) is shared, so a new owner loads exactly what the last one
- * committed; the log's primary key (conversation, seq) refuses a second writer's commit outright.
+ * A region's storage (its libSQL primary) is shared by its nodes, so a new owner loads exactly what
+ * the last one committed; fencing tokens and the log's primary key refuse a stale writer's commit.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isNexusError, NexusError, type Presence } from "../../protocol/index.ts";
@@ -25,14 +25,9 @@ import { remoteStub } from "../../actors/remoteStub.ts";
 import type { Peers } from "./peers.ts";
 import { callRpc, MovedError, serveRpc } from "./actorRpc.ts";
 import type { Subjects } from "./wire.ts";
+import { askRegion, HomeIsElsewhere } from "./askRegion.ts";
 
 const RPC_TIMEOUT_MS = 10_000;
-const LOCATE_TIMEOUT_MS = 5_000;
-/** One locate request's wait: asked again after it, within LOCATE_TIMEOUT_MS. A request sent while a
- *  region's gateway comes back can be lost (measured: a region's NATS restarted, a's first locate into
- *  b after it waited out the whole 5 s and b was served again only ~5.9 s after the restart), and an
- *  answer normally takes milliseconds (a claim: one Redis round trip); asking twice is harmless. */
-const LOCATE_ATTEMPT_MS = 1_000;
 /** Pause between lookups while an actor moves (its owner died or gave it up). */
 const RETRY_MS = 100;
 
@@ -273,22 +268,8 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     return owner && !this.p.peers.isGone(owner) ? owner : null;
   }
 
-  private async locate(region: string, kind: ActorKind, id: string, peek = false): Promise<string> {
-    let res;
-    for (const giveUp = Date.now() + LOCATE_TIMEOUT_MS; !res; ) {
-      try {
-        res = await this.p.nc.request(this.p.subjects.locate(region), JSON.stringify({ k: kind, id, peek }),
-          { timeout: Math.max(50, Math.min(LOCATE_ATTEMPT_MS, giveUp - Date.now())) });
-      } catch (e) {
-        const timedOut = /timeout/i.test(String((e as Error)?.message ?? e));
-        if (!timedOut || Date.now() >= giveUp) throw new NexusError("unavailable", `no node of region ${region} answers (${(e as Error).message})`);
-      }
-    }
-    const r = res.json<{ node?: string | null; home?: string; error?: string }>();
-    if (r.home) throw new HomeIsElsewhere(r.home);
-    if (peek && r.node === null) return "";
-    if (!r.node) throw new NexusError("unavailable", `region ${region} could not place ${kind} ${id}: ${r.error}`);
-    return r.node;
+  private locate(region: string, kind: ActorKind, id: string, peek = false): Promise<string> {
+    return askRegion(this.p.nc, this.p.subjects, region, kind, id, peek);
   }
 
   /** Run `m(...args)` on the actor wherever it lives; re-resolves the owner when it moved or died,
@@ -414,10 +395,3 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A region asked to place an actor answered that its home is another region. */
-class HomeIsElsewhere extends Error {
-  constructor(readonly region: string) {
-    super(`the home is region ${region}`);
-  }
-}

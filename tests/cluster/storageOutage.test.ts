@@ -73,15 +73,23 @@ describe("cluster: libSQL server down", () => {
 
     cl.sqlds.a = await startSqld({ dir: server.dir, port: server.port });
     const backAt = Date.now();
-    const rw = await watch.next((f) => f.t === "storage" && f.readOnly === false, 30_000);
-    expect(rw).toBeDefined();
+    // Two right outcomes, decided by the kill's timing: the server holds exactly what the actor
+    // knows, and writing resumes on the same sockets (storage readOnly: false); or a commit in flight
+    // at the kill (outcome unknown) did land, so storage holds what the actor does not know, and the
+    // actor is reloaded: its sockets close with 1001 and their clients resume (docs/cluster.md "A
+    // commit whose outcome is unknown"). The invariants below hold either way.
+    const rw = await watch.next((f) => f.t === "storage" && f.readOnly === false, 30_000).catch((e) => {
+      if (!watch.isClosed || watch.closeInfo?.code !== 1001) throw e;
+      return null;
+    });
+    const reloaded = rw === null;
     while (writers.some((w, i) => w.acks.length < ackedBeforeBack[i]! + 10)) await Bun.sleep(50);
     const writableAfter = Math.min(...writers.map((w, i) => w.acks[ackedBeforeBack[i]!]!.at)) - backAt;
     await Promise.all(writers.map((w) => w.stop()));
-    console.log(`[storage outage] read-only frame ${downFor} ms after the kill; first ack ${writableAfter} ms after the server was back; ` +
+    console.log(`[storage outage] read-only frame ${downFor} ms after the kill; ${reloaded ? "an in-flight commit had landed: reloaded (1001)" : "resumed on the same sockets"}; first ack ${writableAfter} ms after the server was back; ` +
       `refusals while down: ${writers.map((w) => `${w.name} ${w.refusals.storage_unavailable ?? 0}`).join(", ")}`);
     for (const w of writers) {
-      expect(w.closes).toBe(0);
+      expect(w.closes).toBeLessThanOrEqual(reloaded ? 1 : 0);
       expect(w.refusals.storage_unavailable ?? 0).toBeGreaterThan(0);
     }
     await late.close();
