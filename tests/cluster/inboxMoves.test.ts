@@ -98,6 +98,9 @@ describe("cluster: moving an inbox's home", () => {
     await uma.must("PUT", "/v1/me/notifications/dnd", { schedule: null, pauseMinutes: 90 });
     for (let i = 1; i <= 2; i++) await uma.must("POST", "/v1/push/subscriptions", pushSubscription(i), 204);
 
+    // Summaries reach the inbox after each commit, not with it (notifyInbox): wait for the last one.
+    await until("the direct chat's 3 unread in Uma's list", async () =>
+      (await uma.must("GET", "/v1/conversations")).conversations.find((c: any) => c.id === direct.id)?.unread === 3);
     const before = await inboxView(uma);
     const group0 = before.conversations.find((c: any) => c.id === group.id);
     expect(group0).toMatchObject({ readSeq: readTo });
