@@ -11,6 +11,9 @@ export interface Ack {
   clientId: string;
   seq: number;
   at: number;
+  /** When this clientId was first sent (ms since the epoch): `at - sentAt` is what its sender waited,
+   *  resends across a fault included. */
+  sentAt: number;
   /** When the socket it came on was welcomed. */
   joinedAt: number;
   duplicate: boolean;
@@ -43,6 +46,9 @@ export class BusyWriter {
     readonly name: string,
     /** How long to wait for one reply before giving the socket up. */
     private readonly replyTimeoutMs = 3000,
+    /** A pause after each ack (0: the next message goes at once); a paced writer is a person typing,
+     *  whose ack latency means something (bench/regionMoves.ts). */
+    private readonly pauseMs = 0,
   ) {}
 
   start(): this {
@@ -66,7 +72,7 @@ export class BusyWriter {
   }
 
   private async run(): Promise<void> {
-    let pending: { clientId: string; text: string } | undefined;
+    let pending: { clientId: string; text: string; sentAt: number } | undefined;
     while (this.running) {
       let sock;
       let joinedAt: number;
@@ -85,10 +91,10 @@ export class BusyWriter {
       }
       while (this.running && !sock.isClosed) {
         if (!pending) {
-          pending = { clientId: newClientId(this.name), text: `${this.name} #${this.sent.length}` };
-          this.sent.push(pending);
+          pending = { clientId: newClientId(this.name), text: `${this.name} #${this.sent.length}`, sentAt: Date.now() };
+          this.sent.push({ clientId: pending.clientId, text: pending.text });
         }
-        sock.send({ t: "send", ...pending });
+        sock.send({ t: "send", clientId: pending.clientId, text: pending.text });
         let reply;
         try {
           reply = await sock.replyTo(pending.clientId, this.replyTimeoutMs);
@@ -96,8 +102,9 @@ export class BusyWriter {
           break; // closed, or no answer: reconnect and resend
         }
         if (reply.t === "ack") {
-          this.acks.push({ clientId: pending.clientId, seq: reply.seq, at: Date.now(), joinedAt, duplicate: reply.duplicate === true });
+          this.acks.push({ clientId: pending.clientId, seq: reply.seq, at: Date.now(), sentAt: pending.sentAt, joinedAt, duplicate: reply.duplicate === true });
           pending = undefined;
+          if (this.pauseMs > 0) await sleep(this.pauseMs);
         } else {
           if (reply.t === "error") {
             this.refusals[reply.code] = (this.refusals[reply.code] ?? 0) + 1;
