@@ -59,6 +59,8 @@ export interface ThreadPage {
   /** The caller's place in it: following, and the newest reply they marked read. */
   following: boolean;
   readSeq: number;
+  /** Set as on HistoryPage: read from a cluster node's replica of a lost home region. */
+  readOnly?: true;
 }
 
 export interface HistoryPage {

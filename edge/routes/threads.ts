@@ -19,7 +19,9 @@ export function threadRoutes(deps: Host): Hono<AppEnv> {
   r.get("/v1/conversations/:id/threads/:seq", validate("param", RootParam), validate("query", ThreadQuery), async (c) => {
     const p = c.req.valid("param");
     const q = c.req.valid("query");
-    return c.json(await conv(p.id).thread(callerOf(c), p.seq, q.after, q.limit));
+    const page = await conv(p.id).thread(callerOf(c), p.seq, q.after, q.limit);
+    if (page.readOnly) c.header("X-Nexus-Read-Only", "1");
+    return c.json(page);
   });
 
   r.put("/v1/conversations/:id/threads/:seq/follow", validate("param", RootParam), validate("json", ThreadFollowBody), async (c) => {

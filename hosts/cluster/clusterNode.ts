@@ -33,6 +33,7 @@ import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { openRemoteLibsql } from "./storage/remoteLibsql.ts";
 import { FarReplicas } from "./storage/farReplicas.ts";
 import { FarHistory } from "./farHistory.ts";
+import { FarSessions } from "./farSessions.ts";
 import type { NodeConfig } from "../bun/config.ts";
 import type { ClusterConfig } from "./config.ts";
 import { RedisRateLimiter } from "./redisRateLimiter.ts";
@@ -100,12 +101,15 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const policies = automaticMoves(cc.movePolicy, cc.region, cluster, moves, local, peers);
   if (remote) remote.onWrite = (id, edge) => policies.conversation.write(id, peers.regionOf(edge) || cc.region);
   const bridge = new SocketBridge(nc, subj, cc.nodeId);
-  // Replicas of other regions' primaries, for history of conversations homed there (farHistory.ts).
-  const far = cc.libsqlReplicaPath && cc.regionLibsqlUrls.size > 0
-    ? new FarHistory({ region: cc.region, homeOf: (id) => homes.regionOf("conversation", id),
-        replicas: new FarReplicas(cc.regionLibsqlUrls, cc.libsqlReplicaPath, cc.libsqlAuthToken),
-        regionHeard: (region) => peers.list().some((p) => p.region === region), heardWithinMs: ttl })
-    : null;
+  // Replicas of other regions' primaries, for history of conversations homed there (farHistory.ts)
+  // and, while such a region is lost, read-only sockets to them (farSessions.ts).
+  const farReplicas = cc.libsqlReplicaPath && cc.regionLibsqlUrls.size > 0
+    ? new FarReplicas(cc.regionLibsqlUrls, cc.libsqlReplicaPath, cc.libsqlAuthToken) : null;
+  const farDeps = farReplicas && { region: cc.region, homeOf: (id: string) => homes.regionOf("conversation", id), replicas: farReplicas,
+    regionHeard: (region: string) => peers.list().some((p) => p.region === region), heardWithinMs: ttl };
+  const far = farDeps ? new FarHistory(farDeps) : null;
+  const farSessions = farDeps
+    ? new FarSessions({ ...farDeps, home: (id) => cluster.conversation(id), mesh: cluster, limits: config.limits }) : null;
   bridge.onMoved = (kind, id) => cluster.forget(kind, id);
 
   peers.onGone((node) => {
@@ -160,8 +164,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     accountsSql,
     actors: far ? far.client(cluster) : cluster,
     local,
-    sockets: clusterSocketRouter(cluster),
-    websocket: clusterWebSocketHandler(socketActors, bridge, config.limits, (id) => policies.conversation.write(id, cc.region)),
+    sockets: clusterSocketRouter(cluster, farSessions),
+    websocket: clusterWebSocketHandler(socketActors, bridge, config.limits, (id) => policies.conversation.write(id, cc.region), farSessions),
     limiter: new RedisRateLimiter(redis, { prefix: `${cc.name}:rl` }),
     listening(server) {
       const publishLocal = (topic: string, frame: string) => void server.publish(topic, frame);
@@ -193,12 +197,18 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
         metrics.gauge("nexus_far_replica_fallbacks", "History pages of far-homed conversations the owner served after all (replica trailing, cold or opening)", [], () => far.stats.fallbacks);
         metrics.gauge("nexus_far_replicas_open", "Replicas of other regions' primaries open on this node", [], () => far.replicas.opened().size);
       }
+      if (farSessions) {
+        metrics.gauge("nexus_far_sessions_held", "Read-only conversation sessions held on this node while their home region is lost", [], () => farSessions.size);
+        metrics.gauge("nexus_far_sessions_routed", "Sockets routed to a read-only session from a far replica (home region lost)", [], () => farSessions.stats.routed);
+        metrics.gauge("nexus_far_sessions_ended", "Read-only sessions ended because their home region answered again (sockets closed 1012)", [], () => farSessions.stats.ended);
+      }
     },
     async stop() {
       // Own nothing any more and take no new sockets, then tell edges, so clients move on (to the
       // next owner, once this node's liveness key is gone) while this node flushes.
       cluster.stop();
       remote?.closeAll("node stopping");
+      farSessions?.close();
       await local?.close(); // stops the search indexer too
       if (!local) await SearchIndexer.for(sql).stop();
       await leases?.stop();
