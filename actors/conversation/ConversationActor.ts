@@ -349,6 +349,10 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     m.readSeq = to;
     this.readMoved(userId, to);
     this.fanout.broadcast(readFrame(userId, to), 0);
+    // Loaded from a replica while storage is unreachable: that state has no counts (readOnlyState),
+    // and a recount would retry against the unreachable primary every second. The cursor is kept and
+    // stored when the actor reloads, which counts afresh.
+    if (this.outage.reloadWhenBack) return;
     await this.recount(userId, to);
   }
 

@@ -4,9 +4,14 @@
  * conversation actor searches its own log (members only) with the rest. Results are merged newest
  * first (ts, then conversation id, then seq, descending) and paged with a cursor: the last hit's
  * place in that order, from which every conversation searches strictly below.
+ *
+ * A conversation whose storage cannot answer now (a retryable `unavailable` or `storage_unavailable`:
+ * in cluster mode, its home region lost) is left out of a search over several conversations and
+ * named in `unavailable`, so the caller's other conversations stay searchable and the answer says
+ * it is incomplete; a search of that one conversation still gets the 503.
  */
 import { Hono } from "hono";
-import { NexusError, parseSearchQuery, SearchCursor, SearchQuery, type ConversationSummary, type MessageEvent, type MessageSearch } from "../../protocol/index.ts";
+import { isNexusError, NexusError, parseSearchQuery, SearchCursor, SearchQuery, type ConversationSummary, type MessageEvent, type MessageSearch } from "../../protocol/index.ts";
 import { base64url } from "../../protocol/ids.ts";
 import type { Host } from "../host.ts";
 import type { AppEnv } from "../middleware/env.ts";
@@ -66,19 +71,27 @@ export function searchRoutes(deps: Host): Hono<AppEnv> {
       authors = users.map((u) => u!.id);
     }
     const base: MessageSearch = { words: parsed.words, authors, after: parsed.after, before: parsed.before, hasAttachment: parsed.hasAttachment };
+    const unavailable: string[] = [];
     const perConversation = await Promise.all(
       ids.map(async (id) => {
         // Strictly below the cursor in (ts, conversation id, seq) order, as (ts, seq) within this conversation.
         const below = !cursor ? undefined : { ts: cursor.ts, seq: id === cursor.c ? cursor.s : id < cursor.c ? Number.MAX_SAFE_INTEGER : 0 };
-        const events = await deps.actors.conversation(id).search(caller, { ...base, below }, q.limit + 1);
-        return events.map((event): Hit => ({ conversationId: id, event }));
+        try {
+          const events = await deps.actors.conversation(id).search(caller, { ...base, below }, q.limit + 1);
+          return events.map((event): Hit => ({ conversationId: id, event }));
+        } catch (e) {
+          if (ids.length === 1 || !isNexusError(e) || (e.code !== "unavailable" && e.code !== "storage_unavailable")) throw e;
+          unavailable.push(id);
+          return [];
+        }
       }),
     );
     const all = perConversation.flat().sort(newerFirst);
     const hits = all.slice(0, q.limit);
     const last = hits[hits.length - 1];
     const next = all.length > q.limit && last ? encodeCursor({ ts: last.event.ts, c: last.conversationId, s: last.event.seq }) : undefined;
-    return c.json({ hits, terms: parsed.words, ...(next ? { next } : {}) } satisfies { hits: Hit[]; terms: string[]; next?: string });
+    return c.json({ hits, terms: parsed.words, ...(next ? { next } : {}), ...(unavailable.length ? { unavailable } : {}) } satisfies
+      { hits: Hit[]; terms: string[]; next?: string; unavailable?: string[] });
   });
   return r;
 }

@@ -85,4 +85,35 @@ describe("storage unreachable", () => {
     env.sql.unreachable = false;
     await other.close();
   });
+
+  test("loaded from the replica: a read moves the cursor without recounting from the unreachable primary; stored at the reload", async () => {
+    env = await makeSystem({ sendsPerSecond: 1000 });
+    const first = env.system.conversation(ID);
+    await first.create(ann, { type: "group", title: "t", members: ["ann", "ben", "cat"].map((m) => member(m)) });
+    for (let i = 1; i <= 3; i++) await first.send(ann, { clientId: `so-rd-000${i}`, text: `r${i}` }); // seqs 2-4
+    const inner = env.sql.inner;
+    const replica: ReplicaReads = { all: (sql, args) => inner.all(sql, args), sync: async () => {}, warm: false, noteRead: () => {},
+      stats: { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 } };
+    Object.defineProperty(env.sql, "replica", { value: replica });
+    // Counts asked of the primary (unread, mentions): none may be tried while it is unreachable.
+    let counts = 0;
+    const all = env.sql.all;
+    env.sql.all = (sql, args) => (/COUNT\(\*\)/.test(sql) && counts++, all(sql, args));
+    env.sql.unreachable = true;
+    const other = new BunActorSystem(env.sql, LimitsSchema.parse({ sendsPerSecond: 1000 }), {});
+    const conv = other.conversation(ID);
+    const cat = new TestConn("cat");
+    await conv.connect(cat, {});
+    expect(cat.of("welcome")[0]).toMatchObject({ readOnly: true });
+    await conv.receive(cat, JSON.stringify({ t: "read", seq: 4 }));
+    expect(cat.of("read")).toEqual([{ t: "read", userId: "cat", seq: 4 }]);
+    await Bun.sleep(1200); // a failed recount would have been tried again by now
+    expect(counts).toBe(0);
+    env.sql.unreachable = false;
+    for (let i = 0; i < 150 && !cat.closed; i++) await Bun.sleep(20);
+    expect(cat.closed?.code).toBe(1001); // reloaded from the primary, as before
+    const rows = await inner.all<{ read_seq: number }>("SELECT read_seq FROM members WHERE conv_id = ? AND user_id = ?", [ID, "cat"]);
+    expect(Number(rows[0]?.read_seq)).toBe(4);
+    await other.close();
+  });
 });

@@ -6,9 +6,10 @@
  * b's primary: welcome `readOnly`, the messages acked before the loss, gap-free resume (a replica
  * behind his cursor says `recovered: false` and how far it goes), a send refused with the retryable
  * `storage_unavailable`, a non-member refused; thread pages read-only from the replica too (search is
- * not served from it: 503); his a-homed conversation keeps working. Region b back:
- * the read-only socket is closed 1012, the reconnect reaches b1 writable and resumes without a gap,
- * and storage holds every acked message once. Times are printed for docs/cluster.md.
+ * not served from it: 503; a search of all his conversations names it as left out); his a-homed
+ * conversation keeps working. Region b back: the read-only socket is closed 1012, the reconnect
+ * reaches b1 writable and resumes without a gap, and storage holds every acked message once. Times
+ * are printed for docs/cluster.md.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Nexus, newClientId, type Session } from "../support/client.ts";
@@ -32,7 +33,10 @@ beforeAll(async () => {
     { NEXUS_SENDS_PER_SECOND: "10000", NEXUS_MOVE_CHECK_MS: "0" }, { wanMs: WAN_MS, farReplicas: true });
   ({ a1, b1 } = cl.nodes as Record<string, ClusterNode>);
   alice = await new Nexus(b1.url).register("rl-alice");
-  bob = await new Nexus(a1.url).register("rl-bob"); // his inbox is homed in a
+  bob = await new Nexus(a1.url).register("rl-bob");
+  // His inbox is homed where it is first touched: his own list through a1, before alice's group
+  // (made through b1) tells it anything. Otherwise it would be homed in b and lost with it.
+  await bob.must("GET", "/v1/conversations");
   carol = await new Nexus(a1.url).register("rl-carol");
   farConv = (await alice.createGroup("homed in b", [bob])).id;
   for (let i = 0; i < BEFORE; i++) {
@@ -157,6 +161,12 @@ describe("cluster: a lost region's conversations over sockets", () => {
     expect(near.welcome.readOnly).toBeUndefined();
     expect((await near.sock.sendMessage("a is fine")).t).toBe("ack");
     await near.sock.close();
+    // Searching all his conversations still finds it; the lost one is named as left out.
+    const everywhere = await get(`/v1/search?${new URLSearchParams({ q: "fine" })}`);
+    expect(everywhere.status).toBe(200);
+    const found = (await everywhere.json()) as any;
+    expect(found.hits.map((h: any) => [h.conversationId, h.event.text])).toEqual([[nearConv, "a is fine"]]);
+    expect(found.unavailable).toEqual([farConv]);
     expect(await gauge(a1, "nexus_far_sessions_held")).toBe(1);
 
     readOnlySock = r.sock;
