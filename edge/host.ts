@@ -92,6 +92,14 @@ export interface Host {
   moveConversation?(id: string, region: string): Promise<MoveResult>;
   /** Move a user's inbox home to another region (cluster mode, the same steps; Host.moveConversation). */
   moveInbox?(userId: string, region: string): Promise<MoveResult>;
+  /**
+   * The user themselves signed up or logged in through this host: a host with regions homes their
+   * inbox in its own region, unless it has a home already (cluster mode). Without this an inbox
+   * would be homed wherever it is first touched, e.g. in the region where someone else created a
+   * group with the user. Hosts without regions leave it out (Cloudflare places an inbox by the home
+   * written into its user id at sign-up).
+   */
+  claimInboxHome?(userId: string): Promise<void>;
 }
 
 /** What a move answers: from where, to where, and how long the actor's writes paused. */

@@ -24,14 +24,29 @@ export function authRoutes(deps: Host): Hono<AppEnv> {
       closeUserSockets(deps, { userId }, userId, session ? { session } : {}).catch((e) => console.error(`[auth] sockets of ${userId} not all closed`, e)));
   };
 
+  // The user's inbox is homed where they come in (Host.claimInboxHome), not where someone else
+  // first touches it. At sign-up the claim is made right after the account is written and before
+  // the answer: only a chat made with the new username within that moment could place the inbox
+  // first (the placement store keeps one home either way). At login (users whose inbox has no home yet, e.g.
+  // signed up before this) it runs beside the answer: the user's own inbox socket, opened next,
+  // homes it through the same node anyway. A failed claim costs only that: logged, and the inbox
+  // is homed where it is first touched, as without the hook.
+  const claimInboxHome = (userId: string) =>
+    deps.claimInboxHome?.(userId).catch((e) =>
+      console.warn(`[auth] inbox of ${userId} not homed here (it will be where it is first touched): ${(e as Error)?.message ?? e}`));
+
   r.post("/v1/auth/register", perIp, validate("json", RegisterBody), async (c) => {
     const { username, password } = c.req.valid("json");
-    return c.json(await deps.accounts.register(username, password, deps.homeOf?.(c.req.raw)), 201);
+    const signedUp = await deps.accounts.register(username, password, deps.homeOf?.(c.req.raw));
+    await claimInboxHome(signedUp.user.id);
+    return c.json(signedUp, 201);
   });
 
   r.post("/v1/auth/login", perIp, validate("json", LoginBody), async (c) => {
     const { username, password, newPassword } = c.req.valid("json");
-    return c.json(await deps.accounts.login(username, password, clientIp(c, deps.config), newPassword));
+    const signedIn = await deps.accounts.login(username, password, clientIp(c, deps.config), newPassword);
+    void claimInboxHome(signedIn.user.id);
+    return c.json(signedIn);
   });
 
   r.post("/v1/auth/refresh", perIp, validate("json", RefreshBody), async (c) => {

@@ -37,6 +37,8 @@ export interface NodeParts {
   moveConversation?: Host["moveConversation"];
   /** Cluster mode: move a user's inbox home to another region (Host.moveInbox). */
   moveInbox?: Host["moveInbox"];
+  /** Cluster mode: home a user's inbox in this node's region at sign-up and login (Host.claimInboxHome). */
+  claimInboxHome?: Host["claimInboxHome"];
   stop(): Promise<void>;
 }
 

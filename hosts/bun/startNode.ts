@@ -80,6 +80,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     images: new SharpImages(),
     moveConversation: parts.moveConversation,
     moveInbox: parts.moveInbox,
+    claimInboxHome: parts.claimInboxHome,
     vapidPublicKey: vapid.publicKey,
     ready: async () => {
       try {

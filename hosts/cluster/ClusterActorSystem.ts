@@ -2,7 +2,8 @@
  * Cluster mode: many Bun nodes in several regions, each actor on exactly one node at a time.
  *
  * Where an actor lives is decided in two steps, once, and then cached:
- *  1. its home region — global, first toucher's region, in a NATS KV bucket (homeRegions.ts);
+ *  1. its home region — global, in a NATS KV bucket (homeRegions.ts): the first toucher's region,
+ *     except a user's inbox, claimed at sign-up by the region the user came through (claimHome);
  *  2. its owner node in that region — a Redis lease in the region's Redis (leases.ts). A node of the
  *     home region claims it; a node elsewhere (or an edge-only node) asks the region's queue group.
  * Calls to an actor owned here are method calls on the local BunActorSystem; others go to the owner
@@ -250,6 +251,14 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
         await sleep(wait);
       }
     }
+  }
+
+  /** Homes the actor in this region unless it has a home already (a user's inbox at sign-up and
+   *  login: Host.claimInboxHome); answers the home it has now. The store's create lets one claim
+   *  win, so nodes racing for one actor still leave exactly one home. */
+  async claimHome(kind: ActorKind, id: string): Promise<string> {
+    this.needBus();
+    return this.homeOf(kind, id);
   }
 
   /** Off the bus nothing elsewhere can be reached (nor placed: the placement bucket is on NATS). */

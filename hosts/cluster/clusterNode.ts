@@ -174,6 +174,10 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     },
     moveConversation: (id, region) => moves.move("conversation", id, region),
     moveInbox: (userId, region) => moves.move("inbox", userId, region),
+    // A user's inbox starts in the region they signed up through, not where a group made elsewhere
+    // first touches it (docs/cluster.md "Placement"): losing another region then leaves them their
+    // conversation list and inbox socket.
+    claimInboxHome: async (userId) => void (await cluster.claimHome("inbox", userId)),
     // One sweeper per region per interval; the blob store (one S3 bucket or folder for every region)
     // holds keys whose rows are in other regions' primaries, so its listing is not swept here.
     sweep: { gate: sweepLease(redis, `${cc.name}:attachment-sweep`, cc.nodeId, config.attachmentSweepMs), orphans: false },

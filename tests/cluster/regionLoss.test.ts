@@ -7,7 +7,8 @@
  * behind his cursor says `recovered: false` and how far it goes), a send refused with the retryable
  * `storage_unavailable`, a non-member refused; thread pages read-only from the replica too (search is
  * not served from it: 503; a search of all his conversations names it as left out); his a-homed
- * conversation keeps working. Region b back: the read-only socket is closed 1012, the reconnect
+ * conversation keeps working, and so do his list and inbox socket (his inbox is homed in a, where he
+ * signed up, though a group made through b touched it first). Region b back: the read-only socket is closed 1012, the reconnect
  * reaches b1 writable and resumes without a gap, and storage holds every acked message once. Times
  * are printed for docs/cluster.md.
  */
@@ -33,10 +34,9 @@ beforeAll(async () => {
     { NEXUS_SENDS_PER_SECOND: "10000", NEXUS_MOVE_CHECK_MS: "0" }, { wanMs: WAN_MS, farReplicas: true });
   ({ a1, b1 } = cl.nodes as Record<string, ClusterNode>);
   alice = await new Nexus(b1.url).register("rl-alice");
+  // His inbox is homed in a, where he signed up, though alice's group (made through b1) is the first
+  // to tell it anything (Host.claimInboxHome): so he keeps his list and inbox socket while b is lost.
   bob = await new Nexus(a1.url).register("rl-bob");
-  // His inbox is homed where it is first touched: his own list through a1, before alice's group
-  // (made through b1) tells it anything. Otherwise it would be homed in b and lost with it.
-  await bob.must("GET", "/v1/conversations");
   carol = await new Nexus(a1.url).register("rl-carol");
   farConv = (await alice.createGroup("homed in b", [bob])).id;
   for (let i = 0; i < BEFORE; i++) {
@@ -161,6 +161,12 @@ describe("cluster: a lost region's conversations over sockets", () => {
     expect(near.welcome.readOnly).toBeUndefined();
     expect((await near.sock.sendMessage("a is fine")).t).toBe("ack");
     await near.sock.close();
+    // His conversation list and inbox socket through a1 work meanwhile (his inbox is homed in a).
+    const list = await bob.must("GET", "/v1/conversations");
+    expect(list.conversations.map((c: any) => c.id).sort()).toEqual([farConv, nearConv].sort());
+    const inbox = await bob.openInbox();
+    expect((await inbox.next("inbox")).conversations.map((c: any) => c.id).sort()).toEqual([farConv, nearConv].sort());
+    await inbox.close();
     // Searching all his conversations still finds it; the lost one is named as left out.
     const everywhere = await get(`/v1/search?${new URLSearchParams({ q: "fine" })}`);
     expect(everywhere.status).toBe(200);
