@@ -15,7 +15,8 @@ import { AttachmentBlobs } from "./attachmentBlobs.ts";
 import { EVENT_COLS, insertEvents, rowToEvent, type EventRow } from "./eventRows.ts";
 import { threadReplyStatements, threadSchema, ThreadStore } from "./threadStore.ts";
 import { searchMessages } from "./messageSearch.ts";
-import { fenceCheck } from "./ownerFence.ts";
+import type { FenceStay } from "./ownerFence.ts";
+import { WriterFence, type FenceStatements } from "./writerFence.ts";
 import { loadGroupProfile } from "./groupProfileRows.ts";
 
 export interface LoadedConversation {
@@ -81,15 +82,13 @@ export class SqlConversationStore {
   /** Cluster mode: is a tombstone naming `region` current (the home really moved there)? */
   private readonly confirmMoved: ConfirmMoved | undefined;
 
-  /** Cluster mode: this writer's fencing token (ownerFence.ts), asked for before the first load; the
-   *  host hands out one per claim, so a reload after a refused commit does not take a newer one. */
-  private readonly fence: (() => Promise<number>) | undefined;
-  private fenceToken: number | undefined;
+  /** Cluster mode: the token this writer's commits carry (ownerFence.ts, writerFence.ts). */
+  private readonly fence: WriterFence | undefined;
 
   constructor(private readonly sql: Sql, readonly conversationId: string,
-    opts: { schemaPending?: boolean; confirmMoved?: ConfirmMoved; fence?: () => Promise<number> } = {}) {
+    opts: { schemaPending?: boolean; confirmMoved?: ConfirmMoved; fence?: FenceStay } = {}) {
     this.confirmMoved = opts.confirmMoved;
-    this.fence = opts.fence;
+    this.fence = opts.fence && new WriterFence(opts.fence, sql, conversationId);
     this.indexer = SearchIndexer.for(sql);
     this.threads = new ThreadStore(sql, conversationId);
     this.schemaPending = opts.schemaPending ?? false;
@@ -122,9 +121,7 @@ export class SqlConversationStore {
   async load(): Promise<LoadedConversation | null> {
     if (this.schemaPending) return null;
     const id = this.conversationId;
-    // The token first: a commit of an earlier owner that lands after this is refused, and one that
-    // landed before is in what we read next.
-    if (this.fence) this.fenceToken = await this.fence();
+    await this.fence?.beforeLoad();
     // Moved (or moving) to another region's database (cluster mode): whoever still routes here must
     // look again, unless the host finds the move never happened (then this copy is current again).
     const to = await movedTo(this.sql, id);
@@ -136,6 +133,7 @@ export class SqlConversationStore {
     const conv = await this.sql.first<{ type: string; title: string; epoch: string }>(
       "SELECT type, title, epoch FROM conversations WHERE id = ?", [id]);
     if (!conv) return null;
+    if (this.fence && !(await this.fence.found())) return this.load();
     // At once rather than one after another: a failover's new owner loads while clients wait (#16).
     // Nothing else writes meanwhile (this is the one writer; a fenced one cannot commit).
     const [members, last, lastMsg, recent, profile] = await Promise.all([
@@ -183,18 +181,22 @@ export class SqlConversationStore {
   /** One atomic batch. A function is called when the Sql takes the batch into a transaction
    *  (sql.ts BatchStatements); `chain`: pipelined batches of this conversation (sql.ts CommitChain). */
   commit(c: Commit | (() => Commit), chain?: CommitChain): Promise<void> {
-    if (this.fence && this.fenceToken === undefined) return Promise.reject(new Error(`conversation ${this.conversationId}: fenced store committing before load`));
     if (this.schemaPending)
       return SqlConversationStore.migrate(this.sql).then(() => {
         this.schemaPending = false;
         return this.commit(c, chain);
       });
+    return this.fence ? this.fence.commit((first) => this.write(c, chain, first)) : this.write(c, chain);
+  }
+
+  /** The batch of `c`, after the fence's statements (`first`) in cluster mode. */
+  private write(c: Commit | (() => Commit), chain: CommitChain | undefined, first?: FenceStatements): Promise<void> {
     let messages = 0;
     let dropped: string[] | null = null;
     const statements = (commit: Commit) => {
       messages = commit.events.reduce((n, e) => (e.kind === "message" ? n + 1 : n), 0);
       for (const p of commit.patches) if (p.deleted && p.attachmentIds?.length) (dropped ??= []).push(...p.attachmentIds);
-      return this.statements(commit);
+      return this.statements(commit, first?.(commit.create !== undefined) ?? []);
     };
     const done = this.sql.batch(typeof c === "function" ? () => statements(c()) : statements(c), chain);
     return done.then(() => {
@@ -204,9 +206,9 @@ export class SqlConversationStore {
     });
   }
 
-  private statements(c: Commit): Statement[] {
+  private statements(c: Commit, first: Statement[]): Statement[] {
     const id = this.conversationId;
-    const st: Statement[] = this.fenceToken === undefined ? [] : [fenceCheck(id, this.fenceToken)];
+    const st: Statement[] = [...first];
     if (c.create)
       st.push({ sql: "INSERT INTO conversations (id, type, title, epoch, created_ts) VALUES (?, ?, ?, ?, ?)",
         args: [id, c.create.type, c.create.title, c.create.epoch, c.create.ts] });

@@ -16,7 +16,7 @@ import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { SqlConversationStore } from "../../actors/storage/sqlConversationStore.ts";
 import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
 import { randomIds, timerClock } from "../../actors/timerClock.ts";
-import { takeFence } from "../../actors/storage/ownerFence.ts";
+import { takeFence, type FenceStay } from "../../actors/storage/ownerFence.ts";
 
 const EVICT_AFTER_MS = 5 * 60_000;
 /** A conversation that does not exist is dropped once unused this long (issue #18 item 14). */
@@ -30,8 +30,9 @@ export interface BunActorSystemOptions {
   /** Cluster mode: is an actor's tombstone naming `region` current (actorTransfer.ts)? */
   confirmMoved?: (kind: ActorKind, id: string, region: string) => Promise<MovedCheck>;
   /** Cluster mode: every conversation's commits carry a fencing token (ownerFence.ts), taken once per
-   *  stay on this node (a reload after a refused commit keeps it: it must not take the conversation
-   *  back from the newer owner). `drop` ends a stay. */
+   *  stay on this node by the first load that finds the conversation, or won by the claim of the
+   *  create of one loaded absent (a reload after a refused commit keeps it: it must not take the
+   *  conversation back from the newer owner). `drop` ends a stay. */
   fenced?: boolean;
 }
 
@@ -76,7 +77,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     let slot = this.conversations.get(id);
     if (!slot) {
       const actor: ConversationActor = new ConversationActor(id, { store: new SqlConversationStore(this.sql, id, { confirmMoved: this.confirming("conversation", id),
-          fence: this.opts.fenced ? () => this.fenceToken(id) : undefined }), clock: timerClock, ids: randomIds,
+          fence: this.opts.fenced ? this.fenceStay(id, () => actor) : undefined }), clock: timerClock, ids: randomIds,
         mesh: this.mesh, limits: this.limits, publish: this.publisher,
         // Storage may hold what the actor does not know: the next use loads a fresh one.
         onDiverged: () => {
@@ -116,6 +117,21 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
       });
     }
     return t;
+  }
+
+  /** The fence of this stay as the store of `actorOf()` sees it: a token won by its claim counts for
+   *  the stay only while that actor is still the one here (a dropped one's late claim does not). */
+  private fenceStay(id: string, actorOf: () => ConversationActor): FenceStay {
+    return {
+      take: () => this.fenceToken(id),
+      holds: () => this.fenceTokens.has(id),
+      claimed: (token) => {
+        if (this.conversations.get(id)?.actor === actorOf()) this.fenceTokens.set(id, Promise.resolve(token));
+      },
+      refused: () => {
+        if (this.conversations.get(id)?.actor === actorOf()) this.conversations.delete(id);
+      },
+    };
   }
 
   /** The local actor of either kind (hosts that route by kind: sockets, cluster RPC). */

@@ -24,7 +24,9 @@
  * clientId; a resend of a batch that was stored after all is answered as a duplicate.
  *
  * Reads and single statements (`all`, `first`, `run`) are one request each and see every
- * committed transaction. A request unanswered after `requestTimeoutMs` fails (outcome unknown) and
+ * committed transaction. Writes of every kind (group commits, single statements that write, DDL)
+ * go to the server one at a time per node (writeLane.ts: many concurrent writers stall sqld). A
+ * request unanswered after `requestTimeoutMs` fails (outcome unknown) and
  * the connection is replaced, so a hung server cannot hold every later commit; the client also
  * reconnects by itself after the connection drops (a restarted server).
  *
@@ -35,6 +37,7 @@ import { createClient, LibsqlError, type Client, type InValue, type ResultSet } 
 import { NexusError } from "../../../protocol/errors.ts";
 import { GroupCommit } from "../../bun/storage/groupCommit.ts";
 import { openReplicaFile, type EmbeddedReplica } from "./embeddedReplica.ts";
+import { isReadOnly, WriteLane } from "./writeLane.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
 
 export interface RemoteLibsqlOptions {
@@ -108,6 +111,8 @@ export function toRows<T>(rs: ResultSet): T[] {
 
 export class RemoteLibsqlSql implements Sql {
   private readonly commits: GroupCommit;
+  /** Every write of this node, one at a time (writeLane.ts says why). */
+  readonly writes = new WriteLane();
   /** Write transactions and statements committed (as LibsqlSql: `batches` counts statements), for metrics. */
   stats = { transactions: 0, batches: 0 };
   /** None: the full-text index is in the database itself (inlineSearch.ts). */
@@ -123,15 +128,26 @@ export class RemoteLibsqlSql implements Sql {
   }
 
   /** One request, given up after `timeoutMs`: the connection is then replaced (whatever else was in
-   *  flight on it fails too, its outcome unknown) rather than trusted to answer late. */
-  private async timed<T>(request: Promise<T>): Promise<T> {
+   *  flight on it fails too, its outcome unknown) rather than trusted to answer late. A write waits
+   *  for its turn in the write lane first (writeLane.ts), within the same time limit. */
+  private async timed<T>(send: () => Promise<T>, write: boolean): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let gaveUp = false;
+    let sent = false;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        void Promise.resolve(this.client.reconnect()).catch(() => {});
+        gaveUp = true;
+        // Only a request the server was sent says anything about the connection.
+        if (sent) void Promise.resolve(this.client.reconnect()).catch(() => {});
         reject(new Error(`libSQL server did not answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
     });
+    const sending = () => {
+      sent = true;
+      return send();
+    };
+    const request = write ? this.writes.run(sending, () => gaveUp) : sending();
+    request.catch(() => {}); // lost the race to the timeout: its own failure is not news
     try {
       return await Promise.race([request, timeout]);
     } finally {
@@ -142,9 +158,9 @@ export class RemoteLibsqlSql implements Sql {
   /** A single request outside the group commit. An SQL error (a constraint: a username taken) is the
    *  caller's; a server that stays busy or cannot be reached is `storage_unavailable` (503 with
    *  Retry-After over REST), not an internal error. */
-  private async request<T>(send: () => Promise<T>): Promise<T> {
+  private async request<T>(send: () => Promise<T>, write: boolean): Promise<T> {
     try {
-      return await retryWhileBusy(() => this.timed(send()));
+      return await retryWhileBusy(() => this.timed(send, write));
     } catch (e) {
       const sqlError = e instanceof LibsqlError && e.code.startsWith("SQLITE_") && e.code !== "SQLITE_BUSY" && e.code !== "SQLITE_LOCKED";
       if (sqlError) throw e;
@@ -154,7 +170,7 @@ export class RemoteLibsqlSql implements Sql {
   }
 
   async all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]> {
-    return toRows<T>(await this.request(() => this.client.execute({ sql, args: toArgs(args) })));
+    return toRows<T>(await this.request(() => this.client.execute({ sql, args: toArgs(args) }), !isReadOnly(sql)));
   }
 
   async first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined> {
@@ -163,7 +179,7 @@ export class RemoteLibsqlSql implements Sql {
 
   /** A single write outside the group commit (accounts), in a transaction of its own. */
   async run(sql: string, args?: SqlValue[]): Promise<{ changes: number }> {
-    const rs = await this.request(() => this.client.execute({ sql, args: toArgs(args) }));
+    const rs = await this.request(() => this.client.execute({ sql, args: toArgs(args) }), true);
     return { changes: rs.rowsAffected };
   }
 
@@ -175,12 +191,12 @@ export class RemoteLibsqlSql implements Sql {
     this.stats.transactions++;
     this.stats.batches += statements.length;
     const stmts = statements.map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
-    await retryWhileBusy(() => this.timed(this.client.batch(stmts, "write")));
+    await retryWhileBusy(() => this.timed(() => this.client.batch(stmts, "write"), true));
   }
 
   /** Idempotent DDL, in order, as one transaction: nodes starting together cannot interleave. */
   async migrate(statements: string[]): Promise<void> {
-    if (statements.length > 0) await retryWhileBusy(() => this.timed(this.client.batch(statements, "write")));
+    if (statements.length > 0) await retryWhileBusy(() => this.timed(() => this.client.batch(statements, "write"), true));
   }
 
   /** Waits for queued writes, then closes the client. */
