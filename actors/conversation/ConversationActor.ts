@@ -12,14 +12,15 @@ import { CloseCodes, NexusError, type Attachment, type AttachmentRef, type Conve
   type Limits, type Member, type MessageEvent, type MessageSearch, type Role } from "../../protocol/index.ts";
 import type { ConversationApi, CreateConversation, HistoryPage, PinInput, SendInput, ThreadPage } from "../api.ts";
 import type { Caller, Connection, Resume, SessionEnd, SocketActor } from "../ports.ts";
-import { emptyCommit, type LoadedConversation } from "../storage/sqlConversationStore.ts";
-import { newConversation, readOnlyState, stateFromStore } from "./loadState.ts";
-import { isStorageOutage, StorageOutage } from "./storageOutage.ts";
+import { emptyCommit } from "../storage/sqlConversationStore.ts";
+import { readOnlyState, stateFromStore } from "./loadState.ts";
+import { loadOrStale, StorageOutage } from "./storageOutage.ts";
+import { Creation } from "./creation.ts";
 import { CommitPipeline } from "./commitPipeline.ts";
 import type { ConversationDeps } from "./deps.ts";
 import type { Draft } from "./drafts.ts";
 import { infoOf, type OpResult, type State } from "./state.ts";
-import { CallRelay } from "./callRelay.ts";
+import { conversationCalls, type CallRelay } from "./callRelay.ts";
 import { InboxNotices } from "./inboxNotices.ts";
 import { RateBuckets } from "./rateBuckets.ts";
 import { ReadCursors } from "./readCursors.ts";
@@ -38,7 +39,7 @@ export type { ConversationDeps } from "./deps.ts";
 export class ConversationActor implements ConversationApi, SessionHost, SocketActor {
   private s: State | null = null;
   private loaded: Promise<void> | null = null;
-  private creating: Promise<unknown> | null = null;
+  private readonly creation: Creation;
   private readonly pipeline: CommitPipeline;
   private readonly reads: ReadCursors;
   private readonly inbox: InboxNotices;
@@ -56,6 +57,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.pipeline = new CommitPipeline(this);
     this.reads = new ReadCursors(deps.store, deps.clock);
     this.inbox = new InboxNotices(id, deps.mesh, deps.clock, () => this.s);
+    this.creation = new Creation({ id, deps, current: () => this.s, created: (s) => (this.s = s) }, this.inbox);
     this.fanout = new Fanout(deps.limits.maxSocketBufferBytes, `conversation:${id}`, deps.publish);
     this.sockets = new ConversationSockets(this);
     this.threads = new Threads({ id, store: deps.store, current: () => this.s, notify: (u) => this.inbox.notify(u), recent: (seq) => this.pipeline.messages.get(seq) });
@@ -66,13 +68,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     this.rate = new RateBuckets(deps.limits.sendsPerSecond, () => deps.clock.now());
     this.typing = new TypingTracker(deps.clock, deps.limits.typingTtlMs, (userId, on) =>
       this.fanout.broadcast(frame("typing", { userId, on }), 0, userId));
-    this.calls = new CallRelay(deps.clock, {
-      relay: (to, from, signal) => this.fanout.toUser(to, frame("call", { ...signal, from, conversationId: id })),
-      ring: (to, from, signal) => deps.mesh.ring(to, { conversationId: id, from, signal }),
-      log: (c) => void this.pipeline.submit({ kind: "call", author: c.caller, callId: c.callId, media: c.media, outcome: c.outcome, durationMs: c.durationMs }).catch(() => {}),
-      // Offline: no socket here and none on their inbox (where rings reach every screen).
-      isOffline: async (userId) => !this.fanout.hasUser(userId) && (await deps.mesh.presenceOf([userId]))[0]?.status === "offline",
-    });
+    this.calls = conversationCalls(id, deps, this.fanout, (d) => this.pipeline.submit(d));
   }
 
   get limits(): Limits {
@@ -88,30 +84,21 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   }
 
   private async load(): Promise<void> {
-    let l: LoadedConversation | null;
-    let outage: unknown = null;
-    try {
-      l = await this.deps.store.load();
-    } catch (e) {
-      // Storage unreachable and nobody had this conversation loaded: read-only from the node's
-      // replica if it has the conversation (storageOutage.ts), instead of refusing every read.
-      if (!isStorageOutage(e) || !this.deps.onDiverged) throw e;
-      l = await this.deps.store.staleLoad().catch(() => null);
-      if (!l) throw e;
-      outage = e;
-    }
-    if (!l) return;
+    // Storage unreachable and nobody had this conversation loaded: read-only from the node's
+    // replica if it has the conversation (storageOutage.ts), instead of refusing every read.
+    const found = await loadOrStale(this.deps.store, !!this.deps.onDiverged);
+    if (!found) return;
+    const { loaded: l, outage } = found;
+    this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor); // resends of stored sends are still acked
     if (outage) {
       // Reads only, reloaded when the primary is back (storageOutage.ts).
       this.s = readOnlyState(l);
-      this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor); // resends of stored sends are still acked
       this.pipeline.stop();
       this.outage.reloadWhenBack = true;
       this.outage.begin(outage);
       return;
     }
     const s = await stateFromStore(this.deps.store, l);
-    this.pipeline.clientIds.restore(l.recentClientIds, l.clientIdFloor);
     this.s = s;
     await this.threads.load(s); // ready() resolves after this: nobody reads the state before
   }
@@ -203,31 +190,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
 
   async create(caller: Caller, init: CreateConversation): Promise<ConversationInfo> {
     await this.ready();
-    while (this.creating) await this.creating.catch(() => {});
-    if (this.s) {
-      // Creating what exists is a retry (direct ids come from the pair, group ids from a clientId):
-      // answer it, and store the caller's inbox row again in case the first attempt could not.
-      if (this.s.type === init.type && this.s.members.has(caller.userId)) {
-        await this.inbox.syncMember(caller.userId, false);
-        return this.infoOf(this.s);
-      }
-      throw new NexusError("conflict", "conversation already exists");
-    }
-    const p = this.doCreate(caller, init);
-    this.creating = p;
-    try {
-      return await p;
-    } finally {
-      this.creating = null;
-    }
-  }
-
-  private async doCreate(caller: Caller, init: CreateConversation): Promise<ConversationInfo> {
-    const { commit, state } = newConversation(caller, init, this.deps.limits, this.deps.clock.now(), this.deps.ids.random());
-    await this.deps.store.commit(commit);
-    this.s = state;
-    await this.inbox.syncAll(state);
-    return this.infoOf(state);
+    return this.creation.create(caller, init);
   }
 
   async send(caller: Caller, input: SendInput, conn?: Connection): Promise<OpResult> {
@@ -353,12 +316,8 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
     // and a recount would retry against the unreachable primary every second. The cursor is kept and
     // stored when the actor reloads, which counts afresh.
     if (this.outage.reloadWhenBack) return;
-    await this.recount(userId, to);
-  }
-
-  private recount(userId: string, to: number): Promise<void> {
     const { store, clock } = this.deps;
-    return recountUnread({ id: this.id, store, clock, pipeline: this.pipeline, recounted: (u) => this.inbox.notify(u) }, this.s!, userId, to);
+    await recountUnread({ id: this.id, store, clock, pipeline: this.pipeline, recounted: (u) => this.inbox.notify(u) }, s, userId, to);
   }
 
   /** Read cursors are stored behind (readCursors.ts). */
@@ -405,7 +364,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
   /** No sockets, nothing queued or pending: the host may evict this actor. */
   idle(): boolean {
     return this.fanout.size === 0 && !this.pipeline.busy && !this.reads.pending &&
-      this.creating === null && !this.inbox.pending && !this.calls.active;
+      !this.creation.busy && !this.inbox.pending && !this.calls.active;
   }
 
   /**
@@ -416,7 +375,7 @@ export class ConversationActor implements ConversationApi, SessionHost, SocketAc
    */
   async handOver(): Promise<void> {
     this.fanout.closeAll(CloseCodes.restart, "moved");
-    while (this.pipeline.busy || this.creating !== null) await new Promise<void>((r) => this.deps.clock.schedule(5, r));
+    while (this.pipeline.busy || this.creation.busy) await new Promise<void>((r) => this.deps.clock.schedule(5, r));
     await this.close();
   }
 

@@ -4,6 +4,10 @@
  */
 import { NexusError, type CallSignal } from "../../protocol/index.ts";
 import type { Clock } from "../ports.ts";
+import { frame } from "../../protocol/serverFrames.ts";
+import type { ConversationDeps } from "./deps.ts";
+import type { Draft } from "./drafts.ts";
+import type { Fanout } from "./fanout.ts";
 
 const RING_TIMEOUT_MS = 45_000;
 
@@ -114,4 +118,16 @@ export class CallRelay {
     this.call?.cancelTimeout();
     this.call = null;
   }
+}
+
+/** The relay of conversation `id`: signals go to the members' sockets here, rings through their
+ *  inboxes (every screen), and each call ends as a `call` event committed by `commit`. */
+export function conversationCalls(id: string, deps: ConversationDeps, fanout: Fanout, commit: (d: Draft) => Promise<unknown>): CallRelay {
+  return new CallRelay(deps.clock, {
+    relay: (to, from, signal) => fanout.toUser(to, frame("call", { ...signal, from, conversationId: id })),
+    ring: (to, from, signal) => deps.mesh.ring(to, { conversationId: id, from, signal }),
+    log: (c) => void commit({ kind: "call", author: c.caller, callId: c.callId, media: c.media, outcome: c.outcome, durationMs: c.durationMs }).catch(() => {}),
+    // Offline: no socket here and none on their inbox (where rings reach every screen).
+    isOffline: async (userId) => !fanout.hasUser(userId) && (await deps.mesh.presenceOf([userId]))[0]?.status === "offline",
+  });
 }

@@ -16,6 +16,7 @@
 import { isNexusError, type ConversationEvent, type MessageEvent } from "../../protocol/index.ts";
 import { storageFrame } from "../../protocol/serverFrames.ts";
 import { OutcomeUnknownError } from "../storage/sql.ts";
+import type { LoadedConversation, SqlConversationStore } from "../storage/sqlConversationStore.ts";
 import type { ConversationDeps } from "./deps.ts";
 import type { Fanout } from "./fanout.ts";
 import type { State } from "./state.ts";
@@ -28,6 +29,23 @@ const PAGE_KINDS = new Set(["message", "member", "rename", "profile", "created",
 /** The failure of a commit or read that says "the database cannot be reached" (not a refusal by it). */
 export function isStorageOutage(e: unknown): boolean {
   return e instanceof OutcomeUnknownError || (isNexusError(e) && e.code === "storage_unavailable");
+}
+
+/**
+ * A conversation's load: from the primary, or, when the primary is unreachable and the host can
+ * reload the actor later (`canReadStale`), from the node's replica, with the outage that made it so.
+ * null: no such conversation. A replica without the conversation rethrows the outage.
+ */
+export async function loadOrStale(store: SqlConversationStore, canReadStale: boolean): Promise<{ loaded: LoadedConversation; outage: unknown } | null> {
+  try {
+    const loaded = await store.load();
+    return loaded && { loaded, outage: null };
+  } catch (e) {
+    if (!isStorageOutage(e) || !canReadStale) throw e;
+    const loaded = await store.staleLoad().catch(() => null);
+    if (!loaded) throw e;
+    return { loaded, outage: e };
+  }
 }
 
 /** The newest committed events of a conversation, in seq order, without gaps. */
