@@ -2,11 +2,11 @@
  * Accounts: registration, login with lockout, rotating refresh tokens, access tokens and socket
  * tickets, admin lock/unlock. Written against the `Sql` interface, which may be a remote proxy shared
  * by many isolates: every state change is one atomic statement (`UPDATE … RETURNING`) or one batch.
+ * Hot-path reads may go to a copy of the store (accountReads.ts; a cluster's local replica).
  */
 import { NexusError } from "../../protocol/errors.ts";
 import type { AuthResponse, PublicUser } from "../../protocol/rest.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
-import type { EdgeConfig } from "../config.ts";
 import {
   ACCOUNT_MIGRATIONS,
   LOCKED_FOREVER,
@@ -25,42 +25,30 @@ import { randomId } from "../../protocol/ids.ts";
 import { TICKET_TTL_SECONDS, TokenSigner, type Principal, type VerifiedToken } from "./tokens.ts";
 import { TokenVersionCache } from "./tokenVersionCache.ts";
 import { AccountChanges, type ChangedAccount } from "./accountChanges.ts";
+import type { AccountReads } from "./accountReads.ts";
+import type { AccountConfig, AccountServiceOptions } from "./accountServiceOptions.ts";
 import { ACCOUNT_STATE_MIGRATIONS, IS_ACTIVE, NO_PASSWORD, stateOf, type AccountStateRow } from "./accountStates.ts";
 import { ADMIN_AUDIT_MIGRATIONS, AdminAudit, type AdminActionInput } from "./adminAudit.ts";
 import { PROFILE_MIGRATIONS, ProfileStore, type ProfilePatch } from "./profiles.ts";
 
 export type { Principal, AccountRole } from "./tokens.ts";
 export type { AdminUserView } from "./accountsSchema.ts";
-
-export type AccountConfig = Pick<
-  EdgeConfig,
-  "jwtSecret" | "accessTtlSeconds" | "refreshTtlSeconds" | "maxFailedLogins" | "lockoutMinutes" | "adminUsernames" | "authCacheMs"
->;
-
-export interface AccountServiceOptions {
-  sql: Sql;
-  config: AccountConfig;
-  /** The host's hasher (hosts/shared/scryptPasswords.ts on every host today). */
-  hasher: PasswordHasher;
-  /** Injectable clock (ms) so tests can step past a lockout. */
-  now?: () => number;
-  /** A new user's id, from the home the host gave at sign-up (a sharded directory encodes its shard). */
-  newUserId?: (home: string | undefined) => string;
-  /**
-   * Who is "the first registered user" when accounts are spread over several stores: called after a
-   * registration is stored, true means this user is the first and becomes admin. Without it the
-   * first row of this store's users table is (decided inside the INSERT).
-   */
-  claimFirstAdmin?: (userId: string) => Promise<boolean>;
-}
+export type { AccountConfig, AccountServiceOptions } from "./accountServiceOptions.ts";
 
 /** What the edge uses of an account service (AccountService, or one spread over shards). */
 export type Accounts = { [K in keyof AccountService]: AccountService[K] };
 
 export type SessionsEnded = (userId: string, session: string | null) => Promise<void>;
 
+/** Every table of the account service, in order (a host migrates the home before it opens a replica of it). */
+export const ACCOUNTS_SCHEMA = [...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS, ...TICKET_MIGRATIONS, ...ACCOUNT_STATE_MIGRATIONS,
+  ...ADMIN_AUDIT_MIGRATIONS, ...PROFILE_MIGRATIONS];
+
 export class AccountService {
   private readonly sql: Sql;
+  private readonly reads: AccountReads;
+  private readonly ticketStore: Sql;
+  private readonly ledger: string | undefined;
   private readonly config: AccountConfig;
   private readonly hasher: PasswordHasher;
   private readonly now: () => number;
@@ -84,22 +72,38 @@ export class AccountService {
 
   constructor(opts: AccountServiceOptions) {
     this.sql = opts.sql;
+    this.reads = opts.reads ?? opts.sql;
+    this.ticketStore = opts.tickets?.sql ?? opts.sql;
+    this.ledger = opts.tickets?.ledger;
     this.config = opts.config;
     this.hasher = opts.hasher;
     this.now = opts.now ?? Date.now;
     this.newUserId = opts.newUserId ?? (() => randomId("u"));
     this.claimFirstAdmin = opts.claimFirstAdmin;
     this.signer = new TokenSigner(opts.config.jwtSecret, this.now);
-    this.refreshTokens = new RefreshTokens(this.sql, opts.config.refreshTtlSeconds * 1000, this.now, (f, userId) => {
-      this.families.invalidate(f);
-      return this.sessionEnded?.(userId, f);
+    this.refreshTokens = new RefreshTokens({
+      sql: this.sql,
+      reads: this.reads,
+      ttlMs: opts.config.refreshTtlSeconds * 1000,
+      now: this.now,
+      onRevoked: (f, userId) => {
+        this.families.invalidate(f);
+        return this.sessionEnded?.(userId, f);
+      },
+      signer: opts.firstRefreshSigned ? this.signer : undefined,
     });
     this.versions = new TokenVersionCache(opts.config.authCacheMs, this.now);
     this.families = new TokenVersionCache<boolean>(opts.config.authCacheMs, this.now);
-    this.tickets = new TicketLedger(this.sql, this.now);
-    this.people = new ProfileStore(this.sql, opts.config.adminUsernames, this.now);
+    // What was cached from older reads goes once the copy caught up with a change made elsewhere.
+    this.reads.onCaughtUp?.(() => {
+      this.versions.clear();
+      this.families.clear();
+    });
+    this.tickets = new TicketLedger(this.ticketStore, this.now);
+    this.people = new ProfileStore(this.sql, this.reads, opts.config.adminUsernames, this.now);
     this.throttle = new LoginThrottle(
       this.sql,
+      this.reads,
       { maxFailures: opts.config.maxFailedLogins, lockoutMs: opts.config.lockoutMinutes * 60_000 },
       this.now,
     );
@@ -116,7 +120,8 @@ export class AccountService {
   }
 
   async init(): Promise<void> {
-    await this.sql.migrate([...ACCOUNT_MIGRATIONS, ...LOGIN_FAILURE_MIGRATIONS, ...TICKET_MIGRATIONS, ...ACCOUNT_STATE_MIGRATIONS, ...ADMIN_AUDIT_MIGRATIONS, ...PROFILE_MIGRATIONS]);
+    await this.sql.migrate(ACCOUNTS_SCHEMA);
+    if (this.ticketStore !== this.sql) await this.ticketStore.migrate(TICKET_MIGRATIONS);
     await this.refreshTokens.purgeExpired();
     await this.throttle.purge();
     await this.tickets.purge();
@@ -157,7 +162,8 @@ export class AccountService {
     const hash = row?.password_hash ?? (await (this.dummyHash ??= this.hasher.hash("not-a-real-password")));
     const verified = await this.hasher.verify(password, hash);
     if (!verified || !row) throw await this.throttle.failed(name, from);
-    const state = await this.changes.stateRow(row.id);
+    const state = await this.reads.first<AccountStateRow>(
+      `SELECT deactivated_at, deleted_at, temp_password_until FROM account_states WHERE user_id = ?`, [row.id]);
     if (stateOf(state) === "deactivated")
       throw new NexusError("account_locked", "account is deactivated by an admin", { until: LOCKED_FOREVER, indefinite: true, scope: "deactivated" });
     if (row.locked_until !== null && row.locked_until > this.now()) throw this.locked(row.locked_until);
@@ -201,12 +207,14 @@ export class AccountService {
   async issueTicket(p: Principal): Promise<{ ticket: string; expiresIn: number }> {
     const version = await this.currentVersion(p.userId);
     if (version === null) throw new NexusError("unauthorized", "no such user");
-    return { ticket: await this.signer.sign(p, version, "ws", TICKET_TTL_SECONDS, randomId("t")), expiresIn: TICKET_TTL_SECONDS };
+    return { ticket: await this.signer.sign(p, version, "ws", TICKET_TTL_SECONDS, randomId("t"), this.ledger), expiresIn: TICKET_TTL_SECONDS };
   }
 
   /** Verifies and spends a ticket: it opens one socket (ticketLedger.ts). */
   async verifyTicket(ticket: string): Promise<Principal> {
     const t = await this.signer.verify(ticket, "ws");
+    if (this.ledger !== undefined && t.ledger !== this.ledger)
+      throw new NexusError("unauthorized", "ticket was issued by another server group; get a new one here");
     const principal = await this.checkVersion(t);
     // Spent only once valid, so garbage cannot fill the ledger. Kept 1 s past the token's expiry.
     if (!t.jti || !(await this.tickets.spend(t.jti, this.now() + (TICKET_TTL_SECONDS + 1) * 1000)))
@@ -215,20 +223,20 @@ export class AccountService {
   }
 
   async getUser(id: string): Promise<PublicUser | null> {
-    const row = await this.sql.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND password_hash <> ?`, [id, NO_PASSWORD]);
+    const row = await this.reads.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND password_hash <> ?`, [id, NO_PASSWORD]);
     return row ? toPublicUser(row, this.config.adminUsernames) : null;
   }
 
   /** Deactivated and deleted accounts are not found by name (no new chats, no adding to groups). */
   async findByUsername(username: string): Promise<PublicUser | null> {
-    const row = await this.sql.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ? AND ${IS_ACTIVE("users")}`, [username.toLowerCase()]);
+    const row = await this.reads.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ? AND ${IS_ACTIVE("users")}`, [username.toLowerCase()]);
     return row ? toPublicUser(row, this.config.adminUsernames) : null;
   }
 
   /** Users whose name starts with `prefix` (index range scan; no LIKE wildcards to escape). */
   async searchUsers(prefix: string, limit = 20): Promise<PublicUser[]> {
     const p = prefix.toLowerCase();
-    const rows = await this.sql.all<UserRow>(
+    const rows = await this.reads.all<UserRow>(
       `SELECT ${USER_COLUMNS} FROM users WHERE username >= ? AND username < ? AND ${IS_ACTIVE("users")} ORDER BY username LIMIT ?`,
       [p, p + "\uffff", Math.max(1, Math.min(limit, 100))],
     );
@@ -345,14 +353,14 @@ export class AccountService {
   }
 
   private findRow(username: string): Promise<UserRow | undefined> {
-    return this.sql.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
+    return this.reads.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
   }
 
   /** `signed`: the version a verified token carries, trusted when storage cannot be reached and
    *  nothing newer is known (a lock then takes effect once storage answers; docs/operations.md). */
   private currentVersion(userId: string, signed?: number): Promise<number | null> {
     return this.versions.get(userId, async () => {
-      const r = await this.sql.first<{ token_version: number }>(`SELECT token_version FROM users WHERE id = ?`, [userId]);
+      const r = await this.reads.first<{ token_version: number }>(`SELECT token_version FROM users WHERE id = ?`, [userId]);
       return r ? Number(r.token_version) : null;
     }, signed === undefined ? undefined : () => signed);
   }

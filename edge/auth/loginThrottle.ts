@@ -13,9 +13,17 @@
  *    IP's counter (not the name-wide one: a guesser must not get a fresh allowance from it).
  *
  * Every change is one atomic upsert, as the Sql may be a remote proxy shared by many isolates.
+ *
+ * Counting stays at the accounts' one home, also in cluster mode: failures from every region must
+ * add up, or a guesser would get a fresh allowance per region. So a wrong password costs a trip to
+ * the home. The checks before a login, and whether a success has a counter to clear, read `reads`
+ * (in a cluster the node's replica, which trails the home within the bound docs/cluster.md states):
+ * a right password with no counter to clear writes nothing. A counter written moments ago that the
+ * replica does not show yet is then not cleared: stricter (the next wrong passwords lock sooner), never looser.
  */
 import { NexusError } from "../../protocol/errors.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
+import type { AccountReads } from "./accountReads.ts";
 
 export const LOGIN_FAILURE_MIGRATIONS = [
   // ip = '' is the name-wide row. blocked_until: IP row = locked until; name row = next attempt at.
@@ -52,13 +60,14 @@ export class LoginThrottle {
 
   constructor(
     private readonly sql: Sql,
+    private readonly reads: AccountReads,
     private readonly opts: LoginThrottleOptions,
     private readonly now: () => number,
   ) {}
 
   /** Before the password is checked: 423 if this IP is locked out of `name`, 429 if `name` is slowed. */
   async check(name: string, ip: string): Promise<void> {
-    const rows = await this.sql.all<{ ip: string; blocked_until: number | null }>(
+    const rows = await this.reads.all<{ ip: string; blocked_until: number | null }>(
       `SELECT ip, blocked_until FROM login_failures WHERE username = ? AND ip IN (?, '') AND blocked_until > ?`,
       [name, ip, this.now()],
     );
@@ -122,6 +131,7 @@ export class LoginThrottle {
 
   /** The right password from `ip`: its counter starts again. */
   async succeeded(name: string, ip: string): Promise<void> {
+    if (!(await this.reads.first(`SELECT 1 AS r FROM login_failures WHERE username = ? AND ip = ?`, [name, ip]))) return;
     await this.sql.run(`DELETE FROM login_failures WHERE username = ? AND ip = ?`, [name, ip]);
   }
 

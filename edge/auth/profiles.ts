@@ -18,6 +18,7 @@
 import type { PublicUser } from "../../protocol/rest.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
 import { effectiveRole, type UserRow } from "./accountsSchema.ts";
+import type { AccountReads } from "./accountReads.ts";
 
 export const PROFILE_MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS profiles (
@@ -63,8 +64,10 @@ const PUBLIC_COLUMNS = `u.id, u.username, u.role, u.created_at,
 const PROFILE_JOIN = `LEFT JOIN profiles p ON p.user_id = u.id LEFT JOIN account_states d ON d.user_id = u.id`;
 
 export class ProfileStore {
+  /** `reads`: profiles and the directory (accountReads.ts); `sql`: updates, and what a deletion erases. */
   constructor(
     private readonly sql: Sql,
+    private readonly reads: AccountReads,
     private readonly admins: readonly string[],
     private readonly now: () => number,
   ) {}
@@ -82,7 +85,7 @@ export class ProfileStore {
   /** Profiles of existing users among `ids` (unknown ids are left out). */
   async users(ids: readonly string[]): Promise<PublicUser[]> {
     if (ids.length === 0) return [];
-    const rows = await this.sql.all<DirectoryRow>(
+    const rows = await this.reads.all<DirectoryRow>(
       `SELECT ${PUBLIC_COLUMNS} FROM users u ${PROFILE_JOIN} WHERE u.id IN (${ids.map(() => "?").join(",")})`,
       [...ids],
     );
@@ -124,7 +127,7 @@ export class ProfileStore {
 
   /** The current avatar version of a user, or null. */
   async avatarOf(userId: string): Promise<string | null> {
-    const r = await this.sql.first<{ avatar: string | null }>(
+    const r = await this.reads.first<{ avatar: string | null }>(
       `SELECT p.avatar FROM profiles p LEFT JOIN account_states d ON d.user_id = p.user_id WHERE p.user_id = ? AND d.deleted_at IS NULL`,
       [userId],
     );
@@ -141,7 +144,7 @@ export class ProfileStore {
   /** Up to `limit` visible users after username `after` whose username or display name contains `q`. */
   async search(q: string, after: string, limit: number): Promise<PublicUser[]> {
     const key = q.toLowerCase();
-    const rows = await this.sql.all<DirectoryRow>(
+    const rows = await this.reads.all<DirectoryRow>(
       `SELECT ${PUBLIC_COLUMNS} FROM users u ${PROFILE_JOIN}
        WHERE u.username > ? AND (u.locked_until IS NULL OR u.locked_until <= ?)
          AND (? = '' OR instr(u.username, ?) > 0 OR instr(coalesce(p.name_key, ''), ?) > 0)

@@ -46,7 +46,7 @@ export function parseUserId(id: string): { shard: number; home: string | undefin
 
 export const FIRST_ADMIN_MIGRATIONS = [`CREATE TABLE IF NOT EXISTS directory_claims (name TEXT PRIMARY KEY, user_id TEXT NOT NULL)`];
 
-export interface ShardedAccountsOptions extends Omit<AccountServiceOptions, "sql" | "newUserId" | "claimFirstAdmin"> {
+export interface ShardedAccountsOptions extends Omit<AccountServiceOptions, "sql" | "reads" | "tickets" | "newUserId" | "claimFirstAdmin"> {
   /** One Sql per shard; shard 0 also holds the first-admin claim. */
   shards: Sql[];
 }

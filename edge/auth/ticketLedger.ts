@@ -2,8 +2,10 @@
  * Single-use socket tickets (issue #18 item 14). A ticket is a 30 s JWT in a socket URL, and URLs
  * end up in logs and proxies: within those 30 s anyone holding it could open more sockets as its
  * user. Each ticket carries a `jti`; opening a socket spends it with one atomic INSERT into the
- * accounts store, which every node of a host shares (the Bun host's file, the cluster's libSQL
- * server, the Cloudflare directory Durable Object), so a second use is refused on any node.
+ * accounts store, which every node of a host shares (the Bun host's file, the Cloudflare directory
+ * Durable Object), so a second use is refused on any node. In cluster mode it is the primary of the
+ * ticket's region instead (AccountServiceOptions.tickets: no trip to the accounts' far home), and a
+ * ticket is opened only in the region that issued it, so it is still spent in one store only.
  * Rows are only needed while their ticket could still verify; expired ones are purged now and then.
  */
 import type { Sql } from "../../actors/storage/sql.ts";

@@ -8,6 +8,8 @@ import { isNexusError } from "../../protocol/errors.ts";
 
 export class TokenVersionCache<V = number | null> {
   private readonly entries = new Map<string, { version: V; at: number }>();
+  /** Bumped by clear(): a load that began before it is answered but not cached (it read older data). */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -24,6 +26,7 @@ export class TokenVersionCache<V = number | null> {
   async get(userId: string, load: () => Promise<V>, whenUnreachable?: () => V): Promise<V> {
     const hit = this.entries.get(userId);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.version;
+    const generation = this.generation;
     let version: V;
     try {
       version = await load();
@@ -35,6 +38,7 @@ export class TokenVersionCache<V = number | null> {
       this.entries.set(userId, { version: fallback, at: -Infinity });
       return fallback;
     }
+    if (generation !== this.generation) return version;
     this.entries.delete(userId); // re-insert at the end: Map order = age, oldest evicted first
     this.entries.set(userId, { version, at: this.now() });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
@@ -43,5 +47,12 @@ export class TokenVersionCache<V = number | null> {
 
   invalidate(userId: string): void {
     this.entries.delete(userId);
+  }
+
+  /** Forget everything (the store changed elsewhere: AccountReads.onCaughtUp). Last known values go
+   *  too: while storage cannot be reached, tokens are then trusted at their signed version. */
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
   }
 }

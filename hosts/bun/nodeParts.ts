@@ -8,6 +8,7 @@ import { bunSocketRouter, bunWebSocketHandler } from "./bunSockets.ts";
 import type { ActorsClient } from "../../actors/api.ts";
 import { openLibsql } from "./storage/libsqlSql.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
+import type { AccountServiceOptions } from "../../edge/auth/accounts.ts";
 import type { NodeConfig } from "./config.ts";
 import type { Host, RateLimiter, SocketRouter } from "../../edge/host.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
@@ -19,6 +20,9 @@ export interface NodeParts {
   sql: Sql & { stats: { transactions: number; batches: number }; close(): Promise<void> };
   /** Accounts, when they live apart from the actors (a cluster's one accounts home); else `sql`. */
   accountsSql?: Sql;
+  /** How the account service reads, spends tickets and starts sessions, when not all in `accountsSql`
+   *  (a cluster: a local replica, the region's own ticket ledger; hosts/cluster/accountsReplica.ts). */
+  accounts?: Pick<AccountServiceOptions, "reads" | "tickets" | "firstRefreshSigned">;
   actors: ActorsClient;
   /** The actors hosted in this process (null on an edge-only cluster node). */
   local: BunActorSystem | null;

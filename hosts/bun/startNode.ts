@@ -53,8 +53,9 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   // Rows the index has not taken yet (a restart, or a whole database after an upgrade) are indexed
   // in the background from now on, not only when a search asks.
   SearchIndexer.for(sql).resume();
-  // Accounts have one home in a cluster (parts.accountsSql); on one node they share the file.
-  const accounts = new AccountService({ sql: parts.accountsSql ?? sql, config, hasher: new ScryptHasher() });
+  // Accounts have one home in a cluster (parts.accountsSql), read from a local replica (parts.accounts);
+  // on one node they share the file.
+  const accounts = new AccountService({ sql: parts.accountsSql ?? sql, ...parts.accounts, config, hasher: new ScryptHasher() });
   await accounts.init();
   // Web Push: one VAPID key pair per deployment, kept with the accounts (edge/push/vapidKeys.ts).
   const vapid = await ensureVapidKeys(parts.accountsSql ?? sql, config.vapid);

@@ -33,6 +33,7 @@ import { SearchIndexer } from "../../actors/storage/searchIndexer.ts";
 import { openRemoteLibsql } from "./storage/remoteLibsql.ts";
 import { FarReplicas } from "./storage/farReplicas.ts";
 import { FarHistory } from "./farHistory.ts";
+import { clusterAccounts } from "./accountsReplica.ts";
 import { FarSessions } from "./farSessions.ts";
 import type { NodeConfig } from "../bun/config.ts";
 import type { ClusterConfig } from "./config.ts";
@@ -61,7 +62,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs,
     replicaPath: cc.libsqlReplicaPath });
   // Accounts have one home for the whole cluster; a region's own primary holds only its actors.
-  const accountsSql = cc.accountsLibsqlUrl === cc.libsqlUrl ? undefined
+  const accountsServer = cc.accountsLibsqlUrl === cc.libsqlUrl ? undefined
     : await openRemoteLibsql(cc.accountsLibsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs });
   // Reconnects every ≤250 ms (ioredis's default grows to 2 s), and the first connection is waited
   // for: a node started while its region's Redis is down (a Redis restart fences the region's nodes,
@@ -75,6 +76,10 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const nc = await connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, reconnect: true, maxReconnectAttempts: -1,
     reconnectTimeWait: NATS_RECONNECT_WAIT_MS, reconnectJitter: 100, waitOnFirstConnect: true });
   const subj = subjects(cc.name);
+  // Logins and tickets read a local replica of the accounts' home; writes tell every node (accountsReplica.ts).
+  const accounts = await clusterAccounts({ home: accountsServer ?? sql, homeUrl: cc.accountsLibsqlUrl, homeIsRegional: !accountsServer,
+    authToken: cc.libsqlAuthToken, replicaPath: cc.libsqlReplicaPath, nc, subject: subj.accountsChanged, nodeId: cc.nodeId,
+    region: cc.region, regionSql: sql });
 
   // Heartbeats scale with the lease: a crashed node is declared gone (and never routed to again)
   // within 2/3 of a TTL, before its lease runs out and a peer claims its actors.
@@ -161,7 +166,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
 
   return {
     sql,
-    accountsSql,
+    accountsSql: accounts.sql,
+    accounts: accounts.options,
     actors: far ? far.client(cluster) : cluster,
     local,
     sockets: clusterSocketRouter(cluster, farSessions),
@@ -187,6 +193,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       metrics.gauge("nexus_cluster_bridged_sockets", "Client sockets held here for actors on other nodes", [], () => bridge.size);
       metrics.gauge("nexus_cluster_remote_sockets", "Sockets of other nodes attached to actors here", [], () => remote?.size ?? 0);
       metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
+      accounts.gauges(metrics);
       metrics.gauge("nexus_cluster_evicted_nodes", "Crashed nodes this node evicted before their lease ran out", [], () => watch?.evicted ?? 0);
       if (sql.replica) {
         const r = sql.replica.stats;
@@ -227,7 +234,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       await nc.drain().catch(() => {});
       redis.disconnect();
       await sql.close();
-      await accountsSql?.close();
+      await accounts.close();
+      await accountsServer?.close();
       await far?.replicas.close();
     },
   };

@@ -19,6 +19,8 @@ export interface Subjects {
   locate(region: string): string;
   /** Every node's heartbeat (peers.ts). */
   heartbeat: string;
+  /** "Accounts changed at their home: sync your replica now" (accountsReplica.ts); payload: the writer's node id. */
+  accountsChanged: string;
 }
 
 export function subjects(prefix: string): Subjects {
@@ -28,6 +30,7 @@ export function subjects(prefix: string): Subjects {
     sockOut: (node) => `${prefix}.node.${node}.out`,
     locate: (region) => `${prefix}.region.${region}.locate`,
     heartbeat: `${prefix}.hb`,
+    accountsChanged: `${prefix}.accounts.changed`,
   };
 }
 

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { openLibsql } from "../../hosts/bun/storage/libsqlSql.ts";
 import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { createApp } from "../../edge/app.ts";
-import { AccountService } from "../../edge/auth/accounts.ts";
+import { AccountService, type AccountServiceOptions } from "../../edge/auth/accounts.ts";
+import type { Sql } from "../../actors/storage/sql.ts";
 import { loadConfig, type EdgeConfig } from "../../edge/config.ts";
 import type { Host } from "../../edge/host.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
@@ -31,12 +32,15 @@ export interface Harness {
   dir: string;
 }
 
-export async function makeHarness(env: Record<string, string> = {}, opts: { ready?: () => Promise<boolean> } = {}): Promise<Harness> {
+export async function makeHarness(
+  env: Record<string, string> = {},
+  opts: { ready?: () => Promise<boolean>; accounts?: (sql: Sql) => Partial<AccountServiceOptions> } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "nexus-edge-auth-"));
   const config = loadConfig({ DATA_DIR: dir, JWT_SECRET: "test-secret-test-secret-test-secret-0123", ...env });
   const sql = await openLibsql(join(dir, "nexus.db"));
   const clock = { t: Date.now() };
-  const accounts = new AccountService({ sql, config, hasher: new ScryptHasher(), now: () => clock.t });
+  const accounts = new AccountService({ sql, config, hasher: new ScryptHasher(), now: () => clock.t, ...opts.accounts?.(sql) });
   await accounts.init();
   await BunActorSystem.migrate(sql);
   const actors = new BunActorSystem(sql, config.limits);
