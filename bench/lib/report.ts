@@ -88,8 +88,7 @@ export function table(r: ScenarioReport): string {
   return [`### ${r.title}`, "", `Workload: ${r.workload}`, "", ...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
 }
 
-/** The issue #4 targets, checked against this run's fan-out and saturation reports. */
-/** Every target of issues #4 and #21, measured or not, each against the numbers of this run. The
+/** Every target of issues #4 and #21 (and #15's cluster CPU when a cluster target ran), measured or not, each against the numbers of this run. The
  *  throughput targets are per core of the server's own CPU (#21), so they hold on any box. */
 export function targetsCheck(reports: ScenarioReport[]): string {
   const of = (name: string) => reports.find((r) => r.scenario === name);
@@ -113,6 +112,16 @@ export function targetsCheck(reports: ScenarioReport[]): string {
     bad = (bad ?? 0) + ["lost", "outOfOrder", "duplicates", "oooTotal", "dupTotal", "lostAtHalf"].reduce((a, k) => a + (num(m[k]) ?? 0), 0);
   }
   check("zero lost, duplicated or misordered messages", bad === null ? null : bad === 0, bad === null ? "–" : `${bad} lost+dup+ooo`);
+  // #15: what cluster mode costs, beside the single node in the same fan-out run (all its processes:
+  // nodes, nats-servers, redis-servers, libSQL servers).
+  const fanCpu = (t: TargetName) => num(of("fanout")?.systems[t]?.metrics.serverCpuUsPerDelivery);
+  const single = fanCpu("nexus");
+  for (const t of ["nexusCluster", "nexusRegions"] as const) {
+    const c = fanCpu(t);
+    if (c === null) continue;
+    check(`${t}: server CPU per delivery <= 2x the single node's (fan-out, #15)`, single === null ? null : c <= 2 * single,
+      single === null ? `${c} µs` : `${c} vs ${single} µs (${(c / single).toFixed(1)}x)`);
+  }
   for (const r of reports.filter((x) => x.scenario.startsWith("everyday-") && !x.scenario.includes("room"))) {
     const m = r.systems.nexus?.metrics;
     const us = num(m?.serverCpuUsPerMessage);
@@ -129,7 +138,7 @@ export function targetsCheck(reports: ScenarioReport[]): string {
   const held = num(idle?.held);
   check(`idle: < 1% of a core holding ${held ?? "10k"} sockets`, idleCpu === null ? null : idleCpu < 1, idleCpu === null ? "–" : `${idleCpu}%`);
   check("idle: <= 4 KB RSS per socket", perSocket === null ? null : perSocket <= 4, perSocket === null ? "–" : `${perSocket} KB`);
-  return ["### Targets (issues #4 and #21; Nexus; throughput per server core)", "", "| target | measured | status |", "|---|---|---|", ...lines].join("\n");
+  return ["### Targets (issues #4, #15 and #21; Nexus; throughput per server core)", "", "| target | measured | status |", "|---|---|---|", ...lines].join("\n");
 }
 
 export function latestMarkdown(reports: ScenarioReport[], mode: string): string {

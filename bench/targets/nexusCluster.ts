@@ -21,7 +21,7 @@ function clusterTarget(name: TargetName, nodes: NodeSpec[], description: string)
       const home = bases[0]!;
       const groupsFor = perShape((groups, members) => registerGroups(home, name === "nexusCluster" ? "c" : "r", groups, members));
       const procs = () => [...Object.values(cl.nodes).map((n) => n.proc), ...Object.values(cl.nats).map((s) => s.proc),
-        ...Object.values(cl.redis).map((s) => s.proc), cl.sqld.proc];
+        ...Object.values(cl.redis).map((s) => s.proc), ...Object.values(cl.sqlds).map((s) => s.proc)];
       return {
         name,
         description,
