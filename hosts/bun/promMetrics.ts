@@ -6,13 +6,20 @@
 import client from "prom-client";
 import { HTTP_BUCKETS, type CounterHandle, type GaugeHandle, type HistogramHandle, type Labels, type MetricsRegistry } from "../../edge/metrics/registry.ts";
 
+/** How often the event-loop lag histogram samples (nodejs_eventloop_lag_*). prom-client's default,
+ *  10 ms, is a native timer that woke the main thread ~100 times a second on an idle node: over half
+ *  of its wake-ups and CPU while holding 10k idle sockets (issue #21). Once a second still shows a
+ *  loop that stalls; the percentiles come from fewer samples. */
+const LAG_SAMPLE_MS = 1000;
+
 export class PromMetrics implements MetricsRegistry {
   readonly registry = new client.Registry();
   private readonly requests: client.Counter<string>;
   private readonly duration: client.Histogram<string>;
 
   constructor(opts: { defaultMetrics?: boolean; prefix?: string } = {}) {
-    if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: opts.prefix });
+    if (opts.defaultMetrics ?? true)
+      client.collectDefaultMetrics({ register: this.registry, prefix: opts.prefix, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
     const labelNames = ["method", "route", "status"];
     this.requests = this.existing("http_requests_total") ??
       new client.Counter({ name: "http_requests_total", help: "HTTP requests by route pattern", labelNames, registers: [this.registry] });
