@@ -14,8 +14,8 @@
  *
  * So a change made anywhere is seen by every node's logins and tickets within one notice (a WAN
  * one-way trip) plus one sync (a round trip and the pull), and at worst within SYNC_MS plus a sync.
- * Reads that wait: a read arriving while a notice's sync runs waits for it (up to NOTICE_WAIT_MS),
- * since the notice says the replica is known to trail; other reads never wait for a sync (they use
+ * Reads that wait: a read arriving while a sync runs for a notice from this region waits for it (up
+ * to NOTICE_WAIT_MS), since its writer's client may come here next; other reads never wait for a sync (they use
  * a connection of their own to the replica's file, not the thread that syncs: libSQL's sync blocks
  * its thread, ~85 ms here with 40 ms one way, and every read behind it would wait as long).
  *
@@ -112,10 +112,14 @@ export class ReplicaAccountReads implements AccountReads {
     );
   }
 
-  /** Another node changed accounts: pull now; reads meanwhile wait for this sync. */
-  noticed(): void {
+  /** Another node changed accounts: pull now. With `wait` (the writer is in this region: its
+   *  client's next request may come here) reads meanwhile wait for this sync. A far region's notice
+   *  does not hold reads: its writer's client is not here, and a stream of writes elsewhere (wrong
+   *  passwords at 20/s) must not slow every login here by a sync each. */
+  noticed(wait: boolean): void {
     this.stats.notices++;
     const p = this.sync().catch(() => {});
+    if (!wait) return;
     this.pending = p;
     void p.finally(() => {
       if (this.pending === p) this.pending = null;
@@ -187,13 +191,16 @@ export class AccountsHome implements Sql {
     private readonly nc: NatsConnection,
     private readonly subject: string,
     private readonly nodeId: string,
+    private readonly region: string,
   ) {}
 
-  /** Listens to other nodes' notices. */
+  /** Listens to other nodes' notices (`<node>|<region>`). */
   start(): void {
     this.sub = this.nc.subscribe(this.subject, {
       callback: (err, msg) => {
-        if (!err && msg.string() !== this.nodeId) this.reads.noticed();
+        if (err) return;
+        const [node, region] = msg.string().split("|");
+        if (node !== this.nodeId) this.reads.noticed(region === this.region);
       },
     });
   }
@@ -205,7 +212,7 @@ export class AccountsHome implements Sql {
     } finally {
       // A failed write may have committed (outcome unknown): announced all the same.
       try {
-        this.nc.publish(this.subject, this.nodeId);
+        this.nc.publish(this.subject, `${this.nodeId}|${this.region}`);
       } catch {
         // Off the bus (reconnecting): other nodes see it at their next periodic sync.
       }
@@ -273,7 +280,7 @@ export async function clusterAccounts(o: ClusterAccountsOptions): Promise<Cluste
   const reads = o.replicaPath && !o.homeIsRegional
     ? await ReplicaAccountReads.open(`${o.replicaPath}.accounts`, o.homeUrl, o.authToken, o.home)
     : new HomeAccountReads(o.home);
-  const sql = new AccountsHome(o.home, reads, o.nc, o.subject, o.nodeId);
+  const sql = new AccountsHome(o.home, reads, o.nc, o.subject, o.nodeId, o.region);
   sql.start();
   return {
     sql,

@@ -19,7 +19,7 @@ export interface Subjects {
   locate(region: string): string;
   /** Every node's heartbeat (peers.ts). */
   heartbeat: string;
-  /** "Accounts changed at their home: sync your replica now" (accountsReplica.ts); payload: the writer's node id. */
+  /** "Accounts changed at their home: sync your replica now" (accountsReplica.ts); payload: `<node>|<region>` of the writer. */
   accountsChanged: string;
 }
 

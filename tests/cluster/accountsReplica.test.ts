@@ -51,6 +51,7 @@ describe("cluster: accounts read from a replica in every region", () => {
     const user = await new Nexus(c1.url).register("acclogin");
     await new Promise((r) => setTimeout(r, 300)); // let the sign-up's syncs settle
     const homeBefore = await gauge(c1, "nexus_accounts_home_requests");
+    const homeReadsBefore = await gauge(c1, "nexus_accounts_home_reads");
     const readsBefore = await gauge(c1, "nexus_accounts_replica_reads");
     const logins: number[] = [];
     const tickets: number[] = [];
@@ -70,6 +71,7 @@ describe("cluster: accounts read from a replica in every region", () => {
     expect(await sock.next("inbox")).toBeTruthy();
     await sock.close();
     expect(await gauge(c1, "nexus_accounts_home_requests")).toBe(homeBefore);
+    expect(await gauge(c1, "nexus_accounts_home_reads")).toBe(homeReadsBefore); // no read went past the replica either
     expect(await gauge(c1, "nexus_accounts_replica_reads")).toBeGreaterThan(readsBefore);
     // Well under one round trip to the home (80 ms): a ticket is signed from local reads only.
     expect(median(tickets)).toBeLessThan(2 * WAN_MS);
