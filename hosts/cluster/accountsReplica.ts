@@ -71,7 +71,8 @@ export class ReplicaAccountReads implements AccountReads {
   ) {
     this.timer = setInterval(() => {
       if (this.periodic) return; // a sync still under way (a slow or unreachable home): no pile-up
-      this.periodic = this.sync().finally(() => (this.periodic = null));
+      // A failure is counted and logged by sync(); the next tick tries again.
+      this.periodic = this.sync().catch(() => {}).finally(() => (this.periodic = null));
     }, SYNC_MS);
     this.timer.unref?.();
   }

@@ -125,6 +125,10 @@ describe("cluster: accounts read from a replica in every region", () => {
   test("the accounts' home lost: c keeps signing users in and issuing tickets; a sign-up gets a retryable 503", async () => {
     const user = await new Nexus(c1.url).register("acclost");
     await cl.sqld.stop();
+    // A sync against a server that is gone fails after ~3 s (libSQL's handshake timeout): wait for
+    // that; the nodes stay up (an unhandled failure would end the process) and answer from their replicas.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await gauge(c1, "nexus_accounts_replica_failed_syncs")).toBeGreaterThan(0);
     const r = await login(c1, user.user.username, user.password);
     expect(r.status).toBe(200);
     expect((await ticket(c1, r.body.accessToken)).status).toBe(200);
@@ -134,5 +138,6 @@ describe("cluster: accounts read from a replica in every region", () => {
     expect(signUp.status).toBe(503);
     expect(signUp.body.error.code).toBe("storage_unavailable");
     expect(signUp.body.error.details.retryAfter).toBeGreaterThan(0);
+    expect(await gauge(c2, "nexus_accounts_replica_age_ms")).toBeGreaterThan(3000); // it ages, and says so
   }, 60_000);
 });
