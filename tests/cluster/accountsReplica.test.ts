@@ -122,7 +122,7 @@ describe("cluster: accounts read from a replica in every region", () => {
     console.log(`[accounts] lock in a -> refused in c (from the lock request): ${figures.join("; ")}`);
   }, 90_000);
 
-  test("the accounts' home lost: c keeps signing users in and issuing tickets; a sign-up gets a retryable 503", async () => {
+  test("the accounts' home lost: c keeps signing users in and issuing tickets; a sign-up gets a retryable 503, and works once it is back", async () => {
     const user = await new Nexus(c1.url).register("acclost");
     await cl.sqld.stop();
     // A sync against a server that is gone fails after ~3 s (libSQL's handshake timeout): wait for
@@ -139,5 +139,17 @@ describe("cluster: accounts read from a replica in every region", () => {
     expect(signUp.body.error.code).toBe("storage_unavailable");
     expect(signUp.body.error.details.retryAfter).toBeGreaterThan(0);
     expect(await gauge(c2, "nexus_accounts_replica_age_ms")).toBeGreaterThan(3000); // it ages, and says so
+
+    // The home back: sign-ups work again (a client retries the 503), and the new account is read at once in c.
+    await cl.sqld.restart();
+    const t0 = performance.now();
+    let back = signUp;
+    while (back.status === 503 && ms(t0) < 20_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      back = await new Nexus(c1.url).request("POST", "/v1/auth/register", { username: "accnew", password: "correct horse battery" });
+    }
+    expect(back.status).toBe(201);
+    expect((await login(c2, "accnew", "correct horse battery")).status).toBe(200);
+    console.log(`[accounts] home's sqld restarted: first sign-up through c accepted ${ms(t0).toFixed(0)} ms later`);
   }, 60_000);
 });
