@@ -39,3 +39,6 @@ export interface AccountServiceOptions {
    */
   claimFirstAdmin?: (userId: string) => Promise<boolean>;
 }
+
+/** What a host may set beside the store: where reads, ticket spends and sign-ins happen. */
+export type AccountPlacement = Pick<AccountServiceOptions, "reads" | "tickets" | "firstRefreshSigned">;

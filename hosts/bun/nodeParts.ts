@@ -8,7 +8,7 @@ import { bunSocketRouter, bunWebSocketHandler } from "./bunSockets.ts";
 import type { ActorsClient } from "../../actors/api.ts";
 import { openLibsql } from "./storage/libsqlSql.ts";
 import type { Sql } from "../../actors/storage/sql.ts";
-import type { AccountServiceOptions } from "../../edge/auth/accounts.ts";
+import type { AccountPlacement } from "../../edge/auth/accountServiceOptions.ts";
 import type { NodeConfig } from "./config.ts";
 import type { Host, RateLimiter, SocketRouter } from "../../edge/host.ts";
 import { MemoryRateLimiter } from "../../edge/limit/memoryRateLimiter.ts";
@@ -22,7 +22,7 @@ export interface NodeParts {
   accountsSql?: Sql;
   /** How the account service reads, spends tickets and starts sessions, when not all in `accountsSql`
    *  (a cluster: a local replica, the region's own ticket ledger; hosts/cluster/accountsReplica.ts). */
-  accounts?: Pick<AccountServiceOptions, "reads" | "tickets" | "firstRefreshSigned">;
+  accounts?: AccountPlacement;
   actors: ActorsClient;
   /** The actors hosted in this process (null on an edge-only cluster node). */
   local: BunActorSystem | null;

@@ -29,7 +29,8 @@ import { createClient, type Client } from "@libsql/client";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue } from "../../actors/storage/sql.ts";
 import type { AccountReads } from "../../edge/auth/accountReads.ts";
-import { ACCOUNTS_SCHEMA, type AccountServiceOptions } from "../../edge/auth/accounts.ts";
+import { ACCOUNTS_SCHEMA } from "../../edge/auth/accounts.ts";
+import type { AccountPlacement } from "../../edge/auth/accountServiceOptions.ts";
 import type { PromMetrics } from "../bun/promMetrics.ts";
 import { openReplicaFile, type EmbeddedReplica } from "./storage/embeddedReplica.ts";
 import { serverUrls, toArgs, toRows } from "./storage/remoteLibsql.ts";
@@ -254,7 +255,7 @@ export class AccountsHome implements Sql {
 /** What clusterNode.ts gives the account service (NodeParts.accountsSql and .accounts). */
 export interface ClusterAccounts {
   sql: AccountsHome;
-  options: Pick<AccountServiceOptions, "reads" | "tickets" | "firstRefreshSigned">;
+  options: AccountPlacement;
   gauges(metrics: PromMetrics): void;
   close(): Promise<void>;
 }
