@@ -16,6 +16,8 @@ import { SocketBuckets } from "../frameRate.ts";
 import type { ChosenStatus, SqlInboxStore } from "../storage/sqlInboxStore.ts";
 import { alertOffline, type PushSender } from "./pushAlerts.ts";
 import { PendingUploads, type PendingUpload } from "./pendingUploads.ts";
+import { InboxWriteBehind } from "./inboxWriteBehind.ts";
+import { mayHaveDiverged } from "../storage/sql.ts";
 
 export interface InboxDeps {
   store: SqlInboxStore;
@@ -27,12 +29,12 @@ export interface InboxDeps {
   presencePerSecond?: number;
   /** Web Push to the user's devices while none has a socket open; absent: no push (./pushAlerts.ts). */
   push?: PushSender;
+  /** Cluster mode: storage may hold what this instance does not know (a newer owner's fence refused
+   *  its write: storage/inboxWriterFence.ts). It has stopped writing and closed its sockets; the host
+   *  forgets it, and the next use loads the inbox anew. Absent: a failed write is retried. */
+  onDiverged?: () => void;
 }
 
-/** Summaries are derived state (the conversations are the source of truth) written behind: at
- *  everyday load every member's inbox is dirty all the time, and at 500 ms their rows (a JSON
- *  summary each) were over half the statements of the group commits (#21). */
-const WRITE_BEHIND_MS = 2000;
 /** Invalid frames a socket may send before it is closed (4009): the conversation socket's rule
  *  (actors/conversation/socketSession.ts), so a broken or hostile client cannot keep us answering. */
 const MAX_BAD_FRAMES = 20;
@@ -53,19 +55,16 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   /** What the user last chose while connected (online / away), stored: sockets restored after a
    *  hibernation get it back; a socket opened while offline starts online again. */
   private chosen: ChosenStatus = "online";
-  private chosenDirty = false;
   private loaded: Promise<void> | null = null;
   /** Notification settings (protocol/notify.ts): primary state, stored before a change is answered. */
   private notify: NotifySettings = defaultNotifySettings();
-  private dirty = new Set<string>();
-  private removed = new Set<string>();
   /** lastSeq at which each conversation was left: older summaries arriving late must not restore it. */
   private leftAt = new Map<string, number>();
-  private seenDirty = false;
-  private cancelSave: (() => void) | null = null;
   private readonly rates: SocketBuckets<"presence">;
-  /** Handed over (its home moves to another region): it writes nothing any more. */
-  private handedOver = false;
+  /** Summaries, last seen and chosen status, written behind (./inboxWriteBehind.ts). */
+  private readonly writes: InboxWriteBehind;
+  /** Refused by a newer writer (see InboxDeps.onDiverged): it writes nothing any more. */
+  private diverged = false;
   /** apply() calls under way: a hand-over waits for them, so what they applied is in its last write. */
   private applying = 0;
 
@@ -73,13 +72,17 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private readonly uploads: PendingUploads;
 
   constructor(readonly userId: string, private readonly deps: InboxDeps) {
-    this.uploads = new PendingUploads(deps.store.sql, userId, () => deps.clock.now());
+    this.uploads = new PendingUploads(deps.store, userId, () => deps.clock.now());
+    this.writes = new InboxWriteBehind(deps.store, deps.clock, {
+      userId, row: (id) => this.rows.get(id), lastSeen: () => this.lastSeen, chosen: () => this.chosen,
+      failedForGood: (e) => this.divergedBy(e),
+    });
     this.rates = new SocketBuckets({ presence: deps.presencePerSecond ?? defaultLimits.presencePerSecond }, () => deps.clock.now());
   }
 
   ready(): Promise<void> {
     // A failed load is forgotten, so the next call retries instead of failing forever.
-    return (this.loaded ??= Promise.all([this.deps.store.load(), this.deps.store.loadNotify()]).then(([{ rows, lastSeen, chosen }, notify]) => {
+    return (this.loaded ??= this.deps.store.load().then(({ rows, lastSeen, chosen, notify }) => {
       for (const r of rows) this.rows.set(r.id, r);
       this.lastSeen = lastSeen;
       this.chosen = chosen;
@@ -145,7 +148,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
 
   /** Stored first, then kept and sent to every device: an answered change is never lost. */
   private async storeNotify(next: NotifySettings): Promise<NotifySettings> {
-    await this.deps.store.saveNotify(next);
+    await this.stored(this.deps.store.saveNotify(next));
     this.notify = next;
     this.push(frame("notify", { settings: next }));
     return next;
@@ -156,15 +159,15 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     await this.ready(); // a copy moved to another region refuses (its load says where it went)
     const subs = await this.deps.store.pushSubscriptions();
     if (!subs.some((s) => s.endpoint === sub.endpoint) && subs.length >= MAX_PUSH_SUBSCRIPTIONS)
-      await this.deps.store.removePushSubscription(subs[0]!.endpoint);
-    await this.deps.store.addPushSubscription(sub, this.deps.clock.now());
+      await this.stored(this.deps.store.removePushSubscription(subs[0]!.endpoint));
+    await this.stored(this.deps.store.addPushSubscription(sub, this.deps.clock.now()));
     this.hasPush = true;
   }
 
   async removePushSubscription(caller: Caller, endpoint: string): Promise<void> {
     this.own(caller);
     await this.ready();
-    await this.deps.store.removePushSubscription(endpoint);
+    await this.stored(this.deps.store.removePushSubscription(endpoint));
     this.hasPush = undefined;
   }
 
@@ -186,7 +189,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   async reserveUpload(caller: Caller, upload: PendingUpload, capBytes: number): Promise<void> {
     if (caller.userId !== this.userId) throw new NexusError("forbidden", "not your uploads");
     await this.ready();
-    await this.uploads.reserve(upload, capBytes);
+    await this.stored(this.uploads.reserve(upload, capBytes));
   }
 
   // ------------------------------------------------------------ from conversations and contacts
@@ -197,11 +200,11 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
       await this.ready();
       // Not releasing only keeps them counted until they expire: the summary still applies.
       if (update.sentUploads)
-        await this.uploads.release(update.summary.id, update.sentUploads).catch((e) => console.error(`[inbox ${this.userId}] pending uploads not released`, e));
+        await this.stored(this.uploads.release(update.summary.id, update.sentUploads))
+          .catch((e) => console.error(`[inbox ${this.userId}] pending uploads not released`, e));
       this.applyInMemory(update);
-      if (!update.durable) return this.saveSoon();
-      this.cancelSave?.();
-      await this.save();
+      if (!update.durable) return this.writes.soon();
+      await this.writes.now();
     } finally {
       this.applying--;
     }
@@ -214,8 +217,7 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     if (update.removed) {
       this.leftAt.set(c.id, Math.max(this.leftAt.get(c.id) ?? 0, c.lastSeq));
       if (!this.rows.delete(c.id)) return;
-      this.removed.add(c.id);
-      this.dirty.delete(c.id);
+      this.writes.removedRow(c.id);
       if (this.conns.size > 0) this.push(frame("removed", { conversationId: c.id }));
     } else {
       if ((this.leftAt.get(c.id) ?? -1) >= c.lastSeq) return; // from before the removal
@@ -224,9 +226,8 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
       // (./contacts.ts), who would otherwise learn it only at their next change.
       const joinedIn = (old?.readSeq ?? 0) <= 0 && c.readSeq > 0;
       this.rows.set(c.id, c);
-      this.dirty.add(c.id);
+      this.writes.changed(c.id);
       if (this.conns.size === 0 && this.deps.push && this.hasPush !== false) void this.alertOffline(old, c);
-      this.removed.delete(c.id);
       if (this.conns.size > 0) this.push(frame("conv", { c }));
       if (joinedIn) {
         const p: Presence = { userId: this.userId, status: this.status, lastSeen: this.lastSeen };
@@ -307,16 +308,16 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
   private choose(status: ChosenStatus): void {
     if (status === this.chosen) return;
     this.chosen = status;
-    this.chosenDirty = true;
-    this.saveSoon();
+    this.writes.chosenChanged();
+    this.writes.soon();
   }
 
   disconnect(conn: Connection): void {
     if (!this.conns.delete(conn) || this.conns.size > 0) return;
     this.lastSeen = this.deps.clock.now();
-    this.seenDirty = true;
+    this.writes.seenChanged();
     this.setStatus("offline");
-    this.saveSoon();
+    this.writes.soon();
   }
 
   private setStatus(status: PresenceStatus): void {
@@ -341,72 +342,57 @@ export class InboxActor implements InboxApi, InboxMeshApi, SocketActor {
     }
   }
 
-  // ------------------------------------------------------------ write-behind
+  // ------------------------------------------------------------ storage
 
-  private saveSoon(ms = WRITE_BEHIND_MS): void {
-    if (this.handedOver) return;
-    this.cancelSave ??= this.deps.clock.schedule(ms, () => void this.save().catch(() => {}));
-  }
-
-  private saving: Promise<void> = Promise.resolve();
-
-  /** Saves run one after another, so awaiting one also awaits any write already in flight.
-   *  Rejects if this write failed (a durable update must not be confirmed); it is retried anyway. */
-  private save(): Promise<void> {
-    this.cancelSave = null;
-    const p = this.saving.then(() => this.writeDirty());
-    this.saving = p.catch(() => {});
-    return p;
-  }
-
-  private async writeDirty(): Promise<void> {
-    const upserts = [...this.dirty].map((id) => this.rows.get(id)!).filter(Boolean);
-    const removals = [...this.removed];
-    const seen = this.seenDirty && this.lastSeen !== null ? this.lastSeen : undefined;
-    const chosen = this.chosenDirty ? this.chosen : undefined;
-    this.dirty.clear();
-    this.removed.clear();
-    this.seenDirty = false;
-    this.chosenDirty = false;
+  /** A write of what the user is answered for (a setting, a subscription, an upload): refused by a
+   *  newer writer, the actor stops and the caller is told to retry (the next try loads anew). */
+  private async stored<T>(write: Promise<T>): Promise<T> {
     try {
-      await this.deps.store.save(upserts, removals, seen, chosen);
+      return await write;
     } catch (e) {
-      console.error(`[inbox ${this.userId}] save failed; retrying`, e);
-      for (const u of upserts) if (this.rows.has(u.id)) this.dirty.add(u.id);
-      for (const r of removals) if (!this.rows.has(r)) this.removed.add(r);
-      if (seen !== undefined) this.seenDirty = true;
-      if (chosen !== undefined) this.chosenDirty = true;
-      this.saveSoon(1000);
+      if (this.divergedBy(e)) throw new NexusError("storage_unavailable", "your inbox was being reloaded; retry");
       throw e;
     }
   }
 
+  /** After a failed write: must this instance stop (see InboxDeps.onDiverged)? It does so once:
+   *  closes its sockets (clients reconnect to a fresh instance) and tells its host. */
+  private divergedBy(e: unknown): boolean {
+    if (!this.deps.onDiverged || !mayHaveDiverged(e)) return false;
+    if (this.diverged) return true;
+    this.diverged = true;
+    console.error(`[inbox ${this.userId}] a write was refused (a newer owner wrote, or its outcome is unknown): reloading`, e);
+    const conns = [...this.conns];
+    this.conns.clear();
+    for (const c of conns) c.close(CloseCodes.goingAway, "reloading the inbox");
+    this.deps.onDiverged();
+    return true;
+  }
+
   idle(): boolean {
-    return this.conns.size === 0 && this.cancelSave === null && this.dirty.size === 0 && this.removed.size === 0 && !this.seenDirty && !this.chosenDirty;
+    return this.conns.size === 0 && this.writes.idle();
   }
 
   /** Its home moves to another region: sockets closed (clients reconnect to the new home), what it
    *  held behind written before the copy is read, and nothing written after (a late socket close
    *  would retry a write the fence refuses for ever). A failed write fails the move: it serves on. */
   async handOver(): Promise<void> {
-    this.handedOver = true;
+    this.writes.pauseForHandOver();
     const conns = [...this.conns];
     this.conns.clear();
     for (const c of conns) c.close(CloseCodes.restart, "moved");
     while (this.applying > 0) await new Promise<void>((r) => this.deps.clock.schedule(5, r));
-    this.cancelSave?.();
-    try {
-      await this.save();
-    } catch (e) {
-      this.handedOver = false;
-      this.saveSoon(1000); // writeDirty marked it dirty again but could not schedule while handed over
-      throw e;
-    }
+    await this.writes.handOverWrite();
+  }
+
+  /** Forgotten by its host without a flush (what it holds may be older than storage): it writes
+   *  nothing any more, so a later instance's first write is not refused because of it. */
+  dispose(): void {
+    this.writes.stop();
   }
 
   /** Flush pending writes (host shutdown). */
   async close(): Promise<void> {
-    this.cancelSave?.();
-    await this.save().catch(() => {}); // logged by writeDirty; the inbox is derived state
+    await this.writes.now().catch(() => {}); // logged by writeDirty; the inbox is derived state
   }
 }

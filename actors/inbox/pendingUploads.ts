@@ -9,7 +9,14 @@
  * not forget it.
  */
 import { NexusError } from "../../protocol/index.ts";
-import type { Sql } from "../storage/sql.ts";
+import type { Sql, Statement } from "../storage/sql.ts";
+
+/** Where the uploads are kept: the inbox's database, and its writes (fenced in cluster mode:
+ *  sqlInboxStore.ts `write`). */
+export interface UploadsStorage {
+  readonly sql: Sql;
+  write(statements: Statement[]): Promise<void>;
+}
 
 export interface PendingUpload {
   conversationId: string;
@@ -27,7 +34,11 @@ export const pendingUploadsSchema = `CREATE TABLE IF NOT EXISTS pending_uploads 
 const migrated = new WeakMap<object, Promise<void>>();
 
 export class PendingUploads {
-  constructor(private readonly sql: Sql, private readonly userId: string, private readonly now: () => number) {}
+  private readonly sql: Sql;
+
+  constructor(private readonly storage: UploadsStorage, private readonly userId: string, private readonly now: () => number) {
+    this.sql = storage.sql;
+  }
 
   private schema(): Promise<void> {
     let m = migrated.get(this.sql);
@@ -42,9 +53,9 @@ export class PendingUploads {
   async reserve(u: PendingUpload, capBytes: number): Promise<void> {
     await this.schema();
     const now = this.now();
-    await this.sql.run("DELETE FROM pending_uploads WHERE user_id = ? AND expires_ts <= ?", [this.userId, now]);
+    // Expired ones do not count, and go with the insert (one write, not two).
     const row = await this.sql.first<{ n: number | null; soonest: number | null }>(
-      "SELECT sum(size) AS n, min(expires_ts) AS soonest FROM pending_uploads WHERE user_id = ?", [this.userId]);
+      "SELECT sum(size) AS n, min(expires_ts) AS soonest FROM pending_uploads WHERE user_id = ? AND expires_ts > ?", [this.userId, now]);
     const pending = Number(row?.n ?? 0);
     if (pending + u.size > capBytes) {
       const waitS = row?.soonest ? Math.max(1, Math.ceil((Number(row.soonest) - now) / 1000)) : 60;
@@ -52,15 +63,18 @@ export class PendingUploads {
         `too many uploads not sent yet: ${pending} bytes are waiting to be sent in a message (at most ${capBytes} per user); send them, or wait until unsent ones expire`,
         { retryAfter: waitS, pendingBytes: pending, maxPendingBytes: capBytes });
     }
-    await this.sql.run("INSERT OR REPLACE INTO pending_uploads (user_id, conv_id, id, size, expires_ts) VALUES (?, ?, ?, ?, ?)",
-      [this.userId, u.conversationId, u.id, u.size, u.expiresAt]);
+    await this.storage.write([
+      { sql: "DELETE FROM pending_uploads WHERE user_id = ? AND expires_ts <= ?", args: [this.userId, now] },
+      { sql: "INSERT OR REPLACE INTO pending_uploads (user_id, conv_id, id, size, expires_ts) VALUES (?, ?, ?, ?, ?)",
+        args: [this.userId, u.conversationId, u.id, u.size, u.expiresAt] },
+    ]);
   }
 
   /** These uploads were sent in a message of `conversationId` (or never stored): no longer pending. */
   async release(conversationId: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.schema();
-    await this.sql.run(`DELETE FROM pending_uploads WHERE user_id = ? AND conv_id = ? AND id IN (${ids.map(() => "?").join(",")})`,
-      [this.userId, conversationId, ...ids]);
+    await this.storage.write([{ sql: `DELETE FROM pending_uploads WHERE user_id = ? AND conv_id = ? AND id IN (${ids.map(() => "?").join(",")})`,
+      args: [this.userId, conversationId, ...ids] }]);
   }
 }

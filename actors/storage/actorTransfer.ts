@@ -10,11 +10,13 @@
  * it is read out, the new one is written under one, and a database refuses every write to a
  * tombstoned copy. A host that loads a tombstoned copy gets `unavailable` (retry) unless the host
  * confirms that its region is the home (then the tombstone is lifted). The old rows are deleted
- * after the switch; the tombstone stays.
+ * after the switch; the tombstone stays. Each imported page also advances the copy's owner fence
+ * (ownerFence.ts), so no writer of an earlier copy in the target database writes the new one.
  */
 import type { Sql, SqlValue, Statement } from "./sql.ts";
 import { importPrecondition, tombstone, untombstone } from "./moveFence.ts";
 import type { MovableKind } from "./movableKinds.ts";
+import { advanceFence } from "./ownerFence.ts";
 
 /** One page of rows of one table, as plain JSON values (libSQL may hand out bigints). */
 export interface TransferPage {
@@ -75,7 +77,9 @@ export async function importPage(k: MovableKind, sql: Sql, id: string, page: Tra
   if (attempt.first) for (const t of k.tables) statements.push({ sql: `DELETE FROM ${t.name} WHERE ${t.key} = ?`, args: [id] });
   const insert = `INSERT OR REPLACE INTO ${page.table} (${page.columns.join(", ")}) VALUES (${page.columns.map(() => "?").join(", ")})`;
   for (const row of page.rows) statements.push({ sql: insert, args: row });
-  statements.push(tombstone(k, id, attempt.to, attempt.stamp));
+  // The copy is new to this database: whoever wrote an earlier copy here (a stay before the actor
+  // moved away and back) holds or claims from an older token, and is refused from now on.
+  statements.push(advanceFence(id, k.fence), tombstone(k, id, attempt.to, attempt.stamp));
   await sql.batch(statements);
 }
 

@@ -3,8 +3,16 @@
  * and inboxes to another region's libSQL server: hosts/cluster/homeMoves.ts). One description per
  * kind, read by the fence (moveFence.ts) and the copy (actorTransfer.ts), so both kinds move by the
  * same code: a kind is its tables (each keyed by the actor's id), its tombstone table, and which
- * writes its fence refuses.
+ * writes its fence refuses, and its owner fence's table (ownerFence.ts: the token of its writer).
  */
+/** Where a kind's owner fence keeps one token per actor (ownerFence.ts); the cluster's migration
+ *  makes it (ownerFence.ts fenceSchema). Its CHECK constraint is named `owner_fence` for every kind. */
+export interface FenceTable {
+  table: string;
+  /** The column holding the actor's id. */
+  key: string;
+}
+
 export interface MovableTable {
   name: string;
   /** The column holding the actor's id. */
@@ -26,6 +34,8 @@ export interface MovableKind {
   fencedOps: ReadonlyArray<"INSERT" | "UPDATE" | "DELETE">;
   /** A copy with no rows is no such actor (a conversation), or an empty one (an inbox). */
   mustExist: boolean;
+  /** Its owner fence (a move's import advances it: actorTransfer.ts importPage). */
+  fence: FenceTable;
 }
 
 export const CONVERSATION_MOVES: MovableKind = {
@@ -41,6 +51,7 @@ export const CONVERSATION_MOVES: MovableKind = {
   fenced: ["conversations", "members", "attachments", "events"],
   fencedOps: ["INSERT", "UPDATE"],
   mustExist: true,
+  fence: { table: "conversation_fences", key: "conv_id" },
 };
 
 const INBOX_TABLES = ["inbox_rows", "last_seen", "chosen_status", "notify_settings", "push_subscriptions", "pending_uploads"];
@@ -52,6 +63,7 @@ export const INBOX_MOVES: MovableKind = {
   fenced: INBOX_TABLES,
   fencedOps: ["INSERT", "UPDATE", "DELETE"],
   mustExist: false,
+  fence: { table: "inbox_fences", key: "user_id" },
 };
 
 export const MOVABLE = { conversation: CONVERSATION_MOVES, inbox: INBOX_MOVES } as const;

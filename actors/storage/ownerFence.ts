@@ -35,44 +35,62 @@
  *   on the conversation's key. A moved copy never reaches this: its tombstone answers the load
  *   first, and its triggers refuse the create anyway.
  * - A refused claim makes the actor reload (constraint failed: sql.ts mayHaveDiverged); the reload
- *   finds the conversation and takes a token like any load of an existing conversation. Inboxes
- *   have no fence (one writer per user by the lease; their moves fence with tombstones).
+ *   finds the conversation and takes a token like any load of an existing conversation.
  * What changes: an absent load no longer fences an earlier owner at once, so that owner's create
  * still on its way lands (and is the conversation; the new owner's own create is refused and it
  * reloads) where before it was refused. And a stale node whose claim lost takes a token on reload,
  * as any stale node's first load of an existing conversation always could; it exits at its next
  * lease renewal (leases.ts).
+ *
+ * Inboxes are fenced by the same table shape and the same claim (their own table, `inbox_fences`,
+ * named in movableKinds.ts), but every inbox write is a claim: inboxes are read far more often than
+ * written (presence lookups, summaries), so their loads take nothing (inboxWriterFence.ts argues it).
  */
 import type { Sql, Statement } from "./sql.ts";
+import { MOVABLE, type FenceTable } from "./movableKinds.ts";
 
-export const fenceSchema = [
-  `CREATE TABLE IF NOT EXISTS conversation_fences (
-     conv_id TEXT PRIMARY KEY, token INTEGER NOT NULL,
-     ok INTEGER NOT NULL DEFAULT 1 CONSTRAINT owner_fence CHECK (ok = 1))`,
-];
+/** The fence of a conversation, the default of every function below; an inbox's is
+ *  MOVABLE.inbox.fence (inboxWriterFence.ts). */
+const CONVERSATIONS = MOVABLE.conversation.fence;
 
-/** A new token for `convId`, greater than every earlier one: from now on only its holder commits. */
-export async function takeFence(sql: Sql, convId: string): Promise<number> {
+const fenceTable = (f: FenceTable) =>
+  `CREATE TABLE IF NOT EXISTS ${f.table} (
+     ${f.key} TEXT PRIMARY KEY, token INTEGER NOT NULL,
+     ok INTEGER NOT NULL DEFAULT 1 CONSTRAINT owner_fence CHECK (ok = 1))`;
+
+/** Cluster mode's fence tables, one per kind (movableKinds.ts names them). */
+export const fenceSchema = [fenceTable(MOVABLE.conversation.fence), fenceTable(MOVABLE.inbox.fence)];
+
+/** A new token for `id`, greater than every earlier one: from now on only its holder commits. */
+export async function takeFence(sql: Sql, id: string, of: FenceTable = CONVERSATIONS): Promise<number> {
   const row = await sql.first<{ token: number }>(
-    `INSERT INTO conversation_fences (conv_id, token) VALUES (?, 1)
-     ON CONFLICT (conv_id) DO UPDATE SET token = token + 1, ok = 1 RETURNING token`, [convId]);
-  if (!row) throw new Error(`taking the fence of conversation ${convId} returned no token`);
+    `INSERT INTO ${of.table} (${of.key}, token) VALUES (?, 1)
+     ON CONFLICT (${of.key}) DO UPDATE SET token = token + 1, ok = 1 RETURNING token`, [id]);
+  if (!row) throw new Error(`taking the fence of ${of.table} ${id} returned no token`);
   return Number(row.token);
 }
 
-/** The token stored for `convId` now, 0 if none was ever taken: where a claim starts from. */
-export async function readFence(sql: Sql, convId: string): Promise<number> {
-  const row = await sql.first<{ token: number }>("SELECT token FROM conversation_fences WHERE conv_id = ?", [convId]);
+/** A take without a taker, inside a batch: every holder of an earlier token (or claimant from one)
+ *  is refused from this commit on. A move's import ends so (actorTransfer.ts): whoever wrote this
+ *  database's copy of the actor before it was replaced can never write it again. */
+export function advanceFence(id: string, of: FenceTable = CONVERSATIONS): Statement {
+  return { sql: `INSERT INTO ${of.table} (${of.key}, token) VALUES (?, 1)
+    ON CONFLICT (${of.key}) DO UPDATE SET token = token + 1, ok = 1`, args: [id] };
+}
+
+/** The token stored for `id` now, 0 if none was ever taken: where a claim starts from. */
+export async function readFence(sql: Sql, id: string, of: FenceTable = CONVERSATIONS): Promise<number> {
+  const row = await sql.first<{ token: number }>(`SELECT token FROM ${of.table} WHERE ${of.key} = ?`, [id]);
   return row ? Number(row.token) : 0;
 }
 
 /** The first statements of a claim (see the header): the row if there was none, then the token
  *  moves from `expected` to `expected + 1`, or the batch fails as a stale token's would (`ok` is
  *  computed from the row as it was: SQLite's SET reads the old values). */
-export function claimFence(convId: string, expected: number): Statement[] {
+export function claimFence(id: string, expected: number, of: FenceTable = CONVERSATIONS): Statement[] {
   return [
-    { sql: "INSERT INTO conversation_fences (conv_id, token) VALUES (?, 0) ON CONFLICT (conv_id) DO NOTHING", args: [convId] },
-    { sql: "UPDATE conversation_fences SET ok = (token = ?), token = ? WHERE conv_id = ?", args: [expected, expected + 1, convId] },
+    { sql: `INSERT INTO ${of.table} (${of.key}, token) VALUES (?, 0) ON CONFLICT (${of.key}) DO NOTHING`, args: [id] },
+    { sql: `UPDATE ${of.table} SET ok = (token = ?), token = ? WHERE ${of.key} = ?`, args: [expected, expected + 1, id] },
   ];
 }
 
@@ -91,11 +109,11 @@ export interface FenceStay {
 }
 
 /** The first statement of every fenced commit: fails the batch unless `token` is still current. */
-export function fenceCheck(convId: string, token: number): Statement {
-  return { sql: "UPDATE conversation_fences SET ok = (token = ?) WHERE conv_id = ?", args: [token, convId] };
+export function fenceCheck(id: string, token: number, of: FenceTable = CONVERSATIONS): Statement {
+  return { sql: `UPDATE ${of.table} SET ok = (token = ?) WHERE ${of.key} = ?`, args: [token, id] };
 }
 
-/** The primary refused a commit because a newer owner took the conversation over. */
+/** The primary refused a commit because a newer owner took the actor over. */
 export function isFenceRefusal(e: unknown): boolean {
   return /owner_fence/.test(String((e as Error)?.message ?? e));
 }

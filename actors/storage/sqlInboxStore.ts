@@ -4,6 +4,8 @@
  * inbox that hibernates wakes with its sockets still open and must not turn "away" into "online".
  * Derived state: conversations are the source of truth and re-send summaries on every change, so
  * inbox writes are batched behind rather than awaited.
+ * In cluster mode every write carries the owner fence's claim (inboxWriterFence.ts), so a node that
+ * lost the inbox to another cannot overwrite what the new owner stored.
  */
 import { movedError, type ConfirmMoved } from "./movedCheck.ts";
 import { defaultNotifySettings, NexusError, NotifySettings, type ConversationSummary, type PushSubscriptionBody } from "../../protocol/index.ts";
@@ -11,6 +13,7 @@ import { pendingUploadsSchema } from "../inbox/pendingUploads.ts";
 import type { Sql, Statement } from "./sql.ts";
 import { clearMoved, movedTo } from "./actorTransfer.ts";
 import { INBOX_MOVES, tombstoneSchema } from "./movableKinds.ts";
+import { InboxWriterFence } from "./inboxWriterFence.ts";
 
 export const inboxSchema = [
   `CREATE TABLE IF NOT EXISTS inbox_rows (
@@ -30,16 +33,31 @@ export const inboxSchema = [
 
 export type ChosenStatus = "online" | "away";
 
+export interface InboxLoad {
+  rows: ConversationSummary[];
+  lastSeen: number | null;
+  chosen: ChosenStatus;
+  notify: NotifySettings;
+}
+
 export class SqlInboxStore {
+  /** Cluster mode: the claim every write carries (inboxWriterFence.ts). */
+  private readonly fence: InboxWriterFence | undefined;
+
   constructor(readonly sql: Sql, readonly userId: string,
     /** Cluster mode: is a tombstone naming `region` current (the home really moved there)? */
-    private readonly confirmMoved?: ConfirmMoved) {}
+    private readonly confirmMoved?: ConfirmMoved, opts: { fenced?: boolean } = {}) {
+    this.fence = opts.fenced ? new InboxWriterFence(sql, userId) : undefined;
+  }
 
   static async migrate(sql: Sql): Promise<void> {
     await sql.migrate(inboxSchema);
   }
 
-  async load(): Promise<{ rows: ConversationSummary[]; lastSeen: number | null; chosen: ChosenStatus }> {
+  /** Everything the actor keeps in memory. Fenced: the token is read before any row, so the first
+   *  write's claim fails if anyone wrote after it (inboxWriterFence.ts). */
+  async load(): Promise<InboxLoad> {
+    await this.fence?.beforeLoad();
     // Moved (or moving) to another region's database (cluster mode): the same answer as a moved
     // conversation's load (sqlConversationStore.ts), which the cluster routes on by `movedTo`.
     const to = await movedTo(INBOX_MOVES, this.sql, this.userId);
@@ -48,14 +66,25 @@ export class SqlInboxStore {
       if (!check || !check.current) throw movedError(`inbox of ${this.userId}`, to, check || undefined);
       await clearMoved(INBOX_MOVES, this.sql, this.userId);
     }
-    const rows = await this.sql.all<{ summary: string }>("SELECT summary FROM inbox_rows WHERE user_id = ?", [this.userId]);
-    const seen = await this.sql.first<{ ts: number }>("SELECT ts FROM last_seen WHERE user_id = ?", [this.userId]);
-    const chosen = await this.sql.first<{ status: string }>("SELECT status FROM chosen_status WHERE user_id = ?", [this.userId]);
+    const [rows, seen, chosen, notify] = await Promise.all([
+      this.sql.all<{ summary: string }>("SELECT summary FROM inbox_rows WHERE user_id = ?", [this.userId]),
+      this.sql.first<{ ts: number }>("SELECT ts FROM last_seen WHERE user_id = ?", [this.userId]),
+      this.sql.first<{ status: string }>("SELECT status FROM chosen_status WHERE user_id = ?", [this.userId]),
+      this.loadNotify(),
+    ]);
     return {
       rows: rows.map((r) => JSON.parse(r.summary)),
       lastSeen: seen ? Number(seen.ts) : null,
       chosen: chosen?.status === "away" ? "away" : "online",
+      notify,
     };
+  }
+
+  /** Every write of this inbox (its pending uploads' too): one atomic batch, behind the owner
+   *  fence's claim in cluster mode. Nothing to write sends nothing (a claim alone would be a write). */
+  write(statements: Statement[]): Promise<void> {
+    if (statements.length === 0) return Promise.resolve();
+    return this.fence ? this.fence.commit((claim) => this.sql.batch([...claim, ...statements])) : this.sql.batch(statements);
   }
 
   async loadNotify(): Promise<NotifySettings> {
@@ -65,7 +94,7 @@ export class SqlInboxStore {
   }
 
   saveNotify(settings: NotifySettings): Promise<void> {
-    return this.sql.batch([{ sql: `INSERT INTO notify_settings (user_id, settings) VALUES (?, ?)
+    return this.write([{ sql: `INSERT INTO notify_settings (user_id, settings) VALUES (?, ?)
       ON CONFLICT (user_id) DO UPDATE SET settings = excluded.settings`, args: [this.userId, JSON.stringify(settings)] }]);
   }
 
@@ -76,13 +105,13 @@ export class SqlInboxStore {
   }
 
   addPushSubscription(sub: PushSubscriptionBody, now: number): Promise<void> {
-    return this.sql.batch([{ sql: `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created) VALUES (?, ?, ?, ?, ?)
+    return this.write([{ sql: `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (user_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth`,
       args: [this.userId, sub.endpoint, sub.keys.p256dh, sub.keys.auth, now] }]);
   }
 
   removePushSubscription(endpoint: string): Promise<void> {
-    return this.sql.batch([{ sql: "DELETE FROM push_subscriptions WHERE user_id = ? AND endpoint = ?", args: [this.userId, endpoint] }]);
+    return this.write([{ sql: "DELETE FROM push_subscriptions WHERE user_id = ? AND endpoint = ?", args: [this.userId, endpoint] }]);
   }
 
   save(upserts: ConversationSummary[], removals: string[], lastSeen?: number, chosen?: ChosenStatus): Promise<void> {
@@ -96,6 +125,6 @@ export class SqlInboxStore {
       st.push({ sql: "INSERT INTO last_seen (user_id, ts) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET ts = excluded.ts", args: [this.userId, lastSeen] });
     if (chosen !== undefined)
       st.push({ sql: "INSERT INTO chosen_status (user_id, status) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status", args: [this.userId, chosen] });
-    return this.sql.batch(st);
+    return this.write(st);
   }
 }

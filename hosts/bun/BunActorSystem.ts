@@ -32,7 +32,9 @@ export interface BunActorSystemOptions {
   /** Cluster mode: every conversation's commits carry a fencing token (ownerFence.ts), taken once per
    *  stay on this node by the first load that finds the conversation, or won by the claim of the
    *  create of one loaded absent (a reload after a refused commit keeps it: it must not take the
-   *  conversation back from the newer owner). `drop` ends a stay. */
+   *  conversation back from the newer owner). `drop` ends a stay. Every inbox write claims the
+   *  inbox's token from what its instance read or last wrote (inboxWriterFence.ts): an inbox load
+   *  writes nothing, and a refused instance is forgotten. Single node: no fence, no extra writes. */
   fenced?: boolean;
 }
 
@@ -142,9 +144,14 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
   inbox(userId: string): InboxActor {
     let slot = this.inboxes.get(userId);
     if (!slot) {
-      const actor = new InboxActor(userId, {
-        store: new SqlInboxStore(this.sql, userId, this.confirming("inbox", userId)), clock: timerClock, mesh: this.mesh, maxSocketBufferBytes: this.limits.maxSocketBufferBytes,
-        presencePerSecond: this.limits.presencePerSecond, push: this.push,
+      const fenced = this.opts.fenced;
+      const actor: InboxActor = new InboxActor(userId, {
+        store: new SqlInboxStore(this.sql, userId, this.confirming("inbox", userId), { fenced }), clock: timerClock, mesh: this.mesh,
+        maxSocketBufferBytes: this.limits.maxSocketBufferBytes, presencePerSecond: this.limits.presencePerSecond, push: this.push,
+        // A newer owner wrote (its fence refused this one's write): the next use loads it anew.
+        onDiverged: fenced ? () => {
+          if (this.inboxes.get(userId)?.actor === actor) this.inboxes.delete(userId);
+        } : undefined,
       });
       this.inboxes.set(userId, (slot = { actor, used: 0 }));
     }
@@ -160,7 +167,7 @@ export class BunActorSystem implements ActorsClient, ActorMesh {
     const slot = map.get(id);
     if (!slot) return;
     map.delete(id);
-    if (slot.actor instanceof ConversationActor) slot.actor.dispose();
+    slot.actor.dispose();
   }
 
   /** The actor leaves this host (cluster mode moves it): its sockets are closed, what it accepted

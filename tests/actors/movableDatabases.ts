@@ -1,13 +1,14 @@
 /**
  * Region databases for tests of a move's storage side (actors/storage/actorTransfer.ts): each a
  * libSQL file migrated as a cluster node migrates its region's primary (both movable kinds' tables,
- * then the move fence's triggers), closed and removed after the test file.
+ * then the move fence's triggers and the owner fences' tables), closed and removed after the test file.
  */
 import { afterAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { moveFenceSchema } from "../../actors/storage/moveFence.ts";
+import { fenceSchema } from "../../actors/storage/ownerFence.ts";
 import { SqlConversationStore } from "../../actors/storage/sqlConversationStore.ts";
 import { SqlInboxStore } from "../../actors/storage/sqlInboxStore.ts";
 import { openLibsql, type LibsqlSql } from "../../hosts/bun/storage/libsqlSql.ts";
@@ -23,6 +24,7 @@ export function movableDatabases(prefix: string): (name: string) => Promise<Libs
     await SqlConversationStore.migrate(sql);
     await SqlInboxStore.migrate(sql); // the fence's triggers cover both kinds' tables
     await sql.migrate(moveFenceSchema);
+    await sql.migrate(fenceSchema); // a move's import advances the owner fence (actorTransfer.ts)
     return sql;
   };
 }
