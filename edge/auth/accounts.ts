@@ -25,7 +25,7 @@ import { randomId } from "../../protocol/ids.ts";
 import { TICKET_TTL_SECONDS, TokenSigner, type Principal, type VerifiedToken } from "./tokens.ts";
 import { TokenVersionCache } from "./tokenVersionCache.ts";
 import { AccountChanges, type ChangedAccount } from "./accountChanges.ts";
-import type { AccountReads } from "./accountReads.ts";
+import { userRowOrHome, type AccountReads } from "./accountReads.ts";
 import type { AccountConfig, AccountServiceOptions } from "./accountServiceOptions.ts";
 import { ACCOUNT_STATE_MIGRATIONS, IS_ACTIVE, NO_PASSWORD, stateOf, type AccountStateRow } from "./accountStates.ts";
 import { ADMIN_AUDIT_MIGRATIONS, AdminAudit, type AdminActionInput } from "./adminAudit.ts";
@@ -223,13 +223,13 @@ export class AccountService {
   }
 
   async getUser(id: string): Promise<PublicUser | null> {
-    const row = await this.reads.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND password_hash <> ?`, [id, NO_PASSWORD]);
+    const row = await userRowOrHome<UserRow>(this.reads, this.sql, `SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND password_hash <> ?`, [id, NO_PASSWORD]);
     return row ? toPublicUser(row, this.config.adminUsernames) : null;
   }
 
   /** Deactivated and deleted accounts are not found by name (no new chats, no adding to groups). */
   async findByUsername(username: string): Promise<PublicUser | null> {
-    const row = await this.reads.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ? AND ${IS_ACTIVE("users")}`, [username.toLowerCase()]);
+    const row = await userRowOrHome<UserRow>(this.reads, this.sql, `SELECT ${USER_COLUMNS} FROM users WHERE username = ? AND ${IS_ACTIVE("users")}`, [username.toLowerCase()]);
     return row ? toPublicUser(row, this.config.adminUsernames) : null;
   }
 
@@ -353,14 +353,14 @@ export class AccountService {
   }
 
   private findRow(username: string): Promise<UserRow | undefined> {
-    return this.reads.first<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
+    return userRowOrHome<UserRow>(this.reads, this.sql, `SELECT ${USER_COLUMNS} FROM users WHERE username = ?`, [username]);
   }
 
   /** `signed`: the version a verified token carries, trusted when storage cannot be reached and
    *  nothing newer is known (a lock then takes effect once storage answers; docs/operations.md). */
   private currentVersion(userId: string, signed?: number): Promise<number | null> {
     return this.versions.get(userId, async () => {
-      const r = await this.reads.first<{ token_version: number }>(`SELECT token_version FROM users WHERE id = ?`, [userId]);
+      const r = await userRowOrHome<{ token_version: number }>(this.reads, this.sql, `SELECT token_version FROM users WHERE id = ?`, [userId]);
       return r ? Number(r.token_version) : null;
     }, signed === undefined ? undefined : () => signed);
   }

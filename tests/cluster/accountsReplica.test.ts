@@ -47,6 +47,21 @@ describe("cluster: accounts read from a replica in every region", () => {
     expect(JSON.stringify(seen)).toContain("Read Back");
   }, 60_000);
 
+  test("a sign-up through a can log in through c at once: a user c's copy has not seen yet is read from the home", async () => {
+    // c's replica trails the home by up to its sync; a new user is the one row it misses outright
+    // (accountReads.ts userRowOrHome). Before, this login was 401 until c's copy caught up.
+    for (let round = 0; round < 3; round++) {
+      const user = await new Nexus(a1.url).register(`accfar${round}`);
+      const viaC = await login(c1, user.user.username, user.password);
+      expect(viaC.status).toBe(200);
+      expect((await ticket(c2, viaC.body.accessToken)).status).toBe(200);
+      // Found by name through c (starting a chat with someone who just signed up elsewhere).
+      expect((await new Nexus(c2.url).request("GET", `/v1/users/by-name/${user.user.username}`, undefined, viaC.body.accessToken)).status).toBe(200);
+    }
+    // A name nobody has is still refused, after asking the home.
+    expect((await login(c1, "accnobody", "correct horse battery")).status).toBe(401);
+  }, 60_000);
+
   test("a login, a ticket and the socket it opens in c send nothing to the accounts' home", async () => {
     const user = await new Nexus(c1.url).register("acclogin");
     await new Promise((r) => setTimeout(r, 300)); // let the sign-up's syncs settle
