@@ -6,9 +6,9 @@
  * actor node from ~48% to ~38%, and p99 from 85-95 to 63-68 ms.
  *
  * Same semantics as the single-node LibsqlSql (libsqlSql.ts), through the same queue (groupCommit.ts):
- * batches queued while one transaction is in flight become the next transaction, one
- * `client.batch(statements, "write")` call (BEGIN IMMEDIATE … COMMIT on the server, one round
- * trip); a caller is resolved only after its transaction committed; CommitChain and BatchStatements
+ * batches queued while one transaction is in flight become the next transaction, sent on one
+ * long-lived stream (writeStream.ts: BEGIN IMMEDIATE … COMMIT on the server, one round trip; a
+ * stream per transaction made sqld open a connection and parse the schema each time); a caller is resolved only after its transaction committed; CommitChain and BatchStatements
  * as in sql.ts. Over the network the round trip is the fixed cost per transaction, so grouping
  * matters even more than locally.
  *
@@ -38,6 +38,7 @@ import { NexusError } from "../../../protocol/errors.ts";
 import { GroupCommit } from "../../bun/storage/groupCommit.ts";
 import { openReplicaFile, type EmbeddedReplica } from "./embeddedReplica.ts";
 import { isReadOnly, WriteLane } from "./writeLane.ts";
+import { WriteStream } from "./writeStream.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
 
 export interface RemoteLibsqlOptions {
@@ -121,8 +122,10 @@ export class RemoteLibsqlSql implements Sql {
   constructor(
     private readonly client: Client,
     private readonly timeoutMs: number,
-    commitIntervalMs = 0,
-    readonly replica?: EmbeddedReplica,
+    commitIntervalMs: number,
+    readonly replica: EmbeddedReplica | undefined,
+    /** Group commits go on this one stream (writeStream.ts). */
+    private readonly stream: WriteStream,
   ) {
     this.commits = new GroupCommit((statements) => this.write(statements), commitIntervalMs, provesNothingWritten);
   }
@@ -138,7 +141,10 @@ export class RemoteLibsqlSql implements Sql {
       timer = setTimeout(() => {
         gaveUp = true;
         // Only a request the server was sent says anything about the connection.
-        if (sent) void Promise.resolve(this.client.reconnect()).catch(() => {});
+        if (sent) {
+          void Promise.resolve(this.client.reconnect()).catch(() => {});
+          if (write) this.stream.drop(true);
+        }
         reject(new Error(`libSQL server did not answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
     });
@@ -191,7 +197,7 @@ export class RemoteLibsqlSql implements Sql {
     this.stats.transactions++;
     this.stats.batches += statements.length;
     const stmts = statements.map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
-    await retryWhileBusy(() => this.timed(() => this.client.batch(stmts, "write"), true));
+    await retryWhileBusy(() => this.timed(() => this.stream.transaction(stmts), true));
   }
 
   /** Idempotent DDL, in order, as one transaction: nodes starting together cannot interleave. */
@@ -203,6 +209,7 @@ export class RemoteLibsqlSql implements Sql {
   async close(): Promise<void> {
     await this.commits.whenIdle();
     await this.replica?.close();
+    this.stream.close();
     this.client.close();
   }
 }
@@ -239,5 +246,5 @@ export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = 
       throw new Error(`libSQL replica ${opts.replicaPath} could not sync from ${url}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return new RemoteLibsqlSql(client, timeoutMs, opts.commitIntervalMs ?? 0, replica);
+  return new RemoteLibsqlSql(client, timeoutMs, opts.commitIntervalMs ?? 0, replica, new WriteStream(urls.ws, opts.authToken));
 }
