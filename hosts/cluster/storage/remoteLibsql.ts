@@ -38,6 +38,7 @@ import { NexusError } from "../../../protocol/errors.ts";
 import { GroupCommit } from "../../bun/storage/groupCommit.ts";
 import { openReplicaFile, type EmbeddedReplica } from "./embeddedReplica.ts";
 import { isReadOnly, WriteLane } from "./writeLane.ts";
+import { mergeInserts } from "./mergeInserts.ts";
 import { WriteStream } from "./writeStream.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
 
@@ -196,7 +197,8 @@ export class RemoteLibsqlSql implements Sql {
   private async write(statements: Statement[]): Promise<void> {
     this.stats.transactions++;
     this.stats.batches += statements.length;
-    const stmts = statements.map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
+    // One statement per table for the batches' plain inserts (mergeInserts.ts: sqld's cost is per statement too).
+    const stmts = mergeInserts(statements).map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
     await retryWhileBusy(() => this.timed(() => this.stream.transaction(stmts), true));
   }
 
