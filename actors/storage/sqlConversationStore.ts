@@ -18,6 +18,7 @@ import { searchMessages } from "./messageSearch.ts";
 import type { FenceStay } from "./ownerFence.ts";
 import { WriterFence, type FenceStatements } from "./writerFence.ts";
 import { loadGroupProfile } from "./groupProfileRows.ts";
+import { readCursorStatements } from "./readCursorRows.ts";
 
 export interface LoadedConversation {
   type: "direct" | "group";
@@ -243,8 +244,7 @@ export class SqlConversationStore {
       if (p.thread)
         st.push({ sql: "UPDATE events SET body = json_set(COALESCE(body, '{}'), '$.thread', json(?)) WHERE conv_id = ? AND seq = ?", args: [JSON.stringify(p.thread), id, p.seq] });
     }
-    for (const [userId, seq] of c.reads)
-      st.push({ sql: "UPDATE members SET read_seq = MAX(read_seq, ?) WHERE conv_id = ? AND user_id = ?", args: [seq, id, userId] });
+    readCursorStatements(id, c.reads, st);
     for (const a of c.attachments)
       st.push({ sql: "INSERT INTO attachments (conv_id, id, name, type, size, uploaded_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
         args: [id, a.id, a.name, a.type, a.size, a.uploadedBy, a.createdAt] });
