@@ -122,9 +122,8 @@ export class AccountService {
   async init(): Promise<void> {
     await this.sql.migrate(ACCOUNTS_SCHEMA);
     if (this.ticketStore !== this.sql) await this.ticketStore.migrate(TICKET_MIGRATIONS);
-    await this.refreshTokens.purgeExpired();
-    await this.throttle.purge();
-    await this.tickets.purge();
+    // Housekeeping behind the start: in a cluster these write to the accounts' home (a WAN away, maybe down).
+    void Promise.all([this.refreshTokens.purgeExpired(), this.throttle.purge(), this.tickets.purge()]).catch((e) => console.warn(`[accounts] purge failed: ${String(e)}`));
   }
 
   /** `home`: where the host says the user signed up from (an opaque label for newUserId). */

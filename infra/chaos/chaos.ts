@@ -34,6 +34,9 @@ export interface ChaosOptions {
    *  at random is moved to a region picked at random, through any node that answers, whatever
    *  fault is under way. Default 0. */
   moveEveryMs?: number;
+  /** Faults to inject at least, past `durationMs` if need be (at most 2 minutes more): on a loaded
+   *  machine one slow recovery can take most of a short run, and a run with one fault proves little. */
+  minFaults?: number;
   log?: (line: string) => void;
 }
 
@@ -235,7 +238,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         log(`operator move of ${convId} to ${to}: ${answer}`);
       }
     })();
-    while (Date.now() < until) {
+    const enough = () => Date.now() >= until && (faults.length >= (opts.minFaults ?? 0) || Date.now() >= until + 120_000);
+    while (!enough()) {
       const kind = pick(FAULT_KINDS);
       const target = kind === "node" ? pick(NODES).id : pick(REGIONS);
       const holdMs = 1000 + Math.floor(rand() * 4000);
