@@ -158,7 +158,11 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
       NEXUS_NODE_ROLE: spec.role ?? "all",
     });
     const launch = async () => {
-      const proc = spawnLogged(BUN, ["hosts/cluster/server.ts"], { name: `node-${spec.id}`, cwd: ROOT, env: nodeEnv });
+      // BENCH_CLUSTER_CPU_PROF=<dir>: each node writes a CPU profile to <dir>/<node id> when it stops
+      // (as BENCH_NEXUS_CPU_PROF for the single node; Bun's profiler samples wall time, see bench/README.md).
+      const prof = process.env.BENCH_CLUSTER_CPU_PROF;
+      const profArgs = prof ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${join(prof, spec.id)}`] : [];
+      const proc = spawnLogged(BUN, [...profArgs, "hosts/cluster/server.ts"], { name: `node-${spec.id}`, cwd: ROOT, env: nodeEnv });
       await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 30_000 });
       return proc;
     };
