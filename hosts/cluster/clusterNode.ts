@@ -101,8 +101,11 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const socketActors = local ? ownedSocketActors(local, (kind, id) => cluster.owns(kind, id)) : null;
   const remote = local && socketActors ? new RemoteSockets(nc, subj, cc.nodeId, socketActors, (kind, id) => cluster.owns(kind, id)) : null;
   // Moves need a node here that hosts actors (it writes the imported log into this region's primary).
+  // Regions a move may target: configured or ever seen, not only those with a node up now (a region
+  // whose nodes are all down is an outage, answered 503 by the move, not "no such region", 400).
+  const knownRegions = new Set([cc.region, ...cc.regionLibsqlUrls.keys()]);
   const moves = new HomeMoves({ nc, prefix: cc.name, node: cc.nodeId, region: cc.region, homes, cluster, sql,
-    regions: () => [...new Set([cc.region, ...peers.list().map((p) => p.region).filter(Boolean)])] });
+    regions: () => [...peers.list().reduce((known, p) => (p.region ? known.add(p.region) : known), knownRegions)] });
   const policies = automaticMoves(cc.movePolicy, cc.region, cluster, moves, local, peers);
   if (remote) remote.onWrite = (id, edge) => policies.conversation.write(id, peers.regionOf(edge) || cc.region);
   const bridge = new SocketBridge(nc, subj, cc.nodeId);

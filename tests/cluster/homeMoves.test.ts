@@ -166,6 +166,16 @@ describe("cluster: moving a conversation's home", () => {
     expect(nowhere.status).toBe(400);
     const bad = await admin.api("POST", `/v1/admin/conversations/${conv.id}/home`, { region: "C!" });
     expect(bad.status).toBe(400);
+    // A region seen before whose every node is down is an outage: 503, retry later (was 400 "no
+    // region named c", seen in a chaos run), and the conversation stays where it is.
+    await c1.kill();
+    try {
+      await sleep(2500); // past the peers' dead-after (2/3 of the lease TTL): c1 is no longer listed
+      const down = await admin.api("POST", `/v1/admin/conversations/${conv.id}/home`, { region: "c" });
+      expect(down.status).toBe(503);
+    } finally {
+      await c1.start();
+    }
     // Nothing moved: still written through a, on a's primary.
     await carol.must("POST", `/v1/conversations/${conv.id}/messages`, { clientId: newClientId("mv"), text: "still in a" }, 201);
     expect((await rows("a", "SELECT count(*) AS n FROM events WHERE conv_id = ?", [conv.id]))[0]!.n).toBeGreaterThan(0);
