@@ -16,8 +16,20 @@
  * has an unknown outcome. After any failure the stream is dropped and the next write opens a fresh
  * one (and a fresh socket if that one closed), so a connection left in an odd state is never reused.
  *
- * One write at a time (the caller's WriteLane): a stream runs its requests in order anyway, and
- * this keeps one server connection per node for writes (sqld's write-lock queue, writeLane.ts).
+ * Transactions may overlap (the caller's WriteLane lets up to `commitsInFlight` group commits go at
+ * once): the stream runs them in the order they were sent, so across a slow link each costs one round
+ * trip instead of waiting for the one before (#15). What keeps that safe is that **a transaction that
+ * fails blocks every transaction sent after it on the same stream**: its batch ends with BEGIN
+ * instead of ROLLBACK when it failed, which fails harmlessly inside the failed transaction (a
+ * constraint) and opens a plain one if it ended anyway (BEGIN IMMEDIATE refused, or SQLite rolled
+ * back by itself). Either way the connection is left inside a transaction,
+ * so the next one's BEGIN IMMEDIATE fails ("cannot start a transaction within a transaction") and
+ * nothing of it runs: an SQL error, so its batches are retried (GroupCommit) after the failed one's,
+ * and a conversation's later batch can never commit after its earlier one failed. The stream is then
+ * dropped once nothing is in flight on it; closing it rolls the open transaction back on the server.
+ *
+ * Still one server connection per node for writes (sqld's write-lock queue, writeLane.ts): a new
+ * stream is opened only after the dropped one has no request in flight.
  */
 import * as hrana from "@libsql/hrana-client";
 import { LibsqlError, type InValue } from "@libsql/client/ws";
@@ -25,12 +37,21 @@ import { LibsqlError, type InValue } from "@libsql/client/ws";
 export class WriteStream {
   private client: hrana.WsClient | null = null;
   private stream: hrana.WsStream | null = null;
+  /** Transactions sent on `stream` and not yet answered. */
+  private inFlight = 0;
+  /** Set while a dropped stream still has requests in flight: a new one opens after them. */
+  private retiring: Promise<void> | null = null;
+  private retired: (() => void) | null = null;
+  /** A transaction failed and the group commit has not said it is handling that yet (`unblock`):
+   *  whatever it sends meanwhile may hold a later batch of a failed one's chain, so it is refused. */
+  private blocked = false;
   /** Streams opened (metrics, tests): one per node unless writes failed. */
   opened = 0;
 
   constructor(private readonly url: string, private readonly authToken?: string) {}
 
   private async open(): Promise<{ stream: hrana.WsStream; version: number }> {
+    while (this.retiring) await this.retiring;
     if (!this.client || this.client.closed) {
       this.client = hrana.openWs(this.url, this.authToken);
       this.stream = null;
@@ -40,17 +61,25 @@ export class WriteStream {
     if (!this.stream || this.stream.closed) {
       this.stream = client.openStream();
       this.stream.intMode = "bigint";
+      this.inFlight = 0;
       this.opened++;
     }
     return { stream: this.stream, version };
   }
 
-  /** Runs `statements` as one write transaction; resolves once it committed. */
-  async transaction(statements: { sql: string; args: InValue[] }[]): Promise<void> {
+  /** Runs `statements` as one write transaction; resolves once it committed. `alone`: nothing else
+   *  is in flight (a retry while a failure is handled), so it may go even though one failed. */
+  async transaction(statements: { sql: string; args: InValue[] }[], alone = false): Promise<void> {
+    let sentOn: hrana.WsStream | null = null;
+    if (alone) this.blocked = false;
+    if (this.blocked) throw refused();
     try {
       const { stream, version } = await this.open();
-      const batch = stream.batch(version >= 3);
-      const inside = (step: hrana.BatchStep) => (version >= 3 ? step.condition(hrana.BatchCond.not(hrana.BatchCond.isAutocommit(batch))) : step);
+      // Checked again right before sending: a failure may have come while this one waited for the stream.
+      if (this.blocked) return Promise.reject(refused());
+      const v3 = version >= 3;
+      const batch = stream.batch(v3);
+      const inside = (step: hrana.BatchStep) => (v3 ? step.condition(hrana.BatchCond.not(hrana.BatchCond.isAutocommit(batch))) : step);
       const outcomes: Promise<unknown>[] = [];
       // Each step's promise is awaited below, after the whole batch: a failed one must not count as
       // an unhandled rejection meanwhile (Bun ends the process on those).
@@ -65,33 +94,87 @@ export class WriteStream {
       }
       const commit = inside(batch.step().condition(hrana.BatchCond.ok(last)));
       track(commit.run("COMMIT"));
-      batch.step().condition(hrana.BatchCond.not(hrana.BatchCond.ok(commit))).run("ROLLBACK").catch(() => {});
-      await batch.execute();
+      // Failed: BEGIN, so that every transaction sent behind this one on the stream fails at its own
+      // BEGIN (see the header). Inside the failed transaction (a constraint) this BEGIN fails and the
+      // connection stays in it; if SQLite rolled back by itself (or BEGIN IMMEDIATE was refused) it
+      // opens a plain transaction. Either way dropping the stream rolls it back on the server.
+      batch.step().condition(hrana.BatchCond.not(hrana.BatchCond.ok(commit))).run("BEGIN").catch(() => {});
+      sentOn = stream;
+      this.inFlight++;
+      try {
+        await batch.execute();
+      } finally {
+        this.answered(stream);
+      }
       // The first failed step says why (an SQL error: rolled back); a step that did not run (undefined)
       // after no failure would mean the transaction ended early: reported as rolled back, as the client does.
       for (const o of outcomes) if ((await o) === undefined) throw new LibsqlError("statement not executed: the transaction was rolled back", "TRANSACTION_CLOSED");
     } catch (e) {
-      this.drop();
+      this.blocked = true;
+      if (sentOn === null || sentOn === this.stream) this.drop();
       throw asLibsqlError(e);
     }
   }
 
-  /** Forget the stream (and the socket, when `socket`): a timed-out request, or after any failure. */
-  drop(socket = false): void {
+  /** The group commit is handling the failure, with nothing in flight: transactions may go again. */
+  unblock(): void {
+    this.blocked = false;
+  }
+
+  private answered(stream: hrana.WsStream): void {
+    if (stream !== this.stream) return;
+    this.inFlight--;
+    if (this.inFlight === 0 && this.retired) this.finishRetiring();
+  }
+
+  private finishRetiring(): void {
     try {
       this.stream?.close();
-      if (socket) this.client?.close();
     } catch {
       // already closed
     }
     this.stream = null;
-    if (socket) this.client = null;
+    const done = this.retired;
+    this.retiring = null;
+    this.retired = null;
+    done?.();
+  }
+
+  /** Forget the stream (and the socket, when `socket`): after a failure, or a timed-out request.
+   *  Without `socket`, requests still in flight on it are answered first (they fail at their BEGIN
+   *  when a failure blocked them) and the next transaction opens a new stream after them. */
+  drop(socket = false): void {
+    if (socket) {
+      try {
+        this.stream?.close();
+        this.client?.close();
+      } catch {
+        // already closed
+      }
+      this.stream = null;
+      this.client = null;
+      this.inFlight = 0;
+      const done = this.retired;
+      this.retiring = null;
+      this.retired = null;
+      done?.();
+      return;
+    }
+    if (!this.stream || this.retiring) return;
+    if (this.inFlight === 0) {
+      this.finishRetiring();
+      return;
+    }
+    this.retiring = new Promise<void>((r) => (this.retired = r));
   }
 
   close(): void {
     this.drop(true);
   }
 }
+
+/** Nothing was sent: an SQL-level error (provesNothingWritten), so the group commit retries it. */
+const refused = () => new LibsqlError("not sent: an earlier transaction failed; this one is sent again after it", "TRANSACTION_CLOSED");
 
 /** As @libsql/client maps hrana's errors: the server's SQL errors keep SQLite's code (e.g.
  *  SQLITE_CONSTRAINT_CHECK), which is what provesNothingWritten and retryWhileBusy look at. */
