@@ -20,36 +20,16 @@ import { mayHaveDiverged, type CommitChain } from "../storage/sql.ts";
 import { CLIENT_ID_WINDOW, emptyCommit, type Commit } from "../storage/sqlConversationStore.ts";
 import { ClientIdWindow } from "./clientIdWindow.ts";
 import { RecentMessages } from "./recentMessages.ts";
-import { applyBatch, type Accepted, type Applier } from "./applyBatch.ts";
+import { applyBatch, type Applier } from "./applyBatch.ts";
 import type { PipelineHost } from "./pipelineHost.ts";
 import { applyDraft, type Draft, type Working } from "./drafts.ts";
 import { loadAttachments, loadTargets } from "./preCommitReads.ts";
-import type { Fanout } from "./fanout.ts";
 import { dropResends, type Resends } from "./resends.ts";
 import { isStorageOutage } from "./storageOutage.ts";
 import { storageUnavailable, type Op, type OpResult, type State } from "./state.ts";
-import type { TypingTracker } from "./typing.ts";
+import { answer, ignore, plain, type Batch } from "./pipelineBatch.ts";
 
 export type { PipelineHost } from "./pipelineHost.ts";
-
-/**
- * A batch submitted to storage and not yet applied. A plain batch stays open (more prepared
- * messages join it) until the Sql takes it into a transaction; then `take` gives it seqs.
- */
-interface Batch {
-  ops: Op[];
-  plain: boolean;
-  /** Non-plain: the working copy prepared for it (members, targets). */
-  w: Working | null;
-  attachments: Map<string, AttachmentRef>;
-  accepted: Accepted[];
-  taken: boolean;
-}
-
-const ignore = () => {};
-
-/** Drafts that may be pipelined behind a batch in flight (see the header). */
-const plain = (d: Draft) => (d.kind === "message" && d.threadRoot === undefined) || d.kind === "call";
 
 export class CommitPipeline {
   private queue: Op[] = [];
@@ -397,16 +377,5 @@ export class CommitPipeline {
       for (const t of twins) t.twinOf = undefined;
       this.requeue(twins);
     }
-  }
-}
-
-
-/** Callers' callbacks run inside the pipeline (even inside a Sql taking a batch): one that throws
- *  must not leave the rest of a batch unanswered. */
-function answer(fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    console.error("[conversation] a caller's callback threw", e);
   }
 }
