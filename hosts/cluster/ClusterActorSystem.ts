@@ -27,6 +27,7 @@ import type { Peers } from "./peers.ts";
 import { callRpc, MovedError, serveRpc } from "./actorRpc.ts";
 import type { Subjects } from "./wire.ts";
 import { askRegion, HomeIsElsewhere } from "./askRegion.ts";
+import { serveLocate } from "./serveLocate.ts";
 
 const RPC_TIMEOUT_MS = 10_000;
 /** Pause between lookups while an actor moves (its owner died or gave it up). */
@@ -80,25 +81,16 @@ export class ClusterActorSystem implements ActorsClient, ActorMesh {
     this.rpcSub = serveRpc(nc, subjects.rpc(node), (kind, id) => this.localActor(kind, id));
     if (this.local && this.p.leases) {
       const leases = this.p.leases;
-      // One node of the region answers "who owns X?", claiming X itself when nobody does.
-      this.locateSub = nc.subscribe(subjects.locate(region), {
-        queue: "locate",
-        callback: (err, msg) => {
-          if (err) return;
-          void (async () => {
-            try {
-              const { k, id, peek } = msg.json<{ k: ActorKind; id: string; peek?: boolean }>();
-              if (peek) return msg.respond(JSON.stringify({ node: this.owns(k, id) ? node : await leases.owner(k, id) }));
-              if (this.owns(k, id)) return msg.respond(JSON.stringify({ node }));
-              // Asked by a node that believes the home is here: claim only if it is (a claim here for
-              // an actor moved away would hold it where its copy is a tombstone, chaos seed 37).
-              const home = await this.homeHere(k, id);
-              msg.respond(JSON.stringify(home === region ? { node: await this.claimHere(k, id) } : { home }));
-            } catch (e) {
-              msg.respond(JSON.stringify({ error: String(e) }));
-            }
-          })();
+      this.locateSub = serveLocate(nc, subjects.locate(region), {
+        owner: async (k, id) => (this.owns(k, id) ? node : await leases.owner(k, id)),
+        ownedHere: (k, id) => this.owns(k, id),
+        // Asked by a node that believes the home is here: claim only if it is (a claim here for
+        // an actor moved away would hold it where its copy is a tombstone, chaos seed 37).
+        claimIfHome: async (k, id) => {
+          const home = await this.homeHere(k, id);
+          return home === region ? { node: await this.claimHere(k, id) } : { home };
         },
+        node,
       });
     }
   }
