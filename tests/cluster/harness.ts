@@ -163,6 +163,8 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
       const prof = process.env.BENCH_CLUSTER_CPU_PROF;
       const profArgs = prof ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${join(prof, spec.id)}`] : [];
       const proc = spawnLogged(BUN, [...profArgs, "hosts/cluster/server.ts"], { name: `node-${spec.id}`, cwd: ROOT, env: nodeEnv });
+      // Readable at once (a test waiting for a line of a node still starting reads the new log).
+      if (nodes[spec.id]) nodes[spec.id]!.proc = proc;
       await waitForHttp(`http://127.0.0.1:${port}/health`, { proc, timeoutMs: 30_000 });
       return proc;
     };

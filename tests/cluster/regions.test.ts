@@ -171,7 +171,9 @@ describe("cluster: two regions", () => {
     // (start() resolves once /health answers, and rejects if the process exits first.)
     let exited: unknown;
     const started = b1.start().catch((e) => void (exited = e));
-    await Bun.sleep(3000);
+    // Until it says it waits (a loaded box can take seconds to load the process), then a little more.
+    for (const t0 = Date.now(); !b1.proc.log(1_000_000).includes("waiting for Redis") && exited === undefined && Date.now() - t0 < 30_000; ) await Bun.sleep(100);
+    await Bun.sleep(1000);
     expect(exited).toBeUndefined();
     await cl.redis.b!.restart();
     const back = Date.now();
