@@ -155,3 +155,51 @@ describe("group commits in flight across a slow link", () => {
       expect(await committed()).toContain("after");
     }));
 });
+
+describe("review: what a failed transaction does to those sent behind it", () => {
+  test("an innocent batch alone in the transaction behind a failed one is retried, not rejected", () =>
+    withProxy(async (proxy) => {
+      const { s, put, committed } = await farSql(proxy);
+      const x: CommitChain = { failed: false };
+      const c: CommitChain = { failed: false };
+      const x1 = outcome(s.batch([put("x1", null)], x)); // fails: v NOT NULL
+      await Bun.sleep(12); // on the link (50 ms round trip): the next one is a transaction of its own
+      const c1 = outcome(s.batch([put("c1")], c));
+      expect(await Promise.all([x1, c1])).toEqual(["failed", "ok"]);
+      expect(s.writes.mostAtOnce).toBeGreaterThan(1);
+      expect(c.failed).toBe(false);
+      expect(await committed()).toEqual(["c1"]);
+    }));
+
+  test("a chain's later batch alone behind its failed earlier one is refused as a broken chain, unwritten", () =>
+    withProxy(async (proxy) => {
+      const { s, put, committed } = await farSql(proxy);
+      const x: CommitChain = { failed: false };
+      const x1 = outcome(s.batch([put("x1", null)], x));
+      await Bun.sleep(12);
+      const x2 = outcome(s.batch([put("x2")], x));
+      expect(await Promise.all([x1, x2])).toEqual(["failed", "chain"]);
+      expect(await committed()).toEqual([]);
+    }));
+
+  test("SQLITE_BUSY at BEGIN IMMEDIATE is still tried again (the stream's refusal after a failure does not fail a lone batch)", () =>
+    withProxy(async (proxy) => {
+      const { s, put, committed } = await farSql(proxy);
+      // A writer outside sqld holds the database's write lock: sqld cannot hand it over (it steals
+      // only from its own connections), so the write stream's BEGIN IMMEDIATE is answered SQLITE_BUSY
+      // quickly, and retryWhileBusy's next attempts (20-100 ms apart) find it released.
+      const { Database } = await import("bun:sqlite");
+      const { join } = await import("node:path");
+      const outside = new Database(join(sqld.server.dir, "data.sqld", "dbs", "default", "data"));
+      outside.exec("BEGIN IMMEDIATE");
+      const release = Bun.sleep(400).then(() => outside.exec("ROLLBACK"));
+      try {
+        const r = await s.batch([put("after-busy")]).then(() => "ok", (e) => String(e));
+        expect(r).toBe("ok");
+      } finally {
+        await release;
+        outside.close();
+      }
+      expect(await committed()).toEqual(["after-busy"]);
+    }));
+});

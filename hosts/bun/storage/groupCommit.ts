@@ -42,6 +42,10 @@ export interface GroupCommitOptions {
   /** Called when a failure is being handled and nothing is in flight: the writer may take
    *  transactions again (writeStream.ts `unblock`). */
   recovered?: () => void;
+  /** Did the transaction fail before any of it ran, through no fault of its batches (refused after an
+   *  earlier failure, blocked behind one, a busy lock)? Then even a lone batch is retried alone
+   *  rather than failed with that error. Default: never (a lone batch's failure is its own). */
+  notStarted?: (e: unknown) => boolean;
 }
 
 export class GroupCommit {
@@ -153,7 +157,7 @@ export class GroupCommit {
     while (this.unsettled.size > 0) await Promise.all(this.unsettled);
     this.opts.recovered?.();
     if (!this.retryAlone(error)) for (const w of group) this.failed(w, new OutcomeUnknownError(error));
-    else if (group.length === 1) this.failed(group[0]!, error);
+    else if (group.length === 1 && !this.opts.notStarted?.(error)) this.failed(group[0]!, error);
     else await this.oneByOne(group);
     this.opts.recovered?.();
   }

@@ -41,7 +41,7 @@ import { GroupCommit } from "../../bun/storage/groupCommit.ts";
 import { openReplicaFile, type EmbeddedReplica } from "./embeddedReplica.ts";
 import { isReadOnly, WriteLane } from "./writeLane.ts";
 import { mergeInserts } from "./mergeInserts.ts";
-import { WriteStream } from "./writeStream.ts";
+import { didNotStart, WriteStream } from "./writeStream.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
 
 export interface RemoteLibsqlOptions {
@@ -141,6 +141,7 @@ export class RemoteLibsqlSql implements Sql {
       retryAlone: provesNothingWritten,
       maxInFlight: commitsInFlight,
       recovered: () => stream.unblock(),
+      notStarted: didNotStart,
     });
   }
 

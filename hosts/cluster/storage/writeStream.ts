@@ -108,6 +108,9 @@ export class WriteStream {
       }
       // The first failed step says why (an SQL error: rolled back); a step that did not run (undefined)
       // after no failure would mean the transaction ended early: reported as rolled back, as the client does.
+      // BEGIN IMMEDIATE failing (the lock stayed busy, or the connection is held inside a failed
+      // transaction sent before this one) means none of it ran: its batches are not at fault.
+      await outcomes[0]!.catch((e) => Promise.reject(notStarted(e)));
       for (const o of outcomes) if ((await o) === undefined) throw new LibsqlError("statement not executed: the transaction was rolled back", "TRANSACTION_CLOSED");
     } catch (e) {
       this.blocked = true;
@@ -173,8 +176,20 @@ export class WriteStream {
   }
 }
 
+/** A transaction none of whose statements ran, through no fault of its own: refused here after an
+ *  earlier failure, or its BEGIN IMMEDIATE failed. The group commit retries even a lone batch of it
+ *  (groupCommit.ts `notStarted`) instead of failing the batch with an error that is not its own. */
+export class NotStartedError extends LibsqlError {}
+
+export const didNotStart = (e: unknown): boolean => e instanceof NotStartedError;
+
+function notStarted(e: unknown): unknown {
+  if (e instanceof hrana.ResponseError && e.code !== undefined) return new NotStartedError(e.message, e.code, undefined, undefined, e);
+  return e;
+}
+
 /** Nothing was sent: an SQL-level error (provesNothingWritten), so the group commit retries it. */
-const refused = () => new LibsqlError("not sent: an earlier transaction failed; this one is sent again after it", "TRANSACTION_CLOSED");
+const refused = () => new NotStartedError("not sent: an earlier transaction failed; this one is sent again after it", "TRANSACTION_CLOSED");
 
 /** As @libsql/client maps hrana's errors: the server's SQL errors keep SQLite's code (e.g.
  *  SQLITE_CONSTRAINT_CHECK), which is what provesNothingWritten and retryWhileBusy look at. */
