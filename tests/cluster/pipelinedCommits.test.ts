@@ -202,4 +202,44 @@ describe("review: what a failed transaction does to those sent behind it", () =>
       }
       expect(await committed()).toEqual(["after-busy"]);
     }));
+
+  test("a transaction the server refuses whole (nothing of it ran) does not let the chain's later batch, sent behind it, commit", () =>
+    withProxy(async (proxy) => {
+      const { s, put, committed } = await farSql(proxy);
+      await s.batch([put("before")]); // the stream now carries the savepoint a commit leaves
+      const x: CommitChain = { failed: false };
+      // sqld cannot parse it: the whole batch is answered with an error (SQL_PARSE_ERROR), no step runs.
+      const x1 = outcome(s.batch([put("x1"), { sql: "PRAGMA busy_timeout = 0" }], x));
+      await Bun.sleep(12);
+      const x2 = outcome(s.batch([put("x2")], x));
+      const seen = await Promise.all([x1, x2]);
+      expect(seen[0]).toBe("failed");
+      expect(x.failed).toBe(true);
+      expect(await committed()).toEqual(["before"]);
+      expect(seen[1]).not.toBe("ok");
+    }));
+});
+
+describe("review: the savepoint a commit leaves open on the write stream", () => {
+  test("holds no lock and is not lost: other connections write (and migrate) meanwhile, and the stream goes on after an idle spell", () =>
+    withProxy(async (proxy) => {
+      const { s, t, put, committed } = await farSql(proxy);
+      await s.batch([put("first")]);
+      const { createClient } = await import("@libsql/client/ws");
+      const other = createClient({ url: sqld.server.url.replace(/^http/, "ws") });
+      try {
+        // Would wait for the lock (and time out) if the idle stream held it.
+        const started = performance.now();
+        await other.execute({ sql: `INSERT INTO ${t} (k, v) VALUES ('other', 1)`, args: [] });
+        await other.execute(`CREATE TABLE IF NOT EXISTS ${t}_x (a INTEGER)`);
+        expect(performance.now() - started).toBeLessThan(2_000);
+        await Bun.sleep(6_000); // past sqld's 5 s transaction timeout
+        await other.execute({ sql: `INSERT INTO ${t} (k, v) VALUES ('other2', 1)`, args: [] });
+        await s.batch([put("second")]);
+      } finally {
+        other.close();
+      }
+      expect(await committed()).toEqual(["first", "other", "other2", "second"]);
+      expect(s.stats.transactions).toBe(2); // no failure, no retry
+    }), 30_000);
 });

@@ -18,15 +18,19 @@
  *
  * Transactions may overlap (the caller's WriteLane lets up to `commitsInFlight` group commits go at
  * once): the stream runs them in the order they were sent, so across a slow link each costs one round
- * trip instead of waiting for the one before (#15). What keeps that safe is that **a transaction that
- * fails blocks every transaction sent after it on the same stream**: its batch ends with BEGIN
- * instead of ROLLBACK when it failed, which fails harmlessly inside the failed transaction (a
- * constraint) and opens a plain one if it ended anyway (BEGIN IMMEDIATE refused, or SQLite rolled
- * back by itself). Either way the connection is left inside a transaction,
- * so the next one's BEGIN IMMEDIATE fails ("cannot start a transaction within a transaction") and
- * nothing of it runs: an SQL error, so its batches are retried (GroupCommit) after the failed one's,
- * and a conversation's later batch can never commit after its earlier one failed. The stream is then
- * dropped once nothing is in flight on it; closing it rolls the open transaction back on the server.
+ * trip instead of waiting for the one before (#15). What keeps that safe is that **a transaction
+ * runs only if the one sent before it on the same stream committed**: a committed transaction ends
+ * by opening a savepoint named for it (SAVEPOINT nexus_wN: a plain deferred transaction, no lock, no
+ * snapshot), and the next one starts by releasing that savepoint, every other step only if that
+ * succeeded. A transaction that failed, or that the server refused whole without running any of it
+ * (an SQL text sqld cannot parse, a transaction timeout: a response error, not a step's), leaves no
+ * such savepoint, so the one behind it fails at its RELEASE ("no such savepoint"), nothing of it run:
+ * an SQL error, so its batches are retried (GroupCommit) after the failed one's, and a conversation's
+ * later batch can never commit after its earlier one failed. (99475a3 ended a failed transaction with
+ * BEGIN instead, to leave the connection inside a transaction; that blocks nothing when the failed
+ * one never ran, and held the write lock until the stream closed.) The stream is then dropped once
+ * nothing is in flight on it; the first transaction on a new stream has nothing to release, which is
+ * why `blocked` refuses everything until the group commit handles the failure.
  *
  * Still one server connection per node for writes (sqld's write-lock queue, writeLane.ts): a new
  * stream is opened only after the dropped one has no request in flight.
@@ -45,6 +49,10 @@ export class WriteStream {
   /** A transaction failed and the group commit has not said it is handling that yet (`unblock`):
    *  whatever it sends meanwhile may hold a later batch of a failed one's chain, so it is refused. */
   private blocked = false;
+  /** The savepoint the last transaction sent on `stream` leaves open if it commits (see the header);
+   *  null on a fresh stream. */
+  private lastToken: string | null = null;
+  private tokens = 0;
   /** Streams opened (metrics, tests): one per node unless writes failed. */
   opened = 0;
 
@@ -62,6 +70,7 @@ export class WriteStream {
       this.stream = client.openStream();
       this.stream.intMode = "bigint";
       this.inFlight = 0;
+      this.lastToken = null;
       this.opened++;
     }
     return { stream: this.stream, version };
@@ -84,8 +93,14 @@ export class WriteStream {
       // Each step's promise is awaited below, after the whole batch: a failed one must not count as
       // an unhandled rejection meanwhile (Bun ends the process on those).
       const track = <T>(p: Promise<T>) => (p.catch(() => {}), outcomes.push(p), p);
-      const begin = batch.step();
-      track(begin.run("BEGIN IMMEDIATE"));
+      // Runs only if the transaction sent before it on this stream committed: that one left savepoint
+      // `previous` open, and nothing else does (see the header).
+      const previous = this.lastToken;
+      const token = `nexus_w${++this.tokens}`;
+      const gate = previous === null ? null : batch.step();
+      const gated = gate ? track(gate.run(`RELEASE ${previous}`)) : null;
+      const begin = gate ? batch.step().condition(hrana.BatchCond.ok(gate)) : batch.step();
+      const began = track(begin.run("BEGIN IMMEDIATE"));
       let last = begin;
       for (const s of statements) {
         const step = inside(batch.step().condition(hrana.BatchCond.ok(last)));
@@ -94,11 +109,12 @@ export class WriteStream {
       }
       const commit = inside(batch.step().condition(hrana.BatchCond.ok(last)));
       track(commit.run("COMMIT"));
-      // Failed: BEGIN, so that every transaction sent behind this one on the stream fails at its own
-      // BEGIN (see the header). Inside the failed transaction (a constraint) this BEGIN fails and the
-      // connection stays in it; if SQLite rolled back by itself (or BEGIN IMMEDIATE was refused) it
-      // opens a plain transaction. Either way dropping the stream rolls it back on the server.
-      batch.step().condition(hrana.BatchCond.not(hrana.BatchCond.ok(commit))).run("BEGIN").catch(() => {});
+      // Committed: the savepoint the next transaction on this stream releases first (a plain deferred
+      // transaction: no lock, no snapshot). Failed, or not run at all: no savepoint, so every
+      // transaction sent behind this one fails at its RELEASE, nothing of it run.
+      batch.step().condition(hrana.BatchCond.ok(commit)).run(`SAVEPOINT ${token}`).catch(() => {});
+      batch.step().condition(hrana.BatchCond.not(hrana.BatchCond.ok(commit))).run("ROLLBACK").catch(() => {});
+      this.lastToken = token;
       sentOn = stream;
       this.inFlight++;
       try {
@@ -108,9 +124,10 @@ export class WriteStream {
       }
       // The first failed step says why (an SQL error: rolled back); a step that did not run (undefined)
       // after no failure would mean the transaction ended early: reported as rolled back, as the client does.
-      // BEGIN IMMEDIATE failing (the lock stayed busy, or the connection is held inside a failed
-      // transaction sent before this one) means none of it ran: its batches are not at fault.
-      await outcomes[0]!.catch((e) => Promise.reject(notStarted(e)));
+      // The RELEASE failing (the transaction before it did not commit) or BEGIN IMMEDIATE failing (the
+      // lock stayed busy) means none of it ran: its batches are not at fault.
+      await gated?.catch((e) => Promise.reject(notStarted(e)));
+      await began.catch((e) => Promise.reject(notStarted(e)));
       for (const o of outcomes) if ((await o) === undefined) throw new LibsqlError("statement not executed: the transaction was rolled back", "TRANSACTION_CLOSED");
     } catch (e) {
       this.blocked = true;
