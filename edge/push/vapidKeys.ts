@@ -29,9 +29,17 @@ export async function generateVapidKeys(): Promise<VapidKeys> {
 
 export const vapidSchema = [`CREATE TABLE IF NOT EXISTS vapid_keys (id INTEGER PRIMARY KEY CHECK (id = 1), public_key TEXT NOT NULL, private_key TEXT NOT NULL)`];
 
-/** The configured pair, else the stored one, else a new one stored now. */
+/** The configured pair, else the stored one, else a new one stored now. The stored one is read
+ *  first: every start after the first is one read (in a cluster the accounts' home may be a WAN away,
+ *  and an insert there also syncs this node's accounts replica before the start goes on). */
 export async function ensureVapidKeys(sql: Sql, configured: { publicKey?: string; privateKey?: string }): Promise<VapidKeys> {
   if (configured.publicKey && configured.privateKey) return { publicKey: configured.publicKey, privateKey: configured.privateKey };
+  const stored = await sql.first<{ public_key: string; private_key: string }>("SELECT public_key, private_key FROM vapid_keys WHERE id = 1")
+    .catch((e) => {
+      if (/no such table/i.test(String((e as Error)?.message ?? e))) return undefined; // the first start
+      throw e;
+    });
+  if (stored) return { publicKey: stored.public_key, privateKey: stored.private_key };
   await sql.migrate(vapidSchema);
   const fresh = await generateVapidKeys();
   await sql.run("INSERT INTO vapid_keys (id, public_key, private_key) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING", [fresh.publicKey, fresh.privateKey]);

@@ -5,6 +5,9 @@
 import { ConfigError } from "../../edge/config.ts";
 import { loadNodeConfig } from "./config.ts";
 import { runNodeProcess } from "./mainProcess.ts";
+import { phaseDone } from "./startPhases.ts";
+
+phaseDone("modules");
 
 await runNodeProcess((env) => {
   if (env.NATS_URL) throw new ConfigError("NATS_URL is set: a cluster node starts from hosts/cluster/server.ts (npm start picks it by itself)");

@@ -26,6 +26,7 @@ import { ScryptHasher } from "../shared/scryptPasswords.ts";
 import { ensureVapidKeys } from "../../edge/push/vapidKeys.ts";
 import { WebPushSender } from "../../edge/push/webPushSender.ts";
 import { SharpImages } from "./sharpImages.ts";
+import { phaseDone, startSummary } from "./startPhases.ts";
 
 const API_PREFIXES = ["/v1/", "/health", "/ready", "/metrics"];
 
@@ -56,9 +57,10 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   // Accounts have one home in a cluster (parts.accountsSql), read from a local replica (parts.accounts);
   // on one node they share the file.
   const accounts = new AccountService({ sql: parts.accountsSql ?? sql, ...parts.accounts, config, hasher: new ScryptHasher() });
-  await accounts.init();
   // Web Push: one VAPID key pair per deployment, kept with the accounts (edge/push/vapidKeys.ts).
-  const vapid = await ensureVapidKeys(parts.accountsSql ?? sql, config.vapid);
+  // Both at once: in a cluster each is a round trip or two to the accounts' home, maybe a WAN away.
+  const [, vapid] = await Promise.all([accounts.init(), ensureVapidKeys(parts.accountsSql ?? sql, config.vapid)]);
+  phaseDone("accounts init");
   if (parts.local) parts.local.push = new WebPushSender(vapid, config.vapid.subject);
   const metrics = new PromMetrics();
   metrics.gauge("nexus_conversation_actors", "Conversation actors in memory", [], () => parts.local?.stats.conversations ?? 0);
@@ -128,6 +130,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     },
   });
   parts.listening(server as Server<unknown>);
+  phaseDone("listen");
+  console.log(`[start] ${startSummary()}`);
 
   return {
     url: `http://localhost:${server.port}`,

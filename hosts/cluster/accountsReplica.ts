@@ -32,7 +32,8 @@ import type { AccountReads } from "../../edge/auth/accountReads.ts";
 import { ACCOUNTS_SCHEMA } from "../../edge/auth/accounts.ts";
 import type { AccountPlacement } from "../../edge/auth/accountServiceOptions.ts";
 import type { PromMetrics } from "../bun/promMetrics.ts";
-import { openReplicaFile, type EmbeddedReplica } from "./storage/embeddedReplica.ts";
+import type { EmbeddedReplica } from "./storage/embeddedReplica.ts";
+import { ReplicaOpening } from "./storage/replicaOpening.ts";
 import { serverUrls, toArgs, toRows } from "./storage/remoteLibsql.ts";
 
 /** The replica pulls at least this often (issue #15: staleness bounded by ≤ 1 s without notices). */
@@ -52,7 +53,14 @@ const within = <T>(p: Promise<T>, ms: number): Promise<T | undefined> => {
   return Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]).finally(() => clearTimeout(timer));
 };
 
-/** This node's replica of the home, read on the main thread through a connection of its own. */
+/** This node's replica of the home, read on the main thread through a connection of its own.
+ *
+ * Opened behind the node's start (docs/cluster.md "What a node's restart costs"): its first sync
+ * pulls what the home committed since the file last synced (1.4 s measured; the whole database for
+ * a new file), and a restarted node served nothing meanwhile. Until that sync completed every read
+ * goes to the home, as `userRowOrHome` does for a row the replica misses: exact, never staler. It
+ * is read from once a sync that started after the newest write and notice this node saw completed,
+ * so a write answered while it opened is still read back here (read-your-writes). */
 export class ReplicaAccountReads implements AccountReads {
   readonly stats = { reads: 0, syncs: 0, failedSyncs: 0, notices: 0, homeReads: 0 };
   private readonly caughtUp: Array<() => void> = [];
@@ -64,31 +72,68 @@ export class ReplicaAccountReads implements AccountReads {
   /** performance.now() when the newest successful sync started. */
   private syncedAt = performance.now();
   private readonly timer: ReturnType<typeof setInterval>;
+  /** Set once the replica caught up after its first sync (see the class comment); reads go to the home before. */
+  private replica: EmbeddedReplica | null = null;
+  private reader: Client | null = null;
+  /** performance.now() of the newest own write or notice while the replica was not read yet. */
+  private changedAt = 0;
+  private closed = false;
+  private onReadingReplica: () => void = () => {};
+  /** Resolves once reads use the replica (tests; the node's start does not wait for it). */
+  readonly readingReplica = new Promise<void>((resolve) => (this.onReadingReplica = resolve));
 
   private constructor(
-    private readonly replica: EmbeddedReplica,
-    private readonly reader: Client,
+    private readonly opening: ReplicaOpening,
+    private readonly path: string,
     private readonly home: Sql,
   ) {
     this.timer = setInterval(() => {
-      if (this.periodic) return; // a sync still under way (a slow or unreachable home): no pile-up
+      if (this.periodic || !this.replica) return; // a sync still under way (a slow or unreachable home): no pile-up
       // A failure is counted and logged by sync(); the next tick tries again.
       this.periodic = this.sync().catch(() => {}).finally(() => (this.periodic = null));
     }, SYNC_MS);
     this.timer.unref?.();
+    const started = performance.now();
+    void this.whenOpen(started);
   }
 
-  /** Opens the replica in `path` (its first sync pulls the home's whole database). */
-  static async open(path: string, homeUrl: string, authToken: string | undefined, home: Sql): Promise<ReplicaAccountReads> {
+  /** Opens the replica in `path` behind the start (its first sync pulls the home's whole database). */
+  static open(path: string, homeUrl: string, authToken: string | undefined, home: Sql, openDelayMs = 0): ReplicaAccountReads {
     // Its own background pull is never asked for (noteRead is not called): this class syncs it.
-    const replica = await openReplicaFile(path, serverUrls(homeUrl).http, authToken, SYNC_MS);
-    const reader = createClient({ url: `file:${path}`, intMode: "bigint" });
-    return new ReplicaAccountReads(replica, reader, home);
+    return new ReplicaAccountReads(new ReplicaOpening(path, serverUrls(homeUrl).http, authToken, SYNC_MS, true, openDelayMs), path, home);
   }
 
-  /** Milliseconds since the newest successful sync started. */
+  /** Each attempt of `opening` until one succeeds (it retries by itself); then catch up with what
+   *  was written or noticed since the first sync started, and switch the reads over. */
+  private async whenOpen(started: number): Promise<void> {
+    let replica: EmbeddedReplica;
+    for (;;) {
+      try {
+        replica = await this.opening.first;
+        break;
+      } catch {
+        // Retried by ReplicaOpening; poll for its success (the first attempt's promise is settled).
+        while (!this.opening.replica && !this.closed) await new Promise((r) => setTimeout(r, 500));
+        if (this.closed) return;
+        replica = this.opening.replica!;
+        break;
+      }
+    }
+    let since = started;
+    while (this.changedAt >= since && !this.closed) {
+      since = performance.now();
+      await replica.sync().catch(() => new Promise((r) => setTimeout(r, 500)));
+    }
+    if (this.closed) return;
+    this.reader = createClient({ url: `file:${this.path}`, intMode: "bigint" });
+    this.syncedAt = since;
+    this.replica = replica;
+    this.onReadingReplica();
+  }
+
+  /** Milliseconds since the newest successful sync started (0 while the home is read directly). */
   get ageMs(): number {
-    return performance.now() - this.syncedAt;
+    return this.replica ? performance.now() - this.syncedAt : 0;
   }
 
   onCaughtUp(listener: () => void): void {
@@ -97,8 +142,15 @@ export class ReplicaAccountReads implements AccountReads {
 
   /** Pulls what the home committed before the call; then cached account state is dropped. */
   sync(): Promise<void> {
+    const replica = this.replica;
+    if (!replica) {
+      // Reads go to the home: nothing to pull, but what the service cached may be older than a change.
+      this.changedAt = performance.now();
+      for (const l of this.caughtUp) l();
+      return Promise.resolve();
+    }
     const started = performance.now();
-    return this.replica.sync().then(
+    return replica.sync().then(
       () => {
         this.stats.syncs++;
         this.syncedAt = Math.max(this.syncedAt, started);
@@ -135,6 +187,11 @@ export class ReplicaAccountReads implements AccountReads {
   }
 
   async all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]> {
+    if (!this.reader) {
+      // Not synced yet (the node's first seconds): the home is the only exact copy.
+      this.stats.homeReads++;
+      return this.home.all<T>(sql, args);
+    }
     if (this.pending) await within(this.pending, NOTICE_WAIT_MS);
     if (this.behind) {
       // Bounded: a home that went away meanwhile must not hold logins; the replica is what there is.
@@ -143,7 +200,7 @@ export class ReplicaAccountReads implements AccountReads {
       if (exact) return exact;
     }
     this.stats.reads++;
-    return toRows<T>(await this.reader.execute({ sql, args: toArgs(args) }));
+    return toRows<T>(await this.reader!.execute({ sql, args: toArgs(args) }));
   }
 
   async first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined> {
@@ -151,9 +208,10 @@ export class ReplicaAccountReads implements AccountReads {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.timer);
-    this.reader.close();
-    await this.replica.close();
+    this.reader?.close();
+    await this.opening.close();
   }
 }
 
@@ -239,8 +297,20 @@ export class AccountsHome implements Sql {
     this.stats.requests++;
     return this.written(this.home.batch(statements, chain));
   }
+  /** Each schema once per process: clusterAccounts migrates ACCOUNTS_SCHEMA before the replica
+   *  opens, and the account service's init would send the same statements across the WAN again. */
   migrate(statements: string[]): Promise<void> {
-    return this.home.migrate(statements);
+    let done = this.migrated.get(statements);
+    if (!done) {
+      done = this.home.migrate(statements);
+      this.migrated.set(statements, done);
+      done.catch(() => this.migrated.delete(statements));
+    }
+    return done;
+  }
+  private readonly migrated = new Map<string[], Promise<void>>();
+  migratedAlready(statements: string[]): void {
+    this.migrated.set(statements, Promise.resolve());
   }
 
   stop(): void {
@@ -274,15 +344,20 @@ export interface ClusterAccountsOptions {
   /** Tickets are spent in the region's own primary, named by the region (AccountServiceOptions.tickets). */
   region: string;
   regionSql: Sql;
+  /** Tests only: the replica's first sync starts this much later (NEXUS_REPLICA_OPEN_DELAY_MS). */
+  replicaOpenDelayMs?: number;
+  /** The caller migrated ACCOUNTS_SCHEMA into the home already (clusterNode.ts, during its start). */
+  schemaMigrated?: boolean;
 }
 
 export async function clusterAccounts(o: ClusterAccountsOptions): Promise<ClusterAccounts> {
   // The schema first: a replica opened on an older schema does not see tables made after it.
-  await o.home.migrate(ACCOUNTS_SCHEMA);
+  if (!o.schemaMigrated) await o.home.migrate(ACCOUNTS_SCHEMA);
   const reads = o.replicaPath && !o.homeIsRegional
-    ? await ReplicaAccountReads.open(`${o.replicaPath}.accounts`, o.homeUrl, o.authToken, o.home)
+    ? ReplicaAccountReads.open(`${o.replicaPath}.accounts`, o.homeUrl, o.authToken, o.home, o.replicaOpenDelayMs)
     : new HomeAccountReads(o.home);
   const sql = new AccountsHome(o.home, reads, o.nc, o.subject, o.nodeId, o.region);
+  sql.migratedAlready(ACCOUNTS_SCHEMA);
   sql.start();
   return {
     sql,
@@ -298,6 +373,7 @@ export async function clusterAccounts(o: ClusterAccountsOptions): Promise<Cluste
         metrics.gauge("nexus_accounts_replica_syncs", "Syncs of this node's accounts replica (periodic, on notices, after own writes)", [], () => r.syncs);
         metrics.gauge("nexus_accounts_replica_failed_syncs", "Syncs of the accounts replica that failed (home unreachable)", [], () => r.failedSyncs);
         metrics.gauge("nexus_accounts_home_reads", "Hot-path account reads sent to the home (an own write's sync had failed)", [], () => r.homeReads);
+        metrics.gauge("nexus_accounts_replica_open", "1 once logins and tickets read this node's accounts replica (before its first sync: the home)", [], () => (reads.ageMs > 0 ? 1 : 0));
         metrics.gauge("nexus_accounts_replica_age_ms", "Since the accounts replica's newest successful sync started, ms", [], () => Math.round(reads.ageMs));
       }
     },

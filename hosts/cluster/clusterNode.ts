@@ -34,12 +34,14 @@ import { openRemoteLibsql } from "./storage/remoteLibsql.ts";
 import { FarReplicas } from "./storage/farReplicas.ts";
 import { FarHistory } from "./farHistory.ts";
 import { clusterAccounts } from "./accountsReplica.ts";
+import { ACCOUNTS_SCHEMA } from "../../edge/auth/accounts.ts";
 import { FarSessions } from "./farSessions.ts";
 import type { NodeConfig } from "../bun/config.ts";
 import type { ClusterConfig } from "./config.ts";
 import { RedisRateLimiter } from "./redisRateLimiter.ts";
 import { sweepLease } from "./sweepLease.ts";
 import type { NodeParts } from "../bun/nodeParts.ts";
+import { phaseDone } from "../bun/startPhases.ts";
 
 /** Between reconnect attempts to NATS: short, so a node serves again soon after NATS returns. */
 const NATS_RECONNECT_WAIT_MS = 250;
@@ -51,6 +53,29 @@ async function firstRedisConnection(redis: Redis, nodeId: string): Promise<void>
 }
 
 export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promise<NodeParts> {
+  // Redis and NATS connect while the database is migrated (neither needs the other): a restarted
+  // node serves that much sooner (docs/cluster.md "What a node's restart costs").
+  // Reconnects every ≤250 ms (ioredis's default grows to 2 s), and the first connection is waited
+  // for: a node started while its region's Redis is down (a Redis restart fences the region's nodes,
+  // which exit and are started again) comes up as soon as Redis does, instead of exiting again and
+  // waiting out its supervisor's growing backoff (chaos seed 2026: 20 s windows after a 3.6 s outage).
+  const redis = new Redis(cc.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true,
+    retryStrategy: (times) => Math.min(50 * times, 250) });
+  const redisUp = firstRedisConnection(redis, cc.nodeId);
+  // Reconnect for ever, and wait for a first connection too (a node started while its region's NATS
+  // is down comes up when NATS does, instead of exiting for its supervisor to retry).
+  const busUp = connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, reconnect: true, maxReconnectAttempts: -1,
+    reconnectTimeWait: NATS_RECONNECT_WAIT_MS, reconnectJitter: 100, waitOnFirstConnect: true });
+  busUp.catch(() => {}); // awaited below, after the database: a failure is thrown there
+  // Accounts have one home for the whole cluster; a region's own primary holds only its actors. The
+  // home (maybe a WAN away) is connected to and migrated meanwhile; the schema comes before the
+  // accounts replica opens (clusterAccounts), as a replica opened on an older schema does not see
+  // tables made after it.
+  const homeIsRegional = cc.accountsLibsqlUrl === cc.libsqlUrl;
+  const accountsHome = homeIsRegional ? Promise.resolve(undefined)
+    : openRemoteLibsql(cc.accountsLibsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs })
+      .then(async (home) => (await home.migrate(ACCOUNTS_SCHEMA), home));
+  accountsHome.catch(() => {}); // awaited below: a failure is thrown there
   // Migrate before the replica opens: a replica connection opened on an older schema does not see
   // tables made after it (its reads would all fall back to the server).
   const bootstrap = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken });
@@ -58,28 +83,29 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   // Moves between regions: a tombstoned copy refuses every write (actors/storage/moveFence.ts).
   await bootstrap.migrate(moveFenceSchema);
   await bootstrap.migrate(fenceSchema);
+  if (homeIsRegional) await bootstrap.migrate(ACCOUNTS_SCHEMA);
   await bootstrap.close();
+  phaseDone("migrations");
+  // The replica's first sync runs behind the start: reads go to the server until it completed
+  // (storage/replicaOpening.ts), so the node serves as soon as the server answers.
   const sql = await openRemoteLibsql(cc.libsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs,
-    replicaPath: cc.libsqlReplicaPath });
-  // Accounts have one home for the whole cluster; a region's own primary holds only its actors.
-  const accountsServer = cc.accountsLibsqlUrl === cc.libsqlUrl ? undefined
-    : await openRemoteLibsql(cc.accountsLibsqlUrl, { authToken: cc.libsqlAuthToken, commitIntervalMs: config.commitIntervalMs });
-  // Reconnects every ≤250 ms (ioredis's default grows to 2 s), and the first connection is waited
-  // for: a node started while its region's Redis is down (a Redis restart fences the region's nodes,
-  // which exit and are started again) comes up as soon as Redis does, instead of exiting again and
-  // waiting out its supervisor's growing backoff (chaos seed 2026: 20 s windows after a 3.6 s outage).
-  const redis = new Redis(cc.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true,
-    retryStrategy: (times) => Math.min(50 * times, 250) });
-  await firstRedisConnection(redis, cc.nodeId);
-  // Reconnect for ever, and wait for a first connection too (a node started while its region's NATS
-  // is down comes up when NATS does, instead of exiting for its supervisor to retry).
-  const nc = await connect({ servers: cc.natsUrls, name: `nexus-${cc.nodeId}`, reconnect: true, maxReconnectAttempts: -1,
-    reconnectTimeWait: NATS_RECONNECT_WAIT_MS, reconnectJitter: 100, waitOnFirstConnect: true });
+    replicaPath: cc.libsqlReplicaPath, replicaBehindStart: true, replicaOpenDelayMs: cc.replicaOpenDelayMs });
+  const accountsServer = await accountsHome;
+  phaseDone("storage");
+  await redisUp;
+  phaseDone("redis");
+  const nc = await busUp;
+  phaseDone("nats");
   const subj = subjects(cc.name);
+  // The placement bucket opens while the accounts do (in a supercluster its JetStream leader may be
+  // a WAN away).
+  const placement = HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
+  placement.catch(() => {}); // awaited below: a failure is thrown there
   // Logins and tickets read a local replica of the accounts' home; writes tell every node (accountsReplica.ts).
   const accounts = await clusterAccounts({ home: accountsServer ?? sql, homeUrl: cc.accountsLibsqlUrl, homeIsRegional: !accountsServer,
     authToken: cc.libsqlAuthToken, replicaPath: cc.libsqlReplicaPath, nc, subject: subj.accountsChanged, nodeId: cc.nodeId,
-    region: cc.region, regionSql: sql });
+    region: cc.region, regionSql: sql, schemaMigrated: true, replicaOpenDelayMs: cc.replicaOpenDelayMs });
+  phaseDone("accounts");
 
   // Heartbeats scale with the lease: a crashed node is declared gone (and never routed to again)
   // within 2/3 of a TTL, before its lease runs out and a peer claims its actors.
@@ -90,7 +116,8 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
   const incarnation = leases?.incarnation ?? randomBytes(6).toString("hex");
   const peers = new Peers(nc, subj.heartbeat, cc.nodeId, incarnation, cc.region, { intervalMs: Math.max(100, ttl / 6), deadAfterMs: (2 * ttl) / 3 });
   const watch = leases ? new DeadNodeWatch(leases, nc, subj, peers, Math.max(25, ttl / 30)) : null;
-  const homes = await HomeRegions.open(nc, cc.region, { bucket: `${cc.name}_placement` });
+  const homes = await placement;
+  phaseDone("placement");
   const cluster = new ClusterActorSystem({ nc, subjects: subj, node: cc.nodeId, region: cc.region, peers, homes, leases, leaseTtlMs: ttl });
   const local = hostsActors
     ? new BunActorSystem(sql, config.limits, { mesh: cluster, onEvict: (kind, id) => cluster.evicted(kind, id), fenced: true,
@@ -155,6 +182,7 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
     });
     await leases.start();
   }
+  phaseDone("leases");
   remote?.start();
   bridge.start();
   cluster.start();
@@ -198,8 +226,10 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
       accounts.gauges(metrics);
       metrics.gauge("nexus_cluster_evicted_nodes", "Crashed nodes this node evicted before their lease ran out", [], () => watch?.evicted ?? 0);
-      if (sql.replica) {
-        const r = sql.replica.stats;
+      if (sql.replicaOpening) {
+        const opening = sql.replicaOpening;
+        const r = opening.stats;
+        metrics.gauge("nexus_replica_open", "1 once this node's libSQL replica finished its first sync (before: every read goes to the server)", [], () => (opening.replica ? 1 : 0));
         metrics.gauge("nexus_replica_reads", "History reads served by this node's libSQL replica", [], () => r.reads);
         metrics.gauge("nexus_replica_syncs", "Replica syncs a read waited for (it trailed)", [], () => r.syncs);
         metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all (replica cold or failing)", [], () => r.fallbacks);

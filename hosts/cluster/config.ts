@@ -33,6 +33,9 @@ const ClusterEnvSchema = z.object({
   /** Tests only: after losing its lease a node keeps running this long before it exits (default 0),
    *  so a test can show that storage refuses a stale owner's commits by itself (ownerFence.ts). */
   NEXUS_LEASE_LOSS_EXIT_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** Tests only: the node's replicas (its region's and the accounts') start their first sync this
+   *  much later (default 0), so a test can read through a node whose replicas are still opening. */
+  NEXUS_REPLICA_OPEN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Automatic moves (movePolicy.ts): how often the owner looks at where a conversation's writes
    *  (or an inbox user's sockets) come from, ms (default 10 s: with the defaults below a
    *  conversation moves after ~30 s of traffic mostly from one other region, an inbox after ~80 s
@@ -70,6 +73,8 @@ export interface ClusterConfig {
   leaseTtlMs: number;
   /** Tests only: see NEXUS_LEASE_LOSS_EXIT_DELAY_MS. */
   leaseLossExitDelayMs: number;
+  /** Tests only: see NEXUS_REPLICA_OPEN_DELAY_MS. */
+  replicaOpenDelayMs: number;
   /** Automatic moves of conversations toward their writers and inboxes toward their users (movePolicy.ts). */
   movePolicy: { checkMs: number; sustainedChecks: number; minWrites: number; cooldownMs: number };
 }
@@ -102,6 +107,7 @@ export function loadClusterConfig(env: Record<string, string | undefined>, node:
     name: e.NEXUS_CLUSTER_NAME,
     leaseTtlMs: e.NEXUS_LEASE_TTL_MS,
     leaseLossExitDelayMs: e.NEXUS_LEASE_LOSS_EXIT_DELAY_MS,
+    replicaOpenDelayMs: e.NEXUS_REPLICA_OPEN_DELAY_MS,
     movePolicy: { checkMs: e.NEXUS_MOVE_CHECK_MS, sustainedChecks: e.NEXUS_MOVE_SUSTAINED_CHECKS, minWrites: e.NEXUS_MOVE_MIN_WRITES,
       cooldownMs: e.NEXUS_MOVE_COOLDOWN_MS },
   };

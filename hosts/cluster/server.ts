@@ -7,6 +7,9 @@ import { loadNodeConfig } from "../bun/config.ts";
 import { runNodeProcess } from "../bun/mainProcess.ts";
 import { clusterParts } from "./clusterNode.ts";
 import { loadClusterConfig } from "./config.ts";
+import { phaseDone } from "../bun/startPhases.ts";
+
+phaseDone("modules");
 
 await runNodeProcess((env) => {
   const config = loadNodeConfig(env, "cluster");

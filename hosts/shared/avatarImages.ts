@@ -18,37 +18,13 @@ import { convertIndexedToRgb, decode as decodePng } from "fast-png";
 import { methods as cover } from "@jimp/plugin-cover";
 import { methods as crop } from "@jimp/plugin-crop";
 import { methods as resize } from "@jimp/plugin-resize";
-import { imageSize } from "image-size";
 import { NexusError } from "../../protocol/errors.ts";
 import type { ImageProcessor, ProcessedAvatar } from "../../edge/host.ts";
+import { checkAvatarBytes, DEFAULT_AVATAR_LIMITS, type AvatarLimits } from "./avatarChecks.ts";
+
+export { checkAvatarBytes, DEFAULT_AVATAR_LIMITS, type AvatarLimits };
 
 const Jimp = createJimp({ formats: [jpeg, gif], plugins: [crop, resize, cover] });
-
-/** Types whose decoder is bundled; anything else is refused by its bytes. */
-const ACCEPTED = new Set(["png", "jpg", "gif"]);
-
-export interface AvatarLimits {
-  /** Largest accepted canvas (width × height), checked from the header. */
-  maxPixels: number;
-}
-
-/** 4096 × 4096: a 12-megapixel phone photo fits; decoded RGBA stays under 64 MiB (workerd has 128). */
-export const DEFAULT_AVATAR_LIMITS: AvatarLimits = { maxPixels: 4096 * 4096 };
-
-/** Type and canvas of an upload, from its bytes alone; refuses what no avatar may be. */
-export function checkAvatarBytes(bytes: Uint8Array, limits: AvatarLimits = DEFAULT_AVATAR_LIMITS): { type: string; width: number; height: number } {
-  let header: { width: number; height: number; type?: string };
-  try {
-    header = imageSize(bytes);
-  } catch {
-    throw new NexusError("bad_request", "not an image: send a PNG, JPEG or GIF");
-  }
-  if (!header.type || !ACCEPTED.has(header.type)) throw new NexusError("bad_request", `${header.type ?? "this"} images are not accepted: send a PNG, JPEG or GIF`);
-  if (!(header.width > 0 && header.height > 0)) throw new NexusError("bad_request", "the image has no size");
-  if (header.width * header.height > limits.maxPixels)
-    throw new NexusError("bad_request", `the image is too large: at most ${limits.maxPixels} pixels`, { maxPixels: limits.maxPixels });
-  return { type: header.type, width: header.width, height: header.height };
-}
 
 /** Pure JavaScript, for hosts without a native image library (workerd). A 12-megapixel PNG takes
  *  seconds of CPU here; hosts/bun uses sharp (libvips) instead. */

@@ -16,7 +16,7 @@ describe("loadClusterConfig", () => {
     expect(loadClusterConfig({ ...servers, HOSTNAME: "box.1" }, node)).toEqual({
       natsUrls: ["nats://127.0.0.1:4222"], redisUrl: "redis://127.0.0.1:6379", libsqlUrl: "http://127.0.0.1:8080",
       libsqlAuthToken: undefined, accountsLibsqlUrl: "http://127.0.0.1:8080", libsqlReplicaPath: undefined, regionLibsqlUrls: new Map(),
-      region: "local", nodeId: "box-1-8800", role: "all", name: "nexus", leaseTtlMs: 1500, leaseLossExitDelayMs: 0,
+      region: "local", nodeId: "box-1-8800", role: "all", name: "nexus", leaseTtlMs: 1500, leaseLossExitDelayMs: 0, replicaOpenDelayMs: 0,
       movePolicy: { checkMs: 10_000, sustainedChecks: 3, minWrites: 30, cooldownMs: 600_000 },
     });
     const c = loadClusterConfig({ ...servers, NATS_URL: "nats://a:4222, nats://b:4222", ACCOUNTS_LIBSQL_URL: "http://acc:8080", NEXUS_REGION: "eu-1",

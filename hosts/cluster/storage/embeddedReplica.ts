@@ -6,6 +6,9 @@
 import { rmSync } from "node:fs";
 import type { ReplicaReads, Row, SqlValue } from "../../../actors/storage/sql.ts";
 
+/** Reads served, syncs a reader asked for, reads that went to the server, background syncs. */
+export type ReplicaStats = ReplicaReads["stats"];
+
 /** The embedded replica: @libsql/client's file database that syncs from the server, run in its own
  *  thread (libsqlReplica.worker.ts) because its sync blocks.
  *
@@ -16,7 +19,6 @@ import type { ReplicaReads, Row, SqlValue } from "../../../actors/storage/sql.ts
  *  instead of waiting for a pull of everything written since it went idle, and the next background
  *  tick warms it up. */
 export class EmbeddedReplica implements ReplicaReads {
-  readonly stats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 };
   private syncing: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
@@ -26,7 +28,10 @@ export class EmbeddedReplica implements ReplicaReads {
   private lastSyncStart = 0;
   private readSinceTick = false;
 
-  private constructor(private readonly syncMs: number) {
+  private constructor(
+    private readonly syncMs: number,
+    readonly stats: ReplicaStats,
+  ) {
     this.worker = new Worker(new URL("./libsqlReplica.worker.ts", import.meta.url).href);
     this.worker.onmessage = (e: MessageEvent<{ id: number; rows?: unknown[]; error?: string }>) => {
       const reply = this.replies.get(e.data.id);
@@ -35,8 +40,9 @@ export class EmbeddedReplica implements ReplicaReads {
     };
   }
 
-  static async open(path: string, syncUrl: string, authToken: string | undefined, syncMs: number): Promise<EmbeddedReplica> {
-    const r = new EmbeddedReplica(syncMs);
+  static async open(path: string, syncUrl: string, authToken: string | undefined, syncMs: number,
+    stats: ReplicaStats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 }): Promise<EmbeddedReplica> {
+    const r = new EmbeddedReplica(syncMs, stats);
     const started = performance.now();
     try {
       await r.ask({ t: "open", path, syncUrl, authToken });
@@ -118,8 +124,8 @@ function discardReplica(path: string): void {
  *  cache of the server. One left unusable (seen in the chaos run: after a kill -9 of the node or a
  *  restart of the server, "database disk image is malformed") must not keep the node from starting
  *  or a far region from being read: it is started afresh, once. */
-export function openReplicaFile(path: string, httpUrl: string, authToken: string | undefined, syncMs: number): Promise<EmbeddedReplica> {
-  const open = () => EmbeddedReplica.open(path, httpUrl, authToken, syncMs);
+export function openReplicaFile(path: string, httpUrl: string, authToken: string | undefined, syncMs: number, stats?: ReplicaStats): Promise<EmbeddedReplica> {
+  const open = () => EmbeddedReplica.open(path, httpUrl, authToken, syncMs, stats);
   return open().catch((e) => {
     console.error(`[libsql] replica ${path} unusable (${e instanceof Error ? e.message : String(e)}): starting it afresh`);
     discardReplica(path);

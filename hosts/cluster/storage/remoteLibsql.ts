@@ -38,7 +38,8 @@
 import { createClient, LibsqlError, type Client, type InValue, type ResultSet } from "@libsql/client/ws";
 import { NexusError } from "../../../protocol/errors.ts";
 import { GroupCommit } from "../../bun/storage/groupCommit.ts";
-import { openReplicaFile, type EmbeddedReplica } from "./embeddedReplica.ts";
+import type { EmbeddedReplica } from "./embeddedReplica.ts";
+import { ReplicaOpening } from "./replicaOpening.ts";
 import { isReadOnly, WriteLane } from "./writeLane.ts";
 import { mergeInserts } from "./mergeInserts.ts";
 import { didNotStart, WriteStream } from "./writeStream.ts";
@@ -65,6 +66,11 @@ export interface RemoteLibsqlOptions {
    *  Default 16: with the cluster's 10 ms commit spacing that covers a 160 ms round trip (a link of
    *  40 ms one way kept 8-13 in flight in bench/pipelinedCommits.ts). */
   commitsInFlight?: number;
+  /** Open the replica behind the start (replicaOpening.ts): resolve once the server answers, and
+   *  read the server until the replica's first sync completed. Default: wait for that sync. */
+  replicaBehindStart?: boolean;
+  /** Tests only: the replica's first sync starts this much later (NEXUS_REPLICA_OPEN_DELAY_MS). */
+  replicaOpenDelayMs?: number;
 }
 
 /** Errors that prove the server rolled the transaction back: SQLite's own codes, and a statement
@@ -131,7 +137,8 @@ export class RemoteLibsqlSql implements Sql {
     private readonly client: Client,
     private readonly timeoutMs: number,
     commitIntervalMs: number,
-    readonly replica: EmbeddedReplica | undefined,
+    /** The embedded replica, from its first completed sync on (replicaOpening.ts). */
+    readonly replicaOpening: ReplicaOpening | undefined,
     /** Group commits go on this one stream (writeStream.ts). */
     private readonly stream: WriteStream,
     commitsInFlight = 1,
@@ -143,6 +150,11 @@ export class RemoteLibsqlSql implements Sql {
       recovered: () => stream.unblock(),
       notStarted: didNotStart,
     });
+  }
+
+  /** Undefined until the replica's first sync completed: every read goes to the server meanwhile. */
+  get replica(): EmbeddedReplica | undefined {
+    return this.replicaOpening?.replica;
   }
 
   /** One request, given up after `timeoutMs`: the connection is then replaced (whatever else was in
@@ -225,7 +237,7 @@ export class RemoteLibsqlSql implements Sql {
   /** Waits for queued writes, then closes the client. */
   async close(): Promise<void> {
     await this.commits.whenIdle();
-    await this.replica?.close();
+    await this.replicaOpening?.close();
     this.stream.close();
     this.client.close();
   }
@@ -254,10 +266,12 @@ export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = 
     client.close();
     throw new Error(`libSQL server at ${url} did not answer: ${e instanceof Error ? e.message : String(e)}`);
   }
-  let replica: EmbeddedReplica | undefined;
-  if (opts.replicaPath) {
+  const behind = opts.replicaBehindStart ?? false;
+  const replica = opts.replicaPath ? new ReplicaOpening(opts.replicaPath, urls.http, opts.authToken, opts.replicaSyncMs ?? 10_000, behind,
+    opts.replicaOpenDelayMs) : undefined;
+  if (replica && !behind) {
     try {
-      replica = await openReplicaFile(opts.replicaPath, urls.http, opts.authToken, opts.replicaSyncMs ?? 10_000);
+      await replica.first;
     } catch (e) {
       client.close();
       throw new Error(`libSQL replica ${opts.replicaPath} could not sync from ${url}: ${e instanceof Error ? e.message : String(e)}`);
