@@ -78,9 +78,6 @@ export class ReplicaAccountReads implements AccountReads {
   /** performance.now() of the newest own write or notice while the replica was not read yet. */
   private changedAt = 0;
   private closed = false;
-  private onReadingReplica: () => void = () => {};
-  /** Resolves once reads use the replica (tests; the node's start does not wait for it). */
-  readonly readingReplica = new Promise<void>((resolve) => (this.onReadingReplica = resolve));
 
   private constructor(
     private readonly opening: ReplicaOpening,
@@ -106,29 +103,27 @@ export class ReplicaAccountReads implements AccountReads {
   /** Each attempt of `opening` until one succeeds (it retries by itself); then catch up with what
    *  was written or noticed since the first sync started, and switch the reads over. */
   private async whenOpen(started: number): Promise<void> {
-    let replica: EmbeddedReplica;
-    for (;;) {
-      try {
-        replica = await this.opening.first;
-        break;
-      } catch {
-        // Retried by ReplicaOpening; poll for its success (the first attempt's promise is settled).
-        while (!this.opening.replica && !this.closed) await new Promise((r) => setTimeout(r, 500));
-        if (this.closed) return;
-        replica = this.opening.replica!;
-        break;
-      }
+    const replica = await this.opening.first.catch(async () => {
+      // The first attempt failed; ReplicaOpening tries again by itself: wait for one to succeed.
+      while (!this.opening.replica && !this.closed) await new Promise((r) => setTimeout(r, 500));
+      return this.opening.replica;
+    });
+    // Only a sync that succeeded moves `synced`: one that failed may have missed a write.
+    let synced = started;
+    while (this.changedAt >= synced && replica && !this.closed) {
+      const at = performance.now();
+      if (await replica.sync().then(() => true, () => false)) synced = at;
+      else await new Promise((r) => setTimeout(r, 500));
     }
-    let since = started;
-    while (this.changedAt >= since && !this.closed) {
-      since = performance.now();
-      await replica.sync().catch(() => new Promise((r) => setTimeout(r, 500)));
-    }
-    if (this.closed) return;
+    if (!replica || this.closed) return;
     this.reader = createClient({ url: `file:${this.path}`, intMode: "bigint" });
-    this.syncedAt = since;
+    this.syncedAt = synced;
     this.replica = replica;
-    this.onReadingReplica();
+  }
+
+  /** Logins and tickets read the replica (its first sync and the catch-up after it are done). */
+  get open(): boolean {
+    return this.reader !== null;
   }
 
   /** Milliseconds since the newest successful sync started (0 while the home is read directly). */
@@ -373,7 +368,7 @@ export async function clusterAccounts(o: ClusterAccountsOptions): Promise<Cluste
         metrics.gauge("nexus_accounts_replica_syncs", "Syncs of this node's accounts replica (periodic, on notices, after own writes)", [], () => r.syncs);
         metrics.gauge("nexus_accounts_replica_failed_syncs", "Syncs of the accounts replica that failed (home unreachable)", [], () => r.failedSyncs);
         metrics.gauge("nexus_accounts_home_reads", "Hot-path account reads sent to the home (an own write's sync had failed)", [], () => r.homeReads);
-        metrics.gauge("nexus_accounts_replica_open", "1 once logins and tickets read this node's accounts replica (before its first sync: the home)", [], () => (reads.ageMs > 0 ? 1 : 0));
+        metrics.gauge("nexus_accounts_replica_open", "1 once logins and tickets read this node's accounts replica (before its first sync: the home)", [], () => (reads.open ? 1 : 0));
         metrics.gauge("nexus_accounts_replica_age_ms", "Since the accounts replica's newest successful sync started, ms", [], () => Math.round(reads.ageMs));
       }
     },

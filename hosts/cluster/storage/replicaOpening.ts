@@ -19,6 +19,7 @@ export class ReplicaOpening {
   private opened: EmbeddedReplica | undefined;
   private closed = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private failures = 0;
   /** The first attempt: resolves once it synced, rejects if it failed (then, with `behind`, retried). */
   readonly first: Promise<EmbeddedReplica>;
 
@@ -54,7 +55,8 @@ export class ReplicaOpening {
       return r;
     } catch (e) {
       if (this.behind && !this.closed) {
-        console.error(`[libsql] replica ${this.path} could not be opened (${e instanceof Error ? e.message : String(e)}); reading the server, next try in ${RETRY_MS / 1000} s`);
+        // Logged at the first failure and then once a minute (a server down for long).
+        if (this.failures++ % 12 === 0) console.error(`[libsql] replica ${this.path} could not be opened (${e instanceof Error ? e.message : String(e)}); reading the server, next try in ${RETRY_MS / 1000} s`);
         this.retry = setTimeout(() => void this.attempt().catch(() => {}), RETRY_MS);
         this.retry.unref?.();
       }
