@@ -84,14 +84,29 @@ export async function readFence(sql: Sql, id: string, of: FenceTable = CONVERSAT
   return row ? Number(row.token) : 0;
 }
 
-/** The first statements of a claim (see the header): the row if there was none, then the token
- *  moves from `expected` to `expected + 1`, or the batch fails as a stale token's would (`ok` is
- *  computed from the row as it was: SQLite's SET reads the old values). */
+/** The first statements of a claim (see the header): the token moves from `expected` to
+ *  `expected + 1`, or the batch fails as a stale token's would (`ok` is computed from the row as it
+ *  was: SQLite's SET reads the old values).
+ *
+ *  In general that is two statements: the row if there was none (token 0), then the compare-and-set.
+ *  Every inbox write is a claim, and sqld's cost is per statement too (~40-55 µs each), so the two
+ *  common cases are one statement each, with the same outcome in every case:
+ *  - from 0: an upsert. No row: the row is inserted with token 1 (the two statements would insert 0,
+ *    then move it to 1). A row: the same compare-and-set as the UPDATE below.
+ *  - from a positive token: the UPDATE alone. A positive token was read from (or written to) the
+ *    row, and fence rows are never deleted (no statement of the code base deletes from a fence
+ *    table, and a move's copy neither exports nor deletes them: movableKinds.ts lists only the
+ *    actor's own tables), so the row is there and the INSERT … DO NOTHING would do nothing.
+ *    (A conversation's fenceCheck relies on the same: its UPDATE of a missing row refuses nothing.)
+ *  - anything else (-1: a commit that must be refused, writerFence.ts): both statements, as before.
+ *  SQLite checks a row's CHECK constraints before its uniqueness, so an upsert cannot refuse a
+ *  missing row with `ok = 0` instead: that would fail the present-row case too. */
 export function claimFence(id: string, expected: number, of: FenceTable = CONVERSATIONS): Statement[] {
-  return [
-    { sql: `INSERT INTO ${of.table} (${of.key}, token) VALUES (?, 0) ON CONFLICT (${of.key}) DO NOTHING`, args: [id] },
-    { sql: `UPDATE ${of.table} SET ok = (token = ?), token = ? WHERE ${of.key} = ?`, args: [expected, expected + 1, id] },
-  ];
+  const compareAndSet: Statement = { sql: `UPDATE ${of.table} SET ok = (token = ?), token = ? WHERE ${of.key} = ?`, args: [expected, expected + 1, id] };
+  if (expected === 0)
+    return [{ sql: `INSERT INTO ${of.table} (${of.key}, token) VALUES (?, 1) ON CONFLICT (${of.key}) DO UPDATE SET ok = (token = 0), token = 1`, args: [id] }];
+  if (expected > 0) return [compareAndSet];
+  return [{ sql: `INSERT INTO ${of.table} (${of.key}, token) VALUES (?, 0) ON CONFLICT (${of.key}) DO NOTHING`, args: [id] }, compareAndSet];
 }
 
 /** What the host keeps of one conversation's fence across reloads of its actor (one stay on a node). */
@@ -111,6 +126,31 @@ export interface FenceStay {
 /** The first statement of every fenced commit: fails the batch unless `token` is still current. */
 export function fenceCheck(id: string, token: number, of: FenceTable = CONVERSATIONS): Statement {
   return { sql: `UPDATE ${of.table} SET ok = (token = ?) WHERE ${of.key} = ?`, args: [token, id] };
+}
+
+const FENCE_CHECK = /^UPDATE (\w+) SET ok = \(token = \?\) WHERE (\w+) = \?$/;
+
+/** The table, key column, id and token of `s` if it is exactly a fenceCheck's statement. */
+export function asFenceCheck(s: Statement): { of: FenceTable; id: string; token: number } | null {
+  const m = FENCE_CHECK.exec(s.sql);
+  const [token, id] = s.args ?? [];
+  if (!m || s.args?.length !== 2 || typeof id !== "string" || typeof token !== "number") return null;
+  return { of: { table: m[1]!, key: m[2]! }, id, token };
+}
+
+/** Several fenceChecks of one table as one statement, for a transaction that carries several
+ *  conversations' commits (cluster storage: hosts/cluster/storage/mergeFenceChecks.ts). The same as
+ *  the checks one after another: each listed row's `ok` is set from its own token's comparison (the
+ *  CHECK constraint refuses the whole statement, so the transaction, if any is stale), and a row
+ *  that is not there is not touched, as a single check's UPDATE touches nothing. Ids must differ. */
+export function fenceChecks(checks: ReadonlyArray<{ id: string; token: number }>, of: FenceTable = CONVERSATIONS): Statement {
+  if (checks.length === 1) return fenceCheck(checks[0]!.id, checks[0]!.token, of);
+  const when = checks.map(() => "WHEN ? THEN ?").join(" ");
+  const list = checks.map(() => "?").join(", ");
+  return {
+    sql: `UPDATE ${of.table} SET ok = (token = CASE ${of.key} ${when} END) WHERE ${of.key} IN (${list})`,
+    args: [...checks.flatMap((c) => [c.id, c.token]), ...checks.map((c) => c.id)],
+  };
 }
 
 /** The primary refused a commit because a newer owner took the actor over. */

@@ -41,6 +41,7 @@ import { GroupCommit } from "../../bun/storage/groupCommit.ts";
 import type { EmbeddedReplica } from "./embeddedReplica.ts";
 import { ReplicaOpening } from "./replicaOpening.ts";
 import { isReadOnly, WriteLane } from "./writeLane.ts";
+import { mergeFenceChecks } from "./mergeFenceChecks.ts";
 import { mergeInserts } from "./mergeInserts.ts";
 import { didNotStart, WriteStream } from "./writeStream.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
@@ -224,8 +225,9 @@ export class RemoteLibsqlSql implements Sql {
   private async write(statements: Statement[], alone: boolean): Promise<void> {
     this.stats.transactions++;
     this.stats.batches += statements.length;
-    // One statement per table for the batches' plain inserts (mergeInserts.ts: sqld's cost is per statement too).
-    const stmts = mergeInserts(statements).map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
+    // One statement per table for the batches' plain inserts and for their fence checks
+    // (mergeInserts.ts, mergeFenceChecks.ts: sqld's cost is per statement too).
+    const stmts = mergeInserts(mergeFenceChecks(statements)).map((s) => ({ sql: s.sql, args: toArgs(s.args) }));
     await retryWhileBusy(() => this.timed(() => this.stream.transaction(stmts, alone), true, true));
   }
 
