@@ -133,6 +133,28 @@ groupCommitContract("libSQL server", async (commitIntervalMs = 0) => {
 });
 
 describe("remote libSQL reads", () => {
+  test("reads share a few long-lived streams (readStreams.ts), concurrent ones too, and see every acked write", async () => {
+    const { s, t, put, keys } = await open();
+    await s.batch([put("a"), put("b")]);
+    for (let i = 0; i < 20; i++) expect(await keys()).toEqual(["a", "b"]);
+    const opened = s.reads.opened;
+    expect(opened).toBe(1);
+    const many = await Promise.all(Array.from({ length: 30 }, (_, i) => (i === 10 ? s.batch([put("c")]).then(() => keys()) : keys())));
+    expect(many.every((k) => k.join() === "a,b" || k.join() === "a,b,c")).toBe(true);
+    expect(s.reads.opened).toBeLessThanOrEqual(6);
+    expect(await keys()).toEqual(["a", "b", "c"]);
+    // An SQL error is the caller's (with SQLite's code, as through @libsql/client); the stream it
+    // came on is kept.
+    const before = s.reads.opened;
+    let err: unknown;
+    await s.all(`SELECT json_extract(k || '{', '$.x') AS x FROM ${t}`).catch((e) => (err = e));
+    expect(err).toBeInstanceOf(LibsqlError);
+    expect((err as LibsqlError).code).toMatch(/^SQLITE_/);
+    expect(String(err)).toMatch(/malformed JSON/);
+    expect(await keys()).toEqual(["a", "b", "c"]);
+    expect(s.reads.opened).toBe(before);
+  });
+
   test("another node's client sees every acked write; values come back as the local Sql returns them", async () => {
     const { s, t, put, keys } = await open();
     const other = await openRemoteLibsql(sqld.server.url);
@@ -230,6 +252,27 @@ describe("a server that stops answering", () => {
       // The server did commit the swallowed one, once: a resend by clientId would be a duplicate.
       expect(await keys()).toEqual(["after", "first", "hung"]);
       expect(await s.first(`SELECT COUNT(*) AS n FROM ${t}`)).toEqual({ n: 3 });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test("a read is given up after requestTimeoutMs (storage_unavailable), and the next goes on over a new connection", async () => {
+    const proxy = await lossyProxy(sqld.server.port);
+    try {
+      const { s, put, keys } = await open({ url: proxy.url, requestTimeoutMs: 400 });
+      await s.batch([put("first")]);
+      expect(await keys()).toEqual(["first"]);
+      proxy.swallowAnswers = true;
+      const t0 = performance.now();
+      let err: unknown;
+      await keys().catch((e) => (err = e));
+      expect((err as { code?: string })?.code).toBe("storage_unavailable");
+      expect(performance.now() - t0).toBeLessThan(5000);
+      proxy.swallowAnswers = false;
+      const opened = s.reads.opened;
+      expect(await keys()).toEqual(["first"]);
+      expect(s.reads.opened).toBe(opened + 1);
     } finally {
       await proxy.close();
     }

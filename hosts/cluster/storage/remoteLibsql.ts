@@ -26,7 +26,7 @@
  * clientId; a resend of a batch that was stored after all is answered as a duplicate.
  *
  * Reads and single statements (`all`, `first`, `run`) are one request each and see every
- * committed transaction. Writes of every kind (group commits, single statements that write, DDL)
+ * committed transaction; reads go on a few long-lived streams (readStreams.ts). Writes of every kind (group commits, single statements that write, DDL)
  * go to the server one at a time per node (writeLane.ts: many concurrent writers stall sqld). A
  * request unanswered after `requestTimeoutMs` fails (outcome unknown) and
  * the connection is replaced, so a hung server cannot hold every later commit; the client also
@@ -44,6 +44,7 @@ import { isReadOnly, WriteLane } from "./writeLane.ts";
 import { mergeFenceChecks } from "./mergeFenceChecks.ts";
 import { mergeInserts } from "./mergeInserts.ts";
 import { didNotStart, WriteStream } from "./writeStream.ts";
+import { ReadStreams } from "./readStreams.ts";
 import type { BatchStatements, CommitChain, Row, Sql, SqlValue, Statement } from "../../../actors/storage/sql.ts";
 
 export interface RemoteLibsqlOptions {
@@ -107,7 +108,7 @@ export function toArgs(args: SqlValue[] | undefined): InValue[] {
 
 /** Result rows as the local connection returns them: plain objects by column name, integers as
  *  numbers (an integer beyond 2^53 stays a bigint rather than be silently rounded), blobs as Uint8Array. */
-export function toRows<T>(rs: ResultSet): T[] {
+export function toRows<T>(rs: Pick<ResultSet, "columns" | "rows">): T[] {
   const cols = rs.columns;
   const out: T[] = new Array(rs.rows.length);
   for (let r = 0; r < rs.rows.length; r++) {
@@ -142,6 +143,8 @@ export class RemoteLibsqlSql implements Sql {
     readonly replicaOpening: ReplicaOpening | undefined,
     /** Group commits go on this one stream (writeStream.ts). */
     private readonly stream: WriteStream,
+    /** Reads go on these (readStreams.ts). */
+    readonly reads: ReadStreams,
     commitsInFlight = 1,
   ) {
     this.writes = new WriteLane(commitsInFlight);
@@ -172,6 +175,7 @@ export class RemoteLibsqlSql implements Sql {
         if (sent) {
           void Promise.resolve(this.client.reconnect()).catch(() => {});
           if (write) this.stream.drop(true);
+          else this.reads.reset();
         }
         reject(new Error(`libSQL server did not answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
@@ -204,7 +208,10 @@ export class RemoteLibsqlSql implements Sql {
   }
 
   async all<T = Row>(sql: string, args?: SqlValue[]): Promise<T[]> {
-    return toRows<T>(await this.request(() => this.client.execute({ sql, args: toArgs(args) }), !isReadOnly(sql)));
+    // Reads on the pool's long-lived streams (readStreams.ts: a stream per read costs sqld a
+    // connection); anything that writes (INSERT … RETURNING) through the client, in the write lane.
+    if (isReadOnly(sql)) return toRows<T>(await this.request(() => this.reads.query(sql, toArgs(args)), false));
+    return toRows<T>(await this.request(() => this.client.execute({ sql, args: toArgs(args) }), true));
   }
 
   async first<T = Row>(sql: string, args?: SqlValue[]): Promise<T | undefined> {
@@ -241,6 +248,7 @@ export class RemoteLibsqlSql implements Sql {
     await this.commits.whenIdle();
     await this.replicaOpening?.close();
     this.stream.close();
+    this.reads.close();
     this.client.close();
   }
 }
@@ -279,5 +287,6 @@ export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = 
       throw new Error(`libSQL replica ${opts.replicaPath} could not sync from ${url}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return new RemoteLibsqlSql(client, timeoutMs, opts.commitIntervalMs ?? 0, replica, new WriteStream(urls.ws, opts.authToken), opts.commitsInFlight ?? 16);
+  return new RemoteLibsqlSql(client, timeoutMs, opts.commitIntervalMs ?? 0, replica, new WriteStream(urls.ws, opts.authToken),
+    new ReadStreams(urls.ws, opts.authToken), opts.commitsInFlight ?? 16);
 }
