@@ -132,7 +132,7 @@ const FENCE_CHECK = /^UPDATE (\w+) SET ok = \(token = \?\) WHERE (\w+) = \?$/;
 
 /** The table, key column, id and token of `s` if it is exactly a fenceCheck's statement. */
 export function asFenceCheck(s: Statement): { of: FenceTable; id: string; token: number } | null {
-  const m = FENCE_CHECK.exec(s.sql);
+  const m = s.sql.startsWith("UPDATE ") ? FENCE_CHECK.exec(s.sql) : null;
   const [token, id] = s.args ?? [];
   if (!m || s.args?.length !== 2 || typeof id !== "string" || typeof token !== "number") return null;
   return { of: { table: m[1]!, key: m[2]! }, id, token };
