@@ -1,8 +1,8 @@
 /**
  * hrana-client's errors as @libsql/client reports them, for the requests this host sends on hrana
- * streams of its own (readStreams.ts): the server's SQL errors keep SQLite's code (e.g.
+ * streams of its own (readStreams.ts, writeStream.ts): the server's SQL errors keep SQLite's code (e.g.
  * SQLITE_CONSTRAINT_CHECK, SQLITE_BUSY), which is what remoteLibsql.ts (provesNothingWritten,
- * retryWhileBusy, `request`) looks at. writeStream.ts maps its errors the same way.
+ * retryWhileBusy, `request`) looks at.
  */
 import * as hrana from "@libsql/hrana-client";
 import { LibsqlError } from "@libsql/client/ws";

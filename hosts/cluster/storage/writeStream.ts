@@ -37,6 +37,7 @@
  */
 import * as hrana from "@libsql/hrana-client";
 import { LibsqlError, type InValue } from "@libsql/client/ws";
+import { asLibsqlError } from "./hranaErrors.ts";
 
 export class WriteStream {
   private client: hrana.WsClient | null = null;
@@ -207,12 +208,3 @@ function notStarted(e: unknown): unknown {
 
 /** Nothing was sent: an SQL-level error (provesNothingWritten), so the group commit retries it. */
 const refused = () => new NotStartedError("not sent: an earlier transaction failed; this one is sent again after it", "TRANSACTION_CLOSED");
-
-/** As @libsql/client maps hrana's errors: the server's SQL errors keep SQLite's code (e.g.
- *  SQLITE_CONSTRAINT_CHECK), which is what provesNothingWritten and retryWhileBusy look at. */
-function asLibsqlError(e: unknown): unknown {
-  if (e instanceof LibsqlError) return e;
-  if (e instanceof hrana.ResponseError && e.code !== undefined) return new LibsqlError(e.message, e.code, undefined, undefined, e);
-  if (e instanceof hrana.ClientError) return new LibsqlError(e.message, "HRANA_CLIENT_ERROR", undefined, undefined, e);
-  return e;
-}
