@@ -15,7 +15,9 @@ const refusedStatus = (s: number | undefined) => s === 401 || s === 403 || s ===
 async function expectRefused(sock: TestSocket): Promise<void> {
   const info = await sock.closed;
   expect(sock.all("welcome")).toEqual([]);
-  expect(info.opened ? [4003, 4004].includes(info.code) : refusedStatus(info.rejectedStatus) || info.rejectedStatus === undefined).toBe(true);
+  const refused = info.opened ? [4003, 4004].includes(info.code) : refusedStatus(info.rejectedStatus) || info.rejectedStatus === undefined;
+  // The whole answer in the failure, not only `false`.
+  expect(refused ? "refused" : JSON.stringify({ opened: info.opened, code: info.code, reason: info.reason, status: info.rejectedStatus })).toBe("refused");
 }
 
 /** Same, with the exact handshake status checked over a raw socket. */
@@ -87,7 +89,8 @@ export function authorizationTests(factory: TargetFactory): void {
     test("unknown conversation: refused with 404 / 4004, not created", async () => {
       const ghost = "g_doesnotexist123";
       await expectRefused(await alice.openConversation(ghost));
-      expect([403, 404]).toContain((await alice.api("GET", `/v1/conversations/${ghost}`)).status);
+      const res = await alice.api("GET", `/v1/conversations/${ghost}`);
+      expect([403, 404].includes(res.status) ? 404 : `${res.status} ${res.text}`).toBe(404);
     });
 
     test("only group admins rename and add members", async () => {
