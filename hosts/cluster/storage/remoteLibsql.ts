@@ -26,8 +26,10 @@
  * clientId; a resend of a batch that was stored after all is answered as a duplicate.
  *
  * Reads and single statements (`all`, `first`, `run`) are one request each and see every
- * committed transaction; reads go on a few long-lived streams (readStreams.ts). Writes of every kind (group commits, single statements that write, DDL)
- * go to the server one at a time per node (writeLane.ts: many concurrent writers stall sqld). A
+ * committed transaction; reads go on a few long-lived streams (readStreams.ts). Writes of every
+ * kind (group commits, single statements that write, DDL) take turns in one lane per node: group
+ * commits may overlap on the write stream, anything else goes alone (writeLane.ts: many concurrent
+ * writers stall sqld). A
  * request unanswered after `requestTimeoutMs` fails (outcome unknown) and
  * the connection is replaced, so a hung server cannot hold every later commit; the client also
  * reconnects by itself after the connection drops (a restarted server).
