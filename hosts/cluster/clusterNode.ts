@@ -226,6 +226,9 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
       metrics.gauge("nexus_cluster_peers", "Other nodes heard on the bus", [], () => peers.list().length);
       accounts.gauges(metrics);
       metrics.gauge("nexus_cluster_evicted_nodes", "Crashed nodes this node evicted before their lease ran out", [], () => watch?.evicted ?? 0);
+      // A count that keeps growing means the region's primary is slow or unreachable (writes queue here).
+      metrics.gauge("nexus_storage_writes_pending", "Writes to the region's libSQL primary waiting or in flight (group commits and single statements)", [], () => sql.writes.pending);
+      metrics.gauge("nexus_storage_commits_in_flight_max", "The most writes this node had in flight at once to its primary (group commits overlap across a slow link)", [], () => sql.writes.mostAtOnce);
       if (sql.replicaOpening) {
         const opening = sql.replicaOpening;
         const r = opening.stats;

@@ -101,5 +101,8 @@ describe("cluster: a restarted node", () => {
     // History through c1, now with its replica: still the whole one.
     const bobAgain = await new Nexus(c1.url).login(bob0.username, newBobPw);
     expect(await bobAgain.fullHistory(conv.id)).toEqual(await alice.fullHistory(conv.id));
+    // Nothing is left queued for the region's primary once the traffic is over (the operator's gauge).
+    for (let until = Date.now() + 10_000; (await gauge(c1, "nexus_storage_writes_pending")) > 0; await Bun.sleep(100)) expect(Date.now()).toBeLessThan(until);
+    expect(await gauge(c1, "nexus_storage_commits_in_flight_max")).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });
