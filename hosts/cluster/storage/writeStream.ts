@@ -162,23 +162,19 @@ export class WriteStream {
   }
 
   /** Forget the stream (and the socket, when `socket`): after a failure, or a timed-out request.
-   *  Without `socket`, requests still in flight on it are answered first (they fail at their BEGIN
+   *  Without `socket`, requests still in flight on it are answered first (they fail at their RELEASE
    *  when a failure blocked them) and the next transaction opens a new stream after them. */
   drop(socket = false): void {
     if (socket) {
+      // Everything in flight on the socket fails with it (outcome unknown): nothing to wait for.
+      this.finishRetiring();
       try {
-        this.stream?.close();
         this.client?.close();
       } catch {
         // already closed
       }
-      this.stream = null;
       this.client = null;
       this.inFlight = 0;
-      const done = this.retired;
-      this.retiring = null;
-      this.retired = null;
-      done?.();
       return;
     }
     if (!this.stream || this.retiring) return;
