@@ -5,7 +5,7 @@
 import type { TargetServer } from "../targets/types.ts";
 import { latencySummary } from "./histogram.ts";
 import type { LoadgenPool } from "./pool.ts";
-import { machineBusyMs, rssBytes, totalCpuMs } from "./procs.ts";
+import { cpuMs, machineBusyMs, processName, rssBytes, totalCpuMs } from "./procs.ts";
 
 export interface RunMetrics {
   ratePerSender: number;
@@ -37,6 +37,8 @@ export interface RunMetrics {
   /** CPU used by everything else on the machine (other test suites on a shared box): if this is
    *  not near 0, the run was disturbed. */
   otherCpuPct: number;
+  /** The server's CPU per delivery split by process ("comm pid"), for where a multi-process server spends it. */
+  serverCpuUsPerDeliveryByProcess: Record<string, number>;
   serverRssMB: number;
   windowMs: number;
   drainMs: number;
@@ -51,11 +53,13 @@ export async function measuredRun(
 ): Promise<RunMetrics> {
   const pids = server.pids();
   const cpu0 = totalCpuMs(pids);
+  const cpuByPid0 = pids.map(cpuMs);
   const busy0 = machineBusyMs();
   const t0 = performance.now();
   const s = await pool.run({ runId: ++runCounter, ...p });
   const wall = performance.now() - t0;
   const serverCpu = totalCpuMs(pids) - cpu0;
+  const cpuByPid = pids.map((pid, i) => cpuMs(pid) - cpuByPid0[i]!);
   const machineCpu = machineBusyMs() - busy0;
   const lat = latencySummary(s.latency);
   const ack = s.ackLatency.n ? latencySummary(s.ackLatency) : null;
@@ -83,6 +87,7 @@ export async function measuredRun(
     serverCpuUsPerDelivery: s.delivered ? Math.round((serverCpu * 1000 * 100) / s.delivered) / 100 : null,
     loadgenCpuUsPerDelivery: s.delivered ? Math.round((s.loadgenCpuMs * 1000 * 100) / s.delivered) / 100 : null,
     otherCpuPct: Math.max(0, Math.round(((machineCpu - serverCpu - s.loadgenCpuMs) / wall) * 100)),
+    serverCpuUsPerDeliveryByProcess: s.delivered ? byProcess(pids, cpuByPid, s.delivered) : {},
     serverRssMB: Math.round(pids.reduce((a, pid) => a + rssBytes(pid), 0) / 1048576),
     windowMs: Math.round(s.windowMs),
     drainMs: Math.round(s.drainMs),
@@ -99,4 +104,8 @@ export async function waitQuiet(server: TargetServer, maxMs = 10_000): Promise<v
     await Bun.sleep(300);
     if (totalCpuMs(pids) - c0 < 30) return;
   }
+}
+
+function byProcess(pids: number[], cpu: number[], delivered: number): Record<string, number> {
+  return Object.fromEntries(pids.map((pid, i) => [`${processName(pid)} ${pid}`, Math.round((cpu[i]! * 1000 * 100) / delivered) / 100]));
 }

@@ -46,3 +46,12 @@ export function machineBusyMs(): number {
     return 0;
   }
 }
+
+/** A process's command name from /proc (e.g. "bun", "sqld", "nats-server"), "?" if it is gone. */
+export function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+}

@@ -26,6 +26,7 @@ import { join, relative } from "node:path";
 import { withBunRuntimeEnv } from "../../hosts/bun/runtimeEnv.mjs";
 import { ROOT, ensureNpm, ensureSystemPackages, ensureWebBuild } from "../../scripts/ensure.mjs";
 import { renderRegionConfig } from "../nats/render.mjs";
+import { NATS_ON_ONE_BOX_ENV } from "../nats/oneBox.mjs";
 import { parse, USAGE, UsageError } from "./args.mjs";
 import { freePort, portFree, waitForHttp, waitForTcp } from "../../scripts/lib/processes.mjs";
 import { Supervisor } from "./procs.mjs";
@@ -175,7 +176,7 @@ try {
     mkdirSync(redisDir, { recursive: true });
     urls[`nats-${r}`] = `nats://127.0.0.1:${nats}`;
     urls[`redis-${r}`] = `redis://127.0.0.1:${ports[r].redis}`;
-    const n = sup.spawn(`nats-${r}`, "nats", bin.nats, ["-c", conf], { logPath: logOf(`nats-${r}`) });
+    const n = sup.spawn(`nats-${r}`, "nats", bin.nats, ["-c", conf], { env: NATS_ON_ONE_BOX_ENV, logPath: logOf(`nats-${r}`) });
     const rd = sup.spawn(`redis-${r}`, "redis", bin.redis,
       ["--port", String(ports[r].redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir], { logPath: logOf(`redis-${r}`) });
     // Regions start together: in a supercluster no server is healthy before the JetStream meta leader is elected.

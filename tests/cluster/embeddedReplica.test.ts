@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { LimitsSchema } from "../../protocol/index.ts";
 import { BunActorSystem } from "../../hosts/bun/BunActorSystem.ts";
 import { openRemoteLibsql } from "../../hosts/cluster/storage/remoteLibsql.ts";
+import { FREE_PAGES, READ_WORTH_PAGES, type EmbeddedReplica } from "../../hosts/cluster/storage/embeddedReplica.ts";
 import { startSqld } from "../support/servers.ts";
 import { useSqld } from "./sqldFixture.ts";
 
@@ -108,6 +109,44 @@ describe("a node's embedded replica", () => {
     await nodeB.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  test("the own region's replica pulls only while its reads pay for the pull; reads go to the server meanwhile", async () => {
+    const { dir, reader, limits } = await replicaSetup("g_replica010", 5, 3_600_000);
+    const replica = reader.replica as EmbeddedReplica;
+    const first = new BunActorSystem(reader, limits);
+    // A first read syncs (a small pull always pays) and measures how fast the primary's pages come.
+    expect((await first.conversation("g_replica010").history({ userId: "ben" }, undefined, 50)).events.at(-1)!.seq).toBe(6);
+    expect(replica.stats).toMatchObject({ reads: 1, syncs: 1, fallbacks: 0 });
+    await first.close();
+    // The conversation's owner (another node) writes a lot meanwhile: the next pull would be large.
+    const writer = await openRemoteLibsql(sqld.server.url);
+    opened.push(writer);
+    const nodeA = new BunActorSystem(writer, limits);
+    const convA = nodeA.conversation("g_replica010");
+    for (let i = 0; i < 300; i++) await convA.send({ userId: "ann" }, { clientId: `rp10-${i}`, text: `busy ${i}` });
+    await nodeA.close();
+    // This node loads the conversation again (it owns it now).
+    const nodeB = new BunActorSystem(reader, limits);
+    const convB = nodeB.conversation("g_replica010");
+    expect(replica.expectedPages).toBeGreaterThan(FREE_PAGES + 2 * READ_WORTH_PAGES);
+    // One read does not pay for it: it goes to the server, complete (never stale), and nothing is pulled.
+    const newest = await convB.history({ userId: "ben" }, undefined, 50);
+    expect(newest.events.at(-1)!.seq).toBe(306);
+    expect(replica.stats).toMatchObject({ reads: 1, syncs: 1, fallbacks: 1 });
+    // Enough reads do: the replica syncs once, and serves from then on.
+    let asked = 1;
+    while (replica.stats.syncs === 1 && asked < 5000) {
+      expect((await convB.replay(300, 306)).map((e) => e.seq)).toEqual([301, 302, 303, 304, 305, 306]);
+      asked++;
+    }
+    expect(replica.stats.syncs).toBe(2);
+    expect(asked).toBeGreaterThan(2);
+    const served = replica.stats.reads;
+    expect((await convB.replay(300, 306)).length).toBe(6);
+    expect(replica.stats.reads).toBe(served + 1);
+    await nodeB.close();
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
 
   test("a replica opened on an empty database sees the tables a later migration made, once synced", async () => {
     const fresh = await startSqld();

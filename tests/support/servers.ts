@@ -6,6 +6,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { freePort, spawnLogged, tempDir, waitForHttp, waitForTcp, type Spawned } from "../../scripts/lib/processes.mjs";
+import { NATS_ON_ONE_BOX_ENV } from "../../infra/nats/oneBox.mjs";
 
 export interface RunningServer {
   port: number;
@@ -86,7 +87,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<RunningNats> {
     if (opts.jetstream) args.push("-js", "-sd", dir);
   }
   const launch = async () => {
-    const proc = spawnLogged(binary("nats-server"), args, { name: `nats-${port}` });
+    const proc = spawnLogged(binary("nats-server"), args, { name: `nats-${port}`, env: NATS_ON_ONE_BOX_ENV });
     // A config without a monitoring port can only be probed over TCP.
     if (opts.config && !opts.config.includes("{monitor}")) await waitForTcp(port, { proc });
     else await waitForHttp(`http://127.0.0.1:${monitorPort}/healthz`, { proc });

@@ -6,6 +6,12 @@
 import { rmSync } from "node:fs";
 import type { ReplicaReads, Row, SqlValue } from "../../../actors/storage/sql.ts";
 
+/** What one read served here saves, in pages pulled (see EmbeddedReplica: ~0.22-0.32 ms of CPU a
+ *  read on the server against ~0.21-0.29 ms a page pulled, both measured on the bench box). */
+export const READ_WORTH_PAGES = 1;
+/** A pull this small always pays (~15 ms of CPU): a quiet region's replica stays fresh. */
+export const FREE_PAGES = 64;
+
 /** Reads served, syncs a reader asked for, reads that went to the server, background syncs. */
 export type ReplicaStats = ReplicaReads["stats"];
 
@@ -17,23 +23,40 @@ export type ReplicaStats = ReplicaReads["stats"];
  *  edge-only node never does). So the background sync runs only if a read came since the previous
  *  one, and a replica that has not synced for two intervals is cold: a read then goes to the server
  *  instead of waiting for a pull of everything written since it went idle, and the next background
- *  tick warms it up. */
+ *  tick warms it up.
+ *
+ *  With `pullOnlyIfPaid` (a node's replica of its own region's primary: the server is near, so a
+ *  read there costs a LAN round trip, not a WAN one) it also pulls only while its reads pay for the
+ *  pull: a read it serves saves a read on the server (0.22-0.32 ms of CPU, sqld and node, over a
+ *  read stream: scripts/sqldReadsBench.ts), and every page it pulls costs 0.21-0.29 ms of the
+ *  replica's threads (the cluster fan-out bench at 1,000 msgs/s writes ~400 pages a second; one
+ *  10 s pull there: 4,110 pages, 876 ms of CPU). So it syncs
+ *  (on a read, or in the background) only if FREE_PAGES plus READ_WORTH_PAGES per read since its
+ *  last sync cover the pages it expects to pull; until then a read that finds it trailing goes to
+ *  the server. Older pages it already holds are still read from it, and a quiet region (few pages
+ *  written) keeps it fresh as before. */
 export class EmbeddedReplica implements ReplicaReads {
   private syncing: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
-  private replies = new Map<number, (r: { rows?: unknown[]; error?: string }) => void>();
+  private replies = new Map<number, (r: { rows?: unknown[]; frames?: number; error?: string }) => void>();
   private readonly worker: Worker;
   /** When the newest successful sync started (performance.now()); 0 = never. */
   private lastSyncStart = 0;
   private readSinceTick = false;
+  /** Reads considered since the newest sync started, and how fast the primary's pages came (per ms,
+   *  from the newest sync that pulled any: the estimate of the next pull's size). */
+  private readsSinceSync = 0;
+  private pagesPerMs = 0;
+  private lastSyncEnd = 0;
 
   private constructor(
     private readonly syncMs: number,
     readonly stats: ReplicaStats,
+    private readonly pullOnlyIfPaid: boolean,
   ) {
     this.worker = new Worker(new URL("./libsqlReplica.worker.ts", import.meta.url).href);
-    this.worker.onmessage = (e: MessageEvent<{ id: number; rows?: unknown[]; error?: string }>) => {
+    this.worker.onmessage = (e: MessageEvent<{ id: number; rows?: unknown[]; frames?: number; error?: string }>) => {
       const reply = this.replies.get(e.data.id);
       this.replies.delete(e.data.id);
       reply?.(e.data);
@@ -41,8 +64,8 @@ export class EmbeddedReplica implements ReplicaReads {
   }
 
   static async open(path: string, syncUrl: string, authToken: string | undefined, syncMs: number,
-    stats: ReplicaStats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 }): Promise<EmbeddedReplica> {
-    const r = new EmbeddedReplica(syncMs, stats);
+    stats: ReplicaStats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 }, pullOnlyIfPaid = false): Promise<EmbeddedReplica> {
+    const r = new EmbeddedReplica(syncMs, stats, pullOnlyIfPaid);
     const started = performance.now();
     try {
       await r.ask({ t: "open", path, syncUrl, authToken });
@@ -51,32 +74,48 @@ export class EmbeddedReplica implements ReplicaReads {
       throw e;
     }
     r.lastSyncStart = started;
+    r.lastSyncEnd = performance.now();
     r.timer = setInterval(() => r.tick(), syncMs);
     r.timer.unref?.();
     return r;
   }
 
-  /** Synced recently enough that a read which finds it trailing may wait for a (small) sync. */
+  /** Synced recently enough that a read which finds it trailing may wait for a (small) sync, and
+   *  (with `pullOnlyIfPaid`) read enough since that the sync pays for itself. */
   get warm(): boolean {
-    return this.lastSyncStart > 0 && performance.now() - this.lastSyncStart < 2 * this.syncMs;
+    return this.lastSyncStart > 0 && performance.now() - this.lastSyncStart < 2 * this.syncMs && this.pullPays();
+  }
+
+  /** The pages a sync now would pull, estimated from the rate of the newest one. */
+  get expectedPages(): number {
+    return this.pagesPerMs * (performance.now() - this.lastSyncEnd);
+  }
+
+  private pullPays(): boolean {
+    return !this.pullOnlyIfPaid || FREE_PAGES + this.readsSinceSync * READ_WORTH_PAGES >= this.expectedPages;
   }
 
   /** A reader considered the replica: keep it syncing in the background. */
   noteRead(): void {
     this.readSinceTick = true;
+    this.readsSinceSync++;
   }
 
   private tick(): void {
-    if (!this.readSinceTick) return;
+    if (!this.readSinceTick || !this.pullPays()) return;
     this.readSinceTick = false;
     this.stats.backgroundSyncs++;
     void this.sync().catch(() => {});
   }
 
   private ask(m: Record<string, unknown>): Promise<unknown[] | undefined> {
+    return this.askFor(m).then((r) => r.rows);
+  }
+
+  private askFor(m: Record<string, unknown>): Promise<{ rows?: unknown[]; frames?: number }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.replies.set(id, (r) => (r.error === undefined ? resolve(r.rows) : reject(new Error(r.error))));
+      this.replies.set(id, (r) => (r.error === undefined ? resolve(r) : reject(new Error(r.error))));
       this.worker.postMessage({ ...m, id });
     });
   }
@@ -92,8 +131,14 @@ export class EmbeddedReplica implements ReplicaReads {
     if (running) await running.catch(() => {});
     if (this.syncing && this.syncing !== running) return this.syncing;
     const started = performance.now();
-    const p = this.ask({ t: "sync" }).then(() => {
+    const readsBefore = this.readsSinceSync;
+    const p = this.askFor({ t: "sync" }).then(({ frames = 0 }) => {
+      const now = performance.now();
+      if (frames > 0 && now > this.lastSyncEnd) this.pagesPerMs = frames / (now - this.lastSyncEnd);
+      this.lastSyncEnd = now;
       this.lastSyncStart = Math.max(this.lastSyncStart, started);
+      // Reads that came while it ran are counted toward the next one.
+      this.readsSinceSync = Math.max(0, this.readsSinceSync - readsBefore);
     });
     this.syncing = p;
     try {
@@ -124,8 +169,9 @@ function discardReplica(path: string): void {
  *  cache of the server. One left unusable (seen in the chaos run: after a kill -9 of the node or a
  *  restart of the server, "database disk image is malformed") must not keep the node from starting
  *  or a far region from being read: it is started afresh, once. */
-export function openReplicaFile(path: string, httpUrl: string, authToken: string | undefined, syncMs: number, stats?: ReplicaStats): Promise<EmbeddedReplica> {
-  const open = () => EmbeddedReplica.open(path, httpUrl, authToken, syncMs, stats);
+export function openReplicaFile(path: string, httpUrl: string, authToken: string | undefined, syncMs: number, stats?: ReplicaStats,
+  pullOnlyIfPaid = false): Promise<EmbeddedReplica> {
+  const open = () => EmbeddedReplica.open(path, httpUrl, authToken, syncMs, stats, pullOnlyIfPaid);
   return open().catch((e) => {
     console.error(`[libsql] replica ${path} unusable (${e instanceof Error ? e.message : String(e)}): starting it afresh`);
     discardReplica(path);

@@ -15,6 +15,8 @@ type Msg =
   | { t: "close"; id: number };
 
 declare const self: Worker;
+/** Pages the sync pulled (what it cost: embeddedReplica.ts weighs it against the reads it serves). */
+const framesOf = (r: { frames_synced?: number } | undefined): number => r?.frames_synced ?? 0;
 let client: Client | null = null;
 
 self.onmessage = async (e: MessageEvent<Msg>) => {
@@ -23,11 +25,9 @@ self.onmessage = async (e: MessageEvent<Msg>) => {
     switch (m.t) {
       case "open":
         client = createClient({ url: `file:${m.path}`, syncUrl: m.syncUrl, authToken: m.authToken, intMode: "bigint" });
-        await client.sync();
-        return self.postMessage({ id: m.id });
+        return self.postMessage({ id: m.id, frames: framesOf(await client.sync()) });
       case "sync":
-        await client!.sync();
-        return self.postMessage({ id: m.id });
+        return self.postMessage({ id: m.id, frames: framesOf(await client!.sync()) });
       case "all":
         return self.postMessage({ id: m.id, rows: toRows(await client!.execute({ sql: m.sql, args: toArgs(m.args) })) });
       case "close":

@@ -45,7 +45,8 @@ export class ReplicaOpening {
   private async attempt(): Promise<EmbeddedReplica> {
     const started = performance.now();
     try {
-      const r = await openReplicaFile(this.path, this.httpUrl, this.authToken, this.syncMs, this.stats);
+      // The node's own region's primary is near: its replica pulls only while reads pay for it.
+      const r = await openReplicaFile(this.path, this.httpUrl, this.authToken, this.syncMs, this.stats, true);
       if (this.closed) {
         await r.close();
         throw new Error("replica closed while it opened");
