@@ -16,12 +16,13 @@ function clusterTarget(name: TargetName, nodes: NodeSpec[], description: string)
   return {
     name,
     async start(_opts: StartOptions): Promise<TargetServer> {
-      const cl: LocalCluster = await startCluster(nodes, { ...nexusBenchEnv, ...extraEnv() });
+      // The accounts on a server of their own, as docs/cluster.md tells production to run them.
+      const cl: LocalCluster = await startCluster(nodes, { ...nexusBenchEnv, ...extraEnv() }, { accountsServerOfTheirOwn: true });
       const bases = nodes.map((n) => `http://127.0.0.1:${cl.nodes[n.id]!.port}`);
       const home = bases[0]!;
       const groupsFor = perShape((groups, members) => registerGroups(home, name === "nexusCluster" ? "c" : "r", groups, members));
       const procs = () => [...Object.values(cl.nodes).map((n) => n.proc), ...Object.values(cl.nats).map((s) => s.proc),
-        ...Object.values(cl.redis).map((s) => s.proc), ...Object.values(cl.sqlds).map((s) => s.proc)];
+        ...Object.values(cl.redis).map((s) => s.proc), ...[...new Set([...Object.values(cl.sqlds), cl.sqld])].map((s) => s.proc)];
       return {
         name,
         description,
@@ -38,6 +39,6 @@ function clusterTarget(name: TargetName, nodes: NodeSpec[], description: string)
 }
 
 export const nexusCluster = clusterTarget("nexusCluster", [{ id: "n1", region: "a" }, { id: "n2", region: "a" }],
-  "Nexus cluster: 2 Bun nodes + NATS + Redis + sqld, one region; actors on n1, half the members on n2");
+  "Nexus cluster: 2 Bun nodes + NATS + Redis + sqld, one region (+ the accounts' sqld); actors on n1, half the members on n2");
 export const nexusRegions = clusterTarget("nexusRegions", [{ id: "a1", region: "a" }, { id: "b1", region: "b" }],
-  "Nexus cluster: 2 regions (NATS gateway), 1 Bun node + Redis each, one sqld; actors in a, half the members in b");
+  "Nexus cluster: 2 regions (NATS gateway), 1 Bun node + Redis + sqld each (+ the accounts' sqld in a); actors in a, half the members in b");

@@ -41,7 +41,7 @@ export interface LocalCluster {
   nodes: Record<string, ClusterNode>;
   nats: Record<string, RunningNats>;
   redis: Record<string, RunningServer>;
-  /** The accounts' home: the first region's sqld. */
+  /** The accounts' home: the first region's sqld, or one of their own (`accountsServerOfTheirOwn`). */
   sqld: RunningServer;
   /** Each region's primary, by region. */
   sqlds: Record<string, RunningServer>;
@@ -101,6 +101,10 @@ export interface ClusterOptions {
   /** Give every node the other regions' primaries (NEXUS_REGION_LIBSQL_URLS, across the WAN
    *  proxy): far replicas for history homed elsewhere (hosts/cluster/farHistory.ts). */
   farReplicas?: boolean;
+  /** The accounts on a libSQL server of their own in the first region, as docs/cluster.md tells
+   *  production to run them, instead of on that region's primary: another region's accounts replica
+   *  then pulls account pages only, not every page of the region's conversations (the bench). */
+  accountsServerOfTheirOwn?: boolean;
 }
 
 export async function startCluster(specs: NodeSpec[], env: Record<string, string> = {}, opts: ClusterOptions = {}): Promise<LocalCluster> {
@@ -108,15 +112,16 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
   const wanMs = opts.wanMs ?? 0;
   const proxies: WanProxy[] = [];
   const gateways: Record<string, WanProxy> = {};
-  const [nats, sqldList, redisList] = await Promise.all([
+  const [nats, sqldList, redisList, accountsOwn] = await Promise.all([
     startRegions(regions, wanMs, proxies, gateways),
     Promise.all(regions.map(() => startSqld())),
     Promise.all(regions.map(() => startRedis())),
+    opts.accountsServerOfTheirOwn ? startSqld() : null,
   ]);
   const redis = Object.fromEntries(regions.map((r, i) => [r, redisList[i]!]));
   const sqlds = Object.fromEntries(regions.map((r, i) => [r, sqldList[i]!]));
   const accountsRegion = regions[0]!;
-  const sqld = sqlds[accountsRegion]!;
+  const sqld = accountsOwn ?? sqlds[accountsRegion]!;
   // Other regions reach the accounts' home across the WAN.
   const accountsFar = wanMs > 0 ? await startWanProxy({ target: { port: sqld.port }, delayMs: wanMs }) : null;
   if (accountsFar) proxies.push(accountsFar);
@@ -128,8 +133,9 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
   const farUrls: Record<string, string> = {};
   if (opts.farReplicas)
     for (const r of regions) {
-      const far = r === accountsRegion ? accountsFar : wanMs > 0 ? await startWanProxy({ target: { port: sqlds[r]!.port }, delayMs: wanMs }) : null;
-      if (far && r !== accountsRegion) proxies.push(far);
+      const shared = r === accountsRegion && !accountsOwn; // the region's primary is the accounts' home
+      const far = shared ? accountsFar : wanMs > 0 ? await startWanProxy({ target: { port: sqlds[r]!.port }, delayMs: wanMs }) : null;
+      if (far && !shared) proxies.push(far);
       farUrls[r] = far ? `http://127.0.0.1:${far.port}` : sqlds[r]!.url;
     }
 
@@ -198,7 +204,7 @@ export async function startCluster(specs: NodeSpec[], env: Record<string, string
     add,
     async stop() {
       await Promise.all(Object.values(nodes).map((n) => n.proc.stop(5000)));
-      await Promise.all([...Object.values(nats), ...Object.values(redis), ...Object.values(sqlds)].map((s) => s.stop()));
+      await Promise.all([...Object.values(nats), ...Object.values(redis), ...Object.values(sqlds), ...(accountsOwn ? [accountsOwn] : [])].map((s) => s.stop()));
       await Promise.all(proxies.map((p) => p.close()));
     },
   };
