@@ -48,6 +48,8 @@ export class EmbeddedReplica implements ReplicaReads {
    *  from the newest sync that pulled any: the estimate of the next pull's size). */
   private readsSinceSync = 0;
   private pagesPerMs = 0;
+  /** The window that rate was measured over (ms): it is trusted for no longer than that. */
+  private rateWindowMs = 0;
   private lastSyncEnd = 0;
 
   private constructor(
@@ -86,9 +88,14 @@ export class EmbeddedReplica implements ReplicaReads {
     return this.lastSyncStart > 0 && performance.now() - this.lastSyncStart < 2 * this.syncMs && this.pullPays();
   }
 
-  /** The pages a sync now would pull, estimated from the rate of the newest one. */
+  /** The pages a sync now would pull, estimated from the rate of the newest one. That rate is
+   *  extrapolated only over as long a time as it was measured over: past that, nothing says the
+   *  region still writes as fast (a burst, then quiet), and an estimate that grew without bound would
+   *  keep a replica read less often than the burst wrote from ever syncing again. Capped, the reads
+   *  pay for one pull of at most the last one's size, which measures the rate afresh (over a longer
+   *  window each time the region keeps writing faster than it is read: the pulls grow apart). */
   get expectedPages(): number {
-    return this.pagesPerMs * (performance.now() - this.lastSyncEnd);
+    return this.pagesPerMs * Math.min(performance.now() - this.lastSyncEnd, this.rateWindowMs);
   }
 
   private pullPays(): boolean {
@@ -134,7 +141,10 @@ export class EmbeddedReplica implements ReplicaReads {
     const readsBefore = this.readsSinceSync;
     const p = this.askFor({ t: "sync" }).then(({ frames = 0 }) => {
       const now = performance.now();
-      if (frames > 0 && now > this.lastSyncEnd) this.pagesPerMs = frames / (now - this.lastSyncEnd);
+      if (frames > 0 && now > this.lastSyncEnd) {
+        this.rateWindowMs = now - this.lastSyncEnd;
+        this.pagesPerMs = frames / this.rateWindowMs;
+      }
       this.lastSyncEnd = now;
       this.lastSyncStart = Math.max(this.lastSyncStart, started);
       // Reads that came while it ran are counted toward the next one.
