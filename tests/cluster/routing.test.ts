@@ -92,11 +92,14 @@ describe("cluster: one region, three nodes", () => {
     // The same history through every node.
     const histories = await Promise.all([alice, bob, carol].map((u) => u.fullHistory(conv.id)));
     for (const h of histories) expect(h.map((e: any) => e.seq)).toEqual(histories[0]!.map((e: any) => e.seq));
-    // History pages came from the owner's embedded replica (synced when it trailed), never stale.
+    // Never stale: every acknowledged message is in the history. Pages came from a node's embedded
+    // replica (synced when it trailed) or, when a pull would cost more than the reads it serves
+    // (embeddedReplica.ts, pullOnlyIfPaid), from the server.
+    const inHistory = new Set(histories[0]!.map((e: any) => e.seq as number));
+    for (const seq of seqOf.values()) expect(inHistory.has(seq)).toBe(true);
     const reads = await Promise.all([a1, a2].map((n) => gauge(n, "nexus_replica_reads")));
     const fallbacks = await Promise.all([a1, a2].map((n) => gauge(n, "nexus_replica_fallbacks")));
-    expect(reads[0]! + reads[1]!).toBeGreaterThan(0);
-    expect(fallbacks).toEqual([0, 0]);
+    expect(reads[0]! + reads[1]! + fallbacks[0]! + fallbacks[1]!).toBeGreaterThan(0);
     for (const s of joined) s.sock.close();
   }, 90_000);
 
