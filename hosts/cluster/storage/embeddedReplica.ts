@@ -25,16 +25,22 @@ export type ReplicaStats = ReplicaReads["stats"];
  *  instead of waiting for a pull of everything written since it went idle, and the next background
  *  tick warms it up.
  *
- *  With `pullOnlyIfPaid` (a node's replica of its own region's primary: the server is near, so a
- *  read there costs a LAN round trip, not a WAN one) it also pulls only while its reads pay for the
- *  pull: a read it serves saves a read on the server (0.22-0.32 ms of CPU, sqld and node, over a
+ *  With `ownWrites` (a node's replica of its own region's primary: the server is near, so a read
+ *  there costs a LAN round trip, not a WAN one) it also pulls only while its reads pay for the pull: a read it serves saves a read on the server (0.22-0.32 ms of CPU, sqld and node, over a
  *  read stream: scripts/sqldReadsBench.ts), and every page it pulls costs 0.21-0.29 ms of the
  *  replica's threads (the cluster fan-out bench at 1,000 msgs/s writes ~400 pages a second; one
  *  10 s pull there: 4,110 pages, 876 ms of CPU). So it syncs
  *  (on a read, or in the background) only if FREE_PAGES plus READ_WORTH_PAGES per read since its
  *  last sync cover the pages it expects to pull; until then a read that finds it trailing goes to
  *  the server. Older pages it already holds are still read from it, and a quiet region (few pages
- *  written) keeps it fresh as before. */
+ *  written) keeps it fresh as before.
+ *
+ *  The pages it expects are counted from this node's own write transactions since its last sync,
+ *  times the pages per own transaction that sync pulled (the region's other nodes' writes ride on
+ *  that ratio). Not from time: a rate per second measured in a burst and extrapolated over the quiet
+ *  after it kept a replica read less often than the burst wrote from ever syncing again (found in
+ *  review); capping it at the last pull's size let a busy region's replica make ever larger pulls.
+ *  A node that writes nothing itself expects nothing and pulls when read, as without the gate. */
 export class EmbeddedReplica implements ReplicaReads {
   private syncing: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -44,18 +50,17 @@ export class EmbeddedReplica implements ReplicaReads {
   /** When the newest successful sync started (performance.now()); 0 = never. */
   private lastSyncStart = 0;
   private readSinceTick = false;
-  /** Reads considered since the newest sync started, and how fast the primary's pages came (per ms,
-   *  from the newest sync that pulled any: the estimate of the next pull's size). */
+  /** Reads considered since the newest sync started; pages pulled per own write transaction (from
+   *  the newest sync that pulled any after own writes), and the own-writes count when it ended. */
   private readsSinceSync = 0;
-  private pagesPerMs = 0;
-  /** The window that rate was measured over (ms): it is trusted for no longer than that. */
-  private rateWindowMs = 0;
-  private lastSyncEnd = 0;
+  private pagesPerWrite = 0;
+  private writesAtSync = 0;
 
   private constructor(
     private readonly syncMs: number,
     readonly stats: ReplicaStats,
-    private readonly pullOnlyIfPaid: boolean,
+    /** This node's write transactions so far (a counter): set for the gate described above. */
+    private readonly ownWrites: (() => number) | undefined,
   ) {
     this.worker = new Worker(new URL("./libsqlReplica.worker.ts", import.meta.url).href);
     this.worker.onmessage = (e: MessageEvent<{ id: number; rows?: unknown[]; frames?: number; error?: string }>) => {
@@ -66,8 +71,8 @@ export class EmbeddedReplica implements ReplicaReads {
   }
 
   static async open(path: string, syncUrl: string, authToken: string | undefined, syncMs: number,
-    stats: ReplicaStats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 }, pullOnlyIfPaid = false): Promise<EmbeddedReplica> {
-    const r = new EmbeddedReplica(syncMs, stats, pullOnlyIfPaid);
+    stats: ReplicaStats = { reads: 0, syncs: 0, fallbacks: 0, backgroundSyncs: 0 }, ownWrites?: () => number): Promise<EmbeddedReplica> {
+    const r = new EmbeddedReplica(syncMs, stats, ownWrites);
     const started = performance.now();
     try {
       await r.ask({ t: "open", path, syncUrl, authToken });
@@ -76,30 +81,26 @@ export class EmbeddedReplica implements ReplicaReads {
       throw e;
     }
     r.lastSyncStart = started;
-    r.lastSyncEnd = performance.now();
+    r.writesAtSync = ownWrites?.() ?? 0;
     r.timer = setInterval(() => r.tick(), syncMs);
     r.timer.unref?.();
     return r;
   }
 
   /** Synced recently enough that a read which finds it trailing may wait for a (small) sync, and
-   *  (with `pullOnlyIfPaid`) read enough since that the sync pays for itself. */
+   *  (with `ownWrites`) read enough since that the sync pays for itself. */
   get warm(): boolean {
     return this.lastSyncStart > 0 && performance.now() - this.lastSyncStart < 2 * this.syncMs && this.pullPays();
   }
 
-  /** The pages a sync now would pull, estimated from the rate of the newest one. That rate is
-   *  extrapolated only over as long a time as it was measured over: past that, nothing says the
-   *  region still writes as fast (a burst, then quiet), and an estimate that grew without bound would
-   *  keep a replica read less often than the burst wrote from ever syncing again. Capped, the reads
-   *  pay for one pull of at most the last one's size, which measures the rate afresh (over a longer
-   *  window each time the region keeps writing faster than it is read: the pulls grow apart). */
+  /** The pages a sync now would pull: own writes since the last sync times the pages per own write
+   *  that sync pulled (see the class comment). */
   get expectedPages(): number {
-    return this.pagesPerMs * Math.min(performance.now() - this.lastSyncEnd, this.rateWindowMs);
+    return this.ownWrites ? this.pagesPerWrite * (this.ownWrites() - this.writesAtSync) : 0;
   }
 
   private pullPays(): boolean {
-    return !this.pullOnlyIfPaid || FREE_PAGES + this.readsSinceSync * READ_WORTH_PAGES >= this.expectedPages;
+    return !this.ownWrites || FREE_PAGES + this.readsSinceSync * READ_WORTH_PAGES >= this.expectedPages;
   }
 
   /** A reader considered the replica: keep it syncing in the background. */
@@ -140,12 +141,10 @@ export class EmbeddedReplica implements ReplicaReads {
     const started = performance.now();
     const readsBefore = this.readsSinceSync;
     const p = this.askFor({ t: "sync" }).then(({ frames = 0 }) => {
-      const now = performance.now();
-      if (frames > 0 && now > this.lastSyncEnd) {
-        this.rateWindowMs = now - this.lastSyncEnd;
-        this.pagesPerMs = frames / this.rateWindowMs;
-      }
-      this.lastSyncEnd = now;
+      const writes = this.ownWrites?.() ?? 0;
+      // Only after own writes: a pull of what other nodes wrote alone says nothing per own write.
+      if (frames > 0 && writes > this.writesAtSync) this.pagesPerWrite = frames / (writes - this.writesAtSync);
+      this.writesAtSync = writes;
       this.lastSyncStart = Math.max(this.lastSyncStart, started);
       // Reads that came while it ran are counted toward the next one.
       this.readsSinceSync = Math.max(0, this.readsSinceSync - readsBefore);
@@ -180,8 +179,8 @@ function discardReplica(path: string): void {
  *  restart of the server, "database disk image is malformed") must not keep the node from starting
  *  or a far region from being read: it is started afresh, once. */
 export function openReplicaFile(path: string, httpUrl: string, authToken: string | undefined, syncMs: number, stats?: ReplicaStats,
-  pullOnlyIfPaid = false): Promise<EmbeddedReplica> {
-  const open = () => EmbeddedReplica.open(path, httpUrl, authToken, syncMs, stats, pullOnlyIfPaid);
+  ownWrites?: () => number): Promise<EmbeddedReplica> {
+  const open = () => EmbeddedReplica.open(path, httpUrl, authToken, syncMs, stats, ownWrites);
   return open().catch((e) => {
     console.error(`[libsql] replica ${path} unusable (${e instanceof Error ? e.message : String(e)}): starting it afresh`);
     discardReplica(path);

@@ -279,8 +279,11 @@ export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = 
     throw new Error(`libSQL server at ${url} did not answer: ${e instanceof Error ? e.message : String(e)}`);
   }
   const behind = opts.replicaBehindStart ?? false;
+  // The region's own primary is near: its replica pulls only while reads pay for it, counted in
+  // this node's own commits (embeddedReplica.ts).
+  let sql: RemoteLibsqlSql | undefined;
   const replica = opts.replicaPath ? new ReplicaOpening(opts.replicaPath, urls.http, opts.authToken, opts.replicaSyncMs ?? 10_000, behind,
-    opts.replicaOpenDelayMs) : undefined;
+    opts.replicaOpenDelayMs, () => sql?.stats.transactions ?? 0) : undefined;
   if (replica && !behind) {
     try {
       await replica.first;
@@ -289,6 +292,7 @@ export async function openRemoteLibsql(url: string, opts: RemoteLibsqlOptions = 
       throw new Error(`libSQL replica ${opts.replicaPath} could not sync from ${url}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return new RemoteLibsqlSql(client, timeoutMs, opts.commitIntervalMs ?? 0, replica, new WriteStream(urls.ws, opts.authToken),
+  sql = new RemoteLibsqlSql(client, timeoutMs, opts.commitIntervalMs ?? 0, replica, new WriteStream(urls.ws, opts.authToken),
     new ReadStreams(urls.ws, opts.authToken), opts.commitsInFlight ?? 16);
+  return sql;
 }

@@ -32,6 +32,10 @@ export class ReplicaOpening {
     private readonly behind: boolean,
     /** Tests only (NEXUS_REPLICA_OPEN_DELAY_MS): the first attempt starts this much later. */
     private readonly delayMs = 0,
+    /** This node's write transactions to the same server: the replica then pulls only while its
+     *  reads pay for it (embeddedReplica.ts). Unset for the accounts' replica (accountsReplica.ts
+     *  syncs it itself, on notices). */
+    private readonly ownWrites?: () => number,
   ) {
     this.first = this.delayMs > 0 ? new Promise((r) => setTimeout(r, this.delayMs)).then(() => this.attempt()) : this.attempt();
     this.first.catch(() => {}); // handled in attempt(); a caller that awaits `first` sees it too
@@ -45,8 +49,7 @@ export class ReplicaOpening {
   private async attempt(): Promise<EmbeddedReplica> {
     const started = performance.now();
     try {
-      // The node's own region's primary is near: its replica pulls only while reads pay for it.
-      const r = await openReplicaFile(this.path, this.httpUrl, this.authToken, this.syncMs, this.stats, true);
+      const r = await openReplicaFile(this.path, this.httpUrl, this.authToken, this.syncMs, this.stats, this.ownWrites);
       if (this.closed) {
         await r.close();
         throw new Error("replica closed while it opened");
