@@ -3,7 +3,8 @@
  * Sockets are spread over several load-generator processes (one process holds at most ~19,990
  * here); each system's server side is as many processes as it runs (Socket.IO: N instances + Redis).
  * A fresh server per system, so garbage from earlier scenarios does not blur the RSS difference.
- * The server's CPU while it only holds them (after the first second of the hold) is its idle cost.
+ * The server's CPU while it only holds them (from `settleMs` into the hold: 1 s, 10 s for `idle`,
+ * where the first seconds are still the opening's garbage collection) is its idle cost.
  * Two instances: `connections` (how many, how fast, RSS) and `idle` (issue #21: 10k sockets).
  */
 import type { BenchConfig, ConnectionsConfig } from "../config.ts";
@@ -23,7 +24,7 @@ function connectionsScenario(name: "connections" | "idle", title: string, pick: 
     title,
     workload: (cfg) => {
       const c = pick(cfg);
-      return `${c.groups * c.members * c.socketsPerMember} sockets (${c.groups} groups x ${c.members} users x ${c.socketsPerMember} sockets each), held ${c.holdMs / 1000} s`;
+      return `${c.groups * c.members * c.socketsPerMember} sockets (${c.groups} groups x ${c.members} users x ${c.socketsPerMember} sockets each), held ${c.holdMs / 1000} s${c.settleMs ? `, server CPU counted from ${c.settleMs / 1000} s in` : ""}`;
     },
     columns: [
       { key: "held", label: "held" },
@@ -48,7 +49,7 @@ function connectionsScenario(name: "connections" | "idle", title: string, pick: 
         const opened = await LoadgenPool.open(target.name, specs, workers, { concurrency: 128 });
         try {
           ctx.log(`${target.name}: ${opened.connected} open, ${opened.failed} failed in ${Math.round(opened.connectMs)} ms`);
-          const settle = Math.min(SETTLE_MS, c.holdMs / 2);
+          const settle = Math.min(c.settleMs ?? SETTLE_MS, c.holdMs / 2);
           await Bun.sleep(settle);
           const cpu0 = totalCpuMs(pids);
           const t0 = performance.now();
