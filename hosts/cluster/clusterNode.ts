@@ -235,7 +235,9 @@ export async function clusterParts(config: NodeConfig, cc: ClusterConfig): Promi
         metrics.gauge("nexus_replica_open", "1 once this node's libSQL replica finished its first sync (before: every read goes to the server)", [], () => (opening.replica ? 1 : 0));
         metrics.gauge("nexus_replica_reads", "History reads served by this node's libSQL replica", [], () => r.reads);
         metrics.gauge("nexus_replica_syncs", "Replica syncs a read waited for (it trailed)", [], () => r.syncs);
-        metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all (replica cold or failing)", [], () => r.fallbacks);
+        metrics.gauge("nexus_replica_fallbacks", "History reads that went to the libSQL server after all (replica cold, failing, or its pull not yet paid for by reads)", [], () => r.fallbacks);
+        // Why reads go to the server while the replica is open: it trails by more than its reads pay for (embeddedReplica.ts).
+        metrics.gauge("nexus_replica_expected_pull_pages", "Pages this node's replica expects its next pull to bring; it syncs once 64 plus one per read since its last sync cover them", [], () => Math.round(opening.replica?.expectedPages ?? 0));
         metrics.gauge("nexus_replica_background_syncs", "Background replica syncs (done only while the replica is read)", [], () => r.backgroundSyncs);
       }
       if (far) {

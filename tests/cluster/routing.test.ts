@@ -100,6 +100,8 @@ describe("cluster: one region, three nodes", () => {
     const reads = await Promise.all([a1, a2].map((n) => gauge(n, "nexus_replica_reads")));
     const fallbacks = await Promise.all([a1, a2].map((n) => gauge(n, "nexus_replica_fallbacks")));
     expect(reads[0]! + reads[1]! + fallbacks[0]! + fallbacks[1]!).toBeGreaterThan(0);
+    // What an operator reads to see why reads go to the server (NaN if the gauge were missing).
+    for (const n of [a1, a2]) expect(await gauge(n, "nexus_replica_expected_pull_pages")).toBeGreaterThanOrEqual(0);
     for (const s of joined) s.sock.close();
   }, 90_000);
 
