@@ -26,14 +26,14 @@ export type ReplicaStats = ReplicaReads["stats"];
  *  tick warms it up.
  *
  *  With `ownWrites` (a node's replica of its own region's primary: the server is near, so a read
- *  there costs a LAN round trip, not a WAN one) it also pulls only while its reads pay for the pull: a read it serves saves a read on the server (0.22-0.32 ms of CPU, sqld and node, over a
- *  read stream: scripts/sqldReadsBench.ts), and every page it pulls costs 0.21-0.29 ms of the
+ *  there costs a LAN round trip, not a WAN one) it also pulls only while its reads pay for the
+ *  pull. A read it serves saves a read on the server (0.22-0.32 ms of CPU, sqld and node, over a
+ *  read stream: scripts/sqldReadsBench.ts); every page it pulls costs 0.21-0.29 ms of the
  *  replica's threads (the cluster fan-out bench at 1,000 msgs/s writes ~400 pages a second; one
- *  10 s pull there: 4,110 pages, 876 ms of CPU). So it syncs
- *  (on a read, or in the background) only if FREE_PAGES plus READ_WORTH_PAGES per read since its
- *  last sync cover the pages it expects to pull; until then a read that finds it trailing goes to
- *  the server. Older pages it already holds are still read from it, and a quiet region (few pages
- *  written) keeps it fresh as before.
+ *  10 s pull there: 4,110 pages, 876 ms of CPU). So it syncs (on a read, or in the background)
+ *  only if FREE_PAGES plus READ_WORTH_PAGES per read since its last sync cover the pages it
+ *  expects to pull; until then a read that finds it trailing goes to the server. Older pages it
+ *  already holds are still read from it, and a quiet region (few pages written) keeps it fresh.
  *
  *  The pages it expects are counted from this node's own write transactions since its last sync,
  *  times the pages per own transaction that sync pulled (the region's other nodes' writes ride on
