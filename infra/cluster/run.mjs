@@ -5,9 +5,10 @@
  *
  * Installs what is missing as `npm start` does (scripts/ensure.mjs), then starts per region one
  * nats-server (infra/nats/region.conf; several regions form a supercluster), one redis-server and
- * one sqld (the region's primary; the first region's also holds the accounts), and the Bun nodes
+ * one sqld (the region's primary), one more sqld for the accounts (in the first region; see
+ * `accountsServer` below), and the Bun nodes
  * (hosts/cluster/server.ts). With --wan MS every cross-region link goes through a delaying proxy
- * (scripts/lib/wanProxy.mjs): the NATS gateways and the accounts server seen from other regions. All of it
+ * (scripts/lib/wanProxy.mjs): the NATS gateways and the libSQL servers seen from other regions. All of it
  * on loopback; one log file per process under <data>/logs; the PIDs in <data>/pids.json.
  *
  * Kept across runs in <data>: the libSQL databases (history per region, accounts), the JWT secret (so tokens
@@ -73,6 +74,7 @@ if (!bin.nats || !bin.redis) fail(`nats-server and redis-server are needed (Debi
 for (const k of ["sqld", "bun"]) if (!existsSync(bin[k])) fail(`${bin[k]} not found: run \`npm install\` (or drop --no-install)`);
 
 // ---- the data folder: one runner at a time
+const rel = (p) => (relative(process.cwd(), p).startsWith("..") ? p : relative(process.cwd(), p) || ".");
 const dirs = { logs: join(data, "logs"), attachments: join(data, "attachments"), sqld: join(data, "sqld"), replicas: join(data, "replicas") };
 for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
 const pidsFile = join(data, "pids.json");
@@ -182,23 +184,36 @@ try {
     // Regions start together: in a supercluster no server is healthy before the JetStream meta leader is elected.
     return [waitForHttp(`http://127.0.0.1:${monitor}/healthz`, { proc: n.proc, timeoutMs: 60_000 }), waitForTcp(ports[r].redis, { proc: rd.proc })];
   });
+  // The accounts on a server of their own, in the first region: every node outside it keeps a
+  // replica of the accounts' database, and a replica pulls every page written to its server, so on
+  // a region's busy primary it would pull that region's history too (docs/cluster.md, "Accounts
+  // near every node"; in the bench, region b's node spent 22% of a core on it). A data folder from
+  // before this (region a's primary holds the accounts, no `sqld/accounts/`) keeps that layout, so
+  // no account is left behind in a database nobody reads.
+  // (Decided before any sqld starts: sqld makes its data.sqld at once.)
+  const accountsServer = !(existsSync(join(dirs.sqld, accountsRegion, "data.sqld")) && !existsSync(join(dirs.sqld, "accounts", "data.sqld")));
+  if (!accountsServer) say(`${rel(join(dirs.sqld, accountsRegion))} holds the accounts (a data folder from before they had a server of their own): kept there`);
   // One libSQL server per region: the region's primary (conversations and inboxes homed there).
-  const sqlds = regions.map((r) => {
-    urls[`sqld-${r}`] = `http://127.0.0.1:${ports[r].sqld}`;
-    const dir = join(dirs.sqld, r);
+  const startSqld = (name, sqldPort) => {
+    urls[`sqld-${name}`] = `http://127.0.0.1:${sqldPort}`;
+    const dir = join(dirs.sqld, name);
     mkdirSync(dir, { recursive: true });
-    const proc = sup.spawn(`sqld-${r}`, "sqld", bin.sqld,
-      ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${ports[r].sqld}`, "--disable-metrics"],
-      { logPath: logOf(`sqld-${r}`), env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } });
-    return waitForHttp(`${urls[`sqld-${r}`]}/health`, { proc: proc.proc, timeoutMs: 60_000 });
-  });
+    const proc = sup.spawn(`sqld-${name}`, "sqld", bin.sqld,
+      ["--no-welcome", "--db-path", join(dir, "data.sqld"), "--http-listen-addr", `127.0.0.1:${sqldPort}`, "--disable-metrics"],
+      { logPath: logOf(`sqld-${name}`), env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } });
+    return waitForHttp(`${urls[`sqld-${name}`]}/health`, { proc: proc.proc, timeoutMs: 60_000 });
+  };
+  const sqlds = regions.map((r) => startSqld(r, ports[r].sqld));
+  if (accountsServer) sqlds.push(startSqld("accounts", (ports.accounts = await port())));
   await Promise.all([...infra, ...sqlds]);
-  const accountsUrl = urls[`sqld-${accountsRegion}`];
-  const accountsFromAfar = wanMs > 0 && multi ? `http://127.0.0.1:${await delayed(ports[accountsRegion].sqld)}` : accountsUrl;
+  const accountsPort = accountsServer ? ports.accounts : ports[accountsRegion].sqld;
+  const accountsUrl = `http://127.0.0.1:${accountsPort}`;
+  const accountsFromAfar = wanMs > 0 && multi ? `http://127.0.0.1:${await delayed(accountsPort)}` : accountsUrl;
   // Other regions' primaries, across the WAN: a node keeps a replica of one once it reads history
   // homed there, and serves it read-only while that region is lost (docs/cluster.md).
   const fromAfar = {};
-  for (const r of regions) fromAfar[r] = r === accountsRegion ? accountsFromAfar : wanMs > 0 && multi ? `http://127.0.0.1:${await delayed(ports[r].sqld)}` : urls[`sqld-${r}`];
+  for (const r of regions)
+    fromAfar[r] = r === accountsRegion && !accountsServer ? accountsFromAfar : wanMs > 0 && multi ? `http://127.0.0.1:${await delayed(ports[r].sqld)}` : urls[`sqld-${r}`];
   const farPrimaries = (region) => regions.filter((r) => r !== region).map((r) => `${r}=${fromAfar[r]}`).join(",");
 
   // Each node's embedded libSQL replica, made afresh from sqld (a replica from another database
@@ -225,7 +240,6 @@ try {
 }
 
 // ---- the table
-const rel = (p) => (relative(process.cwd(), p).startsWith("..") ? p : relative(process.cwd(), p) || ".");
 const rows = [["node", "region", "role", "url", "log"], ...nodes.map((n) => [n.id, n.region, n.role, urls[n.id], rel(logOf(n.id))])];
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 const line = (r) => ("  " + r.map((c, i) => c.padEnd(widths[i])).join("  ")).trimEnd();
@@ -233,7 +247,8 @@ console.log(`\nNexus cluster "${name}": ${regions.length} region(s), ${nodes.len
 console.log(rows.map(line).join("\n"));
 console.log(`\n  infrastructure (logs in ${rel(dirs.logs)}/):`);
 for (const r of regions)
-  console.log(`    region ${r}: NATS ${urls[`nats-${r}`]}  Redis ${urls[`redis-${r}`]}  libSQL ${urls[`sqld-${r}`]} (${rel(join(dirs.sqld, r))})${r === regions[0] ? ", accounts" : ""}`);
+  console.log(`    region ${r}: NATS ${urls[`nats-${r}`]}  Redis ${urls[`redis-${r}`]}  libSQL ${urls[`sqld-${r}`]} (${rel(join(dirs.sqld, r))})` +
+    (r !== regions[0] ? "" : urls["sqld-accounts"] ? `; accounts: libSQL ${urls["sqld-accounts"]} (${rel(join(dirs.sqld, "accounts"))})` : ", accounts"));
 if (wanMs > 0) console.log(`    ${wanMs} ms one way injected between regions (delaying proxies on the gateways and the accounts server)`);
 console.log(`  PIDs in ${rel(pidsFile)}. Ctrl-C stops everything (nodes first).\n`);
 say("ready: every node answers /health");

@@ -1,13 +1,15 @@
 /**
  * `npm run cluster` (infra/cluster/run.mjs) end to end: the runner starts two regions (a nats-server
- * and a redis-server and a sqld each, gateways between them) and nodes a1 and b1. A group created
+ * and a redis-server and a sqld each, gateways between them, and a sqld for the accounts) and nodes
+ * a1 and b1. A restart on the same folder keeps the accounts; a folder of the older layout keeps them
+ * on region a's primary. A group created
  * through b1 lives in region b; a member connected to a1 gets a message sent through b1, across
  * the gateway, with the seq the sender was acked. A node killed with -9 is started again by the
  * runner, with backoff. SIGTERM stops the runner with exit 0 and takes every process it started
  * with it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Nexus, newClientId } from "../support/client.ts";
 import { freePort, isAlive as alive, portFree, spawnLogged, tempDir, waitForHttp, type Spawned } from "../../scripts/lib/processes.mjs";
@@ -31,10 +33,12 @@ async function freePortPair(): Promise<number> {
 let runner: Spawned;
 let data: string;
 let a1: string, b1: string;
+/** Signed up in the first test; a restart on the same folder must keep her. */
+let carol: { username: string; password: string };
 
-beforeAll(async () => {
+/** Starts the runner on `data` (regions a and b, a node each) and waits for both nodes. */
+async function startRunner(): Promise<void> {
   const port = await freePortPair();
-  data = tempDir("nexus-runner-");
   a1 = `http://127.0.0.1:${port}`;
   b1 = `http://127.0.0.1:${port + 1}`;
   // --no-install: `npm test` has installed everything, and the suite must not rebuild the web client.
@@ -43,6 +47,11 @@ beforeAll(async () => {
     cwd: ROOT,
   });
   for (const url of [a1, b1]) await waitForHttp(`${url}/health`, { proc: runner, timeoutMs: 45_000 });
+}
+
+beforeAll(async () => {
+  data = tempDir("nexus-runner-");
+  await startRunner();
 }, 60_000);
 
 afterAll(async () => {
@@ -72,7 +81,7 @@ describe("npm run cluster", () => {
       expect(runner.log(1_000_000)).toContain(`node a1 (pid ${old}) exited unexpectedly (code null, signal SIGKILL); restarting in ${wait} ms (restart ${n})`);
     }
     // It serves: an account made through it logs in through the other region's node.
-    const carol = await new Nexus(a1).register("rc");
+    carol = await new Nexus(a1).register("rc");
     expect((await new Nexus(b1).login(carol.username, carol.password)).token).toBeTruthy();
     expect(runner.running()).toBe(true);
   }, 90_000);
@@ -80,7 +89,7 @@ describe("npm run cluster", () => {
   test("two regions: a message sent through b1 reaches a socket on a1 with its acked seq; SIGTERM stops every process", async () => {
     const pids = JSON.parse(readFileSync(join(data, "pids.json"), "utf8")) as PidFile;
     expect(pids.runner).toBe(runner.pid);
-    expect(pids.processes.map((p) => p.name).sort()).toEqual(["a1", "b1", "nats-a", "nats-b", "redis-a", "redis-b", "sqld-a", "sqld-b"]);
+    expect(pids.processes.map((p) => p.name).sort()).toEqual(["a1", "b1", "nats-a", "nats-b", "redis-a", "redis-b", "sqld-a", "sqld-accounts", "sqld-b"]);
     for (const p of pids.processes) expect(alive(p.pid)).toBe(true);
     expect(pids.processes.find((p) => p.name === "a1")?.url).toBe(a1);
 
@@ -112,6 +121,27 @@ describe("npm run cluster", () => {
     // What persists for the next run.
     expect(existsSync(join(data, "sqld", "a", "data.sqld"))).toBe(true);
     expect(existsSync(join(data, "sqld", "b", "data.sqld"))).toBe(true);
+    // The accounts on a server of their own (run.mjs: a replica pulls every page of its server).
+    expect(existsSync(join(data, "sqld", "accounts", "data.sqld"))).toBe(true);
     expect(readFileSync(join(data, "jwt-secret"), "utf8").trim().length).toBeGreaterThanOrEqual(32);
   }, 60_000);
+
+  test("a restart on the same folder keeps the accounts; a folder from before the accounts had a server of their own keeps them on region a's primary", async () => {
+    const names = () => (JSON.parse(readFileSync(join(data, "pids.json"), "utf8")) as PidFile).processes.map((p) => p.name);
+    // Kept: carol signed up through a1 in the first test; she logs in through b1 (a replica of the accounts' server).
+    await startRunner();
+    expect(names()).toContain("sqld-accounts");
+    expect((await new Nexus(b1).login(carol.username, carol.password)).token).toBeTruthy();
+    const dave = await new Nexus(b1).register("rd");
+    expect((await new Nexus(a1).login(dave.username, dave.password)).token).toBeTruthy();
+    expect(await runner.stop(30_000)).toEqual({ code: 0, signal: null });
+    // The older layout: region a's primary holds the accounts and there is no sqld/accounts/.
+    rmSync(join(data, "sqld", "accounts"), { recursive: true });
+    await startRunner();
+    expect(names()).not.toContain("sqld-accounts");
+    expect(runner.log(1_000_000)).toContain("holds the accounts (a data folder from before they had a server of their own): kept there");
+    const erin = await new Nexus(a1).register("re");
+    expect((await new Nexus(b1).login(erin.username, erin.password)).token).toBeTruthy();
+    expect(await runner.stop(30_000)).toEqual({ code: 0, signal: null });
+  }, 90_000);
 });
