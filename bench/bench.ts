@@ -1,7 +1,9 @@
 /**
  * The benchmark run: every scenario on every system, systems alternating within a scenario (and
  * their order rotated each round), so all of them meet the same machine state. With several rounds,
- * each system's reported result is its median round by the scenario's first ratio column.
+ * each system's reported result is its median round by the scenario's `medianBy` metric (the figure
+ * its targets judge; by default its first ratio column), and every round's value of it is logged
+ * and kept in the report (`rounds`).
  */
 import type { BenchConfig } from "./config.ts";
 import type { Ctx } from "./lib/context.ts";
@@ -32,7 +34,8 @@ export interface BenchOptions {
   ctx: Ctx;
 }
 
-function median(results: SystemResult[], key: string | undefined): SystemResult {
+/** The median round by `key` (rounds that failed or lack it are left out). */
+export function median(results: SystemResult[], key: string | undefined): SystemResult {
   if (results.length === 1 || !key) return results[0]!;
   const ok = results.filter((r) => !r.error && typeof r.metrics[key] === "number");
   if (ok.length === 0) return results[0]!;
@@ -56,6 +59,7 @@ async function runScenarios(o: BenchOptions, reports: ScenarioReport[]): Promise
     const workload = scenario.workload(o.config);
     o.ctx.log(`== ${scenario.title}: ${workload}`);
     const perTarget = new Map<TargetName, SystemResult[]>();
+    const primary = scenario.medianBy ?? scenario.columns.find((c) => c.ratio)?.key;
     for (let round = 0; round < o.rounds; round++) {
       const order = o.targets.map((_, i) => o.targets[(i + round) % o.targets.length]!);
       for (const name of order) {
@@ -69,10 +73,10 @@ async function runScenarios(o: BenchOptions, reports: ScenarioReport[]): Promise
           result = { target: name, error: msg, metrics: {} };
         }
         perTarget.set(name, [...(perTarget.get(name) ?? []), result]);
+        if (o.rounds > 1 && primary) o.ctx.log(`${name}: round ${round + 1} ${primary} ${result.metrics[primary] ?? "–"}`);
       }
     }
-    const primary = scenario.columns.find((c) => c.ratio)?.key;
-    const chosen = o.targets.map((t) => median(perTarget.get(t)!, primary));
+    const chosen = o.targets.map((t) => ({ ...median(perTarget.get(t)!, primary), ...(o.rounds > 1 && primary ? { rounds: perTarget.get(t)!.map((r) => r.metrics[primary] ?? null) } : {}) }));
     const report = buildReport(scenario, o.config.mode, workload, chosen);
     reports.push(report);
     if (o.print) {

@@ -13,6 +13,8 @@ export interface SystemResult {
   /** Set when the scenario does not apply to this system (e.g. history without persistence). */
   skipped?: string;
   metrics: Metrics;
+  /** With several rounds: every round's value of the scenario's `medianBy` metric, in run order. */
+  rounds?: Metrics[string][];
 }
 
 export interface Column {
@@ -28,5 +30,8 @@ export interface Scenario {
   /** Human summary of the workload for this config. */
   workload(cfg: BenchConfig): string;
   columns: Column[];
+  /** With several rounds, each system's reported round is its median by this metric: the figure
+   *  the scenario's targets judge (default: the first ratio column). */
+  medianBy?: string;
   run(target: Target, cfg: BenchConfig, ctx: Ctx): Promise<SystemResult>;
 }
