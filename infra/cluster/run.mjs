@@ -249,6 +249,6 @@ console.log(`\n  infrastructure (logs in ${rel(dirs.logs)}/):`);
 for (const r of regions)
   console.log(`    region ${r}: NATS ${urls[`nats-${r}`]}  Redis ${urls[`redis-${r}`]}  libSQL ${urls[`sqld-${r}`]} (${rel(join(dirs.sqld, r))})` +
     (r !== regions[0] ? "" : urls["sqld-accounts"] ? `; accounts: libSQL ${urls["sqld-accounts"]} (${rel(join(dirs.sqld, "accounts"))})` : ", accounts"));
-if (wanMs > 0) console.log(`    ${wanMs} ms one way injected between regions (delaying proxies on the gateways and the accounts server)`);
+if (wanMs > 0) console.log(`    ${wanMs} ms one way injected between regions (delaying proxies on the gateways and on the libSQL servers as other regions reach them)`);
 console.log(`  PIDs in ${rel(pidsFile)}. Ctrl-C stops everything (nodes first).\n`);
 say("ready: every node answers /health");
