@@ -25,7 +25,8 @@ async function hostInfo(name: string, binding = "CONVERSATION"): Promise<{ incar
   return JSON.parse(JSON.stringify(await stub.hostInfo()));
 }
 
-test("an idle conversation hibernates; sockets survive and keep working after the wake", async () => {
+/** An idle conversation with two sockets, each having seen a message; checked after the wake. */
+async function idleConversation() {
   const nx = new Nexus(t.url);
   const [alice, bob] = [await nx.register("hib"), await nx.register("hib")];
   const conv = await alice.createGroup("sleepy", [bob]);
@@ -35,10 +36,39 @@ test("an idle conversation hibernates; sockets survive and keep working after th
   await sb.next((f) => f.t === "event" && f.e.text === "before sleep");
   // (No RPC into the object before the idle period: Miniflare's Node-side proxy keeps a remote
   // reference to a returned object, which pins the object in memory and prevents hibernation.)
+  return { nx, conv, sa, sb };
+}
 
-  // Idle long enough for workerd to evict the object (its inactivity timeout is ~10 s). Pacing only.
-  await Bun.sleep(20_000);
+/** Bob's inbox with one socket, his status set to away and seen so by alice; checked after the wake. */
+async function awayInbox() {
+  const nx = new Nexus(t.url);
+  const [alice, bob] = [await nx.register("hibaway"), await nx.register("hibaway")];
+  const dm = await alice.createDirect(bob);
+  // Bob takes part, so his presence is shown to alice (docs/api.md, presence).
+  await bob.must("POST", `/v1/conversations/${dm.id}/messages`, { clientId: newClientId("hi"), text: "hi" }, 201);
+  const bobInbox = await bob.openInbox();
+  await bobInbox.next("inbox");
+  for (let i = 0; i < 100 && !(await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence.length; i++) await Bun.sleep(50);
+  bobInbox.send({ t: "presence", status: "away" });
+  // The Worker asks bob's inbox object over RPC (not Miniflare's proxy, which would pin it in memory).
+  const presenceOfBob = async () => (await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence[0];
+  for (let i = 0; i < 50 && (await presenceOfBob()).status !== "away"; i++) await Bun.sleep(100);
+  expect((await presenceOfBob()).status).toBe("away");
+  return { nx, bob, bobInbox, presenceOfBob };
+}
 
+// Both objects are set up, then left idle together: one wait for workerd's eviction (~10 s of
+// inactivity) serves both tests (20 s of the suite's time each before).
+let sleepy: Awaited<ReturnType<typeof idleConversation>>;
+let away: Awaited<ReturnType<typeof awayInbox>>;
+beforeAll(async () => {
+  sleepy = await idleConversation();
+  away = await awayInbox();
+  await Bun.sleep(20_000); // pacing only: long enough for both objects to be evicted
+}, 90_000);
+
+test("an idle conversation hibernates; sockets survive and keep working after the wake", async () => {
+  const { nx, conv, sa, sb } = sleepy;
   const ack = await sa.sendMessage("after wake");
   expect(ack.t).toBe("ack");
   const ev = await sb.next((f) => f.t === "event" && f.e.text === "after wake");
@@ -54,23 +84,7 @@ test("an idle conversation hibernates; sockets survive and keep working after th
 }, 60_000);
 
 test("an inbox that hibernates while its user is away wakes away, not online", async () => {
-  const nx = new Nexus(t.url);
-  const [alice, bob] = [await nx.register("hibaway"), await nx.register("hibaway")];
-  const dm = await alice.createDirect(bob);
-  // Bob takes part, so his presence is shown to alice (docs/api.md, presence).
-  await bob.must("POST", `/v1/conversations/${dm.id}/messages`, { clientId: newClientId("hi"), text: "hi" }, 201);
-  const bobInbox = await bob.openInbox();
-  await bobInbox.next("inbox");
-  for (let i = 0; i < 100 && !(await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence.length; i++) await Bun.sleep(50);
-  bobInbox.send({ t: "presence", status: "away" });
-  const presenceOfBob = async () => (await alice.must("GET", `/v1/presence?userIds=${bob.id}`)).presence[0];
-  // The Worker asks bob's inbox object over RPC (not Miniflare's proxy, which would pin it in memory).
-  for (let i = 0; i < 50 && (await presenceOfBob()).status !== "away"; i++) await Bun.sleep(100);
-  expect((await presenceOfBob()).status).toBe("away");
-
-  // Idle long enough for workerd to evict the object. Pacing only.
-  await Bun.sleep(20_000);
-
+  const { nx, bob, bobInbox, presenceOfBob } = away;
   expect((await presenceOfBob()).status).toBe("away");
   const info = await hostInfo(bob.id, "INBOX");
   expect(info.restoredSockets).toBe(1); // this incarnation re-attached the socket: it did hibernate
