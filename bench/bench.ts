@@ -76,7 +76,11 @@ async function runScenarios(o: BenchOptions, reports: ScenarioReport[]): Promise
         if (o.rounds > 1 && primary) o.ctx.log(`${name}: round ${round + 1} ${primary} ${result.metrics[primary] ?? "–"}`);
       }
     }
-    const chosen = o.targets.map((t) => ({ ...median(perTarget.get(t)!, primary), ...(o.rounds > 1 && primary ? { rounds: perTarget.get(t)!.map((r) => r.metrics[primary] ?? null) } : {}) }));
+    const chosen = o.targets.map((t) => {
+      const results = perTarget.get(t)!;
+      const kept = median(results, primary);
+      return o.rounds > 1 && primary ? { ...kept, rounds: results.map((r) => r.metrics[primary] ?? null) } : kept;
+    });
     const report = buildReport(scenario, o.config.mode, workload, chosen);
     reports.push(report);
     if (o.print) {

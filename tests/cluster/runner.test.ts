@@ -129,6 +129,7 @@ describe("npm run cluster", () => {
   test("a restart on the same folder keeps the accounts; a folder from before the accounts had a server of their own keeps them on region a's primary", async () => {
     const names = () => (JSON.parse(readFileSync(join(data, "pids.json"), "utf8")) as PidFile).processes.map((p) => p.name);
     // Kept: carol signed up through a1 in the first test; she logs in through b1 (a replica of the accounts' server).
+    if (runner.running()) await runner.stop(30_000); // the test before stops it, unless it failed half-way
     await startRunner();
     expect(names()).toContain("sqld-accounts");
     expect((await new Nexus(b1).login(carol.username, carol.password)).token).toBeTruthy();
